@@ -1,0 +1,169 @@
+/**
+ * How sections read their keywords: a table from keyword to handler, and a context that reads
+ * typed values off a node and reports problems at the node's line.
+ *
+ * Messages follow Keepalived's wording where it has one ("Unknown keyword 'x'",
+ * "number 'x' outside range [a, b]"), prefixed with the keyword so that a line with several
+ * numbers says which one is wrong.
+ */
+import type { Diagnostics, SourcePos } from './diagnostics.js';
+import type { ConfNode } from './tree.js';
+
+export type Handler<T> = (target: T, node: ConfNode, cx: Cx) => void;
+
+export interface KeywordSpec<T> {
+  readonly run: Handler<T>;
+  /** 'required': the keyword must open a block; 'optional': it may. Default: it must not. */
+  readonly block?: 'required' | 'optional';
+}
+
+export type KeywordTable<T> = Readonly<Record<string, Handler<T> | KeywordSpec<T>>>;
+
+/** Everything a section needs besides its own node: where to report, and load options. */
+export interface CxOptions {
+  /** Keepalived's default for HTTP/SSL checkers etc. may depend on these; kept here for later. */
+  readonly configId: string;
+}
+
+export class Cx {
+  constructor(
+    readonly diag: Diagnostics,
+    readonly options: CxOptions,
+  ) {}
+
+  error(at: ConfNode | SourcePos, message: string): void {
+    this.diag.error('pos' in at ? at.pos : at, message);
+  }
+
+  warn(at: ConfNode | SourcePos, message: string): void {
+    this.diag.warn('pos' in at ? at.pos : at, message);
+  }
+
+  /** Runs each node of `nodes` through `table` against `target`. */
+  apply<T>(target: T, nodes: readonly ConfNode[] | undefined, table: KeywordTable<T>): void {
+    for (const node of nodes ?? []) {
+      const entry = Object.prototype.hasOwnProperty.call(table, node.keyword) ? table[node.keyword] : undefined;
+      if (!entry) {
+        // The unknown keyword's own block, if any, is skipped with it: one report, not one per line.
+        this.error(node, `Unknown keyword '${node.keyword}'`);
+        continue;
+      }
+      const spec: KeywordSpec<T> = typeof entry === 'function' ? { run: entry } : entry;
+      if (spec.block === 'required' && !node.block) {
+        this.error(node, `${node.keyword}: missing '{' at beginning of configuration block`);
+        continue;
+      }
+      spec.run(target, node, this);
+      if (node.block && !spec.block) {
+        // Keepalived reads a block after a keyword that takes none as lines of the same level.
+        this.error(node, `${node.keyword}: unexpected '{' - reading its lines as part of the enclosing block`);
+        this.apply(target, node.block, table);
+      }
+    }
+  }
+
+  /** The argument at `index`, or undefined (and an error) when it is missing. */
+  str(node: ConfNode, index = 0): string | undefined {
+    const v = node.args[index];
+    if (v === undefined) this.error(node, `${node.keyword}: missing value`);
+    return v;
+  }
+
+  /** Warns about words beyond the `max` arguments the keyword takes. */
+  noExtra(node: ConfNode, max: number): void {
+    if (node.args.length > max) {
+      this.warn(node, `${node.keyword}: ignoring extra parameter${node.args.length - max > 1 ? 's' : ''} '${node.args.slice(max).join(' ')}'`);
+    }
+  }
+
+  /** An integer in [min, max] (decimal; 0x hex where `hex`). */
+  int(node: ConfNode, min: number, max: number, index = 0, hex = false): number | undefined {
+    const raw = this.str(node, index);
+    if (raw === undefined) return undefined;
+    const n = parseInteger(raw, hex);
+    if (n === undefined) {
+      this.error(node, `${node.keyword}: invalid number '${raw}'`);
+      return undefined;
+    }
+    if (n < min || n > max) {
+      this.error(node, `${node.keyword}: number '${raw}' outside range [${min}, ${max}]`);
+      return undefined;
+    }
+    return n;
+  }
+
+  /**
+   * A decimal number of seconds with up to six decimals (Keepalived's timers have microsecond
+   * resolution), in [min, max] seconds.
+   */
+  seconds(node: ConfNode, min: number, max: number, index = 0): number | undefined {
+    const raw = this.str(node, index);
+    if (raw === undefined) return undefined;
+    if (!/^\d+(\.\d{0,6})?$|^\.\d{1,6}$/.test(raw)) {
+      this.error(node, `${node.keyword}: invalid number '${raw}'`);
+      return undefined;
+    }
+    const n = Number(raw);
+    if (n < min || n > max) {
+      this.error(node, `${node.keyword}: number '${raw}' outside range [${formatSeconds(min)}, ${formatSeconds(max)}]`);
+      return undefined;
+    }
+    return n;
+  }
+
+  /** A <BOOL>: no argument means true; otherwise on|off|true|false|yes|no. */
+  bool(node: ConfNode, index = 0): boolean | undefined {
+    const raw = node.args[index];
+    if (raw === undefined) return true;
+    const v = parseBool(raw);
+    if (v === undefined) this.error(node, `${node.keyword}: invalid boolean '${raw}' (use on|off|true|false|yes|no)`);
+    return v;
+  }
+
+  /** One of `choices`, compared as Keepalived does for the keyword (case-sensitive unless told). */
+  choice<C extends string>(node: ConfNode, choices: readonly C[], index = 0, ignoreCase = false): C | undefined {
+    const raw = this.str(node, index);
+    if (raw === undefined) return undefined;
+    const found = choices.find((c) => (ignoreCase ? c.toLowerCase() === raw.toLowerCase() : c === raw));
+    if (found === undefined) this.error(node, `${node.keyword}: invalid value '${raw}' (expected ${choices.join('|')})`);
+    return found;
+  }
+
+  /** All words of a value block (`{ a b \n c }` -> [a, b, c]), as Keepalived's read_value_block(). */
+  blockWords(node: ConfNode): string[] {
+    const out: string[] = [];
+    for (const child of node.block ?? []) out.push(child.keyword, ...child.args);
+    return out;
+  }
+}
+
+export function parseInteger(raw: string, hex = false): number | undefined {
+  if (/^[-+]?\d+$/.test(raw)) return Number(raw);
+  if (hex && /^0x[0-9a-fA-F]+$/.test(raw)) return parseInt(raw.slice(2), 16);
+  return undefined;
+}
+
+export function parseBool(raw: string): boolean | undefined {
+  if (raw === 'on' || raw === 'true' || raw === 'yes') return true;
+  if (raw === 'off' || raw === 'false' || raw === 'no') return false;
+  return undefined;
+}
+
+function formatSeconds(s: number): string {
+  return Number.isInteger(s) ? String(s) : s.toFixed(6).replace(/0+$/, '');
+}
+
+/** Marks the whole model read-only once built. */
+export type DeepReadonly<T> = T extends (infer U)[]
+  ? ReadonlyArray<DeepReadonly<U>>
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
+
+export function deepFreeze<T>(value: T): DeepReadonly<T> {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value as object)) deepFreeze(v);
+  }
+  return value as DeepReadonly<T>;
+}

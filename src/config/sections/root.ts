@@ -1,0 +1,78 @@
+/**
+ * The top level of keepalived.conf: which section each root keyword starts.
+ * (Keepalived installs these with install_keyword_root() across its parsers.)
+ */
+import type { ConfigDraft } from '../model.js';
+import type { KeywordTable } from '../schema.js';
+import { globalDefsTable, newGlobalDefs } from './global.js';
+import { readVirtualServer, readVirtualServerGroup } from './lvs.js';
+import { readStaticAddresses, readStaticRoutes, readStaticRules } from './static.js';
+import { readVrrpInstance } from './vrrp-instance.js';
+import { readSyncGroup } from './vrrp-sync-group.js';
+import { readTrackFile, readTrackProcess, readVrrpScript } from './vrrp-track.js';
+
+export function newConfigDraft(): ConfigDraft {
+  return {
+    global_defs: newGlobalDefs(),
+    linkbeat_interfaces: [],
+    static_ipaddress: [],
+    static_routes: [],
+    static_rules: [],
+    vrrp_script: [],
+    track_file: [],
+    vrrp_track_process: [],
+    vrrp_sync_group: [],
+    vrrp_instance: [],
+    virtual_server_group: [],
+    virtual_server: [],
+  };
+}
+
+function push<T>(list: T[], item: T | undefined): void {
+  if (item !== undefined) list.push(item);
+}
+
+const block = 'required' as const;
+
+export const rootTable: KeywordTable<ConfigDraft> = {
+  global_defs: {
+    block,
+    run: (c, n, cx) => {
+      c.global_defs.pos ??= n.pos;
+      cx.apply(c.global_defs, n.block, globalDefsTable);
+    },
+  },
+  net_namespace: (c, n, cx) => {
+    c.net_namespace = cx.str(n);
+  },
+  net_namespace_ipvs: (c, n, cx) => {
+    c.net_namespace_ipvs = cx.str(n);
+  },
+  namespace_with_ipsets: (c, n, cx) => {
+    c.namespace_with_ipsets = cx.bool(n);
+  },
+  use_pid_dir: (c, n, cx) => {
+    c.use_pid_dir = cx.bool(n);
+  },
+  instance: (c, n, cx) => {
+    c.instance = cx.str(n);
+  },
+  child_wait_time: (c, n, cx) => {
+    c.child_wait_time = cx.int(n, 0, 2 ** 31 - 1);
+  },
+  linkbeat_use_polling: (c, n, cx) => {
+    c.linkbeat_use_polling = cx.bool(n);
+  },
+  linkbeat_interfaces: { block, run: (c, n, cx) => void c.linkbeat_interfaces.push(...cx.blockWords(n)) },
+  static_ipaddress: { block, run: (c, n, cx) => void c.static_ipaddress.push(...readStaticAddresses(n, cx)) },
+  static_routes: { block, run: (c, n, cx) => void c.static_routes.push(...readStaticRoutes(n, cx)) },
+  static_rules: { block, run: (c, n, cx) => void c.static_rules.push(...readStaticRules(n, cx)) },
+  vrrp_script: { block, run: (c, n, cx) => push(c.vrrp_script, readVrrpScript(n, cx)) },
+  track_file: { block, run: (c, n, cx) => push(c.track_file, readTrackFile(n, cx)) },
+  vrrp_track_file: { block, run: (c, n, cx) => push(c.track_file, readTrackFile(n, cx)) },
+  vrrp_track_process: { block, run: (c, n, cx) => push(c.vrrp_track_process, readTrackProcess(n, cx)) },
+  vrrp_sync_group: { block, run: (c, n, cx) => push(c.vrrp_sync_group, readSyncGroup(n, cx)) },
+  vrrp_instance: { block, run: (c, n, cx) => push(c.vrrp_instance, readVrrpInstance(n, cx)) },
+  virtual_server_group: { block, run: (c, n, cx) => push(c.virtual_server_group, readVirtualServerGroup(n, cx)) },
+  virtual_server: { block, run: (c, n, cx) => push(c.virtual_server, readVirtualServer(n, cx)) },
+};

@@ -1,0 +1,105 @@
+/**
+ * Line-level text rules of keepalived.conf, shared by the lexer and the preprocessor.
+ * Mirrors Keepalived's lib/parser.c: decomment(), the brace split in read_line() and the
+ * word split of alloc_strvec_r().
+ */
+
+export interface Decommented {
+  readonly text: string;
+  /** The line ended in a backslash: it continues on the next line. */
+  readonly continues: boolean;
+  readonly unterminatedQuote: boolean;
+}
+
+/**
+ * Strips leading and trailing blanks and the comment ('!' or '#' outside double quotes).
+ * `\#` and `\!` outside quotes stand for the characters themselves.
+ */
+export function decomment(line: string): Decommented {
+  let out = '';
+  let quote = false;
+  let continues = false;
+  const s = line.replace(/^[ \t]+/, '');
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (c === '"') {
+      quote = !quote;
+      out += c;
+    } else if (c === '\\') {
+      if (i + 1 >= s.length) {
+        continues = true;
+        break;
+      }
+      const next = s[i + 1]!;
+      if (!quote && (next === '#' || next === '!')) out += next;
+      else out += c + next;
+      i++;
+    } else if (!quote && (c === '!' || c === '#')) {
+      break;
+    } else {
+      out += c;
+    }
+  }
+  return { text: out.replace(/[ \t]+$/, ''), continues, unterminatedQuote: quote };
+}
+
+/**
+ * Splits a line so that each unquoted '{' and '}' stands alone, as Keepalived's read_line() does:
+ * `virtual_ipaddress { 10.0.0.1 }` becomes `virtual_ipaddress`, `{`, `10.0.0.1`, `}`.
+ */
+export function splitBraces(text: string): string[] {
+  const out: string[] = [];
+  let rest = text;
+  while (rest !== '') {
+    const at = firstUnquotedBrace(rest);
+    if (at < 0) {
+      out.push(rest);
+      break;
+    }
+    if (at === 0) {
+      out.push(rest[0]!);
+      rest = rest.slice(1).replace(/^[ \t]+/, '');
+    } else {
+      const before = rest.slice(0, at).replace(/[ \t]+$/, '');
+      if (before !== '') out.push(before);
+      rest = rest.slice(at);
+    }
+  }
+  return out;
+}
+
+function firstUnquotedBrace(s: string): number {
+  let quote = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (c === '"') quote = !quote;
+    else if (!quote && (c === '{' || c === '}')) return i;
+  }
+  return -1;
+}
+
+/**
+ * Words separated by blanks; a double-quoted string is one word without its quotes
+ * (`"killall -0 nginx"` is one word). Returns undefined for the words when a quote is unmatched,
+ * with the words read before it.
+ */
+export function splitWords(text: string): { words: string[]; unmatchedQuote: boolean } {
+  const words: string[] = [];
+  let i = 0;
+  while (i < text.length) {
+    while (i < text.length && (text[i] === ' ' || text[i] === '\t')) i++;
+    if (i >= text.length) break;
+    if (text[i] === '"') {
+      const end = text.indexOf('"', i + 1);
+      if (end < 0) return { words, unmatchedQuote: true };
+      words.push(text.slice(i + 1, end));
+      i = end + 1;
+    } else {
+      let j = i;
+      while (j < text.length && text[j] !== ' ' && text[j] !== '\t' && text[j] !== '"') j++;
+      words.push(text.slice(i, j));
+      i = j;
+    }
+  }
+  return { words, unmatchedQuote: false };
+}

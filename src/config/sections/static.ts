@@ -1,36 +1,29 @@
 /**
  * static_ipaddress, static_routes, static_rules (keepalived.conf(5) "Static routes/addresses/rules").
  */
-import type { SourcePos } from '../diagnostics.js';
 import type { Cx } from '../schema.js';
 import type { ConfNode } from '../tree.js';
+import { readIpAddressLine, readRouteLine, readRuleLine, type IpAddress, type Route, type Rule } from './ip.js';
 
-export interface IpAddress {
-  pos: SourcePos;
-  address: string;
-  prefixlen: number;
-}
+export type { IpAddress, Route, Rule } from './ip.js';
 
-export interface Route {
-  pos: SourcePos;
-  to: string;
-}
-
-export interface Rule {
-  pos: SourcePos;
+function readLines<T>(node: ConfNode, cx: Cx, read: (n: ConfNode, cx: Cx) => T | undefined): T[] {
+  const out: T[] = [];
+  for (const line of node.block ?? []) {
+    const item = read(line, cx);
+    if (item !== undefined) out.push(item);
+  }
+  return out;
 }
 
 export function readStaticAddresses(node: ConfNode, cx: Cx): IpAddress[] {
-  void cx;
-  return (node.block ?? []).map((n) => ({ pos: n.pos, address: n.keyword, prefixlen: 32 }));
+  return readLines(node, cx, readIpAddressLine);
 }
 
 export function readStaticRoutes(node: ConfNode, cx: Cx): Route[] {
-  void cx;
-  return (node.block ?? []).map((n) => ({ pos: n.pos, to: n.keyword }));
+  return readLines(node, cx, readRouteLine);
 }
 
 export function readStaticRules(node: ConfNode, cx: Cx): Rule[] {
-  void cx;
-  return (node.block ?? []).map((n) => ({ pos: n.pos }));
+  return readLines(node, cx, readRuleLine);
 }

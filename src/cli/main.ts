@@ -1,6 +1,7 @@
 /**
  * keepalived-ts command line entry.
  */
+import { writeFileSync } from 'node:fs';
 import { parseArgs, SIGNALS, UsageError } from './args.js';
 import { runConfigCommand, runConfigTest, type Out } from './config-command.js';
 
@@ -60,7 +61,14 @@ export function main(argv: readonly string[], out: Out): number {
     out.stdout(`${n}\n`);
     return 0;
   }
-  if (opts.configTest) return runConfigTest(opts.useFile, opts.configId, out);
+  if (opts.configTest) {
+    if (opts.configTestLog === undefined) return runConfigTest(opts.useFile, opts.configId, out);
+    // -t=LOG_FILE: the report goes to the file, as Keepalived's --config-test=LOG_FILE.
+    const report: string[] = [];
+    const code = runConfigTest(opts.useFile, opts.configId, { stdout: out.stdout, stderr: (t) => void report.push(t) });
+    writeFileSync(opts.configTestLog, report.join(''));
+    return code;
+  }
   out.stderr('keepalived-ts: the daemon is not available yet; use -t to check a configuration or `config --json` to show it\n');
   return 2;
 }

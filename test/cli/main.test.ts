@@ -40,6 +40,15 @@ test('-t prints each problem as FILE:LINE: message and exits non-zero', () => {
   assert.ok(lines.includes(`${file}:5: Extra '}' found`), r.stderr);
 });
 
+test('-t=LOG_FILE writes the report to that file', () => {
+  const file = tmpConf('bogus_root_keyword\n');
+  const log = path.join(path.dirname(file), 'report.log');
+  const r = run([`--config-test=${log}`, '-f', file]);
+  assert.notEqual(r.code, 0);
+  assert.equal(r.stderr, '');
+  assert.equal(fs.readFileSync(log, 'utf8'), `${file}:1: Unknown keyword 'bogus_root_keyword'\n`);
+});
+
 test('-t on a missing file says so and exits non-zero', () => {
   const r = run(['-t', '-f', '/nonexistent/keepalived.conf']);
   assert.notEqual(r.code, 0);

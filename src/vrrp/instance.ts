@@ -1,0 +1,321 @@
+/**
+ * One VRRP instance as a pure state machine: step(params, state, event, now, ctx) -> state + actions.
+ *
+ * RFC 5798 section 6.4 (and RFC 3768 6.4 for v2), with Keepalived's choices where it refines the
+ * RFC (vrrp.c, vrrp_scheduler.c): an instance starts in BACKUP; `state MASTER` only shortens the
+ * first wait to one interval; the address owner takes over at once; preempt_delay holds a backup
+ * back from preempting a lower-priority master; a master answers a lower-priority advert with its
+ * own ("forcing new election"); a backup that gets priority 0 waits only Skew_Time.
+ */
+import { compareAddresses } from './addr.js';
+import { masterDownUs, minSkewUs, skewUs } from './timers.js';
+import {
+  PRIO_OWNER,
+  PRIO_STOP,
+  type Action,
+  type InstanceEvent,
+  type InstanceParams,
+  type InstanceState,
+  type ProtocolStats,
+  type StepContext,
+  type StepResult,
+  type VrrpState,
+} from './types.js';
+
+const ALONE: StepContext = { canGoMaster: true };
+
+export function initialState(p: InstanceParams): InstanceState {
+  return {
+    state: 'INIT',
+    wantState: p.initialMaster || p.basePriority === PRIO_OWNER ? 'MASTER' : 'BACKUP',
+    effectivePriority: p.basePriority,
+    masterAdverIntervalUs: p.advertIntervalUs,
+    deadline: undefined,
+    preemptAt: undefined,
+    masterAddress: undefined,
+    masterPriority: undefined,
+    trackDelta: 0,
+    trackFault: false,
+    interfaceUp: true,
+    garpAt: [],
+    garpRefreshAt: undefined,
+    stats: { advert_rcvd: 0, advert_sent: 0, become_master: 0, release_master: 0, pri_zero_rcvd: 0, pri_zero_sent: 0 },
+  };
+}
+
+/** The earliest time the instance needs a 'timer' event, if any. */
+export function nextWakeup(s: InstanceState): number | undefined {
+  let t = s.deadline;
+  for (const [at] of s.garpAt) if (t === undefined || at < t) t = at;
+  if (s.garpRefreshAt !== undefined && (t === undefined || s.garpRefreshAt < t)) t = s.garpRefreshAt;
+  return t;
+}
+
+export function step(p: InstanceParams, s: InstanceState, e: InstanceEvent, now: number, ctx: StepContext = ALONE): StepResult {
+  const m = new Machine(p, s, now, ctx);
+  switch (e.kind) {
+    case 'start':
+      m.start();
+      break;
+    case 'timer':
+      m.timer();
+      break;
+    case 'advert':
+      m.advert(e.advert.priority, e.advert.intervalCs * 10_000, e.advert.version, e.src);
+      break;
+    case 'tracking':
+      m.tracking(e.delta, e.fault, e.reason);
+      break;
+    case 'interface':
+      m.interface(e.up);
+      break;
+    case 'sync':
+      m.sync(e.to, e.group);
+      break;
+    case 'shutdown':
+      m.shutdown();
+      break;
+  }
+  return { state: m.s, actions: m.actions };
+}
+
+/** Computes the priority tracking leaves us with: clamped to 1..254; an owner keeps 255. */
+export function effectivePriority(p: InstanceParams, delta: number): number {
+  if (p.basePriority === PRIO_OWNER) return PRIO_OWNER;
+  return Math.min(Math.max(p.basePriority + delta, 1), PRIO_OWNER - 1);
+}
+
+class Machine {
+  readonly actions: Action[] = [];
+
+  constructor(
+    readonly p: InstanceParams,
+    public s: InstanceState,
+    readonly now: number,
+    readonly ctx: StepContext,
+  ) {}
+
+  private set(patch: Partial<InstanceState>): void {
+    this.s = { ...this.s, ...patch };
+  }
+
+  private count(key: keyof ProtocolStats): void {
+    this.set({ stats: { ...this.s.stats, [key]: this.s.stats[key] + 1 } });
+  }
+
+  private emit(a: Action): void {
+    this.actions.push(a);
+  }
+
+  private sendAdvert(priority: number): void {
+    this.emit({ kind: 'send_advert', priority });
+    this.count('advert_sent');
+    if (priority === PRIO_STOP) this.count('pri_zero_sent');
+  }
+
+  private transition(to: VrrpState, reason: string): void {
+    const from = this.s.state;
+    this.set({ state: to });
+    this.emit({ kind: 'transition', from, to, reason });
+  }
+
+  private masterDown(): number {
+    return masterDownUs(this.p, this.s.effectivePriority, this.s.masterAdverIntervalUs);
+  }
+
+  private get faulty(): boolean {
+    return this.s.trackFault || !this.s.interfaceUp;
+  }
+
+  start(): void {
+    if (this.s.state !== 'INIT') return;
+    if (this.faulty) {
+      this.set({ deadline: undefined });
+      this.transition('FAULT', 'init: ' + (this.s.interfaceUp ? 'a tracked object is down' : 'interface down'));
+      return;
+    }
+    // Keepalived enters BACKUP at start-up, whatever `state` says; the owner leaves it at once
+    // and `state MASTER` waits one interval (plus the smallest skew) for another master to speak.
+    let wait: number;
+    if (this.p.basePriority === PRIO_OWNER && this.s.wantState === 'MASTER') wait = 1;
+    else if (this.s.wantState === 'MASTER') wait = this.s.masterAdverIntervalUs + minSkewUs(this.p, this.s.masterAdverIntervalUs);
+    else wait = this.masterDown();
+    this.set({ deadline: this.now + wait });
+    this.transition('BACKUP', 'init');
+  }
+
+  timer(): void {
+    this.garpTimers();
+    if (this.s.deadline === undefined || this.now < this.s.deadline) return;
+    if (this.s.state === 'MASTER') {
+      this.sendAdvert(this.s.effectivePriority);
+      this.set({ deadline: this.now + this.p.advertIntervalUs });
+    } else if (this.s.state === 'BACKUP') {
+      this.set({ wantState: 'MASTER' });
+      this.gotoMaster('no advert received within Master_Down_Interval');
+    }
+  }
+
+  private garpTimers(): void {
+    const due = this.s.garpAt.filter(([at]) => at <= this.now);
+    if (due.length > 0) {
+      for (const [, n] of due) this.emit({ kind: 'send_garp', count: n });
+      this.set({ garpAt: this.s.garpAt.filter(([at]) => at > this.now) });
+    }
+    if (this.s.garpRefreshAt !== undefined && this.s.garpRefreshAt <= this.now) {
+      this.emit({ kind: 'send_garp', count: this.p.garp.refreshRepeat });
+      this.set({ garpRefreshAt: this.now + this.p.garp.refreshUs });
+    }
+  }
+
+  private gotoMaster(reason: string): void {
+    if (!this.ctx.canGoMaster) {
+      // A sync group member waits for the others (Keepalived's vrrp_sync_can_goto_master).
+      this.set({ deadline: this.now + this.masterDown() });
+      this.emit({ kind: 'log', message: `(${this.p.name}) wants MASTER, waiting for its sync group` });
+      return;
+    }
+    // The advert goes first so that the old master drops the addresses before our ARPs arrive.
+    this.set({ masterAdverIntervalUs: this.p.advertIntervalUs, preemptAt: undefined, masterAddress: undefined, masterPriority: undefined });
+    this.sendAdvert(this.s.effectivePriority);
+    this.emit({ kind: 'add_addresses' });
+    this.emit({ kind: 'send_garp', count: this.p.garp.repeat });
+    const g = this.p.garp;
+    this.set({
+      deadline: this.now + this.p.advertIntervalUs,
+      garpAt: g.delayUs > 0 ? [[this.now + g.delayUs, g.repeat]] : [],
+      garpRefreshAt: g.refreshUs > 0 ? this.now + g.delayUs + g.refreshUs : undefined,
+    });
+    this.count('become_master');
+    this.transition('MASTER', reason);
+  }
+
+  private leaveMaster(to: 'BACKUP' | 'FAULT' | 'STOP', reason: string, sendStop: boolean): void {
+    if (sendStop) this.sendAdvert(PRIO_STOP);
+    this.emit({ kind: 'remove_addresses' });
+    this.set({ garpAt: [], garpRefreshAt: undefined, preemptAt: undefined });
+    this.count('release_master');
+    this.transition(to, reason);
+    this.set({ deadline: to === 'BACKUP' ? this.now + this.masterDown() : undefined });
+  }
+
+  advert(priority: number, intervalUs: number, version: 2 | 3, src: string): void {
+    this.count('advert_rcvd');
+    if (priority === PRIO_STOP) this.count('pri_zero_rcvd');
+    if (this.s.state === 'BACKUP') this.advertAsBackup(priority, intervalUs, version, src);
+    else if (this.s.state === 'MASTER') this.advertAsMaster(priority, intervalUs, version, src);
+  }
+
+  private advertAsBackup(priority: number, intervalUs: number, version: 2 | 3, src: string): void {
+    if (priority === PRIO_STOP) {
+      // RFC 5798 6.4.2: the master resigned; take over after Skew_Time only.
+      this.set({ deadline: this.now + skewUs(this.p, this.s.effectivePriority, this.s.masterAdverIntervalUs) });
+      return;
+    }
+    const preemptHeld = this.p.preemptDelayUs > 0 && (this.s.preemptAt === undefined || this.s.preemptAt > this.now);
+    if (this.p.nopreempt || priority >= this.s.effectivePriority || preemptHeld) {
+      if (version === 3) this.set({ masterAdverIntervalUs: intervalUs });
+      let preemptAt = this.s.preemptAt;
+      if (this.p.preemptDelayUs > 0) {
+        if (priority >= this.s.effectivePriority) preemptAt = undefined;
+        else if (preemptAt === undefined) preemptAt = this.now + this.p.preemptDelayUs;
+      }
+      this.set({ masterAddress: src, masterPriority: priority, wantState: 'BACKUP', preemptAt });
+      this.set({ deadline: this.now + this.masterDown() });
+      return;
+    }
+    // Preemption: ignore the lower-priority master; our Master_Down timer keeps running.
+    this.emit({ kind: 'log', message: `(${this.p.name}) received lower priority (${priority}) advert from ${src} - discarding` });
+    this.set({ masterAddress: src });
+  }
+
+  private advertAsMaster(priority: number, intervalUs: number, version: 2 | 3, src: string): void {
+    const ours = this.s.effectivePriority;
+    const cmp = compareAddresses(src, this.p.primaryAddress);
+    const higher = priority > ours || (priority === ours && cmp > 0);
+    if (priority === PRIO_STOP || (this.p.higherPrioSendAdvert && higher)) {
+      this.sendAdvert(ours);
+      if (priority === PRIO_STOP) return;
+    }
+    if (priority < ours || (priority === ours && cmp < 0)) {
+      this.emit({ kind: 'log', message: `(${this.p.name}) Received advert from ${src} with lower priority ${priority}, ours ${ours}${this.p.lowerPrioNoAdvert ? '' : ', forcing new election'}` });
+      if (!this.p.lowerPrioNoAdvert) this.sendAdvert(ours);
+      const g = this.p.garp;
+      if (g.lowerPrioRepeat > 0) {
+        this.emit({ kind: 'send_garp', count: g.lowerPrioRepeat });
+        if (g.lowerPrioDelayUs > 0) this.set({ garpAt: [...this.s.garpAt, [this.now + g.lowerPrioDelayUs, g.lowerPrioRepeat]] });
+      }
+      this.emit({ kind: 'master_rx_lower_pri', from: src, priority });
+      return;
+    }
+    if (higher) {
+      if (version === 3) this.set({ masterAdverIntervalUs: intervalUs });
+      this.set({ masterAddress: src, masterPriority: priority, wantState: 'BACKUP' });
+      const why = priority > ours ? `higher priority ${priority} from ${src}, ours ${ours}` : `same priority ${priority} from higher address ${src}`;
+      this.leaveMaster('BACKUP', why, false);
+    }
+  }
+
+  tracking(delta: number, fault: boolean, reason: string): void {
+    const wasFaulty = this.faulty;
+    const oldPriority = this.s.effectivePriority;
+    const newPriority = effectivePriority(this.p, delta);
+    this.set({ trackDelta: delta, trackFault: fault, effectivePriority: newPriority });
+    if (newPriority !== oldPriority) {
+      this.emit({ kind: 'log', message: `(${this.p.name}) Changing effective priority from ${oldPriority} to ${newPriority}` });
+      if (this.s.state === 'BACKUP' && this.s.deadline !== undefined) {
+        // Keepalived moves the running Master_Down timer by the change in its length.
+        const before = masterDownUs(this.p, oldPriority, this.s.masterAdverIntervalUs);
+        this.set({ deadline: this.s.deadline + this.masterDown() - before });
+      }
+    }
+    this.faultChange(wasFaulty, reason);
+  }
+
+  interface(up: boolean): void {
+    const wasFaulty = this.faulty;
+    this.set({ interfaceUp: up });
+    this.faultChange(wasFaulty, up ? 'interface up' : 'interface down');
+  }
+
+  private faultChange(wasFaulty: boolean, reason: string): void {
+    if (this.s.state === 'INIT' || this.s.state === 'STOP') return;
+    if (!wasFaulty && this.faulty) {
+      this.set({ wantState: 'FAULT' });
+      if (this.s.state === 'MASTER') this.leaveMaster('FAULT', reason, true);
+      else if (this.s.state !== 'FAULT') {
+        this.set({ deadline: undefined });
+        this.transition('FAULT', reason);
+      }
+    } else if (wasFaulty && !this.faulty && this.s.state === 'FAULT') {
+      this.set({ wantState: 'BACKUP', masterAdverIntervalUs: this.p.advertIntervalUs, preemptAt: undefined });
+      this.transition('BACKUP', reason);
+      this.set({ deadline: this.now + this.masterDown() });
+    }
+  }
+
+  sync(to: 'MASTER' | 'BACKUP' | 'FAULT', group: string): void {
+    if (this.s.state === to || this.s.state === 'INIT' || this.s.state === 'STOP') return;
+    const reason = `sync group ${group} moved to ${to}`;
+    if (to === 'MASTER') {
+      if (this.faulty) return;
+      this.set({ wantState: 'MASTER' });
+      this.gotoMaster(reason);
+    } else if (this.s.state === 'MASTER') {
+      this.set({ wantState: to });
+      this.leaveMaster(to, reason, false);
+    } else {
+      this.set({ wantState: to });
+      this.transition(to, reason);
+      this.set({ deadline: to === 'BACKUP' ? this.now + this.masterDown() : undefined, masterAdverIntervalUs: this.p.advertIntervalUs });
+    }
+  }
+
+  shutdown(): void {
+    if (this.s.state === 'STOP') return;
+    // RFC 5798 6.4.3: a master that stops sends priority 0 so a backup takes over after Skew_Time.
+    if (this.s.state === 'MASTER') this.leaveMaster('STOP', 'shutdown', true);
+    else this.transition('STOP', 'shutdown');
+    this.set({ deadline: undefined, garpAt: [], garpRefreshAt: undefined, wantState: 'STOP' });
+  }
+}

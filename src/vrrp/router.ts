@@ -1,0 +1,124 @@
+/**
+ * All the VRRP instances of one keepalived-ts process, and their sync groups, as one pure state
+ * machine. Sync groups follow Keepalived (vrrp_sync.c): a member goes MASTER only when every other
+ * member wants MASTER too (preferring BACKUP avoids thrashing), and when one member becomes
+ * MASTER, BACKUP or FAULT the others are moved with it.
+ */
+import { initialState, nextWakeup, step } from './instance.js';
+import type { Action, InstanceEvent, InstanceParams, InstanceState, VrrpState } from './types.js';
+
+export interface SyncGroupParams {
+  readonly name: string;
+  readonly members: readonly string[];
+}
+
+export interface RouterParams {
+  readonly instances: readonly InstanceParams[];
+  readonly groups: readonly SyncGroupParams[];
+}
+
+export interface RouterState {
+  readonly instances: Readonly<Record<string, InstanceState>>;
+  readonly groups: Readonly<Record<string, VrrpState>>;
+}
+
+export type RouterAction =
+  | (Action & { readonly instance: string })
+  | { readonly kind: 'group_transition'; readonly group: string; readonly from: VrrpState; readonly to: VrrpState; readonly reason: string };
+
+export interface RouterStep {
+  readonly state: RouterState;
+  readonly actions: readonly RouterAction[];
+}
+
+export function initialRouterState(p: RouterParams): RouterState {
+  const instances: Record<string, InstanceState> = {};
+  for (const i of p.instances) instances[i.name] = initialState(i);
+  const groups: Record<string, VrrpState> = {};
+  for (const g of p.groups) groups[g.name] = 'INIT';
+  return { instances, groups };
+}
+
+export function routerWakeup(s: RouterState): number | undefined {
+  let t: number | undefined;
+  for (const i of Object.values(s.instances)) {
+    const w = nextWakeup(i);
+    if (w !== undefined && (t === undefined || w < t)) t = w;
+  }
+  return t;
+}
+
+/** Delivers `event` to one instance (by name) and lets its sync group follow. */
+export function stepRouter(p: RouterParams, s: RouterState, name: string, event: InstanceEvent, now: number): RouterStep {
+  const r = new RouterMachine(p, s, now);
+  r.deliver(name, event);
+  return { state: r.s, actions: r.actions };
+}
+
+/** Starts every instance, or runs every due timer: the events that concern all instances. */
+export function stepAll(p: RouterParams, s: RouterState, kind: 'start' | 'timer' | 'shutdown', now: number): RouterStep {
+  const r = new RouterMachine(p, s, now);
+  for (const i of p.instances) {
+    if (kind === 'timer') {
+      const w = nextWakeup(r.s.instances[i.name]!);
+      if (w === undefined || w > now) continue;
+    }
+    r.deliver(i.name, { kind });
+  }
+  return { state: r.s, actions: r.actions };
+}
+
+class RouterMachine {
+  readonly actions: RouterAction[] = [];
+  private readonly params = new Map<string, InstanceParams>();
+  private readonly groupOf = new Map<string, SyncGroupParams>();
+
+  constructor(
+    p: RouterParams,
+    public s: RouterState,
+    readonly now: number,
+  ) {
+    for (const i of p.instances) this.params.set(i.name, i);
+    for (const g of p.groups) for (const m of g.members) if (this.params.has(m)) this.groupOf.set(m, g);
+  }
+
+  deliver(name: string, event: InstanceEvent): void {
+    const p = this.params.get(name);
+    const before = this.s.instances[name];
+    if (!p || !before) return;
+    const group = this.groupOf.get(name);
+    const canGoMaster = !group || this.s.groups[group.name] === 'MASTER' || group.members.every((m) => m === name || this.s.instances[m]?.wantState === 'MASTER');
+    const r = step(p, before, event, this.now, { canGoMaster });
+    this.s = { ...this.s, instances: { ...this.s.instances, [name]: r.state } };
+    for (const a of r.actions) this.actions.push({ ...a, instance: name });
+    if (!group) return;
+    for (const a of r.actions) if (a.kind === 'transition') this.follow(group, name, a.to);
+  }
+
+  /** Moves the rest of the group after member `name` entered `to`. */
+  private follow(g: SyncGroupParams, name: string, to: VrrpState): void {
+    const current = this.s.groups[g.name]!;
+    let target: 'MASTER' | 'BACKUP' | 'FAULT';
+    if (to === 'MASTER') target = 'MASTER';
+    else if (to === 'FAULT') target = 'FAULT';
+    else if (to === 'BACKUP') {
+      // Leaving FAULT: the group recovers only when no member is itself faulty.
+      const stillFaulty = g.members.some((m) => m !== name && isFaulty(this.s.instances[m]));
+      if (current === 'FAULT' && stillFaulty) return;
+      target = 'BACKUP';
+    } else return;
+    if (current === target) return;
+    this.s = { ...this.s, groups: { ...this.s.groups, [g.name]: target } };
+    this.actions.push({ kind: 'group_transition', group: g.name, from: current, to: target, reason: `member ${name} entered ${to}` });
+    for (const m of g.members) {
+      if (m === name) continue;
+      const st = this.s.instances[m];
+      if (!st || st.state === target || st.state === 'INIT' || st.state === 'STOP') continue;
+      this.deliver(m, { kind: 'sync', to: target, group: g.name });
+    }
+  }
+}
+
+function isFaulty(s: InstanceState | undefined): boolean {
+  return !!s && (s.trackFault || !s.interfaceUp);
+}

@@ -1,0 +1,52 @@
+/**
+ * Tracking weights, row by row of keepalived.conf(5)'s table (track_bfd's weight description,
+ * which track_script and track_interface share).
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { trackingOutcome, type TrackedObject } from '../../src/vrrp/tracking.js';
+import { effectivePriority } from '../../src/vrrp/instance.js';
+import { simInstance } from '../../src/sim/build.js';
+
+const bin = (weight: number, reverse: boolean, up: boolean): TrackedObject => ({ kind: 'binary', name: 'chk', weight, reverse, up });
+
+test('weight table: +ve / -ve, with and without reverse, object up and down', () => {
+  const rows: Array<[number, boolean, boolean, number]> = [
+    [20, false, true, 20], [20, false, false, 0],
+    [-20, false, true, 0], [-20, false, false, -20],
+    [20, true, true, -20], [20, true, false, 0],
+    [-20, true, true, 0], [-20, true, false, 20],
+  ];
+  for (const [w, rev, up, want] of rows) {
+    const r = trackingOutcome([bin(w, rev, up)]);
+    assert.equal(r.delta, want, `weight ${w} reverse ${rev} up ${up}`);
+    assert.equal(r.fault, false);
+  }
+});
+
+test('weight 0 means FAULT when down; with reverse, FAULT when up', () => {
+  assert.deepEqual(trackingOutcome([bin(0, false, false)]).faults, ['chk']);
+  assert.equal(trackingOutcome([bin(0, false, true)]).fault, false);
+  assert.equal(trackingOutcome([bin(0, true, true)]).fault, true);
+  assert.equal(trackingOutcome([bin(0, true, false)]).fault, false);
+});
+
+test('track_file: value x weight; weight 0 faults on non-zero; below -253 faults', () => {
+  const file = (weight: number, value: number, reverse = false): TrackedObject => ({ kind: 'file', name: 'f', weight, reverse, value });
+  assert.equal(trackingOutcome([file(1, 30)]).delta, 30);
+  assert.equal(trackingOutcome([file(-2, 10)]).delta, -20);
+  assert.equal(trackingOutcome([file(2, 10, true)]).delta, -20);
+  assert.equal(trackingOutcome([file(0, 1)]).fault, true);
+  assert.equal(trackingOutcome([file(0, 0)]).fault, false);
+  assert.equal(trackingOutcome([file(1, -254)]).fault, true);
+  assert.equal(trackingOutcome([file(1, -253)]).fault, false);
+});
+
+test('weights add up, and the effective priority is clamped to 1..254; the owner keeps 255', () => {
+  const r = trackingOutcome([bin(50, false, true), bin(-10, false, false), bin(5, false, false)]);
+  assert.equal(r.delta, 40);
+  const p = simInstance({ primaryAddress: '10.0.0.1', basePriority: 240 });
+  assert.equal(effectivePriority(p, r.delta), 254);
+  assert.equal(effectivePriority(p, -300), 1);
+  assert.equal(effectivePriority({ ...p, basePriority: 255 }, -100), 255);
+});

@@ -83,27 +83,62 @@ function segmentRegExp(seg: string): RegExp {
   return new RegExp(re + '$');
 }
 
+export interface GlobResult {
+  /** Sorted per brace alternative, in the order of the alternatives; no duplicates. */
+  readonly matches: string[];
+  /**
+   * A literal name or a directory to search did not exist: glob(3)'s gl_lstat / gl_opendir
+   * failures, which Keepalived counts to tell "Config files missing" from "No config files matched".
+   */
+  readonly missing: number;
+  readonly hasBrace: boolean;
+  readonly hasWildcard: boolean;
+}
+
+/** Expands `pattern` (absolute, or relative to baseDir) as glob(GLOB_BRACE) does. */
+export function globPattern(pattern: string, baseDir: string, fs: ConfigFs): GlobResult {
+  const alternatives = expandBraces(pattern);
+  const matches: string[] = [];
+  let missing = 0;
+  for (const alt of alternatives) {
+    const r = globOne(alt, baseDir, fs);
+    missing += r.missing;
+    for (const f of r.matches) if (!matches.includes(f)) matches.push(f);
+  }
+  return { matches, missing, hasBrace: alternatives.length > 1 || alternatives[0] !== pattern, hasWildcard: hasWildcard(pattern) };
+}
+
 /** Matches one brace-free pattern (absolute, or relative to baseDir) against the file tree. */
-export function globOne(pattern: string, baseDir: string, fs: ConfigFs): string[] {
+export function globOne(pattern: string, baseDir: string, fs: ConfigFs): { matches: string[]; missing: number } {
   const abs = path.resolve(baseDir, pattern);
-  if (!hasWildcard(abs)) return fs.readFile(abs) !== undefined || fs.isDirectory(abs) ? [abs] : [];
+  const exists = (p: string) => fs.readFile(p) !== undefined || fs.isDirectory(p);
+  if (!hasWildcard(abs)) return exists(abs) ? { matches: [abs], missing: 0 } : { matches: [], missing: 1 };
   const segments = abs.split('/').filter((s) => s !== '');
   let current = ['/'];
-  for (const seg of segments) {
+  let missing = 0;
+  for (const [k, seg] of segments.entries()) {
+    const last = k === segments.length - 1;
     const next: string[] = [];
     for (const dir of current) {
       if (!hasWildcard(seg)) {
         const p = path.join(dir, seg);
-        if (fs.readFile(p) !== undefined || fs.isDirectory(p)) next.push(p);
+        if (exists(p)) next.push(p);
+        else missing++;
+        continue;
+      }
+      const names = fs.readDir(dir);
+      if (names === undefined) {
+        missing++;
         continue;
       }
       const re = segmentRegExp(seg);
-      for (const name of fs.readDir(dir) ?? []) {
+      for (const name of names) {
         if (name.startsWith('.') && !seg.startsWith('.')) continue;
-        if (re.test(name)) next.push(path.join(dir, name));
+        // Like glob(3), a wildcard before the last '/' matches directories only.
+        if (re.test(name) && (last || fs.isDirectory(path.join(dir, name)))) next.push(path.join(dir, name));
       }
     }
     current = next;
   }
-  return current.sort();
+  return { matches: current.sort(), missing };
 }

@@ -2,18 +2,24 @@
  * The lexer: configuration files in, logical lines out.
  *
  * It does everything Keepalived's read_line() does before a keyword is looked at: comments,
- * continuation lines, `include` (and includer/m/w/b/a) with globs relative to the including
+ * multi-line definitions, `include` (and includer/m/w/b/a) with globs relative to the including
  * file, `@id` / `@^id` conditional lines, `$NAME=value` definitions and their substitution,
  * `~SEQ` / `~SEQx` / `~LST` loops, and splitting each unquoted brace onto a line of its own.
  * Each logical line keeps the file and line it came from.
+ *
+ * Order per line, as read_line() (checked against keepalived 2.2.7): conditional, definition,
+ * loop, substitution - and a line that substitution changed goes through all of it again - then
+ * include, then the brace split, whose remainder is again a line of its own (`} $X=1` defines X).
+ * A '\' ends a line only inside a multi-line definition: Keepalived does not join other lines
+ * (`priority 100 \` is read as the words `priority`, `100\`), and neither do we.
  */
 import * as path from 'node:path';
 import { Diagnostics, type SourcePos } from './diagnostics.js';
 import type { ConfigFs } from './fs.js';
-import { expandBraces, globOne, hasWildcard } from './glob.js';
+import { globPattern } from './glob.js';
 import { isLoopLine, parseLoop } from './loops.js';
-import { ParamTable, parseDefinition, type Builtins } from './params.js';
-import { decomment, splitBraces, splitWords } from './text.js';
+import { ParamTable, parseDefinition, restoreLiterals, type Builtins } from './params.js';
+import { decomment, firstUnquotedBrace, splitWords } from './text.js';
 
 export interface LogicalLine {
   readonly words: readonly string[];
@@ -33,15 +39,27 @@ export interface LexOptions {
 
 const MAX_INCLUDE_DEPTH = 32;
 const MAX_EXPANSION_DEPTH = 64;
+/** All loops of one load together; the man page's largest example makes ~1M lines. */
+const MAX_LOOP_LINES = 10_000_000;
 
-type IncludeKind = { readable: boolean; match: boolean; braceMatch: boolean };
-const INCLUDE_KINDS: Record<string, IncludeKind> = {
-  include: { readable: false, match: false, braceMatch: false },
-  includer: { readable: true, match: false, braceMatch: false },
-  includem: { readable: true, match: true, braceMatch: false },
-  includew: { readable: true, match: true, braceMatch: false },
-  includeb: { readable: true, match: false, braceMatch: true },
-  includea: { readable: true, match: true, braceMatch: true },
+/** include_check bits (parser.c INCLUDE_R/M/W/B): which include problems are errors. */
+interface IncludeChecks {
+  /** Unreadable match (directory, read error). */
+  readonly r: boolean;
+  /** A named file or a directory to search is missing. */
+  readonly m: boolean;
+  /** A wildcard matched nothing. */
+  readonly w: boolean;
+  /** A brace alternative is missing; then nothing of the include is read. */
+  readonly b: boolean;
+}
+const INCLUDE_KINDS: Record<string, IncludeChecks> = {
+  include: { r: false, m: false, w: false, b: false },
+  includer: { r: true, m: false, w: false, b: false },
+  includem: { r: true, m: true, w: false, b: false },
+  includew: { r: true, m: true, w: true, b: false },
+  includeb: { r: true, m: false, w: false, b: true },
+  includea: { r: true, m: true, w: true, b: true },
 };
 
 export function lex(mainFile: string, opts: LexOptions, diag: Diagnostics): LogicalLine[] {
@@ -52,6 +70,7 @@ class Lexer {
   private readonly out: LogicalLine[] = [];
   private readonly fileStack: string[] = [];
   private readonly params: ParamTable;
+  private loopLines = 0;
 
   constructor(
     private readonly opts: LexOptions,
@@ -84,53 +103,50 @@ class Lexer {
     }
     this.fileStack.push(file);
     const lines = text.split('\n');
-    // A multi-line definition being collected, or an ordinary line continued with '\'.
+    // A multi-line definition being collected.
     let pendingDef: { name: string; parts: string[] } | undefined;
-    let continued: { text: string; pos: SourcePos } | undefined;
+    const endDef = () => {
+      if (pendingDef) this.params.set(pendingDef.name, pendingDef.parts.join('\n'), true);
+      pendingDef = undefined;
+    };
     for (let i = 0; i < lines.length; i++) {
-      const physical = lines[i]!.replace(/\r$/, '');
+      // fgets() + "remove end of line chars": every trailing CR goes.
+      const physical = lines[i]!.replace(/\r+$/, '');
       const pos: SourcePos = { file, line: i + 1 };
-      if (pendingDef && physical.trim() === '') {
-        this.params.set(pendingDef.name, pendingDef.parts.join('\n'));
-        pendingDef = undefined;
-        continue;
-      }
       if (physical.includes('\0')) {
+        endDef();
         this.diag.error(pos, 'configuration appears to have embedded NULs - ignoring line');
         continue;
       }
       const d = decomment(physical);
       if (d.unterminatedQuote) this.diag.error(pos, `Unterminated quote '${d.text}'`);
       if (pendingDef) {
-        if (d.text !== '') pendingDef.parts.push(d.text);
-        if (!d.continues) {
-          this.params.set(pendingDef.name, pendingDef.parts.join('\n'));
-          pendingDef = undefined;
+        // A line that is empty once decommented (blank, or only a comment) ends the definition,
+        // as does one without a closing '\' (that line still belongs to it).
+        if (d.text === '' && !d.continues) {
+          endDef();
+          continue;
         }
-        continue;
-      }
-      if (continued) {
-        continued = { text: joinContinued(continued.text, d.text), pos: continued.pos };
-        if (d.continues) continue;
-        const whole = continued;
-        continued = undefined;
-        this.line(whole.text, whole.pos, 0);
+        if (d.text !== '') pendingDef.parts.push(d.text);
+        if (!d.continues) endDef();
         continue;
       }
       if (d.text === '' && !d.continues) continue;
-      const def = d.continues ? parseDefinition(stripConditional(d.text, this.opts.configId) ?? '') : undefined;
-      if (def) {
-        pendingDef = { name: def.name, parts: def.value.trim() === '' ? [] : [def.value.trim()] };
-        continue;
-      }
       if (d.continues) {
-        continued = { text: d.text, pos };
+        // Only a definition (possibly behind a conditional) continues on the next line.
+        const kept = stripConditional(d.text, this.opts.configId);
+        const def = kept === undefined ? undefined : parseDefinition(kept);
+        if (def) {
+          pendingDef = { name: def.name, parts: def.value === '' ? [] : [def.value] };
+          continue;
+        }
+        if (kept === undefined) continue;
+        this.line(`${d.text}\\`, pos, 0);
         continue;
       }
       this.line(d.text, pos, 0);
     }
-    if (pendingDef) this.params.set(pendingDef.name, pendingDef.parts.join('\n'));
-    if (continued) this.line(continued.text, continued.pos, 0);
+    endDef();
     this.fileStack.pop();
     return true;
   }
@@ -152,75 +168,101 @@ class Lexer {
       return;
     }
     if (isLoopLine(text)) {
-      const loop = parseLoop(text);
-      if (typeof loop === 'string') {
-        this.diag.error(pos, loop);
-        return;
-      }
-      for (const vars of loop.iterations) {
-        for (const [name, value] of vars) this.params.set(name, value);
-        this.line(loop.rest, pos, depth + 1);
-      }
+      this.loop(text, pos, depth);
       return;
     }
-    if (text[0] !== '~' && text.includes('$') && this.params.size >= 0) {
+    // Keepalived does not substitute in any other line that starts with '~'.
+    if (text[0] !== '~' && text.includes('$')) {
       let replaced: string | undefined;
       try {
-        replaced = this.params.substitute(text);
+        replaced = this.params.substitute(text, (m) => this.diag.error(pos, m));
       } catch (e) {
         this.diag.error(pos, (e as Error).message);
         return;
       }
       if (replaced !== undefined) {
         // A multi-line value stands for several lines; each is read as if it were in the file.
-        for (const part of replaced.split('\n')) {
-          const d = decomment(part);
-          this.line(d.text, pos, depth + 1);
-        }
+        for (const part of replaced.split('\n')) this.line(decomment(part).text, pos, depth + 1);
         return;
       }
     }
     if (this.include(text, pos)) return;
-    this.emit(text, pos);
+    this.emit(text, pos, depth);
+  }
+
+  private loop(text: string, pos: SourcePos, depth: number): void {
+    const loop = parseLoop(text, (s) => {
+      try {
+        return this.params.substitute(s) ?? s;
+      } catch {
+        return s;
+      }
+    });
+    if (Array.isArray(loop)) {
+      for (const m of loop) this.diag.error(pos, m);
+      return;
+    }
+    this.loopLines += loop.iterations.length;
+    if (this.loopLines > MAX_LOOP_LINES) {
+      this.diag.error(pos, `loops produce more than ${MAX_LOOP_LINES} lines - ignoring '${text}'`);
+      return;
+    }
+    for (const vars of loop.iterations) {
+      for (const [name, value] of vars) this.params.set(name, value);
+      this.line(loop.rest, pos, depth + 1);
+    }
   }
 
   private include(text: string, pos: SourcePos): boolean {
+    // is_include(): the keyword, then a blank; the rest of the line, quotes and blanks included,
+    // is one glob pattern (Keepalived does not strip quotes from it).
     const m = /^(include[rmwba]?)[ \t]+(.*)$/.exec(text);
     if (!m) return false;
-    const kind = INCLUDE_KINDS[m[1]!]!;
-    const spec = m[2]!.replace(/^"(.*)"$/, '$1');
+    const check = INCLUDE_KINDS[m[1]!]!;
+    const spec = m[2]!;
+    const report = (isError: boolean, message: string) =>
+      isError ? this.diag.error(pos, message) : this.diag.warn(pos, message);
     const baseDir = path.dirname(this.fileStack[this.fileStack.length - 1]!);
-    const alternatives = expandBraces(spec);
-    const files: string[] = [];
-    for (const alt of alternatives) {
-      const found = globOne(alt, baseDir, this.opts.fs).filter((f) => !this.opts.fs.isDirectory(f));
-      if (found.length === 0 && alternatives.length > 1 && kind.braceMatch) {
-        this.diag.error(pos, `include '${spec}': nothing matches '${alt}'`);
+    const g = globPattern(spec, baseDir, this.opts.fs);
+    if (g.matches.length === 0) {
+      if (g.missing > 0) report(g.hasBrace ? check.b : check.m, `Config files missing '${spec}'.`);
+      else if (check.w) report(true, `No config files matched '${spec}'.`);
+      return true;
+    }
+    if (g.missing > 0) {
+      report(check.b, `Some config files missing: "${spec}".`);
+      if (check.b) return true;
+    }
+    for (const f of g.matches) {
+      if (this.opts.fs.isDirectory(f)) {
+        report(check.r, `Configuration file '${f}/' is a directory - skipping`);
+      } else if (!this.readFile(f, pos)) {
+        report(check.r, `Configuration file '${f}' open problem - skipping`);
       }
-      for (const f of found) if (!files.includes(f)) files.push(f);
-    }
-    if (files.length === 0) {
-      const wild = hasWildcard(spec) || alternatives.length > 1;
-      if (kind.match || (kind.readable && !wild)) this.diag.error(pos, `include '${spec}': no such file`);
-      else if (!wild) this.diag.warn(pos, `include '${spec}': no such file - ignoring`);
-    }
-    for (const f of files) {
-      if (!this.readFile(f, pos) && kind.readable) this.diag.error(pos, `include: cannot read ${f}`);
     }
     return true;
   }
 
-  private emit(text: string, pos: SourcePos): void {
-    for (const piece of splitBraces(text)) {
-      const { words, unmatchedQuote } = splitWords(piece);
-      if (unmatchedQuote) this.diag.error(pos, `Unmatched quote: '${piece}'`);
-      if (words.length > 0) this.out.push({ words, text: piece, pos });
+  /**
+   * Splits off the first unquoted brace, as read_line() does; what follows it is read again as a
+   * line of its own (so `} @main x`, `} $X=1` and `} include f` keep their meaning).
+   */
+  private emit(text: string, pos: SourcePos, depth: number): void {
+    const at = firstUnquotedBrace(text);
+    let piece = text;
+    let rest = '';
+    if (at === 0) {
+      piece = text[0]!;
+      rest = text.slice(1).replace(/^[ \t]+/, '');
+    } else if (at > 0) {
+      piece = text.slice(0, at).replace(/[ \t]+$/, '');
+      rest = text.slice(at);
     }
+    const { words, unmatchedQuote } = splitWords(piece);
+    if (unmatchedQuote) this.diag.error(pos, `Unmatched quote: '${piece}'`);
+    if (words.length > 0) this.out.push({ words: words.map(restoreLiterals), text: restoreLiterals(piece), pos });
+    if (rest !== '') this.line(rest, pos, depth);
   }
-}
-
-function joinContinued(head: string, tail: string): string {
-  return tail === '' ? head : `${head} ${tail}`;
 }
 
 /**

@@ -1,9 +1,10 @@
 /**
  * Parameter substitution (keepalived.conf(5) "Parameter substitution", "Pre-defined definitions").
  *
- * `$NAME=value` defines; `$NAME` (followed by blank or end of line) and `${NAME}` are replaced,
- * recursively, at use time; an undefined name is left as it is. Multi-line values keep their line
- * breaks ("\n") so that one use can stand for a whole block.
+ * `$NAME=value` defines; `$NAME` (followed by blank, ',', ')' or end of line) and `${NAME}` are
+ * replaced, recursively, at use time; an undefined name is left as it is. A multi-line value keeps
+ * its line breaks ("\n") so that one use stands for a whole block; as in Keepalived's
+ * find_definition(), a multi-line definition is only replaced where it ends the line.
  */
 
 export interface Builtins {
@@ -17,106 +18,145 @@ export interface Builtins {
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
 
-export interface Definition {
-  readonly name: string;
-  readonly value: string;
-  /** The value ended in '\': following lines belong to it. */
-  readonly multiline: boolean;
+/**
+ * What `${_HASH}` and `${_BANG}` expand to until the line has been decommented again: the
+ * documented meaning is a literal '#' / '!', "which would otherwise start a comment".
+ * (Keepalived 2.2.7 decomments after substituting, so there an unquoted ${_HASH} does start a
+ * comment - a bug against its own man page, which we do not copy.) See restoreLiterals().
+ */
+export const HASH_MARK = '\uE000';
+export const BANG_MARK = '\uE001';
+
+export function restoreLiterals(s: string): string {
+  return s.includes(HASH_MARK) || s.includes(BANG_MARK) ? s.replaceAll(HASH_MARK, '#').replaceAll(BANG_MARK, '!') : s;
 }
 
-/** `$NAME=value` with nothing but blanks before the '$' (already stripped by decomment). */
+export interface Definition {
+  readonly name: string;
+  /** The value with its leading blanks removed, as Keepalived's check_definition(). */
+  readonly value: string;
+}
+
+/**
+ * `$NAME=value` with nothing but blanks before the '$' (already stripped by decomment) and
+ * nothing between the name and '='.
+ */
 export function parseDefinition(text: string): Definition | undefined {
   if (text[0] !== '$') return undefined;
   const m = NAME.exec(text.slice(1));
   if (!m || text[1 + m[0].length] !== '=') return undefined;
-  const value = text.slice(2 + m[0].length);
-  return { name: m[0], value, multiline: false };
+  const value = text.slice(2 + m[0].length).replace(/^[ \t]+/, '');
+  return { name: m[0], value };
+}
+
+interface Entry {
+  readonly value: string;
+  readonly multiline: boolean;
 }
 
 export class ParamTable {
-  private readonly defs = new Map<string, string>();
+  private readonly defs = new Map<string, Entry>();
 
   constructor(private readonly builtins: Builtins) {}
 
-  get size(): number {
-    return this.defs.size;
-  }
-
-  set(name: string, value: string): void {
-    this.defs.set(name, value);
+  /** `multiline`: the definition ended in '\' and may only be used at the end of a line. */
+  set(name: string, value: string, multiline = false): void {
+    this.defs.set(name, { value, multiline: multiline && value !== '' });
   }
 
   get(name: string): string | undefined {
-    return this.defs.get(name);
+    return this.defs.get(name)?.value;
   }
 
   /**
    * Replaces every known parameter in `text`. Returns undefined when nothing was replaced.
+   * Problems with a built-in's arguments go to `report`; the reference is then left as it is.
    * Throws a RangeError when replacement does not terminate (a parameter that contains itself).
    */
-  substitute(text: string): string | undefined {
+  substitute(text: string, report: (message: string) => void = () => {}): string | undefined {
     let changed = false;
     let out = text;
     let from = 0;
     let budget = 10_000;
     for (;;) {
       const at = out.indexOf('$', from);
-      if (at < 0) break;
-      const hit = this.replacementAt(out, at);
+      if (at < 0 || at + 1 >= out.length) break;
+      const hit = this.replacementAt(out, at, report);
       if (!hit) {
         from = at + 1;
         continue;
       }
-      if (--budget < 0) throw new RangeError('parameter substitution does not terminate');
+      if (--budget < 0 || out.length > 1_000_000) throw new RangeError('parameter substitution does not terminate');
       out = out.slice(0, at) + hit.value + out.slice(at + hit.length);
       changed = true;
       // A multi-line value is a block of lines: each is substituted when it is read, after the
       // definitions on the lines before it have taken effect (as Keepalived's replace_param()).
       if (hit.value.includes('\n')) break;
+      // A value that is a loop (`$L=~SEQ(i,1,3) x${i}`) keeps its own references for the loop.
+      if (/^[ \t]*~/.test(hit.value)) break;
       from = at; // the replacement may itself hold parameters
     }
     return changed ? out : undefined;
   }
 
-  private replacementAt(s: string, at: number): { value: string; length: number } | undefined {
+  private replacementAt(s: string, at: number, report: (message: string) => void): { value: string; length: number } | undefined {
     if (s[at + 1] === '{') {
-      const close = s.indexOf('}', at + 2);
-      if (close < 0) return undefined;
-      const inner = s.slice(at + 2, close);
-      const value = this.lookup(inner);
-      return value === undefined ? undefined : { value, length: close + 1 - at };
+      // `${NAME}` or `${NAME ARG ...}`: a name, then blank-separated words of [A-Za-z0-9_].
+      const m = /^\$\{([A-Za-z_][A-Za-z0-9_]*)((?:[ \t]+[A-Za-z0-9_]+)*)\}/.exec(s.slice(at));
+      if (!m) return undefined;
+      const args = m[2]!.trim() === '' ? [] : m[2]!.trim().split(/[ \t]+/);
+      const atEnd = at + m[0].length === s.length;
+      const value = this.lookup(m[1]!, args, atEnd, report);
+      return value === undefined ? undefined : { value, length: m[0].length };
     }
     const m = NAME.exec(s.slice(at + 1));
     if (!m) return undefined;
     const end = at + 1 + m[0].length;
-    if (end < s.length && s[end] !== ' ' && s[end] !== '\t' && s[end] !== '\n') return undefined;
-    const value = this.lookup(m[0]);
+    if (end < s.length && !' \t,)\n'.includes(s[end]!)) return undefined;
+    const value = this.lookup(m[0], [], end === s.length, report);
     return value === undefined ? undefined : { value, length: end - at };
   }
 
-  private lookup(spec: string): string | undefined {
-    const words = spec.trim().split(/[ \t]+/);
-    const name = words[0] ?? '';
-    const args = words.slice(1);
+  private lookup(name: string, args: string[], atEnd: boolean, report: (message: string) => void): string | undefined {
+    const user = this.defs.get(name);
+    if (user) {
+      // A definition overrides a built-in of the same name, as set_definition() does.
+      if (args.length > 0 || (user.multiline && !atEnd)) return undefined;
+      return user.value;
+    }
+    const arity = (min: number, max: number): boolean => {
+      if (args.length >= min && args.length <= max) return true;
+      if (args.length > 0 || min > 0) report(`Definition ${name} requires between ${min} and ${max} parameters, ${args.length} specified.`);
+      return false;
+    };
     switch (name) {
       case '_PWD':
-        return args.length === 0 ? this.builtins.pwd() : undefined;
+        return arity(0, 0) ? this.builtins.pwd() : undefined;
       case '_INSTANCE':
-        return args.length === 0 ? this.builtins.instance() : undefined;
+        return arity(0, 0) ? this.builtins.instance() : undefined;
       case '_HASH':
-        return args.length === 0 ? '\\#' : undefined;
+        return arity(0, 0) ? HASH_MARK : undefined;
       case '_BANG':
-        return args.length === 0 ? '\\!' : undefined;
+        return arity(0, 0) ? BANG_MARK : undefined;
       case '_ENV':
-        return args.length === 1 ? (this.builtins.env(args[0]!) ?? '') : undefined;
+        return arity(1, 1) ? (this.builtins.env(args[0]!) ?? '') : undefined;
       case '_RANDOM': {
-        if (args.length > 2 || !args.every((a) => /^\d+$/.test(a))) return undefined;
+        if (!arity(0, 2)) return undefined;
+        if (!args.every((a) => /^\d+$/.test(a))) {
+          report(`Definition ${name} requires numeric parameters only.`);
+          return undefined;
+        }
         const min = args.length > 0 ? Number(args[0]) : 0;
-        const max = args.length > 1 ? Number(args[1]) : 32767;
-        return String(this.builtins.random(Math.min(min, max), Math.max(min, max)));
+        let max = args.length > 1 ? Number(args[1]) : 32767;
+        if (min > max) {
+          // Keepalived 2.2.7 then always yields MIN (measured); say so rather than guess.
+          report(`\${_RANDOM}: min ${min} exceeds max ${max}, using ${min}`);
+          max = min;
+        }
+        return String(this.builtins.random(min, max));
       }
       default:
-        return args.length === 0 ? this.defs.get(name) : undefined;
+        return undefined;
     }
   }
 }

@@ -16,6 +16,8 @@ export interface Decommented {
  * `\#` and `\!` outside quotes stand for the characters themselves.
  */
 export function decomment(line: string): Decommented {
+  // Most lines have nothing to strip but blanks.
+  if (!/[!#"\\]/.test(line)) return { text: line.replace(/^[ \t]+|[ \t]+$/g, ''), continues: false, unterminatedQuote: false };
   let out = '';
   let quote = false;
   let continues = false;
@@ -68,7 +70,8 @@ export function splitBraces(text: string): string[] {
   return out;
 }
 
-function firstUnquotedBrace(s: string): number {
+/** Index of the first '{' or '}' outside double quotes, or -1. */
+export function firstUnquotedBrace(s: string): number {
   let quote = false;
   for (let i = 0; i < s.length; i++) {
     const c = s[i];

@@ -17,6 +17,8 @@ export interface ConfNode {
   readonly pos: SourcePos;
   /** Present when the line opened a `{ ... }` block. */
   readonly block?: readonly ConfNode[];
+  /** Where that block's `}` is: Keepalived reports end-of-block checks at that line. */
+  readonly end?: SourcePos;
 }
 
 interface MutableNode {
@@ -25,11 +27,13 @@ interface MutableNode {
   text: string;
   pos: SourcePos;
   block?: MutableNode[];
+  end?: SourcePos;
 }
 
 interface Frame {
   readonly children: MutableNode[];
   readonly opener: SourcePos;
+  readonly owner?: MutableNode;
 }
 
 export function buildTree(lines: readonly LogicalLine[], diag: Diagnostics): ConfNode[] {
@@ -42,7 +46,7 @@ export function buildTree(lines: readonly LogicalLine[], diag: Diagnostics): Con
     if (first === '{' && line.words.length === 1) {
       if (previous && !previous.block) {
         previous.block = [];
-        stack.push({ children: current, opener: line.pos });
+        stack.push({ children: current, opener: line.pos, owner: previous });
         current = previous.block;
       } else {
         // Keepalived ignores a stray '{' and reads what follows at the same level.
@@ -54,8 +58,10 @@ export function buildTree(lines: readonly LogicalLine[], diag: Diagnostics): Con
     }
     if (first === '}' && line.words.length === 1) {
       const frame = stack.pop();
-      if (frame) current = frame.children;
-      else diag.error(line.pos, "Extra '}' found");
+      if (frame) {
+        current = frame.children;
+        if (frame.owner) frame.owner.end = line.pos;
+      } else diag.error(line.pos, "Extra '}' found");
       previous = undefined;
       continue;
     }

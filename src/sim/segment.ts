@@ -15,6 +15,8 @@ export const MCAST_GROUP = '224.0.0.18';
 export interface SimInstance extends InstanceParams {
   readonly addresses: readonly string[];
   readonly authPass?: string;
+  /** The link (interface) the instance runs on; VRIDs are per link. Default 'eth0'. */
+  readonly link?: string;
 }
 
 export interface SimNodeSpec {
@@ -41,11 +43,14 @@ export interface TimelineEntry {
 interface Node {
   readonly spec: SimNodeSpec;
   readonly params: RouterParams;
+  readonly byName: ReadonlyMap<string, SimInstance>;
   state: RouterState;
   alive: boolean;
   interfaceUp: boolean;
   /** vrid -> whether the node holds the virtual addresses. */
   readonly holding: Map<number, boolean>;
+  /** routerWakeup(state), kept current by apply() so the event loop does not rescan. */
+  wakeup: number | undefined;
   readonly refused: Map<RefuseReason | 'decode', number>;
 }
 
@@ -54,6 +59,7 @@ interface Delivery {
   readonly seq: number;
   readonly to: string;
   readonly from: string;
+  readonly link: string;
   readonly bytes: Uint8Array;
 }
 
@@ -78,8 +84,8 @@ export class Segment {
   addNode(spec: SimNodeSpec): void {
     const params: RouterParams = { instances: spec.instances, groups: spec.groups ?? [] };
     this.nodes.set(spec.name, {
-      spec, params, state: initialRouterState(params), alive: false, interfaceUp: true,
-      holding: new Map(), refused: new Map(),
+      spec, params, byName: new Map(spec.instances.map((i) => [i.name, i])), state: initialRouterState(params), alive: false, interfaceUp: true,
+      holding: new Map(), refused: new Map(), wakeup: undefined,
     });
     this.boot(spec.name);
   }
@@ -155,7 +161,7 @@ export class Segment {
     let t = this.queue.length > 0 ? this.queue[0]!.at : undefined;
     for (const n of this.nodes.values()) {
       if (!n.alive) continue;
-      const w = routerWakeup(n.state);
+      const w = n.wakeup;
       if (w !== undefined && (t === undefined || w < t)) t = w;
     }
     return t;
@@ -165,17 +171,17 @@ export class Segment {
     while (this.queue.length > 0 && this.queue[0]!.at <= t) this.receive(this.queue.shift()!);
     for (const n of this.nodes.values()) {
       if (!n.alive) continue;
-      const w = routerWakeup(n.state);
-      if (w !== undefined && w <= t) this.apply(n, stepAll(n.params, n.state, 'timer', t));
+      if (n.wakeup !== undefined && n.wakeup <= t) this.apply(n, stepAll(n.params, n.state, 'timer', t));
     }
   }
 
   private apply(n: Node, r: { state: RouterState; actions: readonly RouterAction[] }): void {
     n.state = r.state;
+    n.wakeup = routerWakeup(n.state);
     for (const a of r.actions) {
       this.timeline.push({ at: this.now, node: n.spec.name, action: a });
       if (a.kind === 'group_transition') continue;
-      const inst = n.spec.instances.find((i) => i.name === a.instance)!;
+      const inst = n.byName.get(a.instance)!;
       if (a.kind === 'add_addresses') n.holding.set(inst.vrid, true);
       else if (a.kind === 'remove_addresses') n.holding.set(inst.vrid, false);
       else if (a.kind === 'send_advert') this.broadcast(n, inst, a.priority);
@@ -196,7 +202,7 @@ export class Segment {
       if (to === from) continue;
       if (this.cells && this.cells.get(to.spec.name) !== this.cells.get(from.spec.name)) continue;
       if (this.loss > 0 && this.random() < this.loss) continue;
-      this.enqueue({ at: this.now + this.delayUs, seq: this.seq++, to: to.spec.name, from: inst.primaryAddress, bytes });
+      this.enqueue({ at: this.now + this.delayUs, seq: this.seq++, to: to.spec.name, from: inst.primaryAddress, link: inst.link ?? 'eth0', bytes });
     }
   }
 
@@ -214,7 +220,7 @@ export class Segment {
       n.refused.set('decode', (n.refused.get('decode') ?? 0) + 1);
       return;
     }
-    const inst = n.spec.instances.find((i) => i.vrid === decoded.advert.vrid);
+    const inst = n.spec.instances.find((i) => i.vrid === decoded.advert.vrid && (i.link ?? 'eth0') === d.link);
     if (!inst) return;
     const verdict = checkAdvert(decoded.advert, { src: d.from, ttl: 255, multicast: true }, {
       version: inst.version, authType: inst.authPass !== undefined && inst.version === 2 ? AUTH_PASS : AUTH_NONE,

@@ -68,18 +68,37 @@ export function stepAll(p: RouterParams, s: RouterState, kind: 'start' | 'timer'
   return { state: r.s, actions: r.actions };
 }
 
+interface RouterIndex {
+  readonly params: ReadonlyMap<string, InstanceParams>;
+  readonly groupOf: ReadonlyMap<string, SyncGroupParams>;
+}
+
+/** Lookups by name, built once per configuration rather than once per event. */
+const indexes = new WeakMap<RouterParams, RouterIndex>();
+
+function indexOf(p: RouterParams): RouterIndex {
+  let ix = indexes.get(p);
+  if (!ix) {
+    const params = new Map(p.instances.map((i) => [i.name, i] as const));
+    const groupOf = new Map<string, SyncGroupParams>();
+    for (const g of p.groups) for (const m of g.members) if (params.has(m)) groupOf.set(m, g);
+    ix = { params, groupOf };
+    indexes.set(p, ix);
+  }
+  return ix;
+}
+
 class RouterMachine {
   readonly actions: RouterAction[] = [];
-  private readonly params = new Map<string, InstanceParams>();
-  private readonly groupOf = new Map<string, SyncGroupParams>();
+  private readonly params: ReadonlyMap<string, InstanceParams>;
+  private readonly groupOf: ReadonlyMap<string, SyncGroupParams>;
 
   constructor(
     p: RouterParams,
     public s: RouterState,
     readonly now: number,
   ) {
-    for (const i of p.instances) this.params.set(i.name, i);
-    for (const g of p.groups) for (const m of g.members) if (this.params.has(m)) this.groupOf.set(m, g);
+    ({ params: this.params, groupOf: this.groupOf } = indexOf(p));
   }
 
   deliver(name: string, event: InstanceEvent): void {

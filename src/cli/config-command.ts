@@ -4,6 +4,8 @@
  * `FILE:LINE: message` and exits non-zero when anything was reported.
  */
 import { formatDiagnostic } from '../config/diagnostics.js';
+import { checkHost, type HostView } from '../config/host-checks.js';
+import { localHost } from '../os/host.js';
 import { loadConfig, type LoadResult } from '../config/load.js';
 import type { KeepalivedConfig } from '../config/model.js';
 
@@ -16,11 +18,13 @@ export interface Out {
   stderr(text: string): void;
 }
 
-export function runConfigTest(file: string, configId: string | undefined, out: Out): number {
+/** `-t`: the problems in the file, then what does not fit this machine (as `keepalived -t`). */
+export function runConfigTest(file: string, configId: string | undefined, out: Out, host: HostView = localHost()): number {
   const result = load(file, configId, out);
   if (!result) return 1;
-  for (const d of result.diagnostics) out.stderr(formatDiagnostic(d) + '\n');
-  return result.diagnostics.length === 0 ? 0 : 1;
+  const all = [...result.diagnostics, ...checkHost(result.config, host)];
+  for (const d of all) out.stderr(formatDiagnostic(d) + '\n');
+  return all.length === 0 ? 0 : 1;
 }
 
 export function runConfigCommand(argv: readonly string[], out: Out): number {

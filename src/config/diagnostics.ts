@@ -22,7 +22,8 @@ export interface Diagnostic {
 
 export function formatDiagnostic(d: Diagnostic): string {
   const where = d.pos ? `${d.pos.file}:${d.pos.line}: ` : '';
-  const tag = d.severity === 'warning' ? 'warning: ' : '';
+  // Many of Keepalived's own warnings already say so ("WARNING - interface ...").
+  const tag = d.severity === 'warning' && !/^warning\b/i.test(d.message) ? 'warning: ' : '';
   return `${where}${tag}${d.message}`;
 }
 

@@ -25,6 +25,30 @@ export interface CxOptions {
   readonly configId: string;
 }
 
+/**
+ * Where each keyword of a model object was written: every object read through Cx.apply remembers
+ * the line of each of its keywords, so a later check can point at `interface eth9` rather than at
+ * the block that holds it.
+ */
+const keywordPositions = new WeakMap<object, Record<string, SourcePos>>();
+
+export function keywordPos(target: object, keyword: string): SourcePos | undefined {
+  return keywordPositions.get(target)?.[keyword];
+}
+
+/** For sections that read through a wrapper object: the wrapper's keyword lines go to `to`. */
+export function moveKeywordPositions(from: object, to: object): void {
+  const table = keywordPositions.get(from);
+  if (table) keywordPositions.set(to, { ...keywordPositions.get(to), ...table });
+}
+
+function rememberPos(target: unknown, keyword: string, pos: SourcePos): void {
+  if (typeof target !== 'object' || target === null) return;
+  let table = keywordPositions.get(target);
+  if (!table) keywordPositions.set(target, (table = {}));
+  table[keyword] = pos;
+}
+
 export class Cx {
   constructor(
     readonly diag: Diagnostics,
@@ -53,6 +77,7 @@ export class Cx {
         this.error(node, `${node.keyword}: missing '{' at beginning of configuration block`);
         continue;
       }
+      rememberPos(target, node.keyword, node.pos);
       spec.run(target, node, this);
       if (node.block && !spec.block) {
         // Keepalived reads a block after a keyword that takes none as lines of the same level.

@@ -17,7 +17,7 @@ test('group entries: addresses, ranges, masks, fwmarks', () => {
 }
 ${vsText(RS, 'group G1')}`;
   const r = load(text);
-  assert.deepEqual(diags(r), ['10 error virtual server group G1 cannot have IPv4, IPv6 and fwmark without family - removing', '11 error Virtual server group G1 specified but not configured']);
+  assert.deepEqual(diags(r), ['9 error virtual server group G1 cannot have IPv4, IPv6 and fwmark without family - removing', '10 error Virtual server group G1 specified but not configured']);
   const ok = load(text.replace('  2001:db8::1-ff 443\n', ''));
   assert.deepEqual(diags(ok), []);
   const g = ok.config.virtual_server_group[0]!;
@@ -44,6 +44,7 @@ test('group entry errors, in Keepalived wording', () => {
   fwmark x
   bogus 80
   2001:db8::1-10.0.0.1 80
+  10.0.0.1-5x 80
   2001:db8::1-2 443
 }
 virtual_server_group EMPTY {
@@ -59,8 +60,9 @@ virtual_server_group EMPTY {
     "7 error (G1): fwmark '7' family inet9 unknown - ignoring",
     "8 error (G1): fwmark 'x' must be in [0, 4294967295] - ignoring",
     '9 error Invalid virtual server group IP address bogus/port 80 - skipping',
-    '10 error Invalid range end 2001:db8::1-10.0.0.1 - skipping',
-    '14 error virtual server group EMPTY has no entries - removing',
+    "10 error Virtual server group range '2001:db8::1-10.0.0.1' has extra characters at end '.0.0.1'",
+    "11 error Virtual server group range '10.0.0.1-5x' has extra characters at end 'x'",
+    '15 error virtual server group EMPTY has no entries - removing',
   ]);
   const g = r.config.virtual_server_group;
   assert.deepEqual(g.map((x) => x.name), ['G1']);
@@ -77,7 +79,7 @@ test('a group without ports makes the service persistent; unknown groups are rep
   // fwmark-only group: the protocol is ignored; DR real servers keep no port.
   r = load(`virtual_server_group F {\n  fwmark 9\n}\n${vsText('  protocol TCP\n  lb_algo rr\n  lb_kind DR\n  real_server 10.0.0.2 80 {\n  }', 'group F')}`);
   assert.deepEqual(diags(r), [
-    '4 warning Virtual server [F]:0: protocol specified for fwmark - protocol will be ignored',
+    '5 warning Virtual server [F]:0: protocol specified for fwmark - protocol will be ignored',
     '8 warning fwmark virtual server [F]:0, real server [10.0.0.2]:none:80 has port specified - port will be ignored',
   ]);
   // Address group with DR: a real server port that differs is reported.

@@ -72,7 +72,7 @@ test('scheduler flags: ops, flag-N, sh-*/mh-* only after their scheduler', () =>
   assert.deepEqual(diags(r), ['5 error sh-port only applies to sh scheduler - ignoring', '6 error hashed only applies to sh scheduler - ignoring']);
   assert.equal(r.config.virtual_server[0]!['sh-port'], false);
   r = load(vsText('  protocol TCP\n  lb_algo mh\n  lb_kind NAT\n  mh-port\n  ops\n  real_server 10.0.0.2 80 {\n  }'));
-  assert.deepEqual(diags(r), ['1 error Virtual server [10.0.0.1]:tcp:80: one packet scheduling requires UDP - resetting']);
+  assert.deepEqual(diags(r), ['6 error Virtual server [10.0.0.1]:tcp:80: one packet scheduling requires UDP - resetting']);
   assert.equal(r.config.virtual_server[0]!['mh-port'], true);
   assert.equal(r.config.virtual_server[0]!.ops, false);
 });
@@ -192,7 +192,7 @@ test('virtual server heads: IPv6, no port, fwmark, bad address and fwmark', () =
 test('fwmark with protocol: Keepalived warns and drops the protocol (sample keepalived.conf.fwmark)', () => {
   const r = load(vsText('  protocol TCP\n  lb_algo rr\n  lb_kind DR\n  real_server 10.0.0.2 80 {\n  }', 'fwmark 1'));
   assert.deepEqual(diags(r), [
-    '1 warning Virtual server FWM 1: protocol specified for fwmark - protocol will be ignored',
+    '2 warning Virtual server FWM 1: protocol specified for fwmark - protocol will be ignored',
     '5 warning fwmark virtual server FWM 1, real server [10.0.0.2]:none:80 has port specified - clearing',
   ]);
   assert.equal(r.config.virtual_server[0]!.protocol, undefined);
@@ -228,7 +228,7 @@ test('inheritance virtual_server -> real_server -> checker, and checker type def
   }
   // Values set on the real server win over the virtual server's, and reach the checkers.
   r = load(rsText('    retry 5\n    delay_before_retry 2\n    warmup 0\n    connect_timeout 9\n    delay_loop 11\n    alpha no\n    weight 0\n    virtualhost rs.example\n    TCP_CHECK {\n      retry 0\n    }\n    HTTP_GET {\n      virtualhost chk.example\n      url {\n        path /a\n      }\n      url {\n        path /b\n        virtualhost url.example\n      }\n    }', '  retry 2\n  alpha\n  quorum 1'));
-  assert.deepEqual(diags(r), ['1 warning quorum 1 for [10.0.0.1]:tcp:80 exceeds total weight of real servers 0, reducing quorum to 0']);
+  assert.deepEqual(diags(r), ['7 warning quorum 1 for [10.0.0.1]:tcp:80 exceeds total weight of real servers 0, reducing quorum to 0']);
   rs = r.config.virtual_server[0]!.real_server[0]!;
   assert.deepEqual([rs.retry, rs.delay_before_retry, rs.warmup, rs.connect_timeout, rs.delay_loop, rs.alpha, rs.weight], [5, 2, 0, 9, 11, false, 0]);
   const [t, h] = rs.checkers.map(timed);
@@ -348,7 +348,7 @@ test('virtual server timers, retry and flags', () => {
 
 test('ha_suspend is cleared for fwmark services', () => {
   const r = load(vsText('  ha_suspend\n  lb_algo rr\n  lb_kind NAT\n  real_server 10.0.0.2 80 {\n  }', 'fwmark 3'));
-  assert.deepEqual(diags(r), ['1 error Virtual server FWM 3: cannot use ha_suspend with fwmarks - clearing ha_suspend']);
+  assert.deepEqual(diags(r), ['2 error Virtual server FWM 3: cannot use ha_suspend with fwmarks - clearing ha_suspend']);
   assert.equal(r.config.virtual_server[0]!.ha_suspend, false);
 });
 
@@ -358,7 +358,7 @@ test('quorum, hysteresis and quorum scripts', () => {
   assert.deepEqual(diags(r), [
     "5 error quorum: number '0' outside range [1, 4294967295]",
     '8 error quorum_up script already specified - ignoring /bin/false',
-    '1 error Virtual server [10.0.0.1]:tcp:80: hysteresis 5 >= quorum 1; setting hysteresis to 0',
+    '6 error Virtual server [10.0.0.1]:tcp:80: hysteresis 5 >= quorum 1; setting hysteresis to 0',
   ]);
   let vs = r.config.virtual_server[0]!;
   assert.equal(vs.quorum, 1);
@@ -367,7 +367,7 @@ test('quorum, hysteresis and quorum scripts', () => {
   assert.deepEqual(vs.quorum_down?.args, ['/bin/echo']);
   text = vsText('  protocol TCP\n  lb_algo rr\n  lb_kind NAT\n  quorum 10\n  hysteresis 2\n  weight 3\n  real_server 10.0.0.2 80 {\n  }\n  real_server 10.0.0.3 80 {\n    weight 1\n  }');
   r = load(text);
-  assert.deepEqual(diags(r), ['1 warning quorum 10 for [10.0.0.1]:tcp:80 exceeds total weight of real servers 4, reducing quorum to 4']);
+  assert.deepEqual(diags(r), ['5 warning quorum 10 for [10.0.0.1]:tcp:80 exceeds total weight of real servers 4, reducing quorum to 4']);
   vs = r.config.virtual_server[0]!;
   assert.equal(vs.quorum, 4);
   assert.equal(vs.hysteresis, 2);

@@ -42,9 +42,11 @@ export function finishLvs(draft: ConfigDraft, cx: Cx): void {
 
 function finishVirtualServer(vs: VirtualServerDraft, vsg: VirtualServerGroup | undefined, draft: ConfigDraft, cx: Cx): void {
   const name = () => formatVs(vs);
+  const at = vs.keyword_pos ?? {};
+  delete vs.keyword_pos;
   const hasFwmarks = vs.fwmark !== undefined || (vsg !== undefined && vsg.fwmark.length > 0);
   if (vs.ha_suspend && hasFwmarks) {
-    cx.error(vs.pos, `Virtual server ${name()}: cannot use ha_suspend with fwmarks - clearing ha_suspend`);
+    cx.error(at.ha_suspend ?? vs.pos, `Virtual server ${name()}: cannot use ha_suspend with fwmarks - clearing ha_suspend`);
     vs.ha_suspend = false;
   }
   const byAddress = vsg ? vsg.address_range.length > 0 : vs.fwmark === undefined;
@@ -55,7 +57,7 @@ function finishVirtualServer(vs: VirtualServerDraft, vsg: VirtualServerGroup | u
       vs.protocol = 'UDP';
     }
     if (vs.ops && vs.protocol !== 'UDP') {
-      cx.error(vs.pos, `Virtual server ${name()}: one packet scheduling requires UDP - resetting`);
+      cx.error(at.ops ?? vs.pos, `Virtual server ${name()}: one packet scheduling requires UDP - resetting`);
       vs.ops = false;
     }
     if (vs.persistence_timeout === undefined && !vsg && vs.port === 0) {
@@ -68,7 +70,7 @@ function finishVirtualServer(vs: VirtualServerDraft, vsg: VirtualServerGroup | u
     vs.persistence_timeout = DEFAULT_PERSISTENCE_TIMEOUT;
   }
   if (vs.protocol && !byAddress) {
-    cx.warn(vs.pos, `Virtual server ${name()}: protocol specified for fwmark - protocol will be ignored`);
+    cx.warn(at.protocol ?? vs.pos, `Virtual server ${name()}: protocol specified for fwmark - protocol will be ignored`);
     delete vs.protocol;
   }
   if (!vs.lvs_sched) {
@@ -125,12 +127,12 @@ function finishVirtualServer(vs: VirtualServerDraft, vsg: VirtualServerGroup | u
   if (vs.sorry_server && !vs.sorry_server.lvs_method) Object.assign(vs.sorry_server, defaultForwarding());
 
   if (vs.quorum > weightSum) {
-    cx.warn(vs.pos, `quorum ${vs.quorum} for ${name()} exceeds total weight of real servers ${weightSum}, reducing quorum to ${weightSum}`);
+    cx.warn(at.quorum ?? vs.pos, `quorum ${vs.quorum} for ${name()} exceeds total weight of real servers ${weightSum}, reducing quorum to ${weightSum}`);
     vs.quorum = weightSum;
   }
   if (vs.hysteresis >= vs.quorum && vs.hysteresis > 0) {
     const h = Math.max(vs.quorum - 1, 0);
-    cx.error(vs.pos, `Virtual server ${name()}: hysteresis ${vs.hysteresis} >= quorum ${vs.quorum}; setting hysteresis to ${h}`);
+    cx.error(at.hysteresis ?? vs.pos, `Virtual server ${name()}: hysteresis ${vs.hysteresis} >= quorum ${vs.quorum}; setting hysteresis to ${h}`);
     vs.hysteresis = h;
   }
   checkPorts(vs, vsg, cx);

@@ -101,7 +101,9 @@ function readAddressEntry(n: ConfNode, cx: Cx): VsgAddressRange | undefined {
       const m = family === 'inet' ? /^\d+/.exec(tail) : /^[0-9a-fA-F]+/.exec(tail);
       const last = m ? parseInt(m[0], family === 'inet' ? 10 : 16) : 0;
       if (!m || m[0].length < tail.length) {
-        cx.warn(n, `Virtual server group range '${text}' has extra characters at end '${tail.slice(m?.[0].length ?? 0)}'`);
+        // An error under `keepalived -t` (the entry is dropped); a warning when it runs.
+        cx.error(n, `Virtual server group range '${text}' has extra characters at end '${tail.slice(m?.[0].length ?? 0)}'`);
+        return undefined;
       }
       const width = family === 'inet' ? 8n : 16n;
       const max = family === 'inet' ? 255 : 0xffff;

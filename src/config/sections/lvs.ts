@@ -34,7 +34,6 @@ import type { SourcePos } from '../diagnostics.js';
 import type { Cx, KeywordTable } from '../schema.js';
 import type { ConfNode } from '../tree.js';
 import { ipFamily, readScript, type Family, type Script } from '../values.js';
-import type { Unresolved } from './checkers/common.js';
 import { formatVs } from './lvs-format.js';
 import { INT_MAX, parseServerAddress, readFlag, readForwarding, TIMER_MAX, UINT_MAX, US, type Forwarding, type LvsMethod, type Tunnel } from './lvs-values.js';
 import { readRealServer, type RealServer, type RealServerDraft } from './real-server.js';
@@ -113,7 +112,14 @@ export type VirtualServerDraft = Omit<VirtualServer, 'lvs_sched' | 'lvs_method' 
   smtp_alert?: boolean;
   real_server: RealServerDraft[];
   sorry_server?: Omit<SorryServer, 'lvs_method'> & { lvs_method?: LvsMethod };
+  /** Lines of keywords that lvs-finish.ts may report about; removed there. */
+  keyword_pos?: Partial<Record<'protocol' | 'ops' | 'ha_suspend' | 'quorum' | 'hysteresis', SourcePos>>;
 };
+
+/** Notes where a keyword was, for a report made once the whole file is read. */
+function mark(vs: VirtualServerDraft, n: ConfNode): void {
+  (vs.keyword_pos ??= {})[n.keyword as 'protocol'] = n.pos;
+}
 
 function forwardingOf(x: { lvs_method?: LvsMethod; tunnel?: Tunnel }): Forwarding | undefined {
   return x.lvs_method ? { lvs_method: x.lvs_method, ...(x.tunnel ? { tunnel: x.tunnel } : {}) } : undefined;
@@ -127,7 +133,10 @@ function setForwarding(x: { lvs_method?: LvsMethod; tunnel?: Tunnel }, f: Forwar
 
 function schedulerFlag(vs: VirtualServerDraft, n: ConfNode, cx: Cx): void {
   const k = n.keyword;
-  if (k === 'ops') vs.ops = true;
+  if (k === 'ops') {
+    vs.ops = true;
+    mark(vs, n);
+  }
   else if (k === 'flag-1' || k === 'flag-2' || k === 'flag-3') vs[k] = true;
   // sh-* and mh-* share the scheduler flag bits: they count only after their scheduler.
   else if (vs.lvs_sched === 'sh') {
@@ -205,9 +214,11 @@ export const virtualServerTable: KeywordTable<VirtualServerDraft> = {
     const up = p.toUpperCase();
     if (up !== 'TCP' && up !== 'UDP' && up !== 'SCTP') return cx.error(n, `Unknown protocol ${p} - ignoring`);
     vs.protocol = up;
+    mark(vs, n);
   },
-  ha_suspend: (vs) => {
+  ha_suspend: (vs, n) => {
     vs.ha_suspend = true;
+    mark(vs, n);
   },
   smtp_alert: (vs, n, cx) => {
     const v = readFlag(cx, n, 'virtual_server smtp_alert');
@@ -240,10 +251,12 @@ export const virtualServerTable: KeywordTable<VirtualServerDraft> = {
   quorum: (vs, n, cx) => {
     // Keepalived falls back to 1 when the value is bad.
     vs.quorum = cx.int(n, 1, UINT_MAX) ?? 1;
+    mark(vs, n);
   },
   hysteresis: (vs, n, cx) => {
     const v = cx.int(n, 0, UINT_MAX);
     if (v !== undefined) vs.hysteresis = v;
+    mark(vs, n);
   },
   weight: (vs, n, cx) => {
     const v = cx.int(n, 1, INT_MAX);

@@ -7,7 +7,7 @@
  */
 import type { SourcePos } from '../diagnostics.js';
 import type { ConfigDraft } from '../model.js';
-import { parseBool, parseInteger, type Cx, type KeywordTable } from '../schema.js';
+import { moveKeywordPositions, parseBool, parseInteger, type Cx, type KeywordTable } from '../schema.js';
 import type { ConfNode } from '../tree.js';
 import { readScript, type Script } from '../values.js';
 import { readRouteLine, readRuleLine } from './ip.js';
@@ -442,6 +442,7 @@ export function readVrrpInstance(node: ConfNode, cx: Cx, draft?: ConfigDraft): V
   const inst = newVrrpInstance(name, node.pos);
   const r: Reading = { inst, raw: instanceRaw(inst), draft };
   cx.apply(r, node.block, table as KeywordTable<Reading>);
+  moveKeywordPositions(r, inst);
   endOfBlock(r, node, cx);
   return inst;
 }

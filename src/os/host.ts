@@ -1,0 +1,24 @@
+/**
+ * The running machine as the configuration checks see it: network interfaces (in this network
+ * namespace) and the user and group databases.
+ */
+import * as fs from 'node:fs';
+import type { HostView } from '../config/host-checks.js';
+
+function names(file: string): Set<string> {
+  try {
+    return new Set(fs.readFileSync(file, 'utf8').split('\n').map((l) => l.split(':')[0]!).filter((n) => n !== ''));
+  } catch {
+    return new Set();
+  }
+}
+
+export function localHost(): HostView {
+  let users: Set<string> | undefined;
+  let groups: Set<string> | undefined;
+  return {
+    hasInterface: (name) => fs.existsSync(`/sys/class/net/${name}`) && !name.includes('/'),
+    hasUser: (name) => (users ??= names('/etc/passwd')).has(name) || /^\d+$/.test(name),
+    hasGroup: (name) => (groups ??= names('/etc/group')).has(name) || /^\d+$/.test(name),
+  };
+}

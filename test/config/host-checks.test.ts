@@ -1,0 +1,45 @@
+/**
+ * What `-t` adds on a real machine: missing interfaces and script users, worded as Keepalived
+ * words them, at the line that names them.
+ */
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { checkHost, type HostView } from '../../src/config/host-checks.js';
+import { loadConfig } from '../../src/config/load.js';
+
+const seeds = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../test/fixtures/seeds');
+
+const host = (interfaces: string[], users: string[] = ['root']): HostView => ({
+  hasInterface: (n) => interfaces.includes(n),
+  hasUser: (n) => users.includes(n),
+  hasGroup: (n) => n === 'root',
+});
+
+test('seed 000 on a host without ens32: the interface and the VIP line are reported like keepalived -t', () => {
+  const { config } = loadConfig(path.join(seeds, '000-lvs-server1.conf'), { configId: 'x' });
+  const got = checkHost(config, host(['lo', 'eth0'])).map((d) => `${d.pos?.line ?? '-'}: ${d.message}`);
+  assert.deepEqual(got, [
+    "8: WARNING - interface ens32 for vrrp_instance VI_1 doesn't exist",
+    "19: WARNING - interface ens32 for ip address 192.168.100.14/24 doesn't exist",
+    '-: Non-existent interface specified in configuration',
+  ]);
+  assert.deepEqual(checkHost(config, host(['ens32'])), []);
+});
+
+test('seed 001: tracked interfaces that do not exist', () => {
+  const { config } = loadConfig(path.join(seeds, '001-serverA.conf'), { configId: 'x' });
+  const got = checkHost(config, host(['eno16777736'])).map((d) => `${d.pos?.line ?? '-'}: ${d.message}`);
+  assert.ok(got.includes("47: (VI_1) tracked interface eno33554984 doesn't exist"), got.join('\n'));
+  assert.ok(got.includes("63: WARNING - interface eno33554984 for vrrp_instance VI_2 doesn't exist"), got.join('\n'));
+});
+
+test('seed 002: `notify_master /path/x.sh notify_master` names a user that does not exist', () => {
+  const { config } = loadConfig(path.join(seeds, '002-proxy101.conf'), { configId: 'x' });
+  const got = checkHost(config, host(['em1']));
+  const lines = got.map((d) => d.pos?.line);
+  // notify_master, notify_backup, notify_fault and notify each pass their own name as a second word.
+  assert.deepEqual(lines, [47, 48, 49, 50]);
+  assert.match(got[0]!.message, /user 'notify_master' does not exist/);
+});

@@ -1,0 +1,55 @@
+/**
+ * Time for the daemon: a monotonic microsecond clock and one-shot timers. The engine never reads
+ * it; the daemon passes `now` in. A manual clock drives the same daemon code in tests.
+ */
+
+export interface Clock {
+  /** Monotonic microseconds. */
+  now(): number;
+  /** Calls `fn` at (or just after) `atUs`; returns a handle for cancel(). */
+  at(atUs: number, fn: () => void): unknown;
+  cancel(handle: unknown): void;
+}
+
+export const systemClock: Clock = {
+  now: () => Number(process.hrtime.bigint() / 1000n),
+  at(atUs, fn) {
+    const delayMs = Math.max(0, (atUs - systemClock.now()) / 1000);
+    return setTimeout(fn, delayMs);
+  },
+  cancel: (h) => clearTimeout(h as NodeJS.Timeout),
+};
+
+/** A clock that moves only when told: advance() runs the timers that come due, in order. */
+export class ManualClock implements Clock {
+  private t = 0;
+  private seq = 0;
+  private timers: Array<{ at: number; seq: number; fn: () => void }> = [];
+
+  now(): number {
+    return this.t;
+  }
+
+  at(atUs: number, fn: () => void): unknown {
+    const timer = { at: atUs, seq: this.seq++, fn };
+    this.timers.push(timer);
+    return timer;
+  }
+
+  cancel(handle: unknown): void {
+    this.timers = this.timers.filter((t) => t !== handle);
+  }
+
+  advance(us: number): void {
+    const end = this.t + us;
+    for (;;) {
+      this.timers.sort((a, b) => a.at - b.at || a.seq - b.seq);
+      const next = this.timers[0];
+      if (!next || next.at > end) break;
+      this.timers.shift();
+      this.t = Math.max(this.t, next.at);
+      next.fn();
+    }
+    this.t = end;
+  }
+}

@@ -1,0 +1,261 @@
+/**
+ * The VRRP side of the daemon: the pure engine (vrrp/router.ts) wired to a clock, raw sockets,
+ * links and the address configuration. Everything here is glue; every protocol decision is the
+ * engine's. The OS arrives through VrrpDeps, so the same driver runs on Linux and on fakes.
+ */
+import type { KeepalivedConfig } from '../../config/model.js';
+import type { Announcer, LinkInfo, Links, NetConfig, VrrpPacket, VrrpSocket, VrrpSocketOptions } from '../../os/types.js';
+import { decodeAdvertisement, encodeAdvertisement } from '../../vrrp/packet.js';
+import { checkAdvert, type RefuseReason } from '../../vrrp/receive.js';
+import { initialRouterState, routerWakeup, stepAll, stepRouter, type RouterAction, type RouterParams, type RouterState } from '../../vrrp/router.js';
+import type { InstanceEvent } from '../../vrrp/types.js';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../log.js';
+import { buildRuntime, type ErrorStats, type Runtime } from './runtime.js';
+import { TrackingFeed, type TrackedState } from './tracking-feed.js';
+
+export interface VrrpDeps {
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly links: Links;
+  readonly net: NetConfig;
+  readonly announcer: Announcer;
+  readonly openSocket: (o: VrrpSocketOptions) => VrrpSocket;
+  /** State changes, for notify scripts, the FIFO and e-mail. */
+  readonly onAction?: (a: RouterAction, rt: Runtime | undefined) => void;
+}
+
+/** Engine timers that fire late: the measure of whether the daemon keeps VRRP's clock. */
+export interface TimerLag {
+  fired: number;
+  maxLateUs: number;
+  totalLateUs: number;
+}
+
+const REFUSE_STAT: Record<RefuseReason, keyof ErrorStats> = {
+  ttl: 'ip_ttl_err', version: 'version_err', auth_type_invalid: 'invalid_authtype', auth_type_mismatch: 'authtype_mismatch',
+  auth_failure: 'auth_failure', interval: 'advert_interval_err', unicast_peer: 'unicast_src_err',
+};
+
+export class VrrpDriver {
+  readonly runtimes = new Map<string, Runtime>();
+  readonly lag: TimerLag = { fired: 0, maxLateUs: 0, totalLateUs: 0 };
+  private params: RouterParams = { instances: [], groups: [] };
+  private state: RouterState = { instances: {}, groups: {} };
+  private readonly sockets = new Map<string, VrrpSocket>();
+  private links = new Map<string, LinkInfo>();
+  private timer: unknown;
+  private timerAt: number | undefined;
+  private watcher: { close(): void } | undefined;
+  /** Address changes run one after another per instance, in the engine's order. */
+  private readonly queues = new Map<string, Promise<void>>();
+  private feed: TrackingFeed | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly config: KeepalivedConfig,
+    private readonly deps: VrrpDeps,
+  ) {}
+
+  async start(): Promise<void> {
+    const { log } = this.deps;
+    for (const l of await this.deps.links.list()) this.links.set(l.name, l);
+    for (const inst of this.config.vrrp_instance) {
+      const rt = buildRuntime(this.config, inst, this.links);
+      if (typeof rt === 'string') log.error(`${rt} - instance not started`);
+      else this.runtimes.set(inst.name, rt);
+    }
+    const names = new Set(this.runtimes.keys());
+    this.params = {
+      instances: [...this.runtimes.values()].map((r) => r.params),
+      groups: this.config.vrrp_sync_group.map((g) => ({ name: g.name, members: g.group.filter((m) => names.has(m)) })),
+    };
+    this.state = initialRouterState(this.params);
+    // Addresses a crashed run left behind go first, as Keepalived does at start-up.
+    await Promise.all([...this.runtimes.values()].map((rt) => this.removeAddresses(rt)));
+    for (const rt of this.runtimes.values()) this.socketFor(rt);
+    this.feed = new TrackingFeed(this.config, this.runtimes, this.links);
+    this.watcher = this.deps.links.watch((l) => this.linkChanged(l));
+    // The world as it is (links down, init_fail scripts) reaches the engine before it starts, so an
+    // instance on a dead link enters FAULT at once rather than BACKUP first.
+    for (const [name, ev] of this.feed.initialEvents()) this.deliver(name, ev);
+    this.apply(stepAll(this.params, this.state, 'start', this.deps.clock.now()));
+  }
+
+  /** SIGTERM: masters send priority 0 and release their addresses; then the sockets close. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.apply(stepAll(this.params, this.state, 'shutdown', this.deps.clock.now()));
+    this.stopped = true;
+    if (this.timer !== undefined) this.deps.clock.cancel(this.timer);
+    this.watcher?.close();
+    await Promise.all(this.queues.values());
+    for (const s of this.sockets.values()) s.close();
+    this.sockets.clear();
+  }
+
+  routerState(): RouterState {
+    return this.state;
+  }
+
+  /** A tracked script, file or process changed (from the runners in daemon/track/). */
+  setTracked(kind: 'script' | 'file' | 'process' | 'bfd', name: string, value: TrackedState): void {
+    if (!this.feed || this.stopped) return;
+    for (const [inst, ev] of this.feed.set(kind, name, value)) this.deliver(inst, ev);
+  }
+
+  private deliver(name: string, ev: InstanceEvent): void {
+    if (this.stopped) return;
+    this.apply(stepRouter(this.params, this.state, name, ev, this.deps.clock.now()));
+  }
+
+  private socketFor(rt: Runtime): VrrpSocket {
+    let s = this.sockets.get(rt.socketKey);
+    if (!s) {
+      const groups = [...new Set([...this.runtimes.values()].filter((r) => r.socketKey === rt.socketKey && !r.inst.unicast).map((r) => r.group))];
+      s = this.deps.openSocket({
+        family: rt.family,
+        ifname: rt.ifname,
+        groups,
+        onPacket: (p) => this.received(rt.socketKey, p),
+        onError: (e) => this.deps.log.error(`VRRP socket ${rt.socketKey}: ${e.message}`),
+      });
+      this.sockets.set(rt.socketKey, s);
+    }
+    return s;
+  }
+
+  private received(socketKey: string, p: VrrpPacket): void {
+    if (this.stopped) return;
+    const vrid = p.bytes[1];
+    let rt: Runtime | undefined;
+    for (const r of this.runtimes.values()) if (r.socketKey === socketKey && r.inst.virtual_router_id === vrid) rt = r;
+    if (!rt) return; // another VRID on the link (Keepalived logs these only with log_unknown_vrids)
+    if (p.src === rt.src) return; // our own advert looped back
+    const decoded = decodeAdvertisement(p.bytes, rt.family, {
+      src: p.src,
+      dst: p.dst,
+      ...(rt.inst.v3_checksum_as_v2 ? { v3ChecksumAsV2: true } : {}),
+      ...(rt.inst.unicast && rt.inst.old_unicast_checksum !== 'never' ? { oldUnicastDst: rt.group } : {}),
+    });
+    if (!decoded.ok) {
+      const stat: Record<string, keyof ErrorStats> = { length: 'packet_len_err', addr_count: 'packet_len_err', version: 'version_err', type: 'invalid_type_rcvd', checksum: 'checksum_err' };
+      rt.errors[stat[decoded.reason]!]++;
+      this.deps.log.detail(`(${rt.inst.name}) dropped advert from ${p.src}: ${decoded.detail}`);
+      return;
+    }
+    const multicast = rt.family === 'inet' ? /^2(2[4-9]|3\d)\./.test(p.dst) : p.dst.startsWith('ff');
+    const verdict = checkAdvert(decoded.advert, { src: p.src, ttl: p.ttl, multicast }, rt.recv);
+    if (!verdict.accept) {
+      rt.errors[REFUSE_STAT[verdict.reason]]++;
+      this.deps.log.detail(`(${rt.inst.name}) dropped advert from ${p.src}: ${verdict.detail}`);
+      return;
+    }
+    if (verdict.addressListMismatch) {
+      rt.errors.addr_list_err++;
+      this.deps.log.detail(`(${rt.inst.name}) advert from ${p.src} lists other virtual addresses than ours`);
+    }
+    this.deliver(rt.inst.name, { kind: 'advert', advert: decoded.advert, src: p.src });
+  }
+
+  private linkChanged(l: LinkInfo): void {
+    const before = this.links.get(l.name);
+    this.links.set(l.name, l);
+    if (!this.feed || (before && before.up === l.up)) return;
+    this.deps.log.info(`Netlink reports ${l.name} ${l.up ? 'up' : 'down'}`);
+    for (const [inst, ev] of this.feed.linkChanged(l)) this.deliver(inst, ev);
+  }
+
+  private apply(r: { state: RouterState; actions: readonly RouterAction[] }): void {
+    this.state = r.state;
+    for (const a of r.actions) this.execute(a);
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    const next = routerWakeup(this.state);
+    if (next === this.timerAt) return;
+    if (this.timer !== undefined) this.deps.clock.cancel(this.timer);
+    this.timer = undefined;
+    this.timerAt = next;
+    if (next === undefined) return;
+    this.timer = this.deps.clock.at(next, () => {
+      this.timer = undefined;
+      this.timerAt = undefined;
+      const now = this.deps.clock.now();
+      const late = Math.max(0, now - next);
+      this.lag.fired++;
+      this.lag.totalLateUs += late;
+      this.lag.maxLateUs = Math.max(this.lag.maxLateUs, late);
+      this.apply(stepAll(this.params, this.state, 'timer', now));
+    });
+  }
+
+  private execute(a: RouterAction): void {
+    const rt = a.kind === 'group_transition' ? undefined : this.runtimes.get(a.instance);
+    this.deps.onAction?.(a, rt);
+    if (a.kind === 'group_transition') {
+      this.deps.log.info(`VRRP_Group(${a.group}) Syncing instances to ${a.to} state`);
+      return;
+    }
+    if (!rt) return;
+    const name = rt.inst.name;
+    switch (a.kind) {
+      case 'send_advert': {
+        const bytes = encodeAdvertisement({ ...rt.advertTemplate, priority: a.priority }, { src: rt.src, dst: rt.destinations[0]!, ...(rt.inst.v3_checksum_as_v2 ? { v3ChecksumAsV2: true } : {}) });
+        for (const dst of rt.destinations) {
+          // v3's checksum covers the destination: each unicast peer gets its own.
+          const payload = dst === rt.destinations[0] || rt.inst.version === 2 ? bytes : encodeAdvertisement({ ...rt.advertTemplate, priority: a.priority }, { src: rt.src, dst });
+          try {
+            this.socketFor(rt).send(payload, dst, rt.src, rt.ttl);
+          } catch (e) {
+            this.deps.log.error(`(${name}) cannot send advert to ${dst}: ${(e as Error).message}`);
+          }
+        }
+        break;
+      }
+      case 'add_addresses':
+        this.enqueue(name, () => this.addAddresses(rt));
+        break;
+      case 'remove_addresses':
+        this.enqueue(name, () => this.removeAddresses(rt));
+        break;
+      case 'send_garp': {
+        const addrs = rt.inst.virtual_ipaddress.map((v) => v.address);
+        this.enqueue(name, async () => {
+          for (let i = 0; i < a.count; i++) this.deps.announcer.announce(rt.ifname, addrs);
+        });
+        break;
+      }
+      case 'transition':
+        this.deps.log.info(`(${name}) Entering ${a.to} STATE${a.reason === 'init' ? ' (init)' : ''}${a.reason !== 'init' ? ` (${a.reason})` : ''}`);
+        break;
+      case 'master_rx_lower_pri':
+        break;
+      case 'log':
+        this.deps.log.info(a.message);
+        break;
+    }
+  }
+
+  private enqueue(name: string, op: () => Promise<void>): void {
+    const prev = this.queues.get(name) ?? Promise.resolve();
+    const next = prev.then(op).catch((e: Error) => this.deps.log.error(`(${name}) ${e.message}`));
+    this.queues.set(name, next);
+  }
+
+  private async addAddresses(rt: Runtime): Promise<void> {
+    const { net } = this.deps;
+    await net.addAddresses([...rt.inst.virtual_ipaddress, ...rt.inst.virtual_ipaddress_excluded], rt.ifname);
+    if (rt.inst.virtual_routes.length > 0) await net.addRoutes(rt.inst.virtual_routes, rt.ifname);
+    if (rt.inst.virtual_rules.length > 0) await net.addRules(rt.inst.virtual_rules);
+  }
+
+  private async removeAddresses(rt: Runtime): Promise<void> {
+    const { net } = this.deps;
+    if (rt.inst.virtual_rules.length > 0) await net.removeRules(rt.inst.virtual_rules);
+    if (rt.inst.virtual_routes.length > 0) await net.removeRoutes(rt.inst.virtual_routes, rt.ifname);
+    await net.removeAddresses([...rt.inst.virtual_ipaddress, ...rt.inst.virtual_ipaddress_excluded], rt.ifname);
+  }
+}

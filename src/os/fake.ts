@@ -1,0 +1,117 @@
+/**
+ * Fakes of the OS interfaces, for tests of the daemon's wiring: a LAN that carries VRRP messages
+ * between fake sockets under a clock, links whose state the test sets, and address / announce
+ * recorders. The real kernel is exercised by the namespace tests; these test the glue.
+ */
+import type { Clock } from '../daemon/clock.js';
+import type { Announcer, LinkInfo, Links, NetConfig, VrrpSocket, VrrpSocketOptions } from './types.js';
+
+interface Member {
+  readonly node: string;
+  readonly opts: VrrpSocketOptions;
+  readonly addresses: () => readonly string[];
+  open: boolean;
+}
+
+/** One broadcast domain. Multicast reaches every other member; unicast the member owning dst. */
+export class FakeLan {
+  private readonly members: Member[] = [];
+  /** Set to drop everything (a cut cable between all members). */
+  down = false;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly delayUs = 100,
+  ) {}
+
+  /** The socket factory for `node`, whose own addresses are `addresses()`. */
+  socketsFor(node: string, addresses: () => readonly string[]): (o: VrrpSocketOptions) => VrrpSocket {
+    return (opts) => {
+      const m: Member = { node, opts, addresses, open: true };
+      this.members.push(m);
+      return {
+        send: (payload, dst, src, ttl = 255) => {
+          if (!m.open || this.down) return;
+          const bytes = Uint8Array.from(payload);
+          const multicast = dst.startsWith('224.') || dst.startsWith('ff');
+          for (const to of this.members) {
+            if (to === m || !to.open || to.opts.family !== opts.family) continue;
+            if (!multicast && !to.addresses().includes(dst)) continue;
+            this.clock.at(this.clock.now() + this.delayUs, () => {
+              if (to.open && !this.down) to.opts.onPacket({ bytes, src, dst, ttl, ifindex: 1 });
+            });
+          }
+        },
+        close: () => {
+          m.open = false;
+        },
+      };
+    };
+  }
+}
+
+export class FakeLinks implements Links {
+  private readonly table = new Map<string, LinkInfo>();
+  private readonly watchers = new Set<(l: LinkInfo) => void>();
+
+  constructor(links: readonly LinkInfo[]) {
+    for (const l of links) this.table.set(l.name, l);
+  }
+
+  async list(): Promise<LinkInfo[]> {
+    return [...this.table.values()];
+  }
+
+  watch(onChange: (link: LinkInfo) => void): { close(): void } {
+    this.watchers.add(onChange);
+    return { close: () => void this.watchers.delete(onChange) };
+  }
+
+  set(name: string, patch: Partial<LinkInfo>): void {
+    const l = { ...this.table.get(name)!, ...patch };
+    this.table.set(name, l);
+    for (const w of this.watchers) w(l);
+  }
+}
+
+/** Records the addresses each interface holds. */
+export class FakeNet implements NetConfig {
+  readonly held = new Map<string, Set<string>>();
+  readonly log: string[] = [];
+
+  private on(dev: string): Set<string> {
+    let s = this.held.get(dev);
+    if (!s) this.held.set(dev, (s = new Set()));
+    return s;
+  }
+
+  async addAddresses(addrs: Parameters<NetConfig['addAddresses']>[0], defaultDev: string): Promise<void> {
+    for (const a of addrs) {
+      this.on(a.dev ?? defaultDev).add(`${a.address}/${a.prefixlen}`);
+      this.log.push(`add ${a.address}/${a.prefixlen} dev ${a.dev ?? defaultDev}`);
+    }
+  }
+
+  async removeAddresses(addrs: Parameters<NetConfig['removeAddresses']>[0], defaultDev: string): Promise<void> {
+    for (const a of addrs) {
+      if (this.on(a.dev ?? defaultDev).delete(`${a.address}/${a.prefixlen}`)) this.log.push(`del ${a.address}/${a.prefixlen} dev ${a.dev ?? defaultDev}`);
+    }
+  }
+
+  async addRoutes(): Promise<void> {}
+  async removeRoutes(): Promise<void> {}
+  async addRules(): Promise<void> {}
+  async removeRules(): Promise<void> {}
+
+  async addressesOf(ifname: string): Promise<string[]> {
+    return [...this.on(ifname)];
+  }
+}
+
+export class FakeAnnouncer implements Announcer {
+  readonly sent: Array<{ ifname: string; addresses: readonly string[] }> = [];
+  announce(ifname: string, addresses: readonly string[]): void {
+    this.sent.push({ ifname, addresses: [...addresses] });
+  }
+  close(): void {}
+}

@@ -1,0 +1,74 @@
+/**
+ * The operating system as the daemon sees it: small interfaces, each with a Linux implementation
+ * in this folder and a fake for tests (os/fake.ts). Nothing outside os/ touches sockets, netlink,
+ * `ip`, ARP or processes directly.
+ */
+import type { IpAddress, Route, Rule } from '../config/model.js';
+import type { DeepReadonly } from '../config/schema.js';
+
+export type Family = 'inet' | 'inet6';
+
+/** One VRRP message as received, with what the IP header said. */
+export interface VrrpPacket {
+  /** The VRRP message (no IP header). */
+  readonly bytes: Uint8Array;
+  readonly src: string;
+  readonly dst: string;
+  /** IPv4 TTL or IPv6 hop limit. */
+  readonly ttl: number;
+  readonly ifindex: number;
+}
+
+/** A raw IPPROTO_VRRP (112) socket on one interface and family, shared by its instances. */
+export interface VrrpSocket {
+  /** Sends a VRRP message with TTL / hop limit `ttl` (255 unless unicast_ttl says otherwise). */
+  send(payload: Uint8Array, dst: string, src: string, ttl?: number): void;
+  close(): void;
+}
+
+export interface VrrpSocketOptions {
+  readonly family: Family;
+  readonly ifname: string;
+  /** Multicast groups to join on the interface (224.0.0.18 / ff02::12 unless configured). */
+  readonly groups: readonly string[];
+  readonly onPacket: (p: VrrpPacket) => void;
+  readonly onError: (e: Error) => void;
+}
+
+export interface LinkInfo {
+  readonly name: string;
+  readonly index: number;
+  /** Administratively up and with carrier (IFF_UP and IFF_RUNNING / LOWER_UP). */
+  readonly up: boolean;
+  readonly mac: string;
+  /** Addresses with their prefix length, primary first. */
+  readonly ipv4: readonly string[];
+  /** Link-local first. */
+  readonly ipv6: readonly string[];
+}
+
+export interface Links {
+  list(): Promise<LinkInfo[]>;
+  /** Calls back with the new state of a link whenever its flags or addresses change. */
+  watch(onChange: (link: LinkInfo) => void): { close(): void };
+}
+
+type Addr = DeepReadonly<IpAddress>;
+
+/** Adds and removes addresses, routes and rules; batched, one call per state change. */
+export interface NetConfig {
+  addAddresses(addrs: readonly Addr[], defaultDev: string): Promise<void>;
+  removeAddresses(addrs: readonly Addr[], defaultDev: string): Promise<void>;
+  addRoutes(routes: readonly DeepReadonly<Route>[], defaultDev: string): Promise<void>;
+  removeRoutes(routes: readonly DeepReadonly<Route>[], defaultDev: string): Promise<void>;
+  addRules(rules: readonly DeepReadonly<Rule>[]): Promise<void>;
+  removeRules(rules: readonly DeepReadonly<Rule>[]): Promise<void>;
+  /** Addresses present on an interface now, as `addr/len`. */
+  addressesOf(ifname: string): Promise<string[]>;
+}
+
+/** Gratuitous ARP (IPv4) and unsolicited neighbour advertisements (IPv6) announcing addresses. */
+export interface Announcer {
+  announce(ifname: string, addresses: readonly string[]): void;
+  close(): void;
+}

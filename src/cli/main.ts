@@ -3,6 +3,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs, SIGNALS, UsageError } from './args.js';
+import { runParent } from '../daemon/parent.js';
 import { runConfigCommand, runConfigTest, type Out } from './config-command.js';
 
 export const VERSION = '0.1.0';
@@ -31,7 +32,7 @@ const USAGE = `Usage: keepalived-ts [OPTION...]
   -h, --help                   Display this help message
 `;
 
-export function main(argv: readonly string[], out: Out): number {
+export function main(argv: readonly string[], out: Out): number | Promise<number> {
   if (argv[0] === 'config') return runConfigCommand(argv.slice(1), out);
   let opts;
   try {
@@ -69,6 +70,5 @@ export function main(argv: readonly string[], out: Out): number {
     writeFileSync(opts.configTestLog, report.join(''));
     return code;
   }
-  out.stderr('keepalived-ts: the daemon is not available yet; use -t to check a configuration or `config --json` to show it\n');
-  return 2;
+  return runParent(opts, argv);
 }

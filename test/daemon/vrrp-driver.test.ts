@@ -118,3 +118,36 @@ test('timers that fire late are measured against their deadline', async () => {
   assert.equal(a.driver.lag.maxLateUs, 0, 'a manual clock fires on time');
   await a.driver.stop();
 });
+
+test('reload: a master stays master and only the changed addresses move; a removed instance resigns', async () => {
+  const conf = (vips: string, extra = '') => `
+vrrp_instance VI_1 { state MASTER
+  interface eth0
+  virtual_router_id 9
+  priority 150
+  virtual_ipaddress { ${vips} } }
+${extra}`;
+  const second = `vrrp_instance VI_2 { interface eth0
+  virtual_router_id 10
+  priority 200
+  virtual_ipaddress { 10.1.0.200/24 } }`;
+  const clock = new ManualClock();
+  const lan = new FakeLan(clock);
+  const a = node(clock, lan, 'a', 'eth0', '10.1.0.1', conf('10.1.0.100/24', second));
+  await a.driver.start();
+  clock.advance(5 * S);
+  await flush();
+  assert.deepEqual([...a.net.held.get('eth0')!].sort(), ['10.1.0.100/24', '10.1.0.200/24']);
+  const next = loadConfig('/k.conf', { fs: memoryConfigFs({ '/k.conf': conf('10.1.0.100/24\n 10.1.0.101/24') }), configId: 'x' }).config;
+  const before = a.log.lines.length;
+  await a.driver.reload(next);
+  clock.advance(3 * S);
+  await flush();
+  assert.equal(a.driver.routerState().instances['VI_1']!.state, 'MASTER');
+  assert.equal(a.driver.routerState().instances['VI_2'], undefined);
+  assert.deepEqual([...a.net.held.get('eth0')!].sort(), ['10.1.0.100/24', '10.1.0.101/24']);
+  const after = a.log.lines.slice(before);
+  assert.ok(!after.some((l) => l.includes('(VI_1) Entering')), `VI_1 must not change state: ${after.join(' | ')}`);
+  assert.ok(a.driver.routerState().instances['VI_1']!.stats.become_master >= 1, 'counters carried over');
+  await a.driver.stop();
+});

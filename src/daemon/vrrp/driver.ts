@@ -8,7 +8,8 @@ import type { Announcer, LinkInfo, Links, NetConfig, VrrpPacket, VrrpSocket, Vrr
 import { decodeAdvertisement, encodeAdvertisement } from '../../vrrp/packet.js';
 import { checkAdvert, type RefuseReason } from '../../vrrp/receive.js';
 import { initialRouterState, routerWakeup, stepAll, stepRouter, type RouterAction, type RouterParams, type RouterState } from '../../vrrp/router.js';
-import type { InstanceEvent } from '../../vrrp/types.js';
+import { carryOver, matchInstances, type InstanceIdentity } from '../../vrrp/reload.js';
+import type { InstanceEvent, InstanceState, VrrpState } from '../../vrrp/types.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import { buildRuntime, type ErrorStats, type Runtime } from './runtime.js';
@@ -37,8 +38,12 @@ const REFUSE_STAT: Record<RefuseReason, keyof ErrorStats> = {
   auth_failure: 'auth_failure', interval: 'advert_interval_err', unicast_peer: 'unicast_src_err',
 };
 
+function identity(r: Runtime): InstanceIdentity {
+  return { name: r.inst.name, vrid: r.inst.virtual_router_id, family: r.family, ifname: r.ifname, unicast: r.inst.unicast, endpoint: r.inst.unicast ? r.src : r.group };
+}
+
 export class VrrpDriver {
-  readonly runtimes = new Map<string, Runtime>();
+  runtimes = new Map<string, Runtime>();
   readonly lag: TimerLag = { fired: 0, maxLateUs: 0, totalLateUs: 0 };
   private params: RouterParams = { instances: [], groups: [] };
   private state: RouterState = { instances: {}, groups: {} };
@@ -53,23 +58,14 @@ export class VrrpDriver {
   private stopped = false;
 
   constructor(
-    private readonly config: KeepalivedConfig,
+    private config: KeepalivedConfig,
     private readonly deps: VrrpDeps,
   ) {}
 
   async start(): Promise<void> {
-    const { log } = this.deps;
     for (const l of await this.deps.links.list()) this.links.set(l.name, l);
-    for (const inst of this.config.vrrp_instance) {
-      const rt = buildRuntime(this.config, inst, this.links);
-      if (typeof rt === 'string') log.error(`${rt} - instance not started`);
-      else this.runtimes.set(inst.name, rt);
-    }
-    const names = new Set(this.runtimes.keys());
-    this.params = {
-      instances: [...this.runtimes.values()].map((r) => r.params),
-      groups: this.config.vrrp_sync_group.map((g) => ({ name: g.name, members: g.group.filter((m) => names.has(m)) })),
-    };
+    this.runtimes = this.buildRuntimes(this.config);
+    this.params = this.routerParams(this.config, this.runtimes);
     this.state = initialRouterState(this.params);
     // Addresses a crashed run left behind go first, as Keepalived does at start-up.
     await Promise.all([...this.runtimes.values()].map((rt) => this.removeAddresses(rt)));
@@ -92,6 +88,78 @@ export class VrrpDriver {
     await Promise.all(this.queues.values());
     for (const s of this.sockets.values()) s.close();
     this.sockets.clear();
+  }
+
+  private buildRuntimes(config: KeepalivedConfig): Map<string, Runtime> {
+    const out = new Map<string, Runtime>();
+    for (const inst of config.vrrp_instance) {
+      const rt = buildRuntime(config, inst, this.links);
+      if (typeof rt === 'string') this.deps.log.error(`${rt} - instance not started`);
+      else out.set(inst.name, rt);
+    }
+    return out;
+  }
+
+  private routerParams(config: KeepalivedConfig, runtimes: ReadonlyMap<string, Runtime>): RouterParams {
+    return {
+      instances: [...runtimes.values()].map((r) => r.params),
+      groups: config.vrrp_sync_group.map((g) => ({ name: g.name, members: g.group.filter((m) => runtimes.has(m)) })),
+    };
+  }
+
+  /**
+   * SIGHUP with a configuration that loaded: matched masters stay master and only the addresses
+   * that changed move; deleted instances resign; new ones start. (A configuration that failed to
+   * load never gets here: the caller keeps the running one.)
+   */
+  async reload(config: KeepalivedConfig): Promise<void> {
+    const now = this.deps.clock.now();
+    const next = this.buildRuntimes(config);
+    const match = matchInstances([...this.runtimes.values()].map(identity), [...next.values()].map(identity));
+    for (const name of match.deleted) {
+      this.deps.log.info(`(${name}) removed by reload`);
+      this.deliver(name, { kind: 'shutdown' });
+    }
+    const oldRuntimes = this.runtimes;
+    const oldState = this.state;
+    this.config = config;
+    this.runtimes = next;
+    this.params = this.routerParams(config, next);
+    const fresh = initialRouterState(this.params);
+    const instances: Record<string, InstanceState> = { ...fresh.instances };
+    for (const [newName, oldName] of match.matched) {
+      const old = oldState.instances[oldName]!;
+      instances[newName] = carryOver(old, next.get(newName)!.params, now);
+      if (old.state === 'MASTER') this.moveAddresses(oldRuntimes.get(oldName)!, next.get(newName)!);
+    }
+    const groups: Record<string, VrrpState> = {};
+    for (const g of this.params.groups) groups[g.name] = oldState.groups[g.name] ?? 'INIT';
+    this.state = { instances, groups };
+    for (const [key, sock] of this.sockets) {
+      if (![...next.values()].some((r) => r.socketKey === key)) {
+        sock.close();
+        this.sockets.delete(key);
+      }
+    }
+    for (const rt of next.values()) this.socketFor(rt);
+    this.feed = new TrackingFeed(config, next, this.links);
+    for (const [name, ev] of this.feed.initialEvents()) this.deliver(name, ev);
+    for (const [name, st] of Object.entries(this.state.instances)) if (st.state === 'INIT') this.deliver(name, { kind: 'start' });
+    this.schedule();
+  }
+
+  /** A master across a reload: only the addresses that changed come and go. */
+  private moveAddresses(before: Runtime, after: Runtime): void {
+    const key = (a: { address: string; prefixlen: number; dev?: string }, dev: string) => `${a.address}/${a.prefixlen} ${a.dev ?? dev}`;
+    const was = new Map([...before.inst.virtual_ipaddress, ...before.inst.virtual_ipaddress_excluded].map((a) => [key(a, before.ifname), a]));
+    const now = new Map([...after.inst.virtual_ipaddress, ...after.inst.virtual_ipaddress_excluded].map((a) => [key(a, after.ifname), a]));
+    const gone = [...was].filter(([k]) => !now.has(k)).map(([, a]) => a);
+    const come = [...now].filter(([k]) => !was.has(k)).map(([, a]) => a);
+    this.enqueue(after.inst.name, async () => {
+      if (gone.length > 0) await this.deps.net.removeAddresses(gone, before.ifname);
+      if (come.length > 0) await this.deps.net.addAddresses(come, after.ifname);
+      if (come.length > 0) this.deps.announcer.announce(after.ifname, come.map((a) => a.address));
+    });
   }
 
   routerState(): RouterState {

@@ -1,0 +1,134 @@
+/**
+ * The keepalived-ts parent process, as Keepalived's: it checks the configuration, writes its pid
+ * file, starts the VRRP child (a separate process, so that nothing else the daemon does can delay
+ * an advert), forwards signals to it and restarts it if it dies. SIGTERM stops everything.
+ */
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Options } from '../cli/args.js';
+import { formatDiagnostic } from '../config/diagnostics.js';
+import { loadConfig } from '../config/load.js';
+import { consoleLogger, type Logger } from './log.js';
+import { DEFAULT_PID_FILE, DEFAULT_VRRP_PID_FILE, removePidFile, runningPid, writePidFile } from './pidfile.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const FORWARDED: NodeJS.Signals[] = ['SIGHUP', 'SIGUSR1', 'SIGUSR2'];
+const RESPAWN_DELAY_MS = 1000;
+
+export interface ChildSpec {
+  readonly name: 'vrrp';
+  readonly script: string;
+  readonly pidFile: string;
+}
+
+/** Runs until stopped; resolves with the exit code. */
+export async function runParent(opts: Options, argv: readonly string[]): Promise<number> {
+  if (!opts.dontFork && process.env['KTS_DAEMONIZED'] !== '1') return daemonize(opts, argv);
+  const log = consoleLogger({ detail: opts.logDetail });
+  const pidFile = opts.pidFile ?? DEFAULT_PID_FILE;
+  const other = runningPid(pidFile);
+  if (other !== undefined && other !== process.pid) {
+    log.error(`daemon is already running (pid ${other}, ${pidFile})`);
+    return 1;
+  }
+  let loaded;
+  try {
+    loaded = loadConfig(opts.useFile, opts.configId !== undefined ? { configId: opts.configId } : {});
+  } catch (e) {
+    log.error((e as Error).message);
+    return 1;
+  }
+  for (const d of loaded.diagnostics) log.warn(formatDiagnostic(d));
+  writePidFile(pidFile);
+  log.info(`Starting keepalived-ts (Keepalived-compatible), pid ${process.pid}`);
+  const children: ChildSpec[] = [];
+  if (!opts.checkOnly && loaded.config.vrrp_instance.length > 0) {
+    children.push({ name: 'vrrp', script: path.join(here, 'vrrp-child.js'), pidFile: opts.vrrpPidFile ?? DEFAULT_VRRP_PID_FILE });
+  }
+  const sup = new Supervisor(children, opts, log);
+  const code = await sup.run();
+  removePidFile(pidFile);
+  log.info('Stopped keepalived-ts');
+  return code;
+}
+
+class Supervisor {
+  private readonly running = new Map<string, ChildProcess>();
+  private stopping = false;
+  private resolveDone: ((code: number) => void) | undefined;
+
+  constructor(
+    private readonly specs: readonly ChildSpec[],
+    private readonly opts: Options,
+    private readonly log: Logger,
+  ) {}
+
+  run(): Promise<number> {
+    const done = new Promise<number>((resolve) => (this.resolveDone = resolve));
+    const stop = () => this.stop();
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    for (const sig of FORWARDED) process.on(sig, () => this.forward(sig));
+    for (const spec of this.specs) this.start(spec);
+    if (this.specs.length === 0) this.log.warn('nothing to run: no vrrp_instance in the configuration');
+    return done.finally(() => {
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+      for (const sig of FORWARDED) process.removeAllListeners(sig);
+    });
+  }
+
+  private start(spec: ChildSpec): void {
+    const child = fork(spec.script, [JSON.stringify({ ...this.opts, childPidFile: spec.pidFile })], { stdio: 'inherit', execArgv: [] });
+    this.running.set(spec.name, child);
+    this.log.info(`Starting ${spec.name.toUpperCase()} child process, pid=${child.pid}`);
+    child.on('exit', (code, signal) => {
+      this.running.delete(spec.name);
+      if (this.stopping) {
+        if (this.running.size === 0) this.resolveDone?.(0);
+        return;
+      }
+      this.log.error(`${spec.name.toUpperCase()} child process(${child.pid}) exited with ${signal ?? `status ${code}`} - restarting`);
+      setTimeout(() => {
+        if (!this.stopping) this.start(spec);
+      }, RESPAWN_DELAY_MS);
+    });
+  }
+
+  private forward(sig: NodeJS.Signals): void {
+    for (const c of this.running.values()) c.kill(sig);
+  }
+
+  private stop(): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.log.info('Stopping');
+    if (this.running.size === 0) {
+      this.resolveDone?.(0);
+      return;
+    }
+    for (const c of this.running.values()) c.kill('SIGTERM');
+  }
+}
+
+/**
+ * Without -n Keepalived forks into the background; Node cannot fork, so the daemon starts itself
+ * again, detached, and this process returns once the new one has written its pid file.
+ */
+async function daemonize(opts: Options, argv: readonly string[]): Promise<number> {
+  const bin = process.argv[1]!;
+  const child = spawn(process.execPath, [bin, ...argv], {
+    detached: true,
+    stdio: 'ignore',
+    env: { ...process.env, KTS_DAEMONIZED: '1' },
+  });
+  child.unref();
+  const pidFile = opts.pidFile ?? DEFAULT_PID_FILE;
+  for (let i = 0; i < 100; i++) {
+    if (runningPid(pidFile) === child.pid) return 0;
+    if (child.exitCode !== null) return child.exitCode;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return 0;
+}

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { Options } from '../cli/args.js';
 import { formatDiagnostic } from '../config/diagnostics.js';
 import { loadConfig } from '../config/load.js';
+import { syslogLogger } from '../os/syslog.js';
 import { consoleLogger, type Logger } from './log.js';
 import { DEFAULT_PID_FILE, DEFAULT_VRRP_PID_FILE, removePidFile, runningPid, writePidFile } from './pidfile.js';
 
@@ -25,7 +26,9 @@ export interface ChildSpec {
 /** Runs until stopped; resolves with the exit code. */
 export async function runParent(opts: Options, argv: readonly string[]): Promise<number> {
   if (!opts.dontFork && process.env['KTS_DAEMONIZED'] !== '1') return daemonize(opts, argv);
-  const log = consoleLogger({ detail: opts.logDetail });
+  const log = opts.logConsole
+    ? consoleLogger({ detail: opts.logDetail })
+    : syslogLogger('Keepalived', { detail: opts.logDetail, ...(opts.logFacility !== undefined ? { facility: opts.logFacility } : {}) });
   const pidFile = opts.pidFile ?? DEFAULT_PID_FILE;
   const other = runningPid(pidFile);
   if (other !== undefined && other !== process.pid) {

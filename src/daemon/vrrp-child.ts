@@ -7,6 +7,7 @@ import type { Options } from '../cli/args.js';
 import { formatDiagnostic } from '../config/diagnostics.js';
 import { loadConfig } from '../config/load.js';
 import { linuxOs } from '../os/linux.js';
+import { syslogLogger } from '../os/syslog.js';
 import { systemClock } from './clock.js';
 import { consoleLogger } from './log.js';
 import { removePidFile, writePidFile } from './pidfile.js';
@@ -14,7 +15,10 @@ import { VrrpDriver } from './vrrp/driver.js';
 
 async function main(): Promise<void> {
   const opts = JSON.parse(process.argv[2] ?? '{}') as Options & { childPidFile: string };
-  const log = consoleLogger({ detail: opts.logDetail });
+  // Keepalived logs to syslog unless -l; its VRRP process's ident is Keepalived_vrrp.
+  const log = opts.logConsole
+    ? consoleLogger({ detail: opts.logDetail })
+    : syslogLogger('Keepalived_vrrp', { detail: opts.logDetail, ...(opts.logFacility !== undefined ? { facility: opts.logFacility } : {}) });
   const { config } = loadConfig(opts.useFile, opts.configId !== undefined ? { configId: opts.configId } : {});
   writePidFile(opts.childPidFile);
   const os = linuxOs();

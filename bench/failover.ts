@@ -1,0 +1,115 @@
+/**
+ * bench/failover: the outage a client sees when the VRRP master dies hard (kill -9), for
+ * keepalived-ts and for the real Keepalived in the same lab and configuration.
+ *
+ * A client pings the VIP every 10 ms; the outage is the gap between the last reply before the
+ * crash and the first reply after it. Printed beside the protocol bound, the backup's
+ * Master_Down_Interval (3 x interval + Skew_Time), and as a ratio ours / Keepalived's.
+ * Run by hand as root: `npm run build && node dist/bench/failover.js [--runs N]`.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Daemon, waitFor } from '../src/lab/daemon.js';
+import { Lab, labUnavailable } from '../src/lab/lab.js';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const runsArg = process.argv.indexOf('--runs');
+const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 3;
+
+interface Case {
+  readonly label: string;
+  readonly version: 2 | 3;
+  readonly intervalS: number;
+}
+
+const CASES: Case[] = [
+  { label: 'v2, advert_int 1 s', version: 2, intervalS: 1 },
+  { label: 'v3, advert_int 100 ms', version: 3, intervalS: 0.1 },
+  { label: 'v3, advert_int 10 ms', version: 3, intervalS: 0.01 },
+];
+
+/** The backup (priority 100) declares the master down after 3 x interval + Skew_Time. */
+function boundMs(c: Case): number {
+  const skew = c.version === 2 ? (256 - 100) / 256 : ((256 - 100) * c.intervalS) / 256;
+  return (3 * c.intervalS + skew) * 1000;
+}
+
+function config(c: Case, priority: number, vip: string): string {
+  return `global_defs { router_id bench_${priority} }
+vrrp_instance VI_1 {
+  state BACKUP
+  interface eth0
+  virtual_router_id 51
+  version ${c.version}
+  priority ${priority}
+  advert_int ${c.intervalS}
+  ${c.version === 2 ? 'authentication { auth_type PASS\n    auth_pass bench }' : ''}
+  virtual_ipaddress { ${vip}/24 }
+}
+`;
+}
+
+/** Runs one crash; returns the client's outage in ms. */
+async function once(lab: Lab, dir: string, c: Case, real: boolean): Promise<number> {
+  const vip = lab.spareAddress(100);
+  const d1 = new Daemon(lab, 'd1', path.join(dir, 'd1'), config(c, 150, vip), repo, real);
+  const d2 = new Daemon(lab, 'd2', path.join(dir, 'd2'), config(c, 100, vip), repo, real);
+  try {
+    await waitFor(async () => (await lab.addresses('d1')).includes(`${vip}/24`), 20_000, 'd1 master');
+    await new Promise((r) => setTimeout(r, 1500));
+    const ping = lab.spawn('client', 'ping', ['-n', '-D', '-i', '0.01', '-W', '0.01', vip]);
+    const replies: number[] = [];
+    ping.stdout?.on('data', (b: Buffer) => {
+      for (const m of b.toString().matchAll(/^\[(\d+\.\d+)\] \d+ bytes from/gm)) replies.push(Number(m[1]) * 1000);
+    });
+    await waitFor(() => replies.length > 20, 10_000, 'replies before the crash');
+    const crashAt = Date.now();
+    await d1.kill('SIGKILL');
+    await waitFor(() => replies.some((t) => t > crashAt + 5), 20_000, 'replies after the crash');
+    await new Promise((r) => setTimeout(r, 200));
+    ping.kill('SIGINT');
+    const before = replies.filter((t) => t <= crashAt).at(-1)!;
+    const after = replies.find((t) => t > crashAt)!;
+    return after - before;
+  } finally {
+    await d1.kill('SIGKILL');
+    await d2.kill('SIGKILL');
+  }
+}
+
+async function main(): Promise<void> {
+  const why = labUnavailable();
+  if (why) {
+    console.log(`bench/failover skipped: ${why}`);
+    return;
+  }
+  const hasKeepalived = fs.existsSync('/usr/sbin/keepalived');
+  console.log(`failover outage seen by a client pinging every 10 ms (median of ${RUNS} crashes)`);
+  console.log('case                    bound ms   keepalived-ts ms   Keepalived ms   ours/Keepalived   ours - bound');
+  for (const c of CASES) {
+    const results: Record<'ours' | 'real', number[]> = { ours: [], real: [] };
+    for (const real of hasKeepalived ? [false, true] : [false]) {
+      for (let i = 0; i < RUNS; i++) {
+        const lab = await Lab.create({ hosts: ['d1', 'd2', 'client'] });
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kts-bench-'));
+        try {
+          results[real ? 'real' : 'ours'].push(await once(lab, dir, c, real));
+        } finally {
+          await lab.destroy();
+          fs.rmSync(dir, { recursive: true, force: true });
+        }
+      }
+    }
+    const med = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]! : NaN);
+    const ours = med(results.ours);
+    const real = med(results.real);
+    const bound = boundMs(c);
+    console.log(
+      `${c.label.padEnd(22)} ${bound.toFixed(0).padStart(9)} ${ours.toFixed(0).padStart(18)} ${real.toFixed(0).padStart(15)} ${(ours / real).toFixed(2).padStart(17)} ${(ours - bound).toFixed(0).padStart(14)}`,
+    );
+  }
+}
+
+await main();

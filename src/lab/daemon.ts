@@ -1,0 +1,64 @@
+/**
+ * A keepalived-ts daemon (or the real keepalived) running in a lab host, for tests and benchmarks:
+ * started in the foreground (-n -l) with its own pid files, stopped by its own PIDs only.
+ */
+import type { ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Lab } from './lab.js';
+
+export class Daemon {
+  readonly proc: ChildProcess;
+  readonly output: string[] = [];
+  readonly pidFile: string;
+  readonly vrrpPidFile: string;
+
+  constructor(lab: Lab, host: string, dir: string, configText: string, repo: string, real = false) {
+    fs.mkdirSync(dir, { recursive: true });
+    const conf = path.join(dir, 'keepalived.conf');
+    fs.writeFileSync(conf, configText);
+    this.pidFile = path.join(dir, 'keepalived.pid');
+    this.vrrpPidFile = path.join(dir, 'vrrp.pid');
+    const args = ['-n', '-l', '-D', '-f', conf, '-p', this.pidFile, '-r', this.vrrpPidFile];
+    this.proc = real
+      ? lab.spawn(host, '/usr/sbin/keepalived', ['-P', ...args], { env: { ...process.env, TMPDIR: dir } })
+      : lab.spawn(host, process.execPath, [path.join(repo, 'bin/keepalived-ts'), ...args], { env: { ...process.env, TMPDIR: dir } });
+    for (const s of [this.proc.stdout, this.proc.stderr]) s?.on('data', (b: Buffer) => this.output.push(...b.toString().split('\n').filter((l) => l)));
+  }
+
+  /** Stops the daemon: SIGKILL kills the VRRP child too (a hard crash), SIGTERM lets it resign. */
+  async kill(signal: 'SIGKILL' | 'SIGTERM'): Promise<void> {
+    if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
+    if (signal === 'SIGKILL') {
+      const child = readPid(this.vrrpPidFile);
+      if (child !== undefined) {
+        try {
+          process.kill(child, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+      }
+    }
+    const exited = new Promise((r) => this.proc.once('exit', r));
+    this.proc.kill(signal);
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+  }
+}
+
+function readPid(file: string): number | undefined {
+  try {
+    const n = Number(fs.readFileSync(file, 'utf8').trim());
+    return Number.isInteger(n) && n > 0 ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    if (await cond()) return;
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * A lab of hosts on one Ethernet segment, built from network namespaces: a "switch" namespace
+ * holding a bridge, and one namespace per host joined to it by a veth pair. The namespace tests,
+ * the failover benchmark and the demo all build their networks with it.
+ *
+ * Names are unique per process and lab, so parallel runs do not collide, and destroy() removes
+ * everything the lab made, killing only the processes it started.
+ */
+import { execFile, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+let labCounter = 0;
+
+export interface LabHost {
+  readonly name: string;
+  readonly ns: string;
+  /** The host's interface on the segment (inside its namespace). */
+  readonly ifname: string;
+  /** The switch-side end of its veth (in the switch namespace). */
+  readonly port: string;
+  readonly address: string;
+}
+
+export interface LabOptions {
+  /** Host names, in order; host i gets 10.<net>.<sub>.(i + 1)/24. */
+  readonly hosts: readonly string[];
+  /** The /24 to use inside the lab: [second, third] octets of 10.x.y.0/24. Default derived from the pid. */
+  readonly subnet?: readonly [number, number];
+  readonly ipv6?: boolean;
+}
+
+export async function sh(cmd: string, ...args: string[]): Promise<string> {
+  const { stdout } = await run(cmd, args, { maxBuffer: 16 * 1024 * 1024 });
+  return stdout;
+}
+
+export class Lab {
+  readonly hosts = new Map<string, LabHost>();
+  private readonly children = new Set<ChildProcess>();
+  private destroyed = false;
+
+  private constructor(
+    readonly id: string,
+    readonly switchNs: string,
+    readonly subnet: readonly [number, number],
+  ) {}
+
+  static async create(opts: LabOptions): Promise<Lab> {
+    // Namespace and interface names: short (IFNAMSIZ is 16) and unique per process and lab.
+    const id = `kt${process.pid % 100000}x${labCounter++}`;
+    const subnet = opts.subnet ?? [100 + (process.pid % 100), (labCounter * 7) % 250];
+    const lab = new Lab(id, `${id}sw`, subnet);
+    try {
+      await sh('ip', 'netns', 'add', lab.switchNs);
+      await sh('ip', '-n', lab.switchNs, 'link', 'add', 'br0', 'type', 'bridge');
+      await sh('ip', '-n', lab.switchNs, 'link', 'set', 'br0', 'up');
+      let i = 0;
+      for (const name of opts.hosts) {
+        const ns = `${id}${name}`;
+        const port = `p${i}`;
+        const address = `10.${subnet[0]}.${subnet[1]}.${i + 1}`;
+        await sh('ip', 'netns', 'add', ns);
+        await sh('ip', '-n', ns, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', port, 'netns', lab.switchNs);
+        await sh('ip', '-n', lab.switchNs, 'link', 'set', port, 'master', 'br0');
+        await sh('ip', '-n', lab.switchNs, 'link', 'set', port, 'up');
+        if (opts.ipv6) await sh('ip', 'netns', 'exec', ns, 'sysctl', '-q', '-w', 'net.ipv6.conf.eth0.accept_dad=0');
+        await sh('ip', '-n', ns, 'addr', 'add', `${address}/24`, 'dev', 'eth0');
+        await sh('ip', '-n', ns, 'link', 'set', 'eth0', 'up');
+        await sh('ip', '-n', ns, 'link', 'set', 'lo', 'up');
+        lab.hosts.set(name, { name, ns, ifname: 'eth0', port, address });
+        i++;
+      }
+    } catch (e) {
+      await lab.destroy();
+      throw e;
+    }
+    return lab;
+  }
+
+  host(name: string): LabHost {
+    const h = this.hosts.get(name);
+    if (!h) throw new RangeError(`no host ${name} in lab ${this.id}`);
+    return h;
+  }
+
+  /** An address of the lab's subnet that no host has: for VIPs. */
+  spareAddress(n = 100): string {
+    return `10.${this.subnet[0]}.${this.subnet[1]}.${n}`;
+  }
+
+  async exec(host: string, cmd: string, ...args: string[]): Promise<string> {
+    return sh('ip', 'netns', 'exec', this.host(host).ns, cmd, ...args);
+  }
+
+  /** Starts a long-running process in a host; destroy() kills it if it is still running. */
+  spawn(host: string, cmd: string, args: readonly string[], opts: SpawnOptions = {}): ChildProcess {
+    const child = spawn('ip', ['netns', 'exec', this.host(host).ns, cmd, ...args], { stdio: 'pipe', ...opts });
+    this.children.add(child);
+    child.on('exit', () => this.children.delete(child));
+    return child;
+  }
+
+  /** Unplugs (or plugs back) a host's cable: its switch port goes down, so its link loses carrier. */
+  async cable(host: string, up: boolean): Promise<void> {
+    await sh('ip', '-n', this.switchNs, 'link', 'set', this.host(host).port, up ? 'up' : 'down');
+  }
+
+  async addresses(host: string): Promise<string[]> {
+    const out = JSON.parse(await sh('ip', '-n', this.host(host).ns, '-j', 'addr', 'show', 'dev', 'eth0')) as Array<{ addr_info: Array<{ local: string; prefixlen: number }> }>;
+    return out.flatMap((l) => l.addr_info.map((a) => `${a.local}/${a.prefixlen}`));
+  }
+
+  async destroy(): Promise<void> {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    for (const c of this.children) {
+      if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    }
+    const names = [...this.hosts.values()].map((h) => h.ns);
+    for (const ns of [...names, this.switchNs]) {
+      try {
+        await sh('ip', 'netns', 'del', ns);
+      } catch {
+        /* never created, or already gone */
+      }
+    }
+  }
+}
+
+/** Root is needed for namespaces; tests skip with this reason otherwise. */
+export function labUnavailable(): string | undefined {
+  if (process.getuid?.() !== 0) return 'needs root (network namespaces)';
+  return undefined;
+}

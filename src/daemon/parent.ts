@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { Options } from '../cli/args.js';
 import { formatDiagnostic } from '../config/diagnostics.js';
 import { loadConfig } from '../config/load.js';
+import { closeSignalWatchers, onSignalNumber, SIG_JSON, SIG_STATS_CLEAR } from '../os/rt-signals.js';
 import { syslogLogger } from '../os/syslog.js';
 import { consoleLogger, type Logger } from './log.js';
 import { DEFAULT_PID_FILE, DEFAULT_VRRP_PID_FILE, removePidFile, runningPid, writePidFile } from './pidfile.js';
@@ -73,12 +74,15 @@ class Supervisor {
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
     for (const sig of FORWARDED) process.on(sig, () => this.forward(sig));
+    // Exporters signal the parent (its pid file); the dumps are the VRRP child's to write.
+    for (const n of [SIG_JSON, SIG_STATS_CLEAR]) onSignalNumber(n, () => this.forward(n));
     for (const spec of this.specs) this.start(spec);
     if (this.specs.length === 0) this.log.warn('nothing to run: no vrrp_instance in the configuration');
     return done.finally(() => {
       process.off('SIGTERM', stop);
       process.off('SIGINT', stop);
       for (const sig of FORWARDED) process.removeAllListeners(sig);
+      closeSignalWatchers();
     });
   }
 
@@ -99,7 +103,7 @@ class Supervisor {
     });
   }
 
-  private forward(sig: NodeJS.Signals): void {
+  private forward(sig: NodeJS.Signals | number): void {
     for (const c of this.running.values()) c.kill(sig);
   }
 

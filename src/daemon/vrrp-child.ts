@@ -12,6 +12,7 @@ import { systemClock } from './clock.js';
 import { consoleLogger } from './log.js';
 import { removePidFile, writePidFile } from './pidfile.js';
 import { VrrpDriver } from './vrrp/driver.js';
+import { VrrpDumps } from './vrrp-dumps.js';
 
 async function main(): Promise<void> {
   const opts = JSON.parse(process.argv[2] ?? '{}') as Options & { childPidFile: string };
@@ -22,7 +23,16 @@ async function main(): Promise<void> {
   const { config } = loadConfig(opts.useFile, opts.configId !== undefined ? { configId: opts.configId } : {});
   writePidFile(opts.childPidFile);
   const os = linuxOs();
-  const driver = new VrrpDriver(config, { clock: systemClock, log, ...os });
+  let current = config;
+  let dumps: VrrpDumps | undefined;
+  const driver = new VrrpDriver(config, {
+    clock: systemClock, log, ...os,
+    onAction: (a) => {
+      if (a.kind === 'transition') dumps?.transitions.record(a.instance);
+    },
+  });
+  dumps = new VrrpDumps(() => current, driver, systemClock, log);
+  dumps.install();
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
@@ -53,10 +63,9 @@ async function main(): Promise<void> {
       return;
     }
     await driver.reload(next.config);
+    current = next.config;
     log.info('Reload finished');
   };
-  process.on('SIGUSR1', () => log.warn('data dump (SIGUSR1) is not implemented yet'));
-  process.on('SIGUSR2', () => log.warn('stats dump (SIGUSR2) is not implemented yet'));
   // The parent's death must not leave orphaned VIPs behind: stop as if told to.
   process.on('disconnect', () => void stop());
   await driver.start();

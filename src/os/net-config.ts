@@ -93,10 +93,8 @@ async function oneByOne(o: IpOptions, pre: readonly string[], commands: readonly
 }
 
 export function linuxNetConfig(o: IpOptions = {}): NetConfig {
-  const addresses: NetConfig['addAddresses'] = (addrs, defaultDev) =>
-    runBatch(o, addrs.map((a) => addressArgs(a, defaultDev, 'add')), 'add');
   return {
-    addAddresses: addresses,
+    addAddresses: (addrs, defaultDev) => runBatch(o, addrs.map((a) => addressArgs(a, defaultDev, 'add')), 'add'),
     removeAddresses: (addrs, defaultDev) => runBatch(o, addrs.map((a) => addressArgs(a, defaultDev, 'del')), 'del'),
     // Routes take no default interface (see iproute2-syntax.ts routeArgs()).
     addRoutes: (routes) => runBatch(o, routes.map((r) => routeArgs(r, 'add')), 'add'),

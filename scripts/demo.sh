@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The main job, for now: install, then check and show the configurations from the seed articles
-# the way `keepalived -t` would, followed by the resolved model of one of them.
+# The main job: install, check the seed articles' configurations the way `keepalived -t` would,
+# then run seed 000's HA pair with keepalived-ts in a lab of network namespaces (root): a client
+# pings the VIP while the master fails hard, comes back and stops.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
@@ -8,5 +9,5 @@ for f in test/fixtures/seeds/*.conf; do
   echo "=== keepalived-ts -t -f $f"
   ./bin/keepalived-ts -t -f "$f" || true
 done
-echo "=== keepalived-ts config --json -f test/fixtures/seeds/002-proxy101.conf"
-./bin/keepalived-ts config --json -f test/fixtures/seeds/002-proxy101.conf
+echo "=== seed 000 in a namespace lab"
+node dist/src/lab/demo.js

@@ -41,7 +41,9 @@ export class Daemon {
     }
     const exited = new Promise((r) => this.proc.once('exit', r));
     this.proc.kill(signal);
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 10_000)))]);
+    clearTimeout(timer);
   }
 }
 

@@ -4,7 +4,7 @@
  * options as JSON; stops on SIGTERM (masters send priority 0 and release their addresses).
  */
 import type { Options } from '../cli/args.js';
-import { formatDiagnostic } from '../config/diagnostics.js';
+import { formatDiagnostic, type Diagnostic } from '../config/diagnostics.js';
 import { loadConfig } from '../config/load.js';
 import { linuxOs } from '../os/linux.js';
 import { syslogLogger } from '../os/syslog.js';
@@ -12,6 +12,9 @@ import { systemClock } from './clock.js';
 import { consoleLogger } from './log.js';
 import { removePidFile, writePidFile } from './pidfile.js';
 import { VrrpDriver } from './vrrp/driver.js';
+import type { ScriptStatus } from './dump/common.js';
+import { notifyAction, openNotifier } from './notify/from-config.js';
+import { startTracking, type Tracking } from './track/start.js';
 import { VrrpDumps } from './vrrp-dumps.js';
 
 async function main(): Promise<void> {
@@ -20,24 +23,40 @@ async function main(): Promise<void> {
   const log = opts.logConsole
     ? consoleLogger({ detail: opts.logDetail })
     : syslogLogger('Keepalived_vrrp', { detail: opts.logDetail, ...(opts.logFacility !== undefined ? { facility: opts.logFacility } : {}) });
-  const { config } = loadConfig(opts.useFile, opts.configId !== undefined ? { configId: opts.configId } : {});
+  const loaded = loadConfig(opts.useFile, opts.configId !== undefined ? { configId: opts.configId } : {});
+  const config = loaded.config;
+  let currentErrors = errorMessages(loaded.diagnostics);
   writePidFile(opts.childPidFile);
   const os = linuxOs();
   let current = config;
   let dumps: VrrpDumps | undefined;
+  let notifier = openNotifier(config, { log });
+  const pending = new Set<Promise<void>>();
   const driver = new VrrpDriver(config, {
     clock: systemClock, log, ...os,
     onAction: (a) => {
       if (a.kind === 'transition') dumps?.transitions.record(a.instance);
+      const name = a.kind === 'group_transition' ? undefined : a.instance;
+      const priority = name === undefined ? 0 : (driver.routerState().instances[name]?.effectivePriority ?? 0);
+      const p = notifyAction(notifier, current, a, priority).catch((e: Error) => log.error(`notify: ${e.message}`));
+      pending.add(p);
+      void p.finally(() => pending.delete(p));
     },
   });
-  dumps = new VrrpDumps(() => current, driver, systemClock, log);
+  const track = (cfg: typeof config, reload: boolean) =>
+    startTracking(cfg, { clock: systemClock, log, reload, setTracked: (kind, name, state) => driver.setTracked(kind, name, state) });
+  let tracking: Tracking | undefined;
+  dumps = new VrrpDumps(() => current, driver, systemClock, log, () => scriptStatuses(tracking));
   dumps.install();
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
     await driver.stop();
+    // STOP notify scripts run to completion (1 s at most) before the process goes.
+    await Promise.all(pending);
+    await tracking?.stop();
+    await notifier.close();
     os.announcer.close();
     removePidFile(opts.childPidFile);
     log.info(`VRRP child stopped (timers: ${driver.lag.fired} fired, worst ${Math.round(driver.lag.maxLateUs / 1000)} ms late)`);
@@ -56,19 +75,41 @@ async function main(): Promise<void> {
       log.error(`reload failed, keeping the running configuration: ${(e as Error).message}`);
       return;
     }
-    const errors = next.diagnostics.filter((d) => d.severity === 'error');
     for (const d of next.diagnostics) log.warn(formatDiagnostic(d));
-    if (errors.length > 0) {
-      log.error(`reload failed with ${errors.length} configuration error(s), keeping the running configuration`);
+    // Problems the running configuration already had do not block a reload (a file with an old
+    // unknown keyword must stay reloadable); a new error does, and the running one stays.
+    const nextErrors = errorMessages(next.diagnostics);
+    const added = [...nextErrors].filter((m) => !currentErrors.has(m));
+    if (added.length > 0) {
+      log.error(`reload refused, keeping the running configuration: ${added.length} new configuration error(s): ${added[0]}`);
       return;
     }
+    await tracking?.stop();
     await driver.reload(next.config);
+    await notifier.close();
+    notifier = openNotifier(next.config, { log });
     current = next.config;
+    currentErrors = nextErrors;
+    tracking = track(current, true);
     log.info('Reload finished');
   };
   // The parent's death must not leave orphaned VIPs behind: stop as if told to.
   process.on('disconnect', () => void stop());
   await driver.start();
+  tracking = track(config, false);
+}
+
+function errorMessages(diags: readonly Diagnostic[]): Set<string> {
+  return new Set(diags.filter((d) => d.severity === 'error').map((d) => d.message));
+}
+
+function scriptStatuses(t: Tracking | undefined): Map<string, ScriptStatus> {
+  const out = new Map<string, ScriptStatus>();
+  for (const [name, runner] of t?.scripts ?? []) {
+    const s = runner.status();
+    out.set(name, { result: s.result, state: s.state });
+  }
+  return out;
 }
 
 main().catch((e: Error) => {

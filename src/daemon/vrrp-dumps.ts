@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import type { KeepalivedConfig } from '../config/model.js';
 import { onSignalNumber, SIG_JSON, SIG_STATS_CLEAR } from '../os/rt-signals.js';
 import type { Clock } from './clock.js';
-import { TransitionClock, wallNowUs, type DumpInput, type StatsBaseline } from './dump/common.js';
+import { TransitionClock, wallNowUs, type DumpInput, type ScriptStatus, type StatsBaseline } from './dump/common.js';
 import { formatData } from './dump/data.js';
 import { formatJson } from './dump/json.js';
 import { formatStats, statsClear } from './dump/stats.js';
@@ -23,6 +23,7 @@ export class VrrpDumps {
     private readonly driver: VrrpDriver,
     private readonly clock: Clock,
     private readonly log: Logger,
+    private readonly scripts: () => ReadonlyMap<string, ScriptStatus> = () => new Map(),
   ) {}
 
   private input(): DumpInput {
@@ -33,6 +34,7 @@ export class VrrpDumps {
       lastTransitionUs: this.transitions.snapshot(this.driver.runtimes.keys()),
       nowWallUs: wallNowUs(),
       nowMonoUs: this.clock.now(),
+      scripts: this.scripts(),
       ...(this.baseline ? { baseline: this.baseline } : {}),
     };
   }

@@ -34,6 +34,7 @@ async function main(): Promise<void> {
   const pending = new Set<Promise<void>>();
   const driver = new VrrpDriver(config, {
     clock: systemClock, log, ...os,
+    keepAddressesOnStop: opts.dontReleaseVrrp,
     onAction: (a) => {
       if (a.kind === 'transition') dumps?.transitions.record(a.instance);
       const name = a.kind === 'group_transition' ? undefined : a.instance;

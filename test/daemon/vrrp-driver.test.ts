@@ -151,3 +151,35 @@ ${extra}`;
   assert.ok(a.driver.routerState().instances['VI_1']!.stats.become_master >= 1, 'counters carried over');
   await a.driver.stop();
 });
+
+test('static_ipaddress is set at start and removed at stop; -V keeps the VIPs of a stopping master', async () => {
+  const text = `static_ipaddress { 10.9.9.9/32 dev eth0 }
+vrrp_instance VI_1 { state MASTER
+  interface eth0
+  virtual_router_id 9
+  priority 255
+  virtual_ipaddress { 10.1.0.100/24 } }`;
+  const clock = new ManualClock();
+  const lan = new FakeLan(clock);
+  const a = node(clock, lan, 'a', 'eth0', '10.1.0.1', text);
+  await a.driver.start();
+  assert.ok(a.net.held.get('eth0')!.has('10.9.9.9/32'));
+  clock.advance(S);
+  await flush();
+  assert.ok(a.net.held.get('eth0')!.has('10.1.0.100/24'));
+  await a.driver.stop();
+  assert.deepEqual([...a.net.held.get('eth0')!], []);
+
+  const config = loadConfig('/k.conf', { fs: memoryConfigFs({ '/k.conf': text }), configId: 'x' }).config;
+  const net = new FakeNet();
+  const keep = new VrrpDriver(config, {
+    clock, log: memoryLogger(), net, announcer: new FakeAnnouncer(), keepAddressesOnStop: true,
+    links: new FakeLinks([{ name: 'eth0', index: 2, up: true, mac: '02:00:00:00:00:02', ipv4: ['10.1.0.2/24'], ipv6: [] }]),
+    openSocket: lan.socketsFor('keep', () => ['10.1.0.2']),
+  });
+  await keep.start();
+  clock.advance(S);
+  await flush();
+  await keep.stop();
+  assert.deepEqual([...net.held.get('eth0')!].sort(), ['10.1.0.100/24', '10.9.9.9/32']);
+});

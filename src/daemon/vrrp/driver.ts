@@ -22,6 +22,8 @@ export interface VrrpDeps {
   readonly net: NetConfig;
   readonly announcer: Announcer;
   readonly openSocket: (o: VrrpSocketOptions) => VrrpSocket;
+  /** -V / --dont-release-vrrp. */
+  readonly keepAddressesOnStop?: boolean;
   /** State changes, for notify scripts, the FIFO and e-mail. */
   readonly onAction?: (a: RouterAction, rt: Runtime | undefined) => void;
 }
@@ -56,6 +58,8 @@ export class VrrpDriver {
   private readonly queues = new Map<string, Promise<void>>();
   private feed: TrackingFeed | undefined;
   private stopped = false;
+  /** False only while stopping with -V: addresses stay. */
+  private releasing = true;
 
   constructor(
     private config: KeepalivedConfig,
@@ -69,6 +73,7 @@ export class VrrpDriver {
     this.state = initialRouterState(this.params);
     // Addresses a crashed run left behind go first, as Keepalived does at start-up.
     await Promise.all([...this.runtimes.values()].map((rt) => this.removeAddresses(rt)));
+    await this.staticConfig('add');
     for (const rt of this.runtimes.values()) this.socketFor(rt);
     this.feed = new TrackingFeed(this.config, this.runtimes, this.links);
     this.watcher = this.deps.links.watch((l) => this.linkChanged(l));
@@ -81,11 +86,13 @@ export class VrrpDriver {
   /** SIGTERM: masters send priority 0 and release their addresses; then the sockets close. */
   async stop(): Promise<void> {
     if (this.stopped) return;
+    this.releasing = !this.deps.keepAddressesOnStop;
     this.apply(stepAll(this.params, this.state, 'shutdown', this.deps.clock.now()));
     this.stopped = true;
     if (this.timer !== undefined) this.deps.clock.cancel(this.timer);
     this.watcher?.close();
     await Promise.all(this.queues.values());
+    if (this.releasing) await this.staticConfig('remove');
     for (const s of this.sockets.values()) s.close();
     this.sockets.clear();
   }
@@ -287,7 +294,8 @@ export class VrrpDriver {
         this.enqueue(name, () => this.addAddresses(rt));
         break;
       case 'remove_addresses':
-        this.enqueue(name, () => this.removeAddresses(rt));
+        // -V (--dont-release-vrrp): a stopping daemon leaves its addresses where they are.
+        if (this.releasing) this.enqueue(name, () => this.removeAddresses(rt));
         break;
       case 'send_garp': {
         const addrs = rt.inst.virtual_ipaddress.map((v) => v.address);
@@ -311,6 +319,26 @@ export class VrrpDriver {
     const prev = this.queues.get(name) ?? Promise.resolve();
     const next = prev.then(op).catch((e: Error) => this.deps.log.error(`(${name}) ${e.message}`));
     this.queues.set(name, next);
+  }
+
+  /** static_ipaddress / static_routes / static_rules: set at start, removed at stop (Keepalived). */
+  private async staticConfig(op: 'add' | 'remove'): Promise<void> {
+    const { net, log } = this.deps;
+    const c = this.config;
+    const dev = c.global_defs.default_interface;
+    try {
+      if (op === 'add') {
+        if (c.static_ipaddress.length > 0) await net.addAddresses(c.static_ipaddress, dev);
+        if (c.static_routes.length > 0) await net.addRoutes(c.static_routes, dev);
+        if (c.static_rules.length > 0) await net.addRules(c.static_rules);
+      } else {
+        if (c.static_rules.length > 0) await net.removeRules(c.static_rules);
+        if (c.static_routes.length > 0) await net.removeRoutes(c.static_routes, dev);
+        if (c.static_ipaddress.length > 0) await net.removeAddresses(c.static_ipaddress, dev);
+      }
+    } catch (e) {
+      log.error(`static addresses/routes/rules (${op}): ${(e as Error).message}`);
+    }
   }
 
   private async addAddresses(rt: Runtime): Promise<void> {

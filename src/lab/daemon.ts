@@ -23,7 +23,19 @@ export class Daemon {
     this.proc = real
       ? lab.spawn(host, '/usr/sbin/keepalived', ['-P', ...args], { env: { ...process.env, TMPDIR: dir } })
       : lab.spawn(host, process.execPath, [path.join(repo, 'bin/keepalived-ts'), ...args], { env: { ...process.env, TMPDIR: dir } });
-    for (const s of [this.proc.stdout, this.proc.stderr]) s?.on('data', (b: Buffer) => this.output.push(...b.toString().split('\n').filter((l) => l)));
+    // Whole lines only: a chunk of a pipe can end mid-line (the rest comes with the next one).
+    for (const s of [this.proc.stdout, this.proc.stderr]) {
+      let partial = '';
+      s?.on('data', (b: Buffer) => {
+        const lines = (partial + b.toString()).split('\n');
+        partial = lines.pop()!;
+        this.output.push(...lines.filter((l) => l));
+      });
+      s?.on('end', () => {
+        if (partial) this.output.push(partial);
+        partial = '';
+      });
+    }
   }
 
   /** Stops the daemon: SIGKILL kills the VRRP child too (a hard crash), SIGTERM lets it resign. */

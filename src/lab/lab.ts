@@ -20,6 +20,8 @@ export interface LabHost {
   /** The switch-side end of its veth (in the switch namespace). */
   readonly port: string;
   readonly address: string;
+  /** fd00:<net>:<sub>::(i + 1), with `ipv6: true` only. */
+  readonly address6?: string;
 }
 
 export interface LabOptions {
@@ -27,7 +29,18 @@ export interface LabOptions {
   readonly hosts: readonly string[];
   /** The /24 to use inside the lab: [second, third] octets of 10.x.y.0/24. Default derived from the pid. */
   readonly subnet?: readonly [number, number];
+  /**
+   * IPv6 on every host: DAD off (all, default and eth0, so link-local and global addresses are
+   * usable at once) and fd00:<net>:<sub>::(i + 1)/64 on eth0 beside the IPv4 address.
+   */
   readonly ipv6?: boolean;
+  /** Bridge multicast snooping (the kernel's default is on); off, the bridge floods every group as a plain switch without a querier would. */
+  readonly multicastSnooping?: boolean;
+  /**
+   * Ethernet segments (bridges); default 1. Segment k > 0 gives every host an eth<k> on bridge
+   * br<k> with 10.<net>.<sub + k>.(i + 1)/24, for instances on two links (sync groups).
+   */
+  readonly segments?: number;
 }
 
 export async function sh(cmd: string, ...args: string[]): Promise<string> {
@@ -52,23 +65,37 @@ export class Lab {
     const subnet = opts.subnet ?? [100 + (process.pid % 100), (labCounter * 7) % 250];
     const lab = new Lab(id, `${id}sw`, subnet);
     try {
+      const segments = opts.segments ?? 1;
       await sh('ip', 'netns', 'add', lab.switchNs);
-      await sh('ip', '-n', lab.switchNs, 'link', 'add', 'br0', 'type', 'bridge');
-      await sh('ip', '-n', lab.switchNs, 'link', 'set', 'br0', 'up');
+      for (let k = 0; k < segments; k++) {
+        await sh('ip', '-n', lab.switchNs, 'link', 'add', `br${k}`, 'type', 'bridge', ...(opts.multicastSnooping === false ? ['mcast_snooping', '0'] : []));
+        await sh('ip', '-n', lab.switchNs, 'link', 'set', `br${k}`, 'up');
+      }
       let i = 0;
       for (const name of opts.hosts) {
         const ns = `${id}${name}`;
         const port = `p${i}`;
         const address = `10.${subnet[0]}.${subnet[1]}.${i + 1}`;
         await sh('ip', 'netns', 'add', ns);
-        await sh('ip', '-n', ns, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', port, 'netns', lab.switchNs);
-        await sh('ip', '-n', lab.switchNs, 'link', 'set', port, 'master', 'br0');
-        await sh('ip', '-n', lab.switchNs, 'link', 'set', port, 'up');
-        if (opts.ipv6) await sh('ip', 'netns', 'exec', ns, 'sysctl', '-q', '-w', 'net.ipv6.conf.eth0.accept_dad=0');
-        await sh('ip', '-n', ns, 'addr', 'add', `${address}/24`, 'dev', 'eth0');
-        await sh('ip', '-n', ns, 'link', 'set', 'eth0', 'up');
+        if (opts.ipv6) {
+          for (const k of ['all', 'default']) {
+            await sh('ip', 'netns', 'exec', ns, 'sysctl', '-q', '-w', `net.ipv6.conf.${k}.accept_dad=0`);
+            await sh('ip', 'netns', 'exec', ns, 'sysctl', '-q', '-w', `net.ipv6.conf.${k}.dad_transmits=0`);
+          }
+        }
+        for (let k = 0; k < segments; k++) {
+          const ifname = `eth${k}`;
+          const p = k === 0 ? port : `${port}s${k}`;
+          await sh('ip', '-n', ns, 'link', 'add', ifname, 'type', 'veth', 'peer', 'name', p, 'netns', lab.switchNs);
+          await sh('ip', '-n', lab.switchNs, 'link', 'set', p, 'master', `br${k}`);
+          await sh('ip', '-n', lab.switchNs, 'link', 'set', p, 'up');
+          if (opts.ipv6) await sh('ip', 'netns', 'exec', ns, 'sysctl', '-q', '-w', `net.ipv6.conf.${ifname}.accept_dad=0`);
+          await sh('ip', '-n', ns, 'addr', 'add', `10.${subnet[0]}.${(subnet[1] + k) % 256}.${i + 1}/24`, 'dev', ifname);
+          if (opts.ipv6 && k === 0) await sh('ip', '-n', ns, '-6', 'addr', 'add', `${lab.address6(i + 1)}/64`, 'dev', ifname, 'nodad');
+          await sh('ip', '-n', ns, 'link', 'set', ifname, 'up');
+        }
         await sh('ip', '-n', ns, 'link', 'set', 'lo', 'up');
-        lab.hosts.set(name, { name, ns, ifname: 'eth0', port, address });
+        lab.hosts.set(name, { name, ns, ifname: 'eth0', port, address, ...(opts.ipv6 ? { address6: lab.address6(i + 1) } : {}) });
         i++;
       }
     } catch (e) {
@@ -89,6 +116,25 @@ export class Lab {
     return `10.${this.subnet[0]}.${this.subnet[1]}.${n}`;
   }
 
+  /** An IPv6 address of the lab's fd00::/64 (hosts have ::1, ::2...; VIPs take others). */
+  address6(n: number): string {
+    return `fd00:${this.subnet[0]}:${this.subnet[1]}::${n.toString(16)}`;
+  }
+
+  /** An address of segment k's /24 (segment 0 is the one spareAddress() is on). */
+  segmentAddress(k: number, n: number): string {
+    return `10.${this.subnet[0]}.${(this.subnet[1] + k) % 256}.${n}`;
+  }
+
+  /** The host's IPv6 link-local address on `ifname`. */
+  async linkLocal(host: string, ifname = 'eth0'): Promise<string> {
+    // Filtered out addresses leave empty objects in iproute2's JSON: look for the scope.
+    const out = JSON.parse(await sh('ip', '-n', this.host(host).ns, '-j', '-6', 'addr', 'show', 'dev', ifname)) as Array<{ addr_info: Array<{ local?: string; scope?: string }> }>;
+    const a = out[0]?.addr_info.find((x) => x.scope === 'link')?.local;
+    if (!a) throw new Error(`no link-local address on ${ifname} in ${host}`);
+    return a;
+  }
+
   async exec(host: string, cmd: string, ...args: string[]): Promise<string> {
     return sh('ip', 'netns', 'exec', this.host(host).ns, cmd, ...args);
   }
@@ -102,12 +148,13 @@ export class Lab {
   }
 
   /** Unplugs (or plugs back) a host's cable: its switch port goes down, so its link loses carrier. */
-  async cable(host: string, up: boolean): Promise<void> {
-    await sh('ip', '-n', this.switchNs, 'link', 'set', this.host(host).port, up ? 'up' : 'down');
+  async cable(host: string, up: boolean, segment = 0): Promise<void> {
+    const port = this.host(host).port + (segment === 0 ? '' : `s${segment}`);
+    await sh('ip', '-n', this.switchNs, 'link', 'set', port, up ? 'up' : 'down');
   }
 
-  async addresses(host: string): Promise<string[]> {
-    const out = JSON.parse(await sh('ip', '-n', this.host(host).ns, '-j', 'addr', 'show', 'dev', 'eth0')) as Array<{ addr_info: Array<{ local: string; prefixlen: number }> }>;
+  async addresses(host: string, ifname = 'eth0'): Promise<string[]> {
+    const out = JSON.parse(await sh('ip', '-n', this.host(host).ns, '-j', 'addr', 'show', 'dev', ifname)) as Array<{ addr_info: Array<{ local: string; prefixlen: number }> }>;
     return out.flatMap((l) => l.addr_info.map((a) => `${a.local}/${a.prefixlen}`));
   }
 

@@ -2,7 +2,7 @@
  * bench/failover: the outage a client sees when the VRRP master dies hard (kill -9), for
  * keepalived-ts and for the real Keepalived in the same lab and configuration.
  *
- * The master's daemon gets SIGKILL and its cable is pulled at the same moment; a client pings
+ * Just after one of its adverts, the master's daemon gets SIGKILL and its cable is pulled; a client pings
  * the VIP every 10 ms; the outage is the gap between the last reply before the
  * crash and the first reply after it. Printed beside the protocol bound, the backup's
  * Master_Down_Interval (3 x interval + Skew_Time), and as a ratio ours / Keepalived's.
@@ -66,6 +66,17 @@ async function once(lab: Lab, dir: string, c: Case, real: boolean): Promise<numb
       for (const m of b.toString().matchAll(/^\[(\d+\.\d+)\] \d+ bytes from/gm)) replies.push(Number(m[1]) * 1000);
     });
     await new Promise((r) => setTimeout(r, 500));
+    // The crash comes just after one of the master's adverts, so every run fails at the same
+    // phase of the advert cycle and the outage measures Master_Down_Interval, not luck.
+    const sniff = lab.spawn('client', 'tcpdump', ['-l', '-n', '-i', 'eth0', `ip proto 112 and src ${lab.host('d1').address}`]);
+    await new Promise<void>((resolve) => {
+      let seen = 0;
+      sniff.stdout?.on('data', (b: Buffer) => {
+        seen += b.toString().split('\n').filter((l) => l.includes('VRRP')).length;
+        if (seen >= 2) resolve();
+      });
+    });
+    sniff.kill('SIGINT');
     // A hard failure: the daemon dies and the machine drops off the segment with it (a killed
     // daemon alone leaves its VIP configured, and the kernel would keep answering).
     const crashAt = Date.now();

@@ -4,6 +4,7 @@
 import { linuxAnnouncer } from './announce.js';
 import { linuxLinks } from './links.js';
 import { linuxNetConfig } from './net-config.js';
+import { NetlinkAddresses } from './netlink-addresses.js';
 import type { Announcer, Links, NetConfig, VrrpSocket, VrrpSocketOptions } from './types.js';
 import { openVrrpSocket } from './vrrp-socket.js';
 
@@ -14,6 +15,14 @@ export interface LinuxOs {
   readonly openSocket: (o: VrrpSocketOptions) => VrrpSocket;
 }
 
+/** iproute2 for routes and rules; addresses, the failover's hot path, through rtnetlink. */
 export function linuxOs(): LinuxOs {
-  return { links: linuxLinks(), net: linuxNetConfig(), announcer: linuxAnnouncer(), openSocket: openVrrpSocket };
+  const ip = linuxNetConfig();
+  const nl = new NetlinkAddresses();
+  const net: NetConfig = {
+    ...ip,
+    addAddresses: (addrs, dev) => nl.apply('add', addrs, dev),
+    removeAddresses: (addrs, dev) => nl.apply('del', addrs, dev),
+  };
+  return { links: linuxLinks(), net, announcer: linuxAnnouncer(), openSocket: openVrrpSocket };
 }

@@ -52,8 +52,8 @@ vrrp_instance VI_1 {
 `;
 }
 
-/** Runs one crash; returns the client's outage in ms. */
-async function once(lab: Lab, dir: string, c: Case, real: boolean): Promise<number> {
+/** Runs one crash; returns the client's outage and the takeover on the wire, in ms. */
+async function once(lab: Lab, dir: string, c: Case, real: boolean): Promise<{ outage: number; takeover: number }> {
   const vip = lab.spareAddress(100);
   const d1 = new Daemon(lab, 'd1', path.join(dir, 'd1'), config(c, 150, vip), repo, real);
   const d2 = new Daemon(lab, 'd2', path.join(dir, 'd2'), config(c, 100, vip), repo, real);
@@ -68,15 +68,20 @@ async function once(lab: Lab, dir: string, c: Case, real: boolean): Promise<numb
     await new Promise((r) => setTimeout(r, 500));
     // The crash comes just after one of the master's adverts, so every run fails at the same
     // phase of the advert cycle and the outage measures Master_Down_Interval, not luck.
-    const sniff = lab.spawn('client', 'tcpdump', ['-l', '-n', '-i', 'eth0', `ip proto 112 and src ${lab.host('d1').address}`]);
+    // The same capture times the takeover on the wire: from the dead master's last advert to the
+    // new master's first gratuitous ARP, free of the probe's 10 ms resolution.
+    const d1Addr = lab.host('d1').address;
+    const sniff = lab.spawn('client', 'tcpdump', ['-l', '-n', '-tt', '-i', 'eth0', 'vrrp or arp']);
+    const wire: string[] = [];
     await new Promise<void>((resolve) => {
       let seen = 0;
       sniff.stdout?.on('data', (b: Buffer) => {
-        seen += b.toString().split('\n').filter((l) => l.includes('VRRP')).length;
+        const lines = b.toString().split('\n').filter((l) => l !== '');
+        wire.push(...lines);
+        seen += lines.filter((l) => l.includes(`${d1Addr} >`) && l.includes('VRRP')).length;
         if (seen >= 2) resolve();
       });
     });
-    sniff.kill('SIGINT');
     // A hard failure: the daemon dies and the machine drops off the segment with it (a killed
     // daemon alone leaves its VIP configured, and the kernel would keep answering).
     const crashAt = Date.now();
@@ -84,14 +89,20 @@ async function once(lab: Lab, dir: string, c: Case, real: boolean): Promise<numb
     await waitFor(async () => (await lab.addresses('d2')).includes(`${vip}/24`), 20_000, 'd2 takes the VIP');
     await new Promise((r) => setTimeout(r, 500));
     ping.kill('SIGINT');
+    sniff.kill('SIGINT');
     await new Promise((r) => ping.once('exit', r));
+    const at = (l: string) => Number(l.split(' ')[0]) * 1000;
+    const lastAdvert = at(wire.filter((l) => l.includes(`${d1Addr} >`) && l.includes('VRRP')).at(-1)!);
+    const garp = wire.find((l) => l.includes(`tell ${vip}`) && at(l) > lastAdvert);
+    if (!garp) throw new Error('no gratuitous ARP from the new master seen');
+    const takeover = at(garp) - lastAdvert;
     // ping's output is block-buffered into the pipe: read the replies once it has exited. The
     // outage is the longest silence between replies from just before the crash on.
     const around = replies.filter((t) => t >= crashAt - 50);
     let outage = 0;
     for (let i = 1; i < around.length; i++) outage = Math.max(outage, around[i]! - around[i - 1]!);
     if (around.length < 2) throw new Error('no replies around the crash');
-    return outage;
+    return { outage, takeover };
   } finally {
     await d1.kill('SIGKILL');
     await d2.kill('SIGKILL');
@@ -105,10 +116,13 @@ async function main(): Promise<void> {
     return;
   }
   const hasKeepalived = fs.existsSync('/usr/sbin/keepalived');
-  console.log(`failover outage seen by a client pinging every 10 ms (median of ${RUNS} crashes)`);
-  console.log('case                    bound ms   keepalived-ts ms   Keepalived ms   ours/Keepalived   ours - bound');
+  console.log(`failover after a hard crash of the master, median of ${RUNS} crashes per case`);
+  console.log('  takeover = dead master\'s last advert -> new master\'s first gratuitous ARP (tcpdump on the client)');
+  console.log('  outage   = longest silence seen by a client pinging every 10 ms');
+  console.log('case                    bound ms | takeover: ours  Keepalived  ratio  ours-bound | outage: ours  Keepalived  ratio');
+  const med = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]! : NaN);
   for (const c of CASES) {
-    const results: Record<'ours' | 'real', number[]> = { ours: [], real: [] };
+    const results: Record<'ours' | 'real', Array<{ outage: number; takeover: number }>> = { ours: [], real: [] };
     for (const real of hasKeepalived ? [false, true] : [false]) {
       for (let i = 0; i < RUNS; i++) {
         const lab = await Lab.create({ hosts: ['d1', 'd2', 'client'] });
@@ -121,12 +135,12 @@ async function main(): Promise<void> {
         }
       }
     }
-    const med = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]! : NaN);
-    const ours = med(results.ours);
-    const real = med(results.real);
+    const t = (who: 'ours' | 'real') => med(results[who].map((r) => r.takeover));
+    const o = (who: 'ours' | 'real') => med(results[who].map((r) => r.outage));
     const bound = boundMs(c);
     console.log(
-      `${c.label.padEnd(22)} ${bound.toFixed(0).padStart(9)} ${ours.toFixed(0).padStart(18)} ${real.toFixed(0).padStart(15)} ${(ours / real).toFixed(2).padStart(17)} ${(ours - bound).toFixed(0).padStart(14)}`,
+      `${c.label.padEnd(22)} ${bound.toFixed(1).padStart(9)} | ${t('ours').toFixed(1).padStart(14)} ${t('real').toFixed(1).padStart(11)} ${(t('ours') / t('real')).toFixed(3).padStart(6)} ${(t('ours') - bound).toFixed(1).padStart(11)} |`
+        + ` ${o('ours').toFixed(0).padStart(12)} ${o('real').toFixed(0).padStart(11)} ${(o('ours') / o('real')).toFixed(2).padStart(6)}`,
     );
   }
 }

@@ -11,13 +11,42 @@ export interface Clock {
   cancel(handle: unknown): void;
 }
 
+/**
+ * libuv timers have millisecond resolution and round, so a deadline can be missed by up to a
+ * millisecond, which is 10 % of a 10 ms advert interval. The timer is therefore armed one
+ * millisecond early and the last stretch is waited out with setImmediate turns.
+ */
+const SPIN_US = 1000;
+
+interface SystemTimer {
+  timeout: NodeJS.Timeout | undefined;
+  immediate: NodeJS.Immediate | undefined;
+}
+
 export const systemClock: Clock = {
   now: () => Number(process.hrtime.bigint() / 1000n),
   at(atUs, fn) {
-    const delayMs = Math.max(0, (atUs - systemClock.now()) / 1000);
-    return setTimeout(fn, delayMs);
+    const t: SystemTimer = { timeout: undefined, immediate: undefined };
+    const spin = () => {
+      if (systemClock.now() >= atUs) {
+        t.immediate = undefined;
+        fn();
+      } else t.immediate = setImmediate(spin);
+    };
+    const delayUs = atUs - systemClock.now() - SPIN_US;
+    if (delayUs <= 0) t.immediate = setImmediate(spin);
+    else
+      t.timeout = setTimeout(() => {
+        t.timeout = undefined;
+        spin();
+      }, Math.floor(delayUs / 1000));
+    return t;
   },
-  cancel: (h) => clearTimeout(h as NodeJS.Timeout),
+  cancel(h) {
+    const t = h as SystemTimer;
+    if (t.timeout) clearTimeout(t.timeout);
+    if (t.immediate) clearImmediate(t.immediate);
+  },
 };
 
 /** A clock that moves only when told: advance() runs the timers that come due, in order. */

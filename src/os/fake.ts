@@ -4,7 +4,7 @@
  * recorders. The real kernel is exercised by the namespace tests; these test the glue.
  */
 import type { Clock } from '../daemon/clock.js';
-import type { Announcer, LinkInfo, Links, NetConfig, VrrpSocket, VrrpSocketOptions } from './types.js';
+import type { Announcer, LinkInfo, Links, NetConfig, VmacSpec, Vmacs, VrrpSocket, VrrpSocketOptions } from './types.js';
 
 interface Member {
   readonly node: string;
@@ -114,4 +114,17 @@ export class FakeAnnouncer implements Announcer {
     this.sent.push({ ifname, addresses: [...addresses] });
   }
   close(): void {}
+}
+
+/** The macvlans that exist, and what was done to them. */
+export class FakeVmacs implements Vmacs {
+  readonly links = new Map<string, VmacSpec>();
+  readonly log: string[] = [];
+  async create(spec: VmacSpec): Promise<void> {
+    this.links.set(spec.name, spec);
+    this.log.push(`add ${spec.name} link ${spec.base} address ${spec.mac}`);
+  }
+  async remove(name: string): Promise<void> {
+    if (this.links.delete(name)) this.log.push(`del ${name}`);
+  }
 }

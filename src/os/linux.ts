@@ -5,7 +5,8 @@ import { linuxAnnouncer } from './announce.js';
 import { linuxLinks } from './links.js';
 import { linuxNetConfig } from './net-config.js';
 import { NetlinkAddresses } from './netlink-addresses.js';
-import type { Announcer, Links, NetConfig, VrrpSocket, VrrpSocketOptions } from './types.js';
+import type { Announcer, Links, NetConfig, Vmacs, VrrpSocket, VrrpSocketOptions } from './types.js';
+import { linuxVmacs } from './vmac.js';
 import { openVrrpSocket } from './vrrp-socket.js';
 
 export interface LinuxOs {
@@ -13,6 +14,7 @@ export interface LinuxOs {
   readonly net: NetConfig;
   readonly announcer: Announcer;
   readonly openSocket: (o: VrrpSocketOptions) => VrrpSocket;
+  readonly vmacs: Vmacs;
 }
 
 /** iproute2 for routes and rules; addresses, the failover's hot path, through rtnetlink. */
@@ -24,5 +26,5 @@ export function linuxOs(): LinuxOs {
     addAddresses: (addrs, dev) => nl.apply('add', addrs, dev),
     removeAddresses: (addrs, dev) => nl.apply('del', addrs, dev),
   };
-  return { links: linuxLinks(), net, announcer: linuxAnnouncer(), openSocket: openVrrpSocket };
+  return { links: linuxLinks(), net, announcer: linuxAnnouncer(), openSocket: openVrrpSocket, vmacs: linuxVmacs() };
 }

@@ -72,3 +72,22 @@ export interface Announcer {
   announce(ifname: string, addresses: readonly string[]): void;
   close(): void;
 }
+
+/**
+ * RFC 5798 7.3 virtual MAC interfaces (Keepalived's use_vmac): a macvlan in private mode on the
+ * instance's interface, carrying the virtual MAC, so that a failover moves the MAC with the VIP.
+ */
+export interface VmacSpec {
+  readonly name: string;
+  /** The instance's interface, the macvlan's lower device. */
+  readonly base: string;
+  readonly mac: string;
+  readonly family: Family;
+}
+
+export interface Vmacs {
+  /** Creates the macvlan (replacing a leftover of the same name from a crashed run) and brings it up. */
+  create(spec: VmacSpec): Promise<void>;
+  /** Deletes it; the addresses on it go with it. */
+  remove(name: string): Promise<void>;
+}

@@ -28,6 +28,7 @@ export function simInstance(over: Partial<SimInstance> & Pick<SimInstance, 'prim
     lowerPrioNoAdvert: false,
     higherPrioSendAdvert: false,
     garp: DEFAULT_GARP,
+    ownerIgnoreAdverts: false,
     addresses: ['10.0.0.100'],
     ...over,
   };

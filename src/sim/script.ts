@@ -4,6 +4,7 @@
  *
  *   # comment
  *   node A addr=10.0.0.1 prio=150 [vrid=51] [version=3] [int=1s] [nopreempt] [preempt_delay=30s] [state=MASTER] [pass=secret]
+ *          [owner_ignore_adverts] [startup_delay=5s]
  *   run 3.61s | 500ms | 100us          advance the virtual clock
  *   crash A | restart A | shutdown A    kill -9, start again, SIGTERM
  *   link A down|up                      the node's interface
@@ -14,6 +15,7 @@
  *   expect state A VI_1 BACKUP
  *   expect holders 51 A
  *   expect transition B VI_1 MASTER at 13.609375s
+ *   expect priority B VI_1 254          the effective priority
  *
  * runScript() returns the failed expectations (empty when the case passes).
  */
@@ -59,7 +61,9 @@ export function runScript(text: string): string[] {
             preemptDelayUs: o.has('preempt_delay') ? parseDuration(o.get('preempt_delay')!) : 0,
             initialMaster: o.get('state') === 'MASTER',
             ...(o.has('pass') ? { authPass: o.get('pass')! } : {}),
+            ownerIgnoreAdverts: o.has('owner_ignore_adverts'),
           })],
+          ...(o.has('startup_delay') ? { startupDelayUs: parseDuration(o.get('startup_delay')!) } : {}),
         });
         break;
       }
@@ -105,6 +109,9 @@ export function runScript(text: string): string[] {
           const got = seg.lastTransition(node!, inst!, to as 'MASTER');
           const want = parseDuration(time!);
           if (got !== want) fail(`entered ${to} at ${got === undefined ? 'never' : `${got}us`}, expected ${want}us`);
+        } else if (what === 'priority') {
+          const got = seg.routerState(rest[0]!).instances[rest[1]!]?.effectivePriority;
+          if (got !== Number(rest[2])) fail(`effective priority is ${got}, expected ${rest[2]}`);
         } else throw new SyntaxError(`${where}: unknown expectation '${what}'`);
         break;
       }

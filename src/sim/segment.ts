@@ -23,6 +23,8 @@ export interface SimNodeSpec {
   readonly name: string;
   readonly instances: readonly SimInstance[];
   readonly groups?: RouterParams['groups'];
+  /** vrrp_startup_delay of the node's process, applied at every (re)start. */
+  readonly startupDelayUs?: number;
 }
 
 export interface SegmentOptions {
@@ -82,7 +84,7 @@ export class Segment {
   }
 
   addNode(spec: SimNodeSpec): void {
-    const params: RouterParams = { instances: spec.instances, groups: spec.groups ?? [] };
+    const params: RouterParams = { instances: spec.instances, groups: spec.groups ?? [], ...(spec.startupDelayUs ? { startupDelayUs: spec.startupDelayUs } : {}) };
     this.nodes.set(spec.name, {
       spec, params, byName: new Map(spec.instances.map((i) => [i.name, i])), state: initialRouterState(params), alive: false, interfaceUp: true,
       holding: new Map(), refused: new Map(), wakeup: undefined,

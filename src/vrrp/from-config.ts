@@ -41,6 +41,11 @@ export function instanceParams(inst: Instance, primaryAddress: string): Instance
       lowerPrioRepeat: inst.garp_lower_prio_repeat,
     },
     primaryAddress,
+    ownerIgnoreAdverts: inst.owner_ignore_adverts,
+    // Keepalived: a unicast keyword and no peer is multicast, unless unicast_fault_no_peer.
+    ...(inst.unicast_fault_no_peer && inst.unicast_peer.length === 0
+      ? { configFault: 'cannot use unicast without any peers (unicast_fault_no_peer)' }
+      : {}),
   };
 }
 
@@ -88,5 +93,6 @@ export function routerParams(
   }
   const known = new Set(instances.map((i) => i.name));
   const groups = config.vrrp_sync_group.map((g) => ({ name: g.name, members: g.group.filter((m) => known.has(m)) }));
-  return { params: { instances, groups }, unaddressed };
+  const startupDelayUs = us(config.global_defs.vrrp_startup_delay);
+  return { params: { instances, groups, ...(startupDelayUs > 0 ? { startupDelayUs } : {}) }, unaddressed };
 }

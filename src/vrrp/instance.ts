@@ -6,6 +6,13 @@
  * first wait to one interval; the address owner takes over at once; preempt_delay holds a backup
  * back from preempting a lower-priority master; a master answers a lower-priority advert with its
  * own ("forcing new election"); a backup that gets priority 0 waits only Skew_Time.
+ *
+ * Two address owners (a configuration error Keepalived survives, vrrp_state_master_rx): the one
+ * with the lower primary address reverts to BACKUP; the higher one sends two more adverts, then
+ * watches for a little more than one interval; an owner advert inside that watch means the other
+ * side does not back off, and we drop to 254 and revert ourselves. owner_ignore_adverts skips all
+ * of it: an owner at 255 listens to nobody. vrrp_startup_delay holds every instance in BACKUP,
+ * deaf to adverts, until the delay has passed.
  */
 import { compareAddresses } from './addr.js';
 import { masterDownUs, minSkewUs, skewUs } from './timers.js';
@@ -39,6 +46,10 @@ export function initialState(p: InstanceParams): InstanceState {
     interfaceUp: true,
     garpAt: [],
     garpRefreshAt: undefined,
+    startupUntil: undefined,
+    rogueCounter: 0,
+    rogueUntil: undefined,
+    rogueIntervalUs: 0,
     stats: { advert_rcvd: 0, advert_sent: 0, become_master: 0, release_master: 0, pri_zero_rcvd: 0, pri_zero_sent: 0 },
   };
 }
@@ -48,6 +59,7 @@ export function nextWakeup(s: InstanceState): number | undefined {
   let t = s.deadline;
   for (const [at] of s.garpAt) if (t === undefined || at < t) t = at;
   if (s.garpRefreshAt !== undefined && (t === undefined || s.garpRefreshAt < t)) t = s.garpRefreshAt;
+  if (s.rogueUntil !== undefined && (t === undefined || s.rogueUntil < t)) t = s.rogueUntil;
   return t;
 }
 
@@ -55,7 +67,7 @@ export function step(p: InstanceParams, s: InstanceState, e: InstanceEvent, now:
   const m = new Machine(p, s, now, ctx);
   switch (e.kind) {
     case 'start':
-      m.start();
+      m.start(e.delayUs ?? 0);
       break;
     case 'timer':
       m.timer();
@@ -124,14 +136,28 @@ class Machine {
   }
 
   private get faulty(): boolean {
-    return this.s.trackFault || !this.s.interfaceUp;
+    return this.s.trackFault || !this.s.interfaceUp || this.p.configFault !== undefined;
   }
 
-  start(): void {
+  /** Timers start from here: now, or the end of vrrp_startup_delay (Keepalived's delayed start). */
+  private get timerBase(): number {
+    return Math.max(this.now, this.s.startupUntil ?? this.now);
+  }
+
+  private get startingUp(): boolean {
+    return this.s.startupUntil !== undefined && this.now < this.s.startupUntil;
+  }
+
+  start(delayUs: number): void {
     if (this.s.state !== 'INIT') return;
+    if (delayUs > 0) {
+      this.set({ startupUntil: this.now + delayUs });
+      this.emit({ kind: 'log', message: `(${this.p.name}) delaying start-up for ${delayUs / 1_000_000}s (vrrp_startup_delay)` });
+    }
     if (this.faulty) {
       this.set({ deadline: undefined });
-      this.transition('FAULT', 'init: ' + (this.s.interfaceUp ? 'a tracked object is down' : 'interface down'));
+      const why = this.p.configFault ?? (!this.s.interfaceUp ? 'interface down' : 'a tracked object is down');
+      this.transition('FAULT', 'init: ' + why);
       return;
     }
     // Keepalived enters BACKUP at start-up, whatever `state` says; the owner leaves it at once
@@ -140,19 +166,38 @@ class Machine {
     if (this.p.basePriority === PRIO_OWNER && this.s.wantState === 'MASTER') wait = 1;
     else if (this.s.wantState === 'MASTER') wait = this.s.masterAdverIntervalUs + minSkewUs(this.p, this.s.masterAdverIntervalUs);
     else wait = this.masterDown();
-    this.set({ deadline: this.now + wait });
+    this.set({ deadline: this.timerBase + wait });
     this.transition('BACKUP', 'init');
   }
 
   timer(): void {
     this.garpTimers();
+    if (this.s.rogueUntil !== undefined && this.s.rogueUntil <= this.now) {
+      this.emit({ kind: 'log', message: `(${this.p.name}) rogue address owner appears to have stopped advertising` });
+      this.set({ rogueUntil: undefined });
+    }
     if (this.s.deadline === undefined || this.now < this.s.deadline) return;
     if (this.s.state === 'MASTER') {
       this.sendAdvert(this.s.effectivePriority);
       this.set({ deadline: this.now + this.p.advertIntervalUs });
+      this.rogueCountdown();
     } else if (this.s.state === 'BACKUP') {
       this.set({ wantState: 'MASTER' });
       this.gotoMaster('no advert received within Master_Down_Interval');
+    }
+  }
+
+  /**
+   * After two of our own adverts since another owner spoke, watch for 1.2 x the longer of the two
+   * intervals ("a bit more than" one, as Keepalived puts it).
+   */
+  private rogueCountdown(): void {
+    if (this.p.basePriority !== PRIO_OWNER || this.s.rogueCounter === 0) return;
+    const left = this.s.rogueCounter - 1;
+    this.set({ rogueCounter: left });
+    if (left === 0) {
+      const watchUs = Math.floor((Math.max(this.s.rogueIntervalUs, this.p.advertIntervalUs) * 12) / 10);
+      this.set({ rogueUntil: this.now + watchUs });
     }
   }
 
@@ -175,6 +220,10 @@ class Machine {
       this.emit({ kind: 'log', message: `(${this.p.name}) wants MASTER, waiting for its sync group` });
       return;
     }
+    if (this.p.basePriority === PRIO_OWNER && this.s.effectivePriority !== PRIO_OWNER) {
+      this.emit({ kind: 'log', message: `(${this.p.name}) Restoring our priority to ${PRIO_OWNER} since other address owner has disappeared` });
+      this.set({ effectivePriority: PRIO_OWNER });
+    }
     // The advert goes first so that the old master drops the addresses before our ARPs arrive.
     this.set({ masterAdverIntervalUs: this.p.advertIntervalUs, preemptAt: undefined, masterAddress: undefined, masterPriority: undefined });
     this.sendAdvert(this.s.effectivePriority);
@@ -193,13 +242,17 @@ class Machine {
   private leaveMaster(to: 'BACKUP' | 'FAULT' | 'STOP', reason: string, sendStop: boolean): void {
     if (sendStop) this.sendAdvert(PRIO_STOP);
     this.emit({ kind: 'remove_addresses' });
-    this.set({ garpAt: [], garpRefreshAt: undefined, preemptAt: undefined });
+    this.set({ garpAt: [], garpRefreshAt: undefined, preemptAt: undefined, rogueCounter: 0, rogueUntil: undefined });
     this.count('release_master');
     this.transition(to, reason);
     this.set({ deadline: to === 'BACKUP' ? this.now + this.masterDown() : undefined });
   }
 
   advert(priority: number, intervalUs: number, version: 2 | 3, src: string): void {
+    // Keepalived reads and drops adverts while the start-up delay runs.
+    if (this.startingUp) return;
+    // owner_ignore_adverts: dropped before they count, as vrrp_check_packet() does.
+    if (this.p.ownerIgnoreAdverts && this.s.effectivePriority === PRIO_OWNER) return;
     this.count('advert_rcvd');
     if (priority === PRIO_STOP) this.count('pri_zero_rcvd');
     if (this.s.state === 'BACKUP') this.advertAsBackup(priority, intervalUs, version, src);
@@ -207,6 +260,11 @@ class Machine {
   }
 
   private advertAsBackup(priority: number, intervalUs: number, version: 2 | 3, src: string): void {
+    // An owner that backed off to 254 for another owner: that owner has gone or stepped down.
+    if (this.p.basePriority === PRIO_OWNER && this.s.effectivePriority === PRIO_OWNER - 1 && (src !== this.s.masterAddress || priority !== PRIO_OWNER)) {
+      this.emit({ kind: 'log', message: `(${this.p.name}) Restoring our priority to ${PRIO_OWNER} since received advert with lower priority` });
+      this.set({ effectivePriority: PRIO_OWNER });
+    }
     if (priority === PRIO_STOP) {
       // RFC 5798 6.4.2: the master resigned; take over after Skew_Time only.
       this.set({ deadline: this.now + skewUs(this.p, this.s.effectivePriority, this.s.masterAdverIntervalUs) });
@@ -230,12 +288,19 @@ class Machine {
   }
 
   private advertAsMaster(priority: number, intervalUs: number, version: 2 | 3, src: string): void {
-    const ours = this.s.effectivePriority;
     const cmp = compareAddresses(src, this.p.primaryAddress);
-    const higher = priority > ours || (priority === ours && cmp > 0);
+    let ours = this.s.effectivePriority;
+    let higher = priority > ours || (priority === ours && cmp > 0);
     if (priority === PRIO_STOP || (this.p.higherPrioSendAdvert && higher)) {
       this.sendAdvert(ours);
       if (priority === PRIO_STOP) return;
+    }
+    if (priority === ours && cmp === 0) {
+      this.emit({ kind: 'log', message: `(${this.p.name}) WARNING - equal priority advert received from remote host with our IP address.` });
+    } else if (priority === ours && ours === PRIO_OWNER) {
+      this.anotherOwner(intervalUs, src, cmp);
+      ours = this.s.effectivePriority;
+      higher = priority > ours || (priority === ours && cmp > 0);
     }
     if (priority < ours || (priority === ours && cmp < 0)) {
       this.emit({ kind: 'log', message: `(${this.p.name}) Received advert from ${src} with lower priority ${priority}, ours ${ours}${this.p.lowerPrioNoAdvert ? '' : ', forcing new election'}` });
@@ -256,10 +321,28 @@ class Machine {
     }
   }
 
+  /** A master at 255 hears another router claim 255 (see the note at the top). */
+  private anotherOwner(intervalUs: number, src: string, cmp: number): void {
+    const conflict = `(${this.p.name}) CONFIGURATION ERROR: local instance and ${src} are both configured as address owner, please resolve`;
+    if (cmp > 0) {
+      this.emit({ kind: 'log', message: conflict }); // their address is higher: we revert (below)
+    } else if (this.s.rogueUntil !== undefined && this.s.rogueUntil > this.now) {
+      this.emit({ kind: 'log', message: `(${this.p.name}) ${src} is still advertising as address owner, please resolve - reducing our priority` });
+      this.set({ rogueUntil: undefined, effectivePriority: PRIO_OWNER - 1 });
+    } else {
+      this.set({ rogueIntervalUs: intervalUs });
+      if (this.s.rogueCounter === 0) {
+        this.emit({ kind: 'log', message: conflict });
+        this.set({ rogueCounter: 2 });
+      }
+    }
+  }
+
   tracking(delta: number, fault: boolean, reason: string): void {
     const wasFaulty = this.faulty;
     const oldPriority = this.s.effectivePriority;
-    const newPriority = effectivePriority(this.p, delta);
+    // An owner's priority is not tracked; it moves only for another owner (anotherOwner()).
+    const newPriority = this.p.basePriority === PRIO_OWNER ? oldPriority : effectivePriority(this.p, delta);
     this.set({ trackDelta: delta, trackFault: fault, effectivePriority: newPriority });
     if (newPriority !== oldPriority) {
       this.emit({ kind: 'log', message: `(${this.p.name}) Changing effective priority from ${oldPriority} to ${newPriority}` });
@@ -290,7 +373,7 @@ class Machine {
     } else if (wasFaulty && !this.faulty && this.s.state === 'FAULT') {
       this.set({ wantState: 'BACKUP', masterAdverIntervalUs: this.p.advertIntervalUs, preemptAt: undefined });
       this.transition('BACKUP', reason);
-      this.set({ deadline: this.now + this.masterDown() });
+      this.set({ deadline: this.timerBase + this.masterDown() });
     }
   }
 
@@ -305,9 +388,10 @@ class Machine {
       this.set({ wantState: to });
       this.leaveMaster(to, reason, false);
     } else {
+      if (to === 'BACKUP' && this.faulty) return;
       this.set({ wantState: to });
       this.transition(to, reason);
-      this.set({ deadline: to === 'BACKUP' ? this.now + this.masterDown() : undefined, masterAdverIntervalUs: this.p.advertIntervalUs });
+      this.set({ deadline: to === 'BACKUP' ? this.timerBase + this.masterDown() : undefined, masterAdverIntervalUs: this.p.advertIntervalUs });
     }
   }
 

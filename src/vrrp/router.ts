@@ -15,6 +15,8 @@ export interface SyncGroupParams {
 export interface RouterParams {
   readonly instances: readonly InstanceParams[];
   readonly groups: readonly SyncGroupParams[];
+  /** vrrp_startup_delay (global_defs): applies to the 'start' of stepAll, not to later starts. */
+  readonly startupDelayUs?: number;
 }
 
 export interface RouterState {
@@ -63,7 +65,7 @@ export function stepAll(p: RouterParams, s: RouterState, kind: 'start' | 'timer'
       const w = nextWakeup(r.s.instances[i.name]!);
       if (w === undefined || w > now) continue;
     }
-    r.deliver(i.name, { kind });
+    r.deliver(i.name, kind === 'start' && p.startupDelayUs ? { kind, delayUs: p.startupDelayUs } : { kind });
   }
   return { state: r.s, actions: r.actions };
 }
@@ -122,7 +124,7 @@ class RouterMachine {
     else if (to === 'FAULT') target = 'FAULT';
     else if (to === 'BACKUP') {
       // Leaving FAULT: the group recovers only when no member is itself faulty.
-      const stillFaulty = g.members.some((m) => m !== name && isFaulty(this.s.instances[m]));
+      const stillFaulty = g.members.some((m) => m !== name && isFaulty(this.s.instances[m], this.params.get(m)));
       if (current === 'FAULT' && stillFaulty) return;
       target = 'BACKUP';
     } else return;
@@ -138,6 +140,6 @@ class RouterMachine {
   }
 }
 
-function isFaulty(s: InstanceState | undefined): boolean {
-  return !!s && (s.trackFault || !s.interfaceUp);
+function isFaulty(s: InstanceState | undefined, p: InstanceParams | undefined): boolean {
+  return !!s && (s.trackFault || !s.interfaceUp || p?.configFault !== undefined);
 }

@@ -47,6 +47,13 @@ export interface InstanceParams {
   readonly garp: GarpSchedule;
   /** Our primary address on the interface: breaks ties between equal priorities. */
   readonly primaryAddress: string;
+  /** owner_ignore_adverts: an address owner at priority 255 drops every advert (Keepalived). */
+  readonly ownerIgnoreAdverts: boolean;
+  /**
+   * A configuration that cannot run (unicast_fault_no_peer without peers): the instance stays in
+   * FAULT for its whole life, as Keepalived's num_config_faults does. The text is the reason.
+   */
+  readonly configFault?: string;
 }
 
 /** The counters Keepalived keeps per instance that the protocol itself moves. */
@@ -79,11 +86,23 @@ export interface InstanceState {
   /** Pending gratuitous ARP / NA batches: [when, how many]. */
   readonly garpAt: ReadonlyArray<readonly [number, number]>;
   readonly garpRefreshAt: number | undefined;
+  /** vrrp_startup_delay: until then adverts are ignored and no timer runs out (Keepalived). */
+  readonly startupUntil: number | undefined;
+  /**
+   * Two address owners (Keepalived's rogue handling, vrrp_state_master_rx): our own adverts still
+   * to send before we watch whether the other owner has backed off...
+   */
+  readonly rogueCounter: number;
+  /** ...and the end of that watch: an owner advert before it makes us back off to 254. */
+  readonly rogueUntil: number | undefined;
+  /** The other owner's advert interval, to size the watch. */
+  readonly rogueIntervalUs: number;
   readonly stats: ProtocolStats;
 }
 
 export type InstanceEvent =
-  | { readonly kind: 'start' }
+  /** delayUs: vrrp_startup_delay, counted from this event. */
+  | { readonly kind: 'start'; readonly delayUs?: number }
   | { readonly kind: 'timer' }
   /** An advert for our VRID that passed receive checks (receive.ts). */
   | { readonly kind: 'advert'; readonly advert: Advertisement; readonly src: string }

@@ -4,7 +4,7 @@
  * engine's. The OS arrives through VrrpDeps, so the same driver runs on Linux and on fakes.
  */
 import type { KeepalivedConfig } from '../../config/model.js';
-import type { Announcer, LinkInfo, Links, NetConfig, VrrpPacket, VrrpSocket, VrrpSocketOptions } from '../../os/types.js';
+import type { Announcer, LinkInfo, Links, NetConfig, Vmacs, VmacSpec, VrrpPacket, VrrpSocket, VrrpSocketOptions } from '../../os/types.js';
 import { decodeAdvertisement, encodeAdvertisement } from '../../vrrp/packet.js';
 import { checkAdvert, type RefuseReason } from '../../vrrp/receive.js';
 import { initialRouterState, routerWakeup, stepAll, stepRouter, type RouterAction, type RouterParams, type RouterState } from '../../vrrp/router.js';
@@ -12,6 +12,7 @@ import { carryOver, matchInstances, type InstanceIdentity } from '../../vrrp/rel
 import type { InstanceEvent, InstanceState, VrrpState } from '../../vrrp/types.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
+import { GarpPacer } from './garp-pacer.js';
 import { buildRuntime, type ErrorStats, type Runtime } from './runtime.js';
 import { TrackingFeed, type TrackedState } from './tracking-feed.js';
 
@@ -22,6 +23,8 @@ export interface VrrpDeps {
   readonly net: NetConfig;
   readonly announcer: Announcer;
   readonly openSocket: (o: VrrpSocketOptions) => VrrpSocket;
+  /** use_vmac's macvlans; without it, instances with use_vmac run on their interface. */
+  readonly vmacs?: Vmacs;
   /** -V / --dont-release-vrrp. */
   readonly keepAddressesOnStop?: boolean;
   /** State changes, for notify scripts, the FIFO and e-mail. */
@@ -57,6 +60,7 @@ export class VrrpDriver {
   /** Address changes run one after another per instance, in the engine's order. */
   private readonly queues = new Map<string, Promise<void>>();
   private feed: TrackingFeed | undefined;
+  private pacer: GarpPacer | undefined;
   private stopped = false;
   /** False only while stopping with -V: addresses stay. */
   private releasing = true;
@@ -72,6 +76,7 @@ export class VrrpDriver {
     this.params = this.routerParams(this.config, this.runtimes);
     this.state = initialRouterState(this.params);
     // Addresses a crashed run left behind go first, as Keepalived does at start-up.
+    await this.syncVmacs(new Map(), this.runtimes);
     await Promise.all([...this.runtimes.values()].map((rt) => this.removeAddresses(rt)));
     await this.staticConfig('add');
     for (const rt of this.runtimes.values()) this.socketFor(rt);
@@ -90,17 +95,46 @@ export class VrrpDriver {
     this.apply(stepAll(this.params, this.state, 'shutdown', this.deps.clock.now()));
     this.stopped = true;
     if (this.timer !== undefined) this.deps.clock.cancel(this.timer);
+    this.garp.cancelAll();
     this.watcher?.close();
     await Promise.all(this.queues.values());
     if (this.releasing) await this.staticConfig('remove');
     for (const s of this.sockets.values()) s.close();
     this.sockets.clear();
+    // With -V the VIPs stay, so the macvlans holding them stay too.
+    if (this.releasing) await this.syncVmacs(this.runtimes, new Map());
+  }
+
+  /** Deletes the VMACs of `before` that `after` does not have, and creates `after`'s new ones. */
+  private async syncVmacs(before: ReadonlyMap<string, Runtime>, after: ReadonlyMap<string, Runtime>, ops = { create: true, remove: true }): Promise<void> {
+    const specs = (m: ReadonlyMap<string, Runtime>) => new Map([...m.values()].flatMap((r) => (r.vmac ? [[r.vmac.name, r.vmac] as const] : [])));
+    const was = specs(before);
+    const now = specs(after);
+    if (ops.create && now.size > 0 && !this.deps.vmacs) this.deps.log.error(`use_vmac: no VMAC support here - ${[...now.keys()].join(', ')} not created`);
+    const vmacs = this.deps.vmacs;
+    if (!vmacs) return;
+    const same = (a: VmacSpec, b: VmacSpec) => a.base === b.base && a.mac === b.mac && a.family === b.family;
+    // A name `after` still has was kept, or replaced by create().
+    for (const name of ops.remove ? was.keys() : []) {
+      if (now.has(name)) continue;
+      await vmacs.remove(name).catch((e: Error) => this.deps.log.error(`VMAC ${name}: ${e.message}`));
+    }
+    for (const [name, spec] of ops.create ? now : []) {
+      if (was.has(name) && same(was.get(name)!, spec)) continue;
+      try {
+        await vmacs.create(spec);
+        this.deps.log.info(`VMAC ${name} (${spec.mac}) created on ${spec.base}`);
+      } catch (e) {
+        this.deps.log.error(`VMAC ${name}: ${(e as Error).message}`);
+      }
+    }
   }
 
   private buildRuntimes(config: KeepalivedConfig): Map<string, Runtime> {
     const out = new Map<string, Runtime>();
+    const vmacNames = new Set<string>();
     for (const inst of config.vrrp_instance) {
-      const rt = buildRuntime(config, inst, this.links);
+      const rt = buildRuntime(config, inst, this.links, vmacNames);
       if (typeof rt === 'string') this.deps.log.error(`${rt} - instance not started`);
       else out.set(inst.name, rt);
     }
@@ -111,6 +145,8 @@ export class VrrpDriver {
     return {
       instances: [...runtimes.values()].map((r) => r.params),
       groups: config.vrrp_sync_group.map((g) => ({ name: g.name, members: g.group.filter((m) => runtimes.has(m)) })),
+      // vrrp_startup_delay: only the first start waits (reload starts new instances at once).
+      startupDelayUs: Math.round(config.global_defs.vrrp_startup_delay * 1_000_000),
     };
   }
 
@@ -120,8 +156,10 @@ export class VrrpDriver {
    * load never gets here: the caller keeps the running one.)
    */
   async reload(config: KeepalivedConfig): Promise<void> {
-    const now = this.deps.clock.now();
     const next = this.buildRuntimes(config);
+    // New VMACs before the sockets bind to them; the old ones go once their instances are done.
+    await this.syncVmacs(this.runtimes, next, { create: true, remove: false });
+    const now = this.deps.clock.now();
     const match = matchInstances([...this.runtimes.values()].map(identity), [...next.values()].map(identity));
     for (const name of match.deleted) {
       this.deps.log.info(`(${name}) removed by reload`);
@@ -153,19 +191,20 @@ export class VrrpDriver {
     for (const [name, ev] of this.feed.initialEvents()) this.deliver(name, ev);
     for (const [name, st] of Object.entries(this.state.instances)) if (st.state === 'INIT') this.deliver(name, { kind: 'start' });
     this.schedule();
+    void Promise.all(this.queues.values()).then(() => this.syncVmacs(oldRuntimes, next, { create: false, remove: true }));
   }
 
   /** A master across a reload: only the addresses that changed come and go. */
   private moveAddresses(before: Runtime, after: Runtime): void {
     const key = (a: { address: string; prefixlen: number; dev?: string }, dev: string) => `${a.address}/${a.prefixlen} ${a.dev ?? dev}`;
-    const was = new Map([...before.inst.virtual_ipaddress, ...before.inst.virtual_ipaddress_excluded].map((a) => [key(a, before.ifname), a]));
-    const now = new Map([...after.inst.virtual_ipaddress, ...after.inst.virtual_ipaddress_excluded].map((a) => [key(a, after.ifname), a]));
+    const was = new Map(before.addresses.map((a) => [key(a, before.ifname), a]));
+    const now = new Map(after.addresses.map((a) => [key(a, after.ifname), a]));
     const gone = [...was].filter(([k]) => !now.has(k)).map(([, a]) => a);
     const come = [...now].filter(([k]) => !was.has(k)).map(([, a]) => a);
     this.enqueue(after.inst.name, async () => {
       if (gone.length > 0) await this.deps.net.removeAddresses(gone, before.ifname);
       if (come.length > 0) await this.deps.net.addAddresses(come, after.ifname);
-      if (come.length > 0) this.deps.announcer.announce(after.ifname, come.map((a) => a.address));
+      if (come.length > 0) this.deps.announcer.announce(after.vipIfname, come.map((a) => a.address));
     });
   }
 
@@ -190,7 +229,7 @@ export class VrrpDriver {
       const groups = [...new Set([...this.runtimes.values()].filter((r) => r.socketKey === rt.socketKey && !r.inst.unicast).map((r) => r.group))];
       s = this.deps.openSocket({
         family: rt.family,
-        ifname: rt.ifname,
+        ifname: rt.xmitIfname,
         groups,
         onPacket: (p) => this.received(rt.socketKey, p),
         onError: (e) => this.deps.log.error(`VRRP socket ${rt.socketKey}: ${e.message}`),
@@ -294,13 +333,14 @@ export class VrrpDriver {
         this.enqueue(name, () => this.addAddresses(rt));
         break;
       case 'remove_addresses':
+        this.garp.cancel(name);
         // -V (--dont-release-vrrp): a stopping daemon leaves its addresses where they are.
         if (this.releasing) this.enqueue(name, () => this.removeAddresses(rt));
         break;
       case 'send_garp': {
         const addrs = rt.inst.virtual_ipaddress.map((v) => v.address);
         this.enqueue(name, async () => {
-          for (let i = 0; i < a.count; i++) this.deps.announcer.announce(rt.ifname, addrs);
+          this.garp.send(name, rt.ifname, rt.vipIfname, addrs, a.count);
         });
         break;
       }
@@ -313,6 +353,11 @@ export class VrrpDriver {
         this.deps.log.info(a.message);
         break;
     }
+  }
+
+  /** vrrp_garp_interval / vrrp_gna_interval / garp_group spacing (garp-pacer.ts). */
+  private get garp(): GarpPacer {
+    return (this.pacer ??= new GarpPacer(this.deps.clock, this.deps.announcer, () => this.config));
   }
 
   private enqueue(name: string, op: () => Promise<void>): void {
@@ -343,7 +388,7 @@ export class VrrpDriver {
 
   private async addAddresses(rt: Runtime): Promise<void> {
     const { net } = this.deps;
-    await net.addAddresses([...rt.inst.virtual_ipaddress, ...rt.inst.virtual_ipaddress_excluded], rt.ifname);
+    await net.addAddresses(rt.addresses, rt.ifname);
     if (rt.inst.virtual_routes.length > 0) await net.addRoutes(rt.inst.virtual_routes, rt.ifname);
     if (rt.inst.virtual_rules.length > 0) await net.addRules(rt.inst.virtual_rules);
   }
@@ -352,6 +397,6 @@ export class VrrpDriver {
     const { net } = this.deps;
     if (rt.inst.virtual_rules.length > 0) await net.removeRules(rt.inst.virtual_rules);
     if (rt.inst.virtual_routes.length > 0) await net.removeRoutes(rt.inst.virtual_routes, rt.ifname);
-    await net.removeAddresses([...rt.inst.virtual_ipaddress, ...rt.inst.virtual_ipaddress_excluded], rt.ifname);
+    await net.removeAddresses(rt.addresses, rt.ifname);
   }
 }

@@ -4,7 +4,9 @@
  */
 import type { KeepalivedConfig, VrrpInstance } from '../../config/model.js';
 import type { DeepReadonly } from '../../config/schema.js';
-import type { LinkInfo } from '../../os/types.js';
+import type { IpAddress } from '../../config/model.js';
+import type { LinkInfo, VmacSpec } from '../../os/types.js';
+import { vmacAddress } from '../../os/vmac.js';
 import { instanceParams, receiveParams, authType } from '../../vrrp/from-config.js';
 import { AUTH_PASS, passAuthData, type Advertisement } from '../../vrrp/packet.js';
 import type { ReceiveParams } from '../../vrrp/receive.js';
@@ -31,7 +33,16 @@ export interface Runtime {
   readonly inst: Instance;
   readonly params: InstanceParams;
   readonly recv: ReceiveParams;
+  /** The instance's interface (`interface`): the one whose link state it tracks. */
   readonly ifname: string;
+  /** use_vmac: the macvlan the driver creates on `ifname` at start and deletes at stop. */
+  readonly vmac?: VmacSpec;
+  /** Where adverts are sent and received: the VMAC unless vmac_xmit_base, else `ifname`. */
+  readonly xmitIfname: string;
+  /** Where VIPs without an interface of their own go, and where they are announced: the VMAC if any. */
+  readonly vipIfname: string;
+  /** VIPs then eVIPs, those of the instance's family on `ifname` moved onto the VMAC. */
+  readonly addresses: readonly DeepReadonly<IpAddress>[];
   readonly family: 'inet' | 'inet6';
   /** Sockets are shared per interface and family. */
   readonly socketKey: string;
@@ -57,9 +68,32 @@ export function interfaceAddress(link: LinkInfo | undefined, family: 'inet' | 'i
   return list?.[0]?.split('/')[0];
 }
 
-export function buildRuntime(config: KeepalivedConfig, inst: Instance, links: ReadonlyMap<string, LinkInfo>): Runtime | string {
+/**
+ * use_vmac's interface name: as configured, else Keepalived's create_vmac_name(): `vrrp.VRID`
+ * (vmac_prefix), and when another instance has it, `vrrp6.VRID` first for IPv6, then vrrp1.VRID,
+ * vrrp2.VRID... (IFNAMSIZ truncation aside).
+ */
+export function vmacName(prefix: string, vrid: number, family: 'inet' | 'inet6', taken: ReadonlySet<string>): string {
+  if (!taken.has(`${prefix}.${vrid}`)) return `${prefix}.${vrid}`;
+  if (family === 'inet6' && !taken.has(`${prefix}6.${vrid}`)) return `${prefix}6.${vrid}`;
+  for (let n = 1; ; n++) if (!(family === 'inet6' && n === 6) && !taken.has(`${prefix}${n}.${vrid}`)) return `${prefix}${n}.${vrid}`;
+}
+
+function vmacOf(config: KeepalivedConfig, inst: Instance, base: string, taken: Set<string>): VmacSpec | undefined {
+  if (!inst.use_vmac) return undefined;
+  const name = inst.use_vmac.name ?? vmacName(config.global_defs.vmac_prefix, inst.virtual_router_id, inst.family, taken);
+  taken.add(name);
+  return { name, base, mac: vmacAddress(inst.virtual_router_id, inst.family, inst.use_vmac.mac), family: inst.family };
+}
+
+/** `vmacNames`: the VMAC names earlier instances took; this one's is added. */
+export function buildRuntime(config: KeepalivedConfig, inst: Instance, links: ReadonlyMap<string, LinkInfo>, vmacNames = new Set<string>()): Runtime | string {
   const ifname = inst.interface ?? config.global_defs.default_interface;
   if (!ifname) return `(${inst.name}) no interface`;
+  const vmac = vmacOf(config, inst, ifname, vmacNames);
+  const xmitIfname = vmac && !inst.vmac_xmit_base ? vmac.name : ifname;
+  // Keepalived: the VIPs and eVIPs of the instance's family that name no other interface.
+  const onVmac = (a: DeepReadonly<IpAddress>) => (vmac && a.family === inst.family && (a.dev === undefined || a.dev === ifname) ? { ...a, dev: vmac.name } : a);
   const link = links.get(ifname);
   const src = inst.unicast_src_ip ?? inst.mcast_src_ip ?? interfaceAddress(link, inst.family);
   if (src === undefined) return `(${inst.name}) interface ${ifname} has no ${inst.family === 'inet' ? 'IPv4' : 'IPv6'} address to send from`;
@@ -70,8 +104,12 @@ export function buildRuntime(config: KeepalivedConfig, inst: Instance, links: Re
     params: instanceParams(inst, src),
     recv: receiveParams(inst),
     ifname,
+    ...(vmac ? { vmac } : {}),
+    xmitIfname,
+    vipIfname: vmac?.name ?? ifname,
+    addresses: [...inst.virtual_ipaddress, ...inst.virtual_ipaddress_excluded].map(onVmac),
     family: inst.family,
-    socketKey: `${ifname}/${inst.family}`,
+    socketKey: `${xmitIfname}/${inst.family}`,
     src,
     destinations: inst.unicast ? inst.unicast_peer.map((p) => p.address) : [group],
     group,

@@ -172,6 +172,16 @@ export function linuxAnnouncer(): Announcer {
       // Each address is tried; one failing (say, a removed interface) does not silence the rest.
       if (failures.length > 0) throw new Error(`announcing on ${ifname}: ${failures.join('; ')}`);
     },
+    prepare(ifname, family) {
+      const link = linkOf(ifname);
+      if (family === 'inet') {
+        arpSocket();
+        garpFrame(link.mac, addressBytes('0.0.0.0'));
+      } else {
+        ndSocket();
+        naMessage(addressBytes('::'), link.mac, forwards(ifname));
+      }
+    },
     close() {
       if (arpFd !== undefined) close(arpFd);
       if (ndFd !== undefined) close(ndFd);

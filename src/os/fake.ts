@@ -110,6 +110,10 @@ export class FakeNet implements NetConfig {
 
 export class FakeAnnouncer implements Announcer {
   readonly sent: Array<{ ifname: string; addresses: readonly string[] }> = [];
+  readonly prepared: string[] = [];
+  prepare(ifname: string, family: 'inet' | 'inet6'): void {
+    this.prepared.push(`${ifname}/${family}`);
+  }
   announce(ifname: string, addresses: readonly string[]): void {
     this.sent.push({ ifname, addresses: [...addresses] });
   }

@@ -70,6 +70,11 @@ export interface NetConfig {
 /** Gratuitous ARP (IPv4) and unsolicited neighbour advertisements (IPv6) announcing addresses. */
 export interface Announcer {
   announce(ifname: string, addresses: readonly string[]): void;
+  /**
+   * Opens sockets and runs the code paths announce() needs, without sending: the first
+   * announcement after a failover must not pay for them (about 1 ms measured).
+   */
+  prepare?(ifname: string, family: Family): void;
   close(): void;
 }
 

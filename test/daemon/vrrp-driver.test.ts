@@ -45,6 +45,7 @@ test('seed 000 pair: server1 becomes master, holds the VIP and announces it; ser
   assert.equal(b.driver.routerState().instances['VI_1']!.state, 'BACKUP');
   assert.deepEqual([...a.net.held.get('ens32')!], ['192.168.100.14/24']);
   assert.equal(a.announcer.sent.length, 5, 'garp_master_repeat 5 at once');
+  assert.deepEqual(a.announcer.prepared, ['ens32/inet'], 'the announcing path is readied at start, not at the first failover');
   assert.ok(a.log.lines.includes('(VI_1) Entering MASTER STATE (no advert received within Master_Down_Interval)'), a.log.lines.join('\n'));
   await a.driver.stop();
   assert.deepEqual([...a.net.held.get('ens32')!], [], 'the stopping master releases the VIP');

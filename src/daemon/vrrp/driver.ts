@@ -79,7 +79,14 @@ export class VrrpDriver {
     await this.syncVmacs(new Map(), this.runtimes);
     await Promise.all([...this.runtimes.values()].map((rt) => this.removeAddresses(rt)));
     await this.staticConfig('add');
-    for (const rt of this.runtimes.values()) this.socketFor(rt);
+    for (const rt of this.runtimes.values()) {
+      this.socketFor(rt);
+      try {
+        this.deps.announcer.prepare?.(rt.vipIfname, rt.family);
+      } catch (e) {
+        this.deps.log.warn(`(${rt.inst.name}) ${(e as Error).message}`);
+      }
+    }
     this.feed = new TrackingFeed(this.config, this.runtimes, this.links);
     this.watcher = this.deps.links.watch((l) => this.linkChanged(l));
     // The world as it is (links down, init_fail scripts) reaches the engine before it starts, so an

@@ -299,12 +299,8 @@ export function readRuleLine(node: ConfNode, cx: Cx, kind: 'static' | 'virtual' 
         break;
       default: {
         if (kind === 'static' && word === 'track_group') {
-          const v = w.take(word);
-          if (v === undefined) break;
-          if (r.track_group !== undefined) {
-            cx.warn(node, `track_group ${v} is a duplicate`);
-            w.i = w.words.length;
-          } else r.track_group = v;
+          const g = w.trackGroup(r.track_group);
+          if (g !== undefined) r.track_group = g;
           break;
         }
         if (word === 'type') {

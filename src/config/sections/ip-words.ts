@@ -48,6 +48,21 @@ export class Words {
     return this.words[this.i++];
   }
 
+  /**
+   * `track_group NAME` on a static address, route or rule line: the name, or undefined when it is
+   * missing or a duplicate (Keepalived then stops reading the line).
+   */
+  trackGroup(current: string | undefined): string | undefined {
+    const v = this.take('track_group');
+    if (v === undefined) return current;
+    if (current !== undefined) {
+      this.cx.warn(this.node, `track_group ${v} is a duplicate`);
+      this.i = this.words.length;
+      return current;
+    }
+    return v;
+  }
+
   take(keyword: string): string | undefined {
     const v = this.words[this.i++];
     if (v === undefined && !this.missing) {

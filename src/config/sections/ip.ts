@@ -171,15 +171,8 @@ export function readIpAddressLine(node: ConfNode, cx: Cx, kind: IpLineKind = 'vi
       }
       default:
         if (kind === 'static' && word === 'track_group') {
-          const v = w.take(word);
-          if (v === undefined) break;
-          if (a.track_group !== undefined) {
-            // Keepalived stops reading the line here.
-            cx.warn(node, `track_group ${v} is a duplicate`);
-            w.i = w.words.length;
-            break;
-          }
-          a.track_group = v;
+          const g = w.trackGroup(a.track_group);
+          if (g !== undefined) a.track_group = g;
         } else if (kind === 'virtual' && word === 'use_vmac') {
           a.use_vmac = true;
         } else {

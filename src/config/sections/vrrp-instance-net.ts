@@ -249,14 +249,17 @@ export function readUseVmac(inst: VrrpInstance, node: ConfNode, cx: Cx, others: 
       cx.error(node, `VMAC interface name '${name}' too long or invalid characters - ignoring`);
       continue;
     }
-    const user = others.find((o) => o.use_vmac?.name === name || o.use_ipvlan?.name === name);
-    if (user) {
-      cx.error(node, `(${inst.name}) VRRP instance ${user.name} is already using ${name} - ignoring name`);
-      continue;
-    }
+    if (nameTaken(cx, node, inst.name, others, name)) continue;
     v.name = name;
   }
   inst.use_vmac = v;
+}
+
+/** Another instance already names its VMAC or ipvlan interface `name`: reported. */
+function nameTaken(cx: Cx, node: ConfNode, inst: string, others: readonly VrrpInstance[], name: string): boolean {
+  const user = others.find((o) => o.use_vmac?.name === name || o.use_ipvlan?.name === name);
+  if (user) cx.error(node, `(${inst}) VRRP instance ${user.name} is already using ${name} - ignoring name`);
+  return user !== undefined;
 }
 
 /** use_ipvlan [[name] IFNAME] [IP_ADDRESS] [bridge|private|vepa] [group G] */
@@ -315,11 +318,7 @@ export function readUseIpvlan(inst: VrrpInstance, node: ConfNode, cx: Cx, others
       cx.error(node, `(${inst.name}) IPVLAN interface name '${name}' too long - ignoring`);
       continue;
     }
-    const user = others.find((o) => o.use_vmac?.name === name || o.use_ipvlan?.name === name);
-    if (user) {
-      cx.error(node, `(${inst.name}) VRRP instance ${user.name} is already using ${name} - ignoring name`);
-      continue;
-    }
+    if (nameTaken(cx, node, inst.name, others, name)) continue;
     v.name = name;
   }
   inst.use_ipvlan = v;

@@ -7,22 +7,14 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { labUnavailable, sh } from '../../src/lab/lab.js';
 import type { Daemon } from '../../src/lab/daemon.js';
-import { globalDefs, instance, VrrpLab, waitFor } from './vrrp-lab.js';
+import { globalDefs, instance, VrrpLab, waitFor, withVrrpLab } from './vrrp-lab.js';
 
 const skip = labUnavailable();
-let v: VrrpLab;
-
-before(async () => {
-  if (skip) return;
-  v = await VrrpLab.create({ hosts: ['d1', 'd2', 'client'] });
-});
-
-after(async () => {
-  await v?.close();
-});
+let v!: VrrpLab;
+withVrrpLab(skip, { hosts: ['d1', 'd2', 'client'] }, (lab) => (v = lab));
 
 function conf(prio: number, vrid: number, vips: string[]): string {
   return globalDefs(`reload_${prio}`) + instance({ vrid, priority: prio, vips });

@@ -5,21 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { labUnavailable } from '../../src/lab/lab.js';
-import { globalDefs, instance, VrrpLab, waitFor } from './vrrp-lab.js';
+import { globalDefs, instance, VrrpLab, waitFor, withVrrpLab } from './vrrp-lab.js';
 
 const skip = labUnavailable();
-let v: VrrpLab;
-
-before(async () => {
-  if (skip) return;
-  v = await VrrpLab.create({ hosts: ['d1', 'd2', 'client'] });
-});
-
-after(async () => {
-  await v?.close();
-});
+let v!: VrrpLab;
+withVrrpLab(skip, { hosts: ['d1', 'd2', 'client'] }, (lab) => (v = lab));
 
 test('SIGTERM on the master: priority 0 sent, VIP removed, the backup takes over well before 3 x advert_int, pid files removed', { skip, timeout: 60_000 }, async (t) => {
   const { lab } = v;

@@ -6,21 +6,13 @@
  * nopreempt they stay there when A recovers.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { labUnavailable } from '../../src/lab/lab.js';
-import { globalDefs, VrrpLab } from './vrrp-lab.js';
+import { globalDefs, VrrpLab, withVrrpLab } from './vrrp-lab.js';
 
 const skip = labUnavailable();
-let v: VrrpLab;
-
-before(async () => {
-  if (skip) return;
-  v = await VrrpLab.create({ hosts: ['serverA', 'serverB', 'client'], segments: 2 });
-});
-
-after(async () => {
-  await v?.close();
-});
+let v!: VrrpLab;
+withVrrpLab(skip, { hosts: ['serverA', 'serverB', 'client'], segments: 2 }, (lab) => (v = lab));
 
 function config(priority: number, vip1: string, vip2: string): string {
   const inst = (name: string, ifname: string, vrid: number, pass: string, vip: string) => `

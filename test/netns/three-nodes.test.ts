@@ -5,22 +5,14 @@
  * the next priority down, and each returning router preempts in turn.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { labUnavailable } from '../../src/lab/lab.js';
 import type { Daemon } from '../../src/lab/daemon.js';
-import { globalDefs, instance, VrrpLab, waitFor } from './vrrp-lab.js';
+import { globalDefs, instance, VrrpLab, waitFor, withVrrpLab } from './vrrp-lab.js';
 
 const skip = labUnavailable();
-let v: VrrpLab;
-
-before(async () => {
-  if (skip) return;
-  v = await VrrpLab.create({ hosts: ['d1', 'd2', 'd3', 'client'] });
-});
-
-after(async () => {
-  await v?.close();
-});
+let v!: VrrpLab;
+withVrrpLab(skip, { hosts: ['d1', 'd2', 'd3', 'client'] }, (lab) => (v = lab));
 
 const PRIO: Record<string, number> = { d1: 150, d2: 120, d3: 100 };
 

@@ -4,21 +4,13 @@
  * and failover works as with multicast.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { labUnavailable } from '../../src/lab/lab.js';
-import { globalDefs, VrrpLab, waitFor } from './vrrp-lab.js';
+import { globalDefs, VrrpLab, waitFor, withVrrpLab } from './vrrp-lab.js';
 
 const skip = labUnavailable();
-let v: VrrpLab;
-
-before(async () => {
-  if (skip) return;
-  v = await VrrpLab.create({ hosts: ['d1', 'd2', 'client'] });
-});
-
-after(async () => {
-  await v?.close();
-});
+let v!: VrrpLab;
+withVrrpLab(skip, { hosts: ['d1', 'd2', 'client'] }, (lab) => (v = lab));
 
 function config(state: 'MASTER' | 'BACKUP', priority: number, me: string, peer: string, vip: string): string {
   return `${globalDefs(`proxy_${priority}`)}

@@ -5,22 +5,16 @@
  * failover: only the bridge's forwarding entry moves. SIGTERM deletes the macvlan.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { labUnavailable, sh } from '../../src/lab/lab.js';
-import { globalDefs, instance, VrrpLab, waitFor } from './vrrp-lab.js';
+import { globalDefs, instance, VrrpLab, waitFor, withVrrpLab } from './vrrp-lab.js';
 
 const skip = labUnavailable();
 const VRID = 73;
 const VMAC = '00:00:5e:00:01:49';
 const IF = `vrrp.${VRID}`;
-let v: VrrpLab;
-
-before(async () => {
-  if (!skip) v = await VrrpLab.create({ hosts: ['d1', 'd2', 'client'] });
-});
-after(async () => {
-  await v?.close();
-});
+let v!: VrrpLab;
+withVrrpLab(skip, { hosts: ['d1', 'd2', 'client'] }, (lab) => (v = lab));
 
 async function link(host: string, ifname: string): Promise<{ address: string; link?: string; linkinfo?: { info_kind: string; info_data?: { mode?: string } } } | undefined> {
   try {

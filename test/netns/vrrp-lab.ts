@@ -4,6 +4,7 @@
  * VIP, does the client reach it). Everything is torn down by close(), which each file calls from
  * after() so that a failing test leaves no namespace or process behind.
  */
+import { after, before } from 'node:test';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -132,4 +133,20 @@ export function instance(o: {
 
 export function globalDefs(routerId: string): string {
   return `global_defs {\n  router_id ${routerId}\n}\n`;
+}
+
+/**
+ * The lab of one test file: built before its tests (unless `skip`), torn down after them, even
+ * when they fail. `use` receives the lab once it exists.
+ */
+export function withVrrpLab(skip: string | undefined, opts: Parameters<typeof VrrpLab.create>[0], use: (lab: VrrpLab) => void): void {
+  let lab: VrrpLab | undefined;
+  before(async () => {
+    if (skip) return;
+    lab = await VrrpLab.create(opts);
+    use(lab);
+  });
+  after(async () => {
+    await lab?.close();
+  });
 }

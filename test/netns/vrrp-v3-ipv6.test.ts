@@ -5,21 +5,13 @@
  * VIP, and the client reaches it on the new master.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { labUnavailable } from '../../src/lab/lab.js';
-import { globalDefs, instance, VrrpLab, waitFor } from './vrrp-lab.js';
+import { globalDefs, instance, VrrpLab, waitFor, withVrrpLab } from './vrrp-lab.js';
 
 const skip = labUnavailable();
-let v: VrrpLab;
-
-before(async () => {
-  if (skip) return;
-  v = await VrrpLab.create({ hosts: ['d1', 'd2', 'client'], ipv6: true });
-});
-
-after(async () => {
-  await v?.close();
-});
+let v!: VrrpLab;
+withVrrpLab(skip, { hosts: ['d1', 'd2', 'client'], ipv6: true }, (lab) => (v = lab));
 
 test('v3 over IPv6: link-local sources, election, crash and cable pulled on the master, return, graceful stop; the client reaches the VIP each time', { skip, timeout: 60_000 }, async (t) => {
   const { lab } = v;

@@ -72,7 +72,7 @@ export class VrrpDriver {
 
   async start(): Promise<void> {
     for (const l of await this.deps.links.list()) this.links.set(l.name, l);
-    this.runtimes = this.buildRuntimes(this.config);
+    this.setRuntimes(this.buildRuntimes(this.config));
     this.params = this.routerParams(this.config, this.runtimes);
     this.state = initialRouterState(this.params);
     // Addresses a crashed run left behind go first, as Keepalived does at start-up.
@@ -137,6 +137,14 @@ export class VrrpDriver {
     }
   }
 
+  /** Received adverts find their instance by socket and VRID without scanning every instance. */
+  private byVrid = new Map<string, Runtime>();
+
+  private setRuntimes(runtimes: Map<string, Runtime>): void {
+    this.runtimes = runtimes;
+    this.byVrid = new Map([...runtimes.values()].map((r) => [`${r.socketKey}/${r.inst.virtual_router_id}`, r]));
+  }
+
   private buildRuntimes(config: KeepalivedConfig): Map<string, Runtime> {
     const out = new Map<string, Runtime>();
     const vmacNames = new Set<string>();
@@ -175,7 +183,7 @@ export class VrrpDriver {
     const oldRuntimes = this.runtimes;
     const oldState = this.state;
     this.config = config;
-    this.runtimes = next;
+    this.setRuntimes(next);
     this.params = this.routerParams(config, next);
     const fresh = initialRouterState(this.params);
     const instances: Record<string, InstanceState> = { ...fresh.instances };
@@ -249,8 +257,7 @@ export class VrrpDriver {
   private received(socketKey: string, p: VrrpPacket): void {
     if (this.stopped) return;
     const vrid = p.bytes[1];
-    let rt: Runtime | undefined;
-    for (const r of this.runtimes.values()) if (r.socketKey === socketKey && r.inst.virtual_router_id === vrid) rt = r;
+    const rt = this.byVrid.get(`${socketKey}/${vrid}`);
     if (!rt) return; // another VRID on the link (Keepalived logs these only with log_unknown_vrids)
     if (p.src === rt.src) return; // our own advert looped back
     const decoded = decodeAdvertisement(p.bytes, rt.family, {

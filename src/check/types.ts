@@ -1,0 +1,34 @@
+/**
+ * Health checkers (Keepalived's check/ directory, check_api.c): one probe per checker kind behind
+ * one interface. A probe makes ONE attempt; the retry / delay_before_retry / delay_loop cycle and
+ * the up/down decision are the same for every kind and live in schedule.ts, as check_api.c keeps
+ * them apart from check_tcp.c, check_http.c and the rest.
+ */
+
+export interface ProbeResult {
+  readonly ok: boolean;
+  /** Why, in the words Keepalived logs where it has them (e.g. "TCP connection failed"). */
+  readonly reason: string;
+  /**
+   * A new weight for the real server: MISC_CHECK with misc_dynamic (exit code 2..255) and
+   * FILE_CHECK. Absent: the weight stays as it is.
+   */
+  readonly weight?: number;
+}
+
+/** One attempt of a timed checker (every kind except FILE_CHECK and BFD_CHECK). */
+export interface Probe {
+  /**
+   * Settles by itself within the checker's own timeout (connect_timeout, misc_timeout) and never
+   * rejects: every failure is a result with ok false. When `signal` aborts, the attempt releases
+   * every socket, timer and process it holds and settles promptly.
+   */
+  run(signal: AbortSignal): Promise<ProbeResult>;
+}
+
+/** A checker driven by events instead of a timer (FILE_CHECK watches a file). */
+export interface Watch {
+  /** Reports the current result at once, then every change. */
+  start(onResult: (r: ProbeResult) => void): void;
+  stop(): void;
+}

@@ -1,0 +1,197 @@
+/**
+ * The health-checking side of the daemon (Keepalived's checker process, check_daemon.c and
+ * check_api.c): it runs every checker on its own timer, feeds the decisions into each virtual
+ * server's pool (lb/pool.ts) and tells the world: log lines, notify scripts, FIFO lines, e-mail,
+ * and the data plane's desired pools. Probes, the clock and randomness are injected, so the same
+ * code runs against real servers and in tests on a manual clock.
+ */
+import type { KeepalivedConfig } from '../../config/model.js';
+import { formatRs, formatVs } from '../../config/sections/lvs-format.js';
+import { afterAttempt, checkerTimes, firstDelay, initialCycle, type CheckerCycle, type CheckerTimes } from '../../check/schedule.js';
+import type { Probe, ProbeResult, Watch } from '../../check/types.js';
+import { checkerDecided, desiredPool, startPool, weightChanged, type PoolEffect, type PoolEntry, type PoolState, type PoolStep, type PoolVs } from '../../lb/pool.js';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../log.js';
+
+type Vs = KeepalivedConfig['virtual_server'][number];
+type Checker = Vs['real_server'][number]['checkers'][number];
+
+/** What a checker runs: a probe on a timer, or a watch that reports by itself. */
+export type CheckerDriver = { readonly probe: Probe } | { readonly watch: Watch };
+
+export interface CheckEvents {
+  /** A real server went up or down (notify_up / notify_down, FIFO `RS` line). */
+  realServer(vs: Vs, rsIndex: number, up: boolean): void;
+  /** Quorum gained or lost (quorum_up / quorum_down, FIFO `VS` line, e-mail). */
+  quorum(vs: Vs, up: boolean, detail: { init: boolean; threshold: number; weightSum: number }): void;
+  /** A checker changed its mind (the real server's e-mail alert, when smtp_alert). */
+  checker?(vs: Vs, rsIndex: number, checker: Checker, up: boolean, reason: string): void;
+  /** The pool of virtual server `vsIndex` is now `entries`. */
+  pool(vsIndex: number, vs: Vs, entries: readonly PoolEntry[]): void;
+}
+
+export interface CheckRuntimeDeps {
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** In [0, 1): spreads first attempts over warmup. */
+  readonly random: () => number;
+  /** The driver for one checker; undefined: the checker is not supported here (logged, ignored). */
+  driverFor(checker: Checker, vs: Vs, rsIndex: number): CheckerDriver | undefined;
+  readonly events: CheckEvents;
+  /** global_defs lvs_notify... rs_init_notifies: notify every live server at start. */
+  readonly initNotifies?: boolean;
+}
+
+interface CheckerRun {
+  readonly vs: number;
+  readonly rs: number;
+  readonly checker: Checker;
+  readonly driver: CheckerDriver;
+  readonly times: CheckerTimes | undefined;
+  cycle: CheckerCycle;
+  /** What this checker adds to its real server's weight (misc_dynamic, FILE_CHECK). */
+  weightDelta: number;
+  timer: unknown;
+  attempt: AbortController | undefined;
+}
+
+const KIND_NAME: Partial<Record<Checker['checker'], string>> = { TCP_CHECK: 'TCP_CHECK', HTTP_GET: 'HTTP_CHECK', SSL_GET: 'SSL_CHECK' };
+
+export class CheckRuntime {
+  private readonly pools: PoolState[];
+  private readonly runs: CheckerRun[] = [];
+  private stopped = false;
+  private readonly config: KeepalivedConfig;
+
+  constructor(config: KeepalivedConfig, private readonly deps: CheckRuntimeDeps) {
+    this.config = config;
+    this.pools = [];
+    config.virtual_server.forEach((vs, v) => {
+      vs.real_server.forEach((rs, r) => {
+        for (const checker of rs.checkers) {
+          const driver = deps.driverFor(checker, vs, r);
+          if (!driver) {
+            deps.log.warn(`${checker.checker} is not supported yet - ignoring it for ${formatRs(rs, vs)} of VS ${formatVs(vs)}`);
+            continue;
+          }
+          const times = 'probe' in driver && 'delay_loop' in checker ? checkerTimes(checker) : undefined;
+          const alpha = 'alpha' in checker ? checker.alpha : false;
+          const cycle = times ? initialCycle(times) : { isUp: !alpha, hasRun: false, retryIt: 0 };
+          this.runs.push({ vs: v, rs: r, checker, driver, times, cycle, weightDelta: 0, timer: undefined, attempt: undefined });
+        }
+      });
+    });
+  }
+
+  /** Puts every pool in place and starts the checkers. */
+  start(): void {
+    this.config.virtual_server.forEach((vs, v) => {
+      const failed = vs.real_server.map((_, r) => this.runs.filter((c) => c.vs === v && c.rs === r && !c.cycle.isUp).length);
+      this.apply(v, startPool(vs as PoolVs, failed, { initNotifies: this.deps.initNotifies ?? false }), true);
+    });
+    for (const run of this.runs) {
+      const rs = this.config.virtual_server[run.vs]!.real_server[run.rs]!;
+      const vs = this.config.virtual_server[run.vs]!;
+      if (run.times) this.deps.log.info(`Activating healthchecker for service ${formatRs(rs, vs)} for VS ${formatVs(vs)}`);
+      if ('watch' in run.driver) run.driver.watch.start((r) => this.watchResult(run, r));
+      else run.timer = this.deps.clock.at(this.deps.clock.now() + firstDelay(run.times!, this.deps.random()), () => this.attempt(run));
+    }
+  }
+
+  /** Stops every checker: timers cancelled, attempts aborted, watches closed. */
+  stop(): void {
+    this.stopped = true;
+    for (const run of this.runs) {
+      if (run.timer !== undefined) this.deps.clock.cancel(run.timer);
+      run.attempt?.abort();
+      if ('watch' in run.driver) run.driver.watch.stop();
+    }
+  }
+
+  /** The current pool state of virtual server `v` (for dumps and tests). */
+  poolState(v: number): PoolState {
+    return this.pools[v]!;
+  }
+
+  desired(v: number): PoolEntry[] {
+    return desiredPool(this.config.virtual_server[v]! as PoolVs, this.pools[v]!);
+  }
+
+  private attempt(run: CheckerRun): void {
+    run.timer = undefined;
+    if (this.stopped || !('probe' in run.driver)) return;
+    const ctl = new AbortController();
+    run.attempt = ctl;
+    void run.driver.probe.run(ctl.signal).then(
+      (r) => this.attempted(run, ctl, r),
+      (e: Error) => this.attempted(run, ctl, { ok: false, reason: `checker error: ${e.message}` }),
+    );
+  }
+
+  private attempted(run: CheckerRun, ctl: AbortController, r: ProbeResult): void {
+    if (run.attempt !== ctl) return;
+    run.attempt = undefined;
+    if (this.stopped) return;
+    const t = run.times!;
+    const before = run.cycle;
+    const next = afterAttempt(t, before, r.ok);
+    run.cycle = next.cycle;
+    const vs = this.config.virtual_server[run.vs]!;
+    const rsName = formatRs(vs.real_server[run.rs]!, vs);
+    const kind = KIND_NAME[run.checker.checker] ?? run.checker.checker;
+    if (!r.ok && (('log_all_failures' in run.checker && run.checker.log_all_failures) || next.decided)) {
+      this.deps.log.info(`${kind} on service ${rsName}: ${r.reason}`);
+    }
+    if (next.decided === 'up' && (!before.isUp || !before.hasRun)) this.deps.log.info(`${kind} on service ${rsName} succeeded.`);
+    if (next.decided === 'down') {
+      this.deps.log.info(next.afterRetries ? `${kind} on service ${rsName} failed after ${next.afterRetries} retries.` : `${kind} on service ${rsName} failed.`);
+    }
+    if (next.decided) this.decide(run, before, next.decided === 'up', r.reason);
+    if (r.ok && r.weight !== undefined) this.setWeight(run, r.weight);
+    // A failing dynamic checker gives back what it added (check_misc.c).
+    if (next.decided === 'down' && run.weightDelta !== 0) this.setWeight(run, vs.real_server[run.rs]!.weight);
+    run.timer = this.deps.clock.at(this.deps.clock.now() + next.delay, () => this.attempt(run));
+  }
+
+  private watchResult(run: CheckerRun, r: ProbeResult): void {
+    if (this.stopped) return;
+    const before = run.cycle;
+    run.cycle = { isUp: r.ok, hasRun: true, retryIt: 0 };
+    if (r.weight !== undefined) this.setWeight(run, r.weight);
+    if (before.isUp !== r.ok || !before.hasRun) this.decide(run, before, r.ok, r.reason);
+  }
+
+  private decide(run: CheckerRun, before: CheckerCycle, up: boolean, reason: string): void {
+    const vs = this.config.virtual_server[run.vs]!;
+    const alpha = 'alpha' in run.checker ? run.checker.alpha : false;
+    this.apply(run.vs, checkerDecided(vs as PoolVs, this.pools[run.vs]!, run.rs, { wasUp: before.isUp, up, firstRun: !before.hasRun, alpha }), false);
+    if (before.isUp !== up) this.deps.events.checker?.(vs, run.rs, run.checker, up, reason);
+  }
+
+  /** `weight` is the weight the checker asks the real server to have (misc_dynamic, FILE_CHECK). */
+  private setWeight(run: CheckerRun, weight: number): void {
+    const vs = this.config.virtual_server[run.vs]!;
+    const base = vs.real_server[run.rs]!.weight;
+    const delta = weight - base;
+    if (delta === run.weightDelta) return;
+    const current = this.pools[run.vs]!.rs[run.rs]!.weight;
+    const next = current - run.weightDelta + delta;
+    run.weightDelta = delta;
+    this.apply(run.vs, weightChanged(vs as PoolVs, this.pools[run.vs]!, run.rs, next), false);
+  }
+
+  private apply(v: number, step: PoolStep, init: boolean): void {
+    const vs = this.config.virtual_server[v]!;
+    const before = init ? undefined : JSON.stringify(this.desired(v));
+    this.pools[v] = step.state;
+    for (const e of step.effects) this.effect(vs, e);
+    const entries = this.desired(v);
+    if (init || JSON.stringify(entries) !== before) this.deps.events.pool(v, vs, entries);
+  }
+
+  private effect(vs: Vs, e: PoolEffect): void {
+    if (e.kind === 'log') this.deps.log.info(e.message);
+    else if (e.kind === 'rs') this.deps.events.realServer(vs, e.index, e.up);
+    else this.deps.events.quorum(vs, e.up, { init: e.init, threshold: e.threshold, weightSum: e.weightSum });
+  }
+}

@@ -12,14 +12,15 @@ import { loadConfig } from '../config/load.js';
 import { closeSignalWatchers, onSignalNumber, SIG_JSON, SIG_STATS_CLEAR } from '../os/rt-signals.js';
 import { syslogLogger } from '../os/syslog.js';
 import { consoleLogger, type Logger } from './log.js';
-import { DEFAULT_PID_FILE, DEFAULT_VRRP_PID_FILE, removePidFile, runningPid, writePidFile } from './pidfile.js';
+import { DEFAULT_CHECKERS_PID_FILE, DEFAULT_PID_FILE, DEFAULT_VRRP_PID_FILE, removePidFile, runningPid, writePidFile } from './pidfile.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const FORWARDED: NodeJS.Signals[] = ['SIGHUP', 'SIGUSR1', 'SIGUSR2'];
 const RESPAWN_DELAY_MS = 1000;
 
 export interface ChildSpec {
-  readonly name: 'vrrp';
+  /** As Keepalived names them in its log: "Starting VRRP child process", "Starting Healthcheck child process". */
+  readonly name: 'VRRP' | 'Healthcheck';
   readonly script: string;
   readonly pidFile: string;
 }
@@ -48,7 +49,11 @@ export async function runParent(opts: Options, argv: readonly string[]): Promise
   log.info(`Starting keepalived-ts (Keepalived-compatible), pid ${process.pid}`);
   const children: ChildSpec[] = [];
   if (!opts.checkOnly && loaded.config.vrrp_instance.length > 0) {
-    children.push({ name: 'vrrp', script: path.join(here, 'vrrp-child.js'), pidFile: opts.vrrpPidFile ?? DEFAULT_VRRP_PID_FILE });
+    children.push({ name: 'VRRP', script: path.join(here, 'vrrp-child.js'), pidFile: opts.vrrpPidFile ?? DEFAULT_VRRP_PID_FILE });
+  }
+  // The health checkers run apart from VRRP, as Keepalived's checker process does.
+  if (!opts.vrrpOnly && loaded.config.virtual_server.length > 0) {
+    children.push({ name: 'Healthcheck', script: path.join(here, 'check-child.js'), pidFile: opts.checkersPidFile ?? DEFAULT_CHECKERS_PID_FILE });
   }
   const sup = new Supervisor(children, opts, log);
   const code = await sup.run();
@@ -77,7 +82,7 @@ class Supervisor {
     // Exporters signal the parent (its pid file); the dumps are the VRRP child's to write.
     for (const n of [SIG_JSON, SIG_STATS_CLEAR]) onSignalNumber(n, () => this.forward(n));
     for (const spec of this.specs) this.start(spec);
-    if (this.specs.length === 0) this.log.warn('nothing to run: no vrrp_instance in the configuration');
+    if (this.specs.length === 0) this.log.warn('nothing to run: no vrrp_instance or virtual_server in the configuration');
     return done.finally(() => {
       process.off('SIGTERM', stop);
       process.off('SIGINT', stop);
@@ -89,14 +94,14 @@ class Supervisor {
   private start(spec: ChildSpec): void {
     const child = fork(spec.script, [JSON.stringify({ ...this.opts, childPidFile: spec.pidFile })], { stdio: 'inherit', execArgv: [] });
     this.running.set(spec.name, child);
-    this.log.info(`Starting ${spec.name.toUpperCase()} child process, pid=${child.pid}`);
+    this.log.info(`Starting ${spec.name} child process, pid=${child.pid}`);
     child.on('exit', (code, signal) => {
       this.running.delete(spec.name);
       if (this.stopping) {
         if (this.running.size === 0) this.resolveDone?.(0);
         return;
       }
-      this.log.error(`${spec.name.toUpperCase()} child process(${child.pid}) exited with ${signal ?? `status ${code}`} - restarting`);
+      this.log.error(`${spec.name} child process(${child.pid}) exited with ${signal ?? `status ${code}`} - restarting`);
       setTimeout(() => {
         if (!this.stopping) this.start(spec);
       }, RESPAWN_DELAY_MS);

@@ -135,3 +135,21 @@ test('stop() aborts the attempt in flight and leaves no timer behind', async () 
   clock.advance(60 * S);
   assert.equal(runs, before);
 });
+
+test('a reload keeps the state of checkers that still exist: a failed server is not re-added', async () => {
+  const h = setup(CONF(), { '10.0.0.11': [false], '10.0.0.12': [true] });
+  h.rt.start();
+  await h.run(3);
+  assert.equal(h.pools.at(-1), '10.0.0.12=1');
+  h.rt.stop();
+  const next = load(CONF().replace('delay_loop 5', 'delay_loop 7'));
+  const pools: string[] = [];
+  const rt2 = new CheckRuntime(next.config, {
+    clock: h.clock, log: h.log, random: () => 0,
+    driverFor: () => ({ probe: { run: () => Promise.resolve({ ok: false, reason: 'still down' }) } }),
+    events: { realServer: () => undefined, quorum: () => undefined, pool: (_v, _vs, e) => pools.push(e.map((x) => `${x.ip}=${x.weight}`).join(',')) },
+  }, h.rt);
+  rt2.start();
+  assert.deepEqual(pools, ['10.0.0.12=1'], 'the failed server stays out from the first pool on');
+  rt2.stop();
+});

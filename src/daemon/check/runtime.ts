@@ -8,7 +8,8 @@
 import type { KeepalivedConfig } from '../../config/model.js';
 import { formatRs, formatVs } from '../../config/sections/lvs-format.js';
 import { afterAttempt, checkerTimes, firstDelay, initialCycle, type CheckerCycle, type CheckerTimes } from '../../check/schedule.js';
-import type { Probe, ProbeResult, Watch } from '../../check/types.js';
+import type { CheckerDriver } from '../../check/index.js';
+import type { ProbeResult } from '../../check/types.js';
 import { checkerDecided, desiredPool, startPool, weightChanged, type PoolEffect, type PoolEntry, type PoolState, type PoolStep, type PoolVs } from '../../lb/pool.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
@@ -16,8 +17,7 @@ import type { Logger } from '../log.js';
 type Vs = KeepalivedConfig['virtual_server'][number];
 type Checker = Vs['real_server'][number]['checkers'][number];
 
-/** What a checker runs: a probe on a timer, or a watch that reports by itself. */
-export type CheckerDriver = { readonly probe: Probe } | { readonly watch: Watch };
+export type { CheckerDriver };
 
 export interface CheckEvents {
   /** A real server went up or down (notify_up / notify_down, FIFO `RS` line). */
@@ -63,7 +63,12 @@ export class CheckRuntime {
   private stopped = false;
   private readonly config: KeepalivedConfig;
 
-  constructor(config: KeepalivedConfig, private readonly deps: CheckRuntimeDeps) {
+  /**
+   * `previous`: the runtime of the configuration being replaced (SIGHUP). Checkers that still
+   * exist (same virtual server, real server, and checker kind at the same place) keep their state,
+   * so a reload neither re-adds a failed server nor drops a live one (Keepalived migrate_checkers()).
+   */
+  constructor(config: KeepalivedConfig, private readonly deps: CheckRuntimeDeps, previous?: CheckRuntime) {
     this.config = config;
     this.pools = [];
     config.virtual_server.forEach((vs, v) => {
@@ -81,13 +86,34 @@ export class CheckRuntime {
         }
       });
     });
+    if (previous) this.carryFrom(previous);
+  }
+
+  private runKey(run: CheckerRun, config: KeepalivedConfig): string {
+    const vs = config.virtual_server[run.vs]!;
+    const rs = vs.real_server[run.rs]!;
+    const nth = rs.checkers.indexOf(run.checker);
+    return `${formatVs(vs)} ${formatRs(rs, vs)} ${nth} ${run.checker.checker}`;
+  }
+
+  private carryFrom(prev: CheckRuntime): void {
+    const old = new Map(prev.runs.map((r) => [prev.runKey(r, prev.config), r]));
+    for (const run of this.runs) {
+      const o = old.get(this.runKey(run, this.config));
+      if (!o) continue;
+      run.cycle = o.cycle;
+      run.weightDelta = o.weightDelta;
+    }
   }
 
   /** Puts every pool in place and starts the checkers. */
   start(): void {
     this.config.virtual_server.forEach((vs, v) => {
       const failed = vs.real_server.map((_, r) => this.runs.filter((c) => c.vs === v && c.rs === r && !c.cycle.isUp).length);
-      this.apply(v, startPool(vs as PoolVs, failed, { initNotifies: this.deps.initNotifies ?? false }), true);
+      const step = startPool(vs as PoolVs, failed, { initNotifies: this.deps.initNotifies ?? false });
+      // Weights that dynamic checkers had set before a reload stay.
+      const rs = step.state.rs.map((live, r) => ({ ...live, weight: live.weight + this.runs.filter((c) => c.vs === v && c.rs === r).reduce((a, c) => a + c.weightDelta, 0) }));
+      this.apply(v, { ...step, state: { ...step.state, rs } }, true);
     });
     for (const run of this.runs) {
       const rs = this.config.virtual_server[run.vs]!.real_server[run.rs]!;

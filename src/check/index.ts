@@ -1,0 +1,23 @@
+/**
+ * One registry from a configured checker to what runs it: a probe on a timer, or a watch.
+ * Each kind's module builds its own; this file only chooses.
+ */
+import type { KeepalivedConfig } from '../config/model.js';
+import type { Probe, Watch } from './types.js';
+
+export type CheckerDriver = { readonly probe: Probe } | { readonly watch: Watch };
+
+export type Checker = KeepalivedConfig['virtual_server'][number]['real_server'][number]['checkers'][number];
+
+export interface DriverContext {
+  /** The whole configuration: SSL_GET's client certificate (ssl), FILE_CHECK's track_file blocks. */
+  readonly config: KeepalivedConfig;
+}
+
+/** The driver for `checker`, or undefined when this kind cannot run here. */
+export function checkerDriver(checker: Checker, _ctx: DriverContext): CheckerDriver | undefined {
+  switch (checker.checker) {
+    default:
+      return undefined;
+  }
+}

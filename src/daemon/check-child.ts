@@ -1,0 +1,123 @@
+/**
+ * The checker child process (Keepalived's "Healthcheck child"): it runs the health checkers and
+ * keeps the virtual servers' pools, in a process of its own so that a burst of checks never
+ * delays a VRRP advert. Started by parent.ts with the command-line options as JSON. SIGHUP
+ * reloads (a bad new configuration keeps the running one), SIGTERM stops, SIGUSR1 writes
+ * keepalived_check.data.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Options } from '../cli/args.js';
+import { formatDiagnostic, type Diagnostic } from '../config/diagnostics.js';
+import { loadConfig, type LoadResult } from '../config/load.js';
+import type { KeepalivedConfig } from '../config/model.js';
+import { formatVs } from '../config/sections/lvs-format.js';
+import { checkerDriver } from '../check/index.js';
+import { onSignalNumber, SIG_JSON, SIG_STATS_CLEAR } from '../os/rt-signals.js';
+import { syslogLogger } from '../os/syslog.js';
+import { systemClock } from './clock.js';
+import { consoleLogger, type Logger } from './log.js';
+import { removePidFile, writePidFile } from './pidfile.js';
+import { openCheckNotifier, type CheckNotifier } from './check/notify.js';
+import { CheckRuntime } from './check/runtime.js';
+import { formatCheckData } from './check/dump.js';
+
+interface Running {
+  config: KeepalivedConfig;
+  errors: Set<string>;
+  runtime: CheckRuntime;
+  notifier: CheckNotifier;
+}
+
+function load(opts: Options): LoadResult {
+  return loadConfig(opts.useFile, opts.configId !== undefined ? { configId: opts.configId } : {});
+}
+
+function errorMessages(diags: readonly Diagnostic[]): Set<string> {
+  return new Set(diags.filter((d) => d.severity === 'error').map((d) => d.message));
+}
+
+function startRuntime(config: KeepalivedConfig, log: Logger, previous?: CheckRuntime): Pick<Running, 'runtime' | 'notifier'> {
+  const notifier = openCheckNotifier(config, { log });
+  const runtime = new CheckRuntime(config, {
+    clock: systemClock,
+    log,
+    random: Math.random,
+    initNotifies: config.global_defs.rs_init_notifies,
+    driverFor: (c) => checkerDriver(c, { config }),
+    events: {
+      realServer: (vs, i, up) => notifier.realServer(vs, i, up),
+      quorum: (vs, up, d) => notifier.quorum(vs, up, d),
+      checker: (vs, i, c, up, reason) => notifier.checker?.(vs, i, c, up, reason),
+      pool: (_v, vs, entries) => log.detail(`Pool of VS ${formatVs(vs)}: ${entries.map((e) => `${e.ip}:${e.port} weight ${e.weight}`).join(', ') || 'empty'}`),
+    },
+  }, previous);
+  runtime.start();
+  return { runtime, notifier };
+}
+
+async function main(): Promise<void> {
+  const opts = JSON.parse(process.argv[2] ?? '{}') as Options & { childPidFile: string };
+  // Keepalived's checker process logs as Keepalived_healthcheckers.
+  const log = opts.logConsole
+    ? consoleLogger({ detail: opts.logDetail })
+    : syslogLogger('Keepalived_healthcheckers', { detail: opts.logDetail, ...(opts.logFacility !== undefined ? { facility: opts.logFacility } : {}) });
+  const first = load(opts);
+  writePidFile(opts.childPidFile);
+  log.info('Initializing ipvs');
+  let cur: Running = { config: first.config, errors: errorMessages(first.diagnostics), ...startRuntime(first.config, log) };
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    cur.runtime.stop();
+    await cur.notifier.close();
+    removePidFile(opts.childPidFile);
+    log.info('Healthcheck child stopped');
+    process.exit(0);
+  };
+  const reload = async () => {
+    log.info('Reloading');
+    let next: LoadResult;
+    try {
+      next = load(opts);
+    } catch (e) {
+      log.error(`reload failed, keeping the running configuration: ${(e as Error).message}`);
+      return;
+    }
+    for (const d of next.diagnostics) log.warn(formatDiagnostic(d));
+    const errors = errorMessages(next.diagnostics);
+    const added = [...errors].filter((m) => !cur.errors.has(m));
+    if (added.length > 0) {
+      log.error(`reload refused, keeping the running configuration: ${added.length} new configuration error(s): ${added[0]}`);
+      return;
+    }
+    cur.runtime.stop();
+    await cur.notifier.close();
+    cur = { config: next.config, errors, ...startRuntime(next.config, log, cur.runtime) };
+    log.info('Reload finished');
+  };
+  const dump = () => {
+    const file = path.join(process.env['TMPDIR'] ?? os.tmpdir(), 'keepalived_check.data');
+    try {
+      fs.writeFileSync(file, formatCheckData(cur.config, cur.runtime), { mode: 0o600 });
+    } catch (e) {
+      log.error(`Unable to write ${file}: ${(e as Error).message}`);
+    }
+  };
+  process.on('SIGTERM', () => void stop());
+  process.on('SIGINT', () => void stop());
+  process.on('SIGHUP', () => void reload());
+  process.on('SIGUSR1', dump);
+  // The parent forwards every dump signal to every child; the VRRP ones are not ours, but must not kill us.
+  process.on('SIGUSR2', () => undefined);
+  for (const n of [SIG_JSON, SIG_STATS_CLEAR]) onSignalNumber(n, () => undefined);
+  process.on('disconnect', () => void stop());
+}
+
+main().catch((e: Error) => {
+  process.stderr.write(`Healthcheck child: ${e.stack ?? e.message}\n`);
+  process.exit(1);
+});

@@ -52,7 +52,16 @@ interface CheckerRun {
   /** What this checker adds to its real server's weight (misc_dynamic, FILE_CHECK). */
   weightDelta: number;
   timer: unknown;
+  /** When the pending timer is due (µs), to measure how late attempts start. */
+  dueAt: number;
   attempt: AbortController | undefined;
+}
+
+/** How late attempts start against their schedule: the checker process's health. */
+export interface CheckLag {
+  attempts: number;
+  maxLateUs: number;
+  totalLateUs: number;
 }
 
 const KIND_NAME: Partial<Record<Checker['checker'], string>> = { TCP_CHECK: 'TCP_CHECK', HTTP_GET: 'HTTP_CHECK', SSL_GET: 'SSL_CHECK' };
@@ -61,6 +70,7 @@ export class CheckRuntime {
   private readonly pools: PoolState[];
   private readonly runs: CheckerRun[] = [];
   private stopped = false;
+  readonly lag: CheckLag = { attempts: 0, maxLateUs: 0, totalLateUs: 0 };
   private readonly config: KeepalivedConfig;
 
   /**
@@ -82,7 +92,7 @@ export class CheckRuntime {
           const times = 'probe' in driver && 'delay_loop' in checker ? checkerTimes(checker) : undefined;
           const alpha = 'alpha' in checker ? checker.alpha : false;
           const cycle = times ? initialCycle(times) : { isUp: !alpha, hasRun: false, retryIt: 0 };
-          this.runs.push({ vs: v, rs: r, checker, driver, times, cycle, weightDelta: 0, timer: undefined, attempt: undefined });
+          this.runs.push({ vs: v, rs: r, checker, driver, times, cycle, weightDelta: 0, timer: undefined, dueAt: 0, attempt: undefined });
         }
       });
     });
@@ -120,7 +130,7 @@ export class CheckRuntime {
       const vs = this.config.virtual_server[run.vs]!;
       if (run.times) this.deps.log.info(`Activating healthchecker for service ${formatRs(rs, vs)} for VS ${formatVs(vs)}`);
       if ('watch' in run.driver) run.driver.watch.start((r) => this.watchResult(run, r));
-      else run.timer = this.deps.clock.at(this.deps.clock.now() + firstDelay(run.times!, this.deps.random()), () => this.attempt(run));
+      else this.schedule(run, firstDelay(run.times!, this.deps.random()));
     }
   }
 
@@ -146,6 +156,10 @@ export class CheckRuntime {
   private attempt(run: CheckerRun): void {
     run.timer = undefined;
     if (this.stopped || !('probe' in run.driver)) return;
+    const late = this.deps.clock.now() - run.dueAt;
+    this.lag.attempts++;
+    this.lag.totalLateUs += late;
+    if (late > this.lag.maxLateUs) this.lag.maxLateUs = late;
     const ctl = new AbortController();
     run.attempt = ctl;
     void run.driver.probe.run(ctl.signal).then(
@@ -176,7 +190,12 @@ export class CheckRuntime {
     if (r.ok && r.weight !== undefined) this.setWeight(run, r.weight);
     // A failing dynamic checker gives back what it added (check_misc.c).
     if (next.decided === 'down' && run.weightDelta !== 0) this.setWeight(run, vs.real_server[run.rs]!.weight);
-    run.timer = this.deps.clock.at(this.deps.clock.now() + next.delay, () => this.attempt(run));
+    this.schedule(run, next.delay);
+  }
+
+  private schedule(run: CheckerRun, delayUs: number): void {
+    run.dueAt = this.deps.clock.now() + delayUs;
+    run.timer = this.deps.clock.at(run.dueAt, () => this.attempt(run));
   }
 
   private watchResult(run: CheckerRun, r: ProbeResult): void {

@@ -1,0 +1,104 @@
+/**
+ * The table as `ipvsadm -L -n` prints it (plain, --stats, --rate), so scripts and eyes trained on
+ * ipvsadm read keepalived-ts the same way. Layout facts (column widths, the K/M/G/T
+ * abbreviations of large numbers, the FWM and IPv6 forms) are ipvsadm's, as measured and noted in
+ * shared/reference/keepalived-observability.md.
+ */
+
+export type Forward = 'Masq' | 'Route' | 'Tunnel' | 'Local';
+
+/** Totals since the service was created (ipvsadm --stats). */
+export interface Counters {
+  conns: number;
+  inPkts: number;
+  outPkts: number;
+  inBytes: number;
+  outBytes: number;
+}
+
+export interface DestView {
+  address: string;
+  port: number;
+  forward: Forward;
+  weight: number;
+  activeConns: number;
+  inactConns: number;
+  stats: Counters;
+  /** Per second (ipvsadm --rate: CPS InPPS OutPPS InBPS OutBPS). */
+  rate: Counters;
+}
+
+export interface ServiceView {
+  protocol: 'TCP' | 'UDP' | 'SCTP';
+  address?: string;
+  port?: number;
+  fwmark?: number;
+  scheduler: string;
+  /** Seconds, when persistent. */
+  persistent?: number;
+  /** Persistence granularity: a netmask (IPv4) or a prefix length (IPv6); printed when not a host mask. */
+  mask?: string;
+  ops?: boolean;
+  stats: Counters;
+  rate: Counters;
+  dests: DestView[];
+}
+
+export type Layout = 'plain' | 'stats' | 'rate';
+
+const HEADER = 'IP Virtual Server version 1.2.1 (size=4096)';
+
+function hostPort(address: string, port: number): string {
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+function serviceName(s: ServiceView): string {
+  if (s.fwmark !== undefined) return `FWM  ${s.fwmark}`;
+  return `${s.protocol.padEnd(4)} ${hostPort(s.address ?? '0.0.0.0', s.port ?? 0)}`;
+}
+
+/** ipvsadm print_largenum(): 9 columns, abbreviated from 10^8 up unless exact. */
+export function largeNumber(n: number, exact = false): string {
+  const v = Math.trunc(n);
+  if (exact) {
+    const t = String(v);
+    return t.padStart(t.length <= 8 ? 9 : t.length + 1);
+  }
+  if (v < 1e8) return String(v).padStart(9);
+  if (v < 1e9) return `${String(Math.trunc(v / 1e3)).padStart(8)}K`;
+  if (v < 1e11) return `${String(Math.trunc(v / 1e6)).padStart(8)}M`;
+  if (v < 1e14) return `${String(Math.trunc(v / 1e9)).padStart(8)}G`;
+  return `${String(Math.trunc(v / 1e12)).padStart(8)}T`;
+}
+
+function counters(c: Counters, exact: boolean): string {
+  return [c.conns, c.inPkts, c.outPkts, c.inBytes, c.outBytes].map((n) => largeNumber(n, exact)).join('');
+}
+
+export function formatIpvsadm(services: readonly ServiceView[], layout: Layout = 'plain', opts: { exact?: boolean } = {}): string {
+  const exact = opts.exact ?? false;
+  const out: string[] = [HEADER];
+  if (layout === 'plain') {
+    out.push('Prot LocalAddress:Port Scheduler Flags', '  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn');
+  } else {
+    const cols = layout === 'stats' ? ['Conns', 'InPkts', 'OutPkts', 'InBytes', 'OutBytes'] : ['CPS', 'InPPS', 'OutPPS', 'InBPS', 'OutBPS'];
+    out.push('Prot LocalAddress:Port'.padEnd(33) + cols.map((c) => ' ' + c.padStart(8)).join(''), '  -> RemoteAddress:Port');
+  }
+  for (const s of services) {
+    if (layout === 'plain') {
+      let line = `${serviceName(s)} ${s.scheduler}`;
+      if (s.persistent !== undefined) line += ` persistent ${s.persistent}`;
+      if (s.mask !== undefined && s.mask !== '255.255.255.255' && s.mask !== '128') line += ` mask ${s.mask}`;
+      if (s.ops) line += ' ops';
+      out.push(line);
+      for (const d of s.dests) {
+        out.push(`  -> ${hostPort(d.address, d.port).padEnd(28)} ${d.forward.padEnd(7)} ${String(d.weight).padEnd(6)} ${String(d.activeConns).padEnd(10)} ${String(d.inactConns).padEnd(10)}`);
+      }
+    } else {
+      const pick = (x: { stats: Counters; rate: Counters }) => (layout === 'stats' ? x.stats : x.rate);
+      out.push(serviceName(s).padEnd(33) + counters(pick(s), exact));
+      for (const d of s.dests) out.push(`  -> ${hostPort(d.address, d.port).padEnd(28)}` + counters(pick(d), exact));
+    }
+  }
+  return out.join('\n') + '\n';
+}

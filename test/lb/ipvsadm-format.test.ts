@@ -1,0 +1,52 @@
+/** `keepalived-ts lvs` prints ipvsadm's layouts byte for byte (shared/reference/keepalived-observability.md). */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { formatIpvsadm, largeNumber, type Counters, type ServiceView } from '../../src/lb/ipvsadm-format.js';
+
+const zero: Counters = { conns: 0, inPkts: 0, outPkts: 0, inBytes: 0, outBytes: 0 };
+
+const svc: ServiceView = {
+  protocol: 'TCP', address: '10.66.0.100', port: 80, scheduler: 'wlc', persistent: 50, stats: { conns: 17, inPkts: 120, outPkts: 0, inBytes: 8000, outBytes: 0 }, rate: zero,
+  dests: [{ address: '10.66.1.10', port: 80, forward: 'Route', weight: 1, activeConns: 5, inactConns: 12, stats: { conns: 17, inPkts: 120, outPkts: 0, inBytes: 8000, outBytes: 0 }, rate: zero }],
+};
+
+test('ipvsadm -L -n: the header, the service with its flags, the destination row as printf pads it', () => {
+  assert.equal(
+    formatIpvsadm([svc]),
+    'IP Virtual Server version 1.2.1 (size=4096)\n' +
+      'Prot LocalAddress:Port Scheduler Flags\n' +
+      '  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n' +
+      'TCP  10.66.0.100:80 wlc persistent 50\n' +
+      '  -> 10.66.1.10:80                Route   1      5          12        \n',
+  );
+});
+
+test('fwmark services, IPv6 brackets, masks and ops', () => {
+  const text = formatIpvsadm([
+    { ...svc, address: undefined, port: undefined, fwmark: 5, persistent: undefined, mask: '255.255.255.0', dests: [] },
+    { ...svc, protocol: 'UDP', address: 'fd00::1', port: 53, persistent: undefined, ops: true, dests: [{ ...svc.dests[0]!, address: 'fd00::2', port: 53, forward: 'Masq' }] },
+  ]);
+  const lines = text.split('\n');
+  assert.equal(lines[3], 'FWM  5 wlc mask 255.255.255.0');
+  assert.equal(lines[4], 'UDP  [fd00::1]:53 wlc ops');
+  assert.equal(lines[5], '  -> [fd00::2]:53                 Masq    1      5          12        ');
+});
+
+test('--stats: 33-column names, 9-column numbers, the destination header line', () => {
+  const lines = formatIpvsadm([svc], 'stats').split('\n');
+  assert.equal(lines[1], 'Prot LocalAddress:Port               Conns   InPkts  OutPkts  InBytes OutBytes');
+  assert.equal(lines[2], '  -> RemoteAddress:Port');
+  assert.equal(lines[3], 'TCP  10.66.0.100:80                     17      120        0     8000        0');
+  assert.equal(lines[4], '  -> 10.66.1.10:80                      17      120        0     8000        0');
+  assert.equal(formatIpvsadm([svc], 'rate').split('\n')[1], 'Prot LocalAddress:Port                 CPS    InPPS   OutPPS    InBPS   OutBPS');
+});
+
+test('large numbers abbreviate from 10^8 as ipvsadm does, unless exact', () => {
+  assert.equal(largeNumber(99_999_999), ' 99999999');
+  assert.equal(largeNumber(100_000_000), '  100000K');
+  assert.equal(largeNumber(1_500_000_000), '    1500M');
+  assert.equal(largeNumber(250_000_000_000), '     250G');
+  assert.equal(largeNumber(123_000_000_000_000), '     123T');
+  assert.equal(largeNumber(1_500_000_000, true), ' 1500000000');
+  assert.equal(largeNumber(7, true), '        7');
+});

@@ -3,7 +3,8 @@
  * Each kind's module builds its own; this file only chooses.
  */
 import type { KeepalivedConfig } from '../config/model.js';
-import type { Probe, Watch } from './types.js';
+import { tcpProbe } from './tcp.js';
+import type { Dialer, Probe, Watch } from './types.js';
 
 export type CheckerDriver = { readonly probe: Probe } | { readonly watch: Watch };
 
@@ -12,11 +13,15 @@ export type Checker = KeepalivedConfig['virtual_server'][number]['real_server'][
 export interface DriverContext {
   /** The whole configuration: SSL_GET's client certificate (ssl), FILE_CHECK's track_file blocks. */
   readonly config: KeepalivedConfig;
+  /** Opens TCP connections (src/os/dial.ts in the daemon). */
+  readonly dial: Dialer;
 }
 
 /** The driver for `checker`, or undefined when this kind cannot run here. */
-export function checkerDriver(checker: Checker, _ctx: DriverContext): CheckerDriver | undefined {
+export function checkerDriver(checker: Checker, ctx: DriverContext): CheckerDriver | undefined {
   switch (checker.checker) {
+    case 'TCP_CHECK':
+      return { probe: tcpProbe(checker, ctx.dial) };
     default:
       return undefined;
   }

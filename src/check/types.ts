@@ -32,3 +32,31 @@ export interface Watch {
   start(onResult: (r: ProbeResult) => void): void;
   stop(): void;
 }
+
+/** How a checker opens its connection (connect_ip/port, bindto/bind_port, bind_if, fwmark). */
+export interface DialOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly localAddress?: string;
+  readonly localPort?: number;
+  /** SO_BINDTODEVICE. */
+  readonly bindIf?: string;
+  /** SO_MARK. */
+  readonly fwmark?: number;
+  /** connect_timeout, for the connection only. */
+  readonly timeoutMs: number;
+  readonly signal: AbortSignal;
+}
+
+/** A connected stream; the real one is a net.Socket (src/os/dial.ts). */
+export interface Stream {
+  write(data: Uint8Array | string): boolean;
+  on(event: 'data', fn: (chunk: Buffer) => void): this;
+  on(event: 'end' | 'close', fn: () => void): this;
+  on(event: 'error', fn: (e: Error) => void): this;
+  end(): void;
+  destroy(): void;
+}
+
+/** Resolves with a connected stream; rejects with an Error whose message says why. */
+export type Dialer = (o: DialOptions) => Promise<Stream>;

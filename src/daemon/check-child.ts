@@ -14,6 +14,7 @@ import { loadConfig, type LoadResult } from '../config/load.js';
 import type { KeepalivedConfig } from '../config/model.js';
 import { formatVs } from '../config/sections/lvs-format.js';
 import { checkerDriver } from '../check/index.js';
+import { tcpDialer } from '../os/dial.js';
 import { onSignalNumber, SIG_JSON, SIG_STATS_CLEAR } from '../os/rt-signals.js';
 import { syslogLogger } from '../os/syslog.js';
 import { systemClock } from './clock.js';
@@ -45,7 +46,7 @@ function startRuntime(config: KeepalivedConfig, log: Logger, previous?: CheckRun
     log,
     random: Math.random,
     initNotifies: config.global_defs.rs_init_notifies,
-    driverFor: (c) => checkerDriver(c, { config }),
+    driverFor: (c) => checkerDriver(c, { config, dial: tcpDialer }),
     events: {
       realServer: (vs, i, up) => notifier.realServer(vs, i, up),
       quorum: (vs, up, d) => notifier.quorum(vs, up, d),

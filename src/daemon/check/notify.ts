@@ -74,11 +74,11 @@ export function openCheckNotifier(config: KeepalivedConfig, deps: CheckNotifierD
     realServer(vs: Vs, i: number, up: boolean) {
       const rs = vs.real_server[i]!;
       run(up ? rs.notify_up : rs.notify_down);
-      fifo(`RS ${formatRs(rs, vs)} ${formatVs(vs)} ${up ? 'UP' : 'DOWN'}`);
+      fifo(`RS ${formatRs(rs, vs)} ${formatVs(vs)} ${up ? 'UP' : 'DOWN'}\n`);
     },
     quorum(vs: Vs, up: boolean, d: { init: boolean; threshold: number; weightSum: number }) {
       run(up ? vs.quorum_up : vs.quorum_down);
-      fifo(`VS ${formatVs(vs)} ${up ? 'UP' : 'DOWN'}`);
+      fifo(`VS ${formatVs(vs)} ${up ? 'UP' : 'DOWN'}\n`);
       if (vs.smtp_alert) {
         const what = up ? (d.init ? 'Starting with quorum up' : 'Gained quorum') : d.init ? 'Starting with quorum down' : 'Lost quorum';
         send(`Virtualserver ${formatVs(vs)} - ${up ? 'UP' : 'DOWN'}`, `=> ${what} ${vs.quorum}+${vs.hysteresis}=${d.threshold} <= ${d.weightSum} <=`);

@@ -3,6 +3,7 @@
  * Each kind's module builds its own; this file only chooses.
  */
 import type { KeepalivedConfig } from '../config/model.js';
+import { httpProbe } from './http.js';
 import { tcpProbe } from './tcp.js';
 import type { Dialer, Probe, Watch } from './types.js';
 
@@ -22,6 +23,9 @@ export function checkerDriver(checker: Checker, ctx: DriverContext): CheckerDriv
   switch (checker.checker) {
     case 'TCP_CHECK':
       return { probe: tcpProbe(checker, ctx.dial) };
+    case 'HTTP_GET':
+    case 'SSL_GET':
+      return { probe: httpProbe(checker, ctx.dial, ctx.config.SSL) };
     default:
       return undefined;
   }

@@ -5,11 +5,13 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs, SIGNALS, UsageError } from './args.js';
 import { runParent } from '../daemon/parent.js';
 import { runConfigCommand, runConfigTest, type Out } from './config-command.js';
+import { runGenhash } from './genhash.js';
 
 export const VERSION = '0.1.0';
 
 const USAGE = `Usage: keepalived-ts [OPTION...]
        keepalived-ts config --json -f FILE [-i CONFIG_ID] [--positions]
+       keepalived-ts genhash -s SERVER -p PORT -u URL [-S] [-I] [-V VHOST] [-P 1.0|1.0c|1.1] [-t SECONDS]
 
   -f, --use-file=FILE          Use the specified configuration file
   -t, --config-test[=LOG_FILE] Check the configuration for obvious errors
@@ -34,6 +36,8 @@ const USAGE = `Usage: keepalived-ts [OPTION...]
 
 export function main(argv: readonly string[], out: Out): number | Promise<number> {
   if (argv[0] === 'config') return runConfigCommand(argv.slice(1), out);
+  // Keepalived runs genhash as `keepalived --genhash ...` as well as through its genhash link.
+  if (argv[0] === 'genhash' || argv[0] === '--genhash') return runGenhash(argv.slice(1), out);
   let opts;
   try {
     opts = parseArgs(argv);

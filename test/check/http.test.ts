@@ -1,0 +1,141 @@
+/**
+ * HTTP_GET and SSL_GET against real servers on loopback (node:http, node:https with a
+ * certificate made by openssl for the test): up, wrong status, digest, regex, virtualhost, hung,
+ * slow, SNI; and genhash printing the digest the checker expects.
+ */
+import assert from 'node:assert/strict';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { httpProbe } from '../../src/check/http.js';
+import { tcpDialer } from '../../src/os/dial.js';
+import { load } from '../config/lvs-helpers.js';
+
+const md5 = (s: string) => createHash('md5').update(s).digest('hex');
+const BODY = 'service READY\n';
+const seen: { host?: string; sni?: string; path?: string }[] = [];
+let httpServer: http.Server;
+let httpsServer: https.Server;
+let hung: net.Server;
+const hungSockets = new Set<net.Socket>();
+let dir: string;
+
+function handler(req: http.IncomingMessage, res: http.ServerResponse): void {
+  seen.push({ ...(req.headers.host ? { host: req.headers.host } : {}), ...((req.socket as { servername?: string }).servername ? { sni: (req.socket as unknown as { servername: string }).servername } : {}), ...(req.url ? { path: req.url } : {}) });
+  if (req.url === '/busy') return void res.writeHead(503).end('busy');
+  if (req.url === '/slow') return void setTimeout(() => res.end(BODY), 150);
+  res.writeHead(200, { 'Content-Type': 'text/plain' }).end(BODY);
+}
+
+const port = (s: net.Server) => (s.address() as net.AddressInfo).port;
+const listen = (s: net.Server) => new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+
+before(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kts-http-'));
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=test.invalid'], { stdio: 'ignore' });
+  httpServer = http.createServer(handler);
+  httpsServer = https.createServer({ key: fs.readFileSync(path.join(dir, 'key.pem')), cert: fs.readFileSync(path.join(dir, 'cert.pem')) }, handler);
+  hung = net.createServer((c) => {
+    hungSockets.add(c);
+    c.on('close', () => hungSockets.delete(c));
+  });
+  await Promise.all([listen(httpServer), listen(httpsServer), listen(hung)]);
+});
+
+after(async () => {
+  for (const c of hungSockets) c.destroy();
+  httpServer.closeAllConnections();
+  httpsServer.closeAllConnections();
+  await Promise.all([httpServer, httpsServer, hung].map((s) => new Promise((r) => s.close(r))));
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function check(kind: 'HTTP_GET' | 'SSL_GET', p: number, urlBody: string, extra = '', rsExtra = '') {
+  const r = load(`virtual_server 127.0.0.1 80 {\n protocol TCP\n real_server 127.0.0.1 ${p} {\n ${rsExtra}\n ${kind} {\n connect_timeout 0.5\n ${extra}\n url {\n ${urlBody}\n }\n }\n }\n}\n`);
+  const c = r.config.virtual_server[0]!.real_server[0]!.checkers[0]!;
+  assert.ok(c.checker === kind, JSON.stringify(r.diagnostics));
+  return httpProbe(c as Parameters<typeof httpProbe>[0], tcpDialer).run(new AbortController().signal);
+}
+
+test('a page with an accepted status is up; the request names the address as Host', async () => {
+  seen.length = 0;
+  const r = await check('HTTP_GET', port(httpServer), 'path /ok');
+  assert.equal(r.ok, true, r.reason);
+  assert.deepEqual(seen, [{ host: `127.0.0.1:${port(httpServer)}`, path: '/ok' }]);
+});
+
+test('a status outside status_code is down; a range that covers it is up', async () => {
+  const bad = await check('HTTP_GET', port(httpServer), 'path /busy');
+  assert.equal(bad.ok, false);
+  assert.match(bad.reason, /HTTP status code error to \(got 503\) \[127.0.0.1\]:tcp:\d+ url\(\/busy\)/);
+  assert.equal((await check('HTTP_GET', port(httpServer), 'path /busy\n status_code 500-599')).ok, true);
+});
+
+test('digest: the right MD5 is up, a wrong one is down', async () => {
+  assert.equal((await check('HTTP_GET', port(httpServer), `path /\n digest ${md5(BODY)}`)).ok, true);
+  const wrong = await check('HTTP_GET', port(httpServer), `path /\n digest ${md5('something else')}`);
+  assert.equal(wrong.ok, false);
+  assert.match(wrong.reason, /MD5 digest error/);
+});
+
+test('regex and regex_no_match', async () => {
+  assert.equal((await check('HTTP_GET', port(httpServer), 'path /\n regex "READY"')).ok, true);
+  assert.equal((await check('HTTP_GET', port(httpServer), 'path /\n regex "DOWN"')).ok, false);
+  assert.equal((await check('HTTP_GET', port(httpServer), 'path /\n regex "DOWN"\n regex_no_match')).ok, true);
+});
+
+test('the virtualhost of the real server is sent as Host', async () => {
+  seen.length = 0;
+  assert.equal((await check('HTTP_GET', port(httpServer), 'path /', '', 'virtualhost www.example.test')).ok, true);
+  assert.equal(seen[0]?.host, 'www.example.test');
+});
+
+test('a server that accepts and never answers is down after connect_timeout; a slow one within it is up', async () => {
+  const started = Date.now();
+  const r = await check('HTTP_GET', port(hung), 'path /');
+  assert.equal(r.ok, false);
+  assert.match(r.reason, /Timeout HTTP read/);
+  assert.ok(Date.now() - started >= 450, 'not before connect_timeout');
+  assert.equal((await check('HTTP_GET', port(httpServer), 'path /slow')).ok, true);
+});
+
+test('SSL_GET speaks TLS without verifying the certificate and sends the SNI name when enabled', async () => {
+  seen.length = 0;
+  const r = await check('SSL_GET', port(httpsServer), `path /\n digest ${md5(BODY)}`, 'enable_sni\n sni_name api.example.test');
+  assert.equal(r.ok, true, r.reason);
+  assert.equal(seen[0]?.sni, 'api.example.test');
+  const plain = await check('SSL_GET', port(httpServer), 'path /');
+  assert.equal(plain.ok, false, 'TLS to a plain HTTP server fails');
+});
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** The servers live in this process, so the command must run without blocking it. */
+async function genhash(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const r = await promisify(execFile)(process.execPath, [path.join(repo, 'bin/keepalived-ts'), ...args]);
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    const x = e as { code: number; stdout: string; stderr: string };
+    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
+  }
+}
+
+test('genhash prints the digest the checker compares, for HTTP and HTTPS', async () => {
+  const h = await genhash('genhash', '-s', '127.0.0.1', '-p', String(port(httpServer)), '-u', '/');
+  assert.equal(h.code, 0, h.stderr);
+  assert.equal(h.stdout, `${md5(BODY)}\n`);
+  const s = await genhash('--genhash', '-S', '-s', '127.0.0.1', '-p', String(port(httpsServer)), '-u', '/');
+  assert.equal(s.stdout, `${md5(BODY)}\n`);
+  const bad = await genhash('genhash', '-s', 'not-an-ip', '-p', '80', '-u', '/');
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /server should be an IP, not not-an-ip\nUsage: /);
+});

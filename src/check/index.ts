@@ -4,6 +4,7 @@
  */
 import type { KeepalivedConfig } from '../config/model.js';
 import { httpProbe } from './http.js';
+import { miscProbe, type MiscDeps } from './misc.js';
 import { tcpProbe } from './tcp.js';
 import type { Dialer, Probe, Watch } from './types.js';
 
@@ -16,6 +17,8 @@ export interface DriverContext {
   readonly config: KeepalivedConfig;
   /** Opens TCP connections (src/os/dial.ts in the daemon). */
   readonly dial: Dialer;
+  /** Runs MISC_CHECK scripts. */
+  readonly scripts: MiscDeps;
 }
 
 /** The driver for `checker`, or undefined when this kind cannot run here. */
@@ -23,6 +26,8 @@ export function checkerDriver(checker: Checker, ctx: DriverContext): CheckerDriv
   switch (checker.checker) {
     case 'TCP_CHECK':
       return { probe: tcpProbe(checker, ctx.dial) };
+    case 'MISC_CHECK':
+      return { probe: miscProbe(checker, ctx.scripts) };
     case 'HTTP_GET':
     case 'SSL_GET':
       return { probe: httpProbe(checker, ctx.dial, ctx.config.SSL) };

@@ -10,10 +10,10 @@ export interface ProbeResult {
   /** Why, in the words Keepalived logs where it has them (e.g. "TCP connection failed"). */
   readonly reason: string;
   /**
-   * A new weight for the real server: MISC_CHECK with misc_dynamic (exit code 2..255) and
-   * FILE_CHECK. Absent: the weight stays as it is.
+   * The weight this checker asks its real server to have: MISC_CHECK with misc_dynamic (exit
+   * code 2..255) and FILE_CHECK. null: back to the configured weight. Absent: no opinion.
    */
-  readonly weight?: number;
+  readonly weight?: number | null;
 }
 
 /** One attempt of a timed checker (every kind except FILE_CHECK and BFD_CHECK). */

@@ -22,6 +22,8 @@ import { consoleLogger, type Logger } from './log.js';
 import { removePidFile, writePidFile } from './pidfile.js';
 import { openCheckNotifier, type CheckNotifier } from './check/notify.js';
 import { CheckRuntime } from './check/runtime.js';
+import { realSpawner } from './track/script-exec.js';
+import { scriptIdentity, systemUserDb } from './track/users.js';
 import { formatCheckData } from './check/dump.js';
 
 interface Running {
@@ -41,12 +43,15 @@ function errorMessages(diags: readonly Diagnostic[]): Set<string> {
 
 function startRuntime(config: KeepalivedConfig, log: Logger, previous?: CheckRuntime): Pick<Running, 'runtime' | 'notifier'> {
   const notifier = openCheckNotifier(config, { log });
+  const users = systemUserDb();
+  const self = { uid: os.userInfo().uid, gid: os.userInfo().gid };
+  const scripts = { spawner: realSpawner, identity: (s: { readonly user?: string; readonly group?: string }) => scriptIdentity(users, s, config.global_defs.script_user, self) };
   const runtime = new CheckRuntime(config, {
     clock: systemClock,
     log,
     random: Math.random,
     initNotifies: config.global_defs.rs_init_notifies,
-    driverFor: (c) => checkerDriver(c, { config, dial: tcpDialer }),
+    driverFor: (c) => checkerDriver(c, { config, dial: tcpDialer, scripts }),
     events: {
       realServer: (vs, i, up) => notifier.realServer(vs, i, up),
       quorum: (vs, up, d) => notifier.quorum(vs, up, d),

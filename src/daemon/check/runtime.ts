@@ -187,7 +187,7 @@ export class CheckRuntime {
       this.deps.log.info(next.afterRetries ? `${kind} on service ${rsName} failed after ${next.afterRetries} retries.` : `${kind} on service ${rsName} failed.`);
     }
     if (next.decided) this.decide(run, before, next.decided === 'up', r.reason);
-    if (r.ok && r.weight !== undefined) this.setWeight(run, r.weight);
+    if (r.ok && r.weight !== undefined) this.setWeight(run, r.weight ?? vs.real_server[run.rs]!.weight);
     // A failing dynamic checker gives back what it added (check_misc.c).
     if (next.decided === 'down' && run.weightDelta !== 0) this.setWeight(run, vs.real_server[run.rs]!.weight);
     this.schedule(run, next.delay);
@@ -202,7 +202,7 @@ export class CheckRuntime {
     if (this.stopped) return;
     const before = run.cycle;
     run.cycle = { isUp: r.ok, hasRun: true, retryIt: 0 };
-    if (r.weight !== undefined) this.setWeight(run, r.weight);
+    if (r.weight !== undefined) this.setWeight(run, r.weight ?? this.config.virtual_server[run.vs]!.real_server[run.rs]!.weight);
     if (before.isUp !== r.ok || !before.hasRun) this.decide(run, before, r.ok, r.reason);
   }
 

@@ -3,9 +3,12 @@
  * Each kind's module builds its own; this file only chooses.
  */
 import type { KeepalivedConfig } from '../config/model.js';
+import { dnsProbe } from './dns.js';
 import { httpProbe } from './http.js';
 import { miscProbe, type MiscDeps } from './misc.js';
+import { smtpProbe } from './smtp.js';
 import { tcpProbe } from './tcp.js';
+import { udpProbe } from './udp.js';
 import type { Dialer, Probe, Watch } from './types.js';
 
 export type CheckerDriver = { readonly probe: Probe } | { readonly watch: Watch };
@@ -26,6 +29,12 @@ export function checkerDriver(checker: Checker, ctx: DriverContext): CheckerDriv
   switch (checker.checker) {
     case 'TCP_CHECK':
       return { probe: tcpProbe(checker, ctx.dial) };
+    case 'SMTP_CHECK':
+      return { probe: smtpProbe(checker, ctx.dial) };
+    case 'DNS_CHECK':
+      return { probe: dnsProbe(checker) };
+    case 'UDP_CHECK':
+      return { probe: udpProbe(checker) };
     case 'MISC_CHECK':
       return { probe: miscProbe(checker, ctx.scripts) };
     case 'HTTP_GET':

@@ -6,6 +6,7 @@ import type { KeepalivedConfig } from '../config/model.js';
 import { dnsProbe } from './dns.js';
 import { httpProbe } from './http.js';
 import { miscProbe, type MiscDeps } from './misc.js';
+import { pingProbe, type PingSocketFactory } from './ping.js';
 import { smtpProbe } from './smtp.js';
 import { tcpProbe } from './tcp.js';
 import { udpProbe } from './udp.js';
@@ -22,6 +23,8 @@ export interface DriverContext {
   readonly dial: Dialer;
   /** Runs MISC_CHECK scripts. */
   readonly scripts: MiscDeps;
+  /** ICMP sockets for PING_CHECK. */
+  readonly icmp: PingSocketFactory;
 }
 
 /** The driver for `checker`, or undefined when this kind cannot run here. */
@@ -35,6 +38,8 @@ export function checkerDriver(checker: Checker, ctx: DriverContext): CheckerDriv
       return { probe: dnsProbe(checker) };
     case 'UDP_CHECK':
       return { probe: udpProbe(checker) };
+    case 'PING_CHECK':
+      return { probe: pingProbe(checker, ctx.icmp) };
     case 'MISC_CHECK':
       return { probe: miscProbe(checker, ctx.scripts) };
     case 'HTTP_GET':

@@ -4,6 +4,7 @@
  */
 import type { KeepalivedConfig } from '../config/model.js';
 import { dnsProbe } from './dns.js';
+import { fileWatch, type WatchFile } from './file.js';
 import { httpProbe } from './http.js';
 import { miscProbe, type MiscDeps } from './misc.js';
 import { pingProbe, type PingSocketFactory } from './ping.js';
@@ -25,6 +26,8 @@ export interface DriverContext {
   readonly scripts: MiscDeps;
   /** ICMP sockets for PING_CHECK. */
   readonly icmp: PingSocketFactory;
+  /** Watches track_files for FILE_CHECK. */
+  readonly watchFile: WatchFile;
 }
 
 /** The driver for `checker`, or undefined when this kind cannot run here. */
@@ -40,6 +43,10 @@ export function checkerDriver(checker: Checker, ctx: DriverContext): CheckerDriv
       return { probe: udpProbe(checker) };
     case 'PING_CHECK':
       return { probe: pingProbe(checker, ctx.icmp) };
+    case 'FILE_CHECK': {
+      const watch = fileWatch(checker, ctx.config, ctx.watchFile);
+      return watch ? { watch } : undefined;
+    }
     case 'MISC_CHECK':
       return { probe: miscProbe(checker, ctx.scripts) };
     case 'HTTP_GET':

@@ -14,6 +14,8 @@ export interface ProbeResult {
    * code 2..255) and FILE_CHECK. null: back to the configured weight. Absent: no opinion.
    */
   readonly weight?: number | null;
+  /** What this checker adds to its real server's configured weight (FILE_CHECK). */
+  readonly weightDelta?: number;
 }
 
 /** One attempt of a timed checker (every kind except FILE_CHECK and BFD_CHECK). */

@@ -23,6 +23,7 @@ import { consoleLogger, type Logger } from './log.js';
 import { removePidFile, writePidFile } from './pidfile.js';
 import { openCheckNotifier, type CheckNotifier } from './check/notify.js';
 import { CheckRuntime } from './check/runtime.js';
+import { trackFileWatcher } from './check/file-watch.js';
 import { realSpawner } from './track/script-exec.js';
 import { scriptIdentity, systemUserDb } from './track/users.js';
 import { formatCheckData } from './check/dump.js';
@@ -52,7 +53,7 @@ function startRuntime(config: KeepalivedConfig, log: Logger, previous?: CheckRun
     log,
     random: Math.random,
     initNotifies: config.global_defs.rs_init_notifies,
-    driverFor: (c) => checkerDriver(c, { config, dial: tcpDialer, scripts, icmp: { open: openIcmpSocket, addressBytes: icmpAddressBytes } }),
+    driverFor: (c) => checkerDriver(c, { config, dial: tcpDialer, scripts, icmp: { open: openIcmpSocket, addressBytes: icmpAddressBytes }, watchFile: trackFileWatcher(log, previous !== undefined) }),
     events: {
       realServer: (vs, i, up) => notifier.realServer(vs, i, up),
       quorum: (vs, up, d) => notifier.quorum(vs, up, d),

@@ -118,19 +118,33 @@ export class CheckRuntime {
 
   /** Puts every pool in place and starts the checkers. */
   start(): void {
+    // Watched files are read before the pools are built, as Keepalived reads track files before
+    // adding real servers: a server whose file says down never enters the pool.
+    let live = false;
+    for (const run of this.runs) {
+      if (!('watch' in run.driver)) continue;
+      run.driver.watch.start((r) => {
+        if (live) return this.watchResult(run, r);
+        run.cycle = { isUp: r.ok, hasRun: true, retryIt: 0 };
+        const base = this.config.virtual_server[run.vs]!.real_server[run.rs]!.weight;
+        if (r.weightDelta !== undefined) run.weightDelta = r.weightDelta;
+        else if (r.weight !== undefined) run.weightDelta = (r.weight ?? base) - base;
+      });
+    }
     this.config.virtual_server.forEach((vs, v) => {
       const failed = vs.real_server.map((_, r) => this.runs.filter((c) => c.vs === v && c.rs === r && !c.cycle.isUp).length);
       const step = startPool(vs as PoolVs, failed, { initNotifies: this.deps.initNotifies ?? false });
-      // Weights that dynamic checkers had set before a reload stay.
-      const rs = step.state.rs.map((live, r) => ({ ...live, weight: live.weight + this.runs.filter((c) => c.vs === v && c.rs === r).reduce((a, c) => a + c.weightDelta, 0) }));
+      // Weights that dynamic checkers set (before a reload, or read from files just now) stay.
+      const rs = step.state.rs.map((l, r) => ({ ...l, weight: l.weight + this.runs.filter((c) => c.vs === v && c.rs === r).reduce((a, c) => a + c.weightDelta, 0) }));
       this.apply(v, { ...step, state: { ...step.state, rs } }, true);
     });
+    live = true;
     for (const run of this.runs) {
+      if (!run.times) continue;
       const rs = this.config.virtual_server[run.vs]!.real_server[run.rs]!;
       const vs = this.config.virtual_server[run.vs]!;
-      if (run.times) this.deps.log.info(`Activating healthchecker for service ${formatRs(rs, vs)} for VS ${formatVs(vs)}`);
-      if ('watch' in run.driver) run.driver.watch.start((r) => this.watchResult(run, r));
-      else this.schedule(run, firstDelay(run.times!, this.deps.random()));
+      this.deps.log.info(`Activating healthchecker for service ${formatRs(rs, vs)} for VS ${formatVs(vs)}`);
+      this.schedule(run, firstDelay(run.times, this.deps.random()));
     }
   }
 
@@ -202,7 +216,9 @@ export class CheckRuntime {
     if (this.stopped) return;
     const before = run.cycle;
     run.cycle = { isUp: r.ok, hasRun: true, retryIt: 0 };
-    if (r.weight !== undefined) this.setWeight(run, r.weight ?? this.config.virtual_server[run.vs]!.real_server[run.rs]!.weight);
+    const base = this.config.virtual_server[run.vs]!.real_server[run.rs]!.weight;
+    if (r.weight !== undefined) this.setWeight(run, r.weight ?? base);
+    if (r.weightDelta !== undefined) this.setWeight(run, base + r.weightDelta);
     if (before.isUp !== r.ok || !before.hasRun) this.decide(run, before, r.ok, r.reason);
   }
 

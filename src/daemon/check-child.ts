@@ -18,7 +18,7 @@ import { tcpDialer } from '../os/dial.js';
 import { icmpAddressBytes, openIcmpSocket } from '../os/icmp-socket.js';
 import { onSignalNumber, SIG_JSON, SIG_STATS_CLEAR } from '../os/rt-signals.js';
 import { syslogLogger } from '../os/syslog.js';
-import { systemClock } from './clock.js';
+import { coarseClock } from './clock.js';
 import { consoleLogger, type Logger } from './log.js';
 import { removePidFile, writePidFile } from './pidfile.js';
 import { openCheckNotifier, type CheckNotifier } from './check/notify.js';
@@ -49,7 +49,7 @@ function startRuntime(config: KeepalivedConfig, log: Logger, previous?: CheckRun
   const self = { uid: os.userInfo().uid, gid: os.userInfo().gid };
   const scripts = { spawner: realSpawner, identity: (s: { readonly user?: string; readonly group?: string }) => scriptIdentity(users, s, config.global_defs.script_user, self) };
   const runtime = new CheckRuntime(config, {
-    clock: systemClock,
+    clock: coarseClock,
     log,
     random: Math.random,
     initNotifies: config.global_defs.rs_init_notifies,

@@ -80,7 +80,7 @@ async function main(): Promise<void> {
   const stop = async () => {
     if (stopping) return;
     stopping = true;
-    cur.runtime.stop();
+    cur.runtime.shutdown();
     await cur.notifier.close();
     removePidFile(opts.childPidFile);
     log.info(`Healthcheck child stopped (checks: ${cur.runtime.lag.attempts} started, worst ${Math.round(cur.runtime.lag.maxLateUs / 1000)} ms late)`);

@@ -153,3 +153,14 @@ test('a reload keeps the state of checkers that still exist: a failed server is 
   assert.deepEqual(pools, ['10.0.0.12=1'], 'the failed server stays out from the first pool on');
   rt2.stop();
 });
+
+test('shutdown: live servers are logged; with omega their notify_down and quorum_down run', async () => {
+  for (const omega of [false, true]) {
+    const h = setup(CONF('', omega ? 'omega' : ''), { '10.0.0.11': [true], '10.0.0.12': [true] });
+    h.rt.start();
+    await h.run(2);
+    h.rt.shutdown();
+    assert.ok(h.log.lines.includes('Shutting down service [10.0.0.11]:tcp:80 from VS [10.0.0.1]:tcp:80'));
+    assert.deepEqual(h.events, omega ? ['RS 10.0.0.11 DOWN', 'RS 10.0.0.12 DOWN', 'VS DOWN'] : []);
+  }
+});

@@ -148,6 +148,25 @@ export class CheckRuntime {
     }
   }
 
+  /**
+   * The daemon is going away (clear_services(stopping)): every live server is logged as shut
+   * down, and with `omega` its notify_down and the quorum_down notification run, as Keepalived
+   * does only in omega mode. Then stop().
+   */
+  shutdown(): void {
+    this.config.virtual_server.forEach((vs, v) => {
+      const st = this.pools[v];
+      if (!st) return;
+      vs.real_server.forEach((rs, i) => {
+        if (!st.rs[i]!.alive) return;
+        this.deps.log.info(`Shutting down service ${formatRs(rs, vs)} from VS ${formatVs(vs)}`);
+        if (vs.omega) this.deps.events.realServer(vs, i, false);
+      });
+      if (vs.omega && st.quorumUp) this.deps.events.quorum(vs, false, { init: false, threshold: vs.quorum - vs.hysteresis, weightSum: 0 });
+    });
+    this.stop();
+  }
+
   /** Stops every checker: timers cancelled, attempts aborted, watches closed. */
   stop(): void {
     this.stopped = true;

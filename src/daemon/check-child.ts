@@ -23,6 +23,11 @@ import { consoleLogger, type Logger } from './log.js';
 import { removePidFile, writePidFile } from './pidfile.js';
 import { openCheckNotifier, type CheckNotifier } from './check/notify.js';
 import { CheckRuntime } from './check/runtime.js';
+import { PoolPublisher } from './check/publisher.js';
+import { NftDataPlane } from '../lb/dataplane/nft.js';
+import type { DataPlane } from '../lb/dataplane/types.js';
+import { runNft } from '../os/nft.js';
+import { resolveDrPaths } from '../os/neighbours.js';
 import { trackFileWatcher } from './check/file-watch.js';
 import { realSpawner } from './track/script-exec.js';
 import { scriptIdentity, systemUserDb } from './track/users.js';
@@ -43,7 +48,16 @@ function errorMessages(diags: readonly Diagnostic[]): Set<string> {
   return new Set(diags.filter((d) => d.severity === 'error').map((d) => d.message));
 }
 
-function startRuntime(config: KeepalivedConfig, log: Logger, previous?: CheckRuntime): Pick<Running, 'runtime' | 'notifier'> {
+/**
+ * The data plane the pools go to: nftables (default), or none with KEEPALIVED_TS_DATAPLANE=none
+ * (checks and notifications only, e.g. where another tool forwards).
+ */
+function openDataPlane(log: Logger): DataPlane | undefined {
+  if (process.env['KEEPALIVED_TS_DATAPLANE'] === 'none') return undefined;
+  return new NftDataPlane({ log, run: (s) => runNft(s), resolve: (ips) => resolveDrPaths(ips) });
+}
+
+function startRuntime(config: KeepalivedConfig, log: Logger, publisher: PoolPublisher | undefined, previous?: CheckRuntime): Pick<Running, 'runtime' | 'notifier'> {
   const notifier = openCheckNotifier(config, { log });
   const users = systemUserDb();
   const self = { uid: os.userInfo().uid, gid: os.userInfo().gid };
@@ -58,7 +72,10 @@ function startRuntime(config: KeepalivedConfig, log: Logger, previous?: CheckRun
       realServer: (vs, i, up) => notifier.realServer(vs, i, up),
       quorum: (vs, up, d) => notifier.quorum(vs, up, d),
       checker: (vs, i, c, up, reason) => notifier.checker?.(vs, i, c, up, reason),
-      pool: (_v, vs, entries) => log.detail(`Pool of VS ${formatVs(vs)}: ${entries.map((e) => `${e.ip}:${e.port} weight ${e.weight}`).join(', ') || 'empty'}`),
+      pool: (v, vs, entries) => {
+        log.detail(`Pool of VS ${formatVs(vs)}: ${entries.map((e) => `${e.ip}:${e.port} weight ${e.weight}`).join(', ') || 'empty'}`);
+        publisher?.set(v, vs, entries);
+      },
     },
   }, previous);
   runtime.start();
@@ -74,7 +91,9 @@ async function main(): Promise<void> {
   const first = load(opts);
   writePidFile(opts.childPidFile);
   log.info('Initializing ipvs');
-  let cur: Running = { config: first.config, errors: errorMessages(first.diagnostics), ...startRuntime(first.config, log) };
+  const plane = openDataPlane(log);
+  let publisher = plane ? new PoolPublisher(plane, log) : undefined;
+  let cur: Running = { config: first.config, errors: errorMessages(first.diagnostics), ...startRuntime(first.config, log, publisher) };
 
   let stopping = false;
   const stop = async () => {
@@ -82,6 +101,8 @@ async function main(): Promise<void> {
     stopping = true;
     cur.runtime.shutdown();
     await cur.notifier.close();
+    // --dont-release-ipvs keeps the forwarding in place, as Keepalived keeps its IPVS table.
+    await publisher?.close(opts.dontReleaseIpvs).catch((e: Error) => log.error(`data plane: ${e.message}`));
     removePidFile(opts.childPidFile);
     log.info(`Healthcheck child stopped (checks: ${cur.runtime.lag.attempts} started, worst ${Math.round(cur.runtime.lag.maxLateUs / 1000)} ms late)`);
     process.exit(0);
@@ -104,7 +125,10 @@ async function main(): Promise<void> {
     }
     cur.runtime.stop();
     await cur.notifier.close();
-    cur = { config: next.config, errors, ...startRuntime(next.config, log, cur.runtime) };
+    // A fresh picture: virtual servers that are gone must not linger in the data plane.
+    const nextPublisher = plane ? new PoolPublisher(plane, log) : undefined;
+    cur = { config: next.config, errors, ...startRuntime(next.config, log, nextPublisher, cur.runtime) };
+    publisher = nextPublisher;
     log.info('Reload finished');
   };
   const dump = () => {

@@ -1,0 +1,77 @@
+/**
+ * The nftables data plane: every apply rebuilds the ruleset from the pools (nft-rules.ts) and
+ * loads it in one nft transaction, so the kernel switches from the old forwarding to the new at
+ * once. DR servers' MACs are resolved at each apply and re-checked every few seconds (a server
+ * whose MAC changes is followed). close() removes the tables unless told to keep them
+ * (Keepalived's --dont-release-ipvs).
+ */
+import type { Logger } from '../../daemon/log.js';
+import { buildRuleset, removalScript, type DrPath } from './nft-rules.js';
+import type { DataPlane, ServicePool } from './types.js';
+
+export interface NftDeps {
+  readonly log: Logger;
+  readonly run: (script: string) => Promise<void>;
+  readonly resolve: (ips: readonly string[]) => Promise<Map<string, DrPath>>;
+  /** How often DR neighbours are re-checked, ms (default 5000; 0: never). */
+  readonly refreshMs?: number;
+}
+
+export class NftDataPlane implements DataPlane {
+  private installed: readonly string[] = [];
+  private last: readonly ServicePool[] = [];
+  private lastDr = '';
+  private reported = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private busy: Promise<void> = Promise.resolve();
+  /** Applies done and their time, for benchmarks and logs. */
+  readonly stats = { applies: 0, lastMs: 0 };
+
+  constructor(private readonly deps: NftDeps) {
+    const every = deps.refreshMs ?? 5000;
+    if (every > 0) {
+      this.timer = setInterval(() => void this.refresh(), every);
+      this.timer.unref();
+    }
+  }
+
+  apply(pools: readonly ServicePool[]): Promise<void> {
+    this.last = pools;
+    const p = this.busy.then(() => this.load(pools));
+    this.busy = p.catch(() => undefined);
+    return p;
+  }
+
+  private async load(pools: readonly ServicePool[]): Promise<void> {
+    const t0 = performance.now();
+    const drIps = pools.filter((p) => p.vs.lvs_method === 'DR').flatMap((p) => p.entries.map((e) => e.ip));
+    const dr = drIps.length ? await this.deps.resolve(drIps) : new Map<string, DrPath>();
+    this.lastDr = JSON.stringify([...dr.entries()].sort());
+    const r = buildRuleset({ pools, dr });
+    for (const m of r.problems) {
+      if (!this.reported.has(m)) this.deps.log.error(m);
+    }
+    this.reported = new Set(r.problems);
+    const stale = this.installed.filter((t) => !r.tables.includes(t));
+    const script = removalScript(stale) + r.script;
+    if (script) await this.deps.run(script);
+    this.installed = r.tables;
+    this.stats.applies++;
+    this.stats.lastMs = performance.now() - t0;
+  }
+
+  /** Re-resolves DR neighbours; reloads only if a MAC or path changed. */
+  private async refresh(): Promise<void> {
+    const drIps = this.last.filter((p) => p.vs.lvs_method === 'DR').flatMap((p) => p.entries.map((e) => e.ip));
+    if (drIps.length === 0) return;
+    const dr = await this.deps.resolve(drIps);
+    if (JSON.stringify([...dr.entries()].sort()) !== this.lastDr) await this.apply(this.last).catch((e: Error) => this.deps.log.error(`data plane: ${e.message}`));
+  }
+
+  async close(keep = false): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.busy;
+    if (!keep && this.installed.length) await this.deps.run(removalScript(this.installed));
+    this.installed = [];
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * The nftables data plane for real: client -> director -> two real servers in network
+ * namespaces, the director running `keepalived-ts -C` (health checkers + nftables), as seeds 000,
+ * 003 and 004 build it. NAT: requests spread by weight, a stopped server is out within its
+ * checker's bound and no request fails afterwards, a restarted one comes back, the table is gone
+ * after shutdown. DR: the same through the Maglev table, servers answering the client directly.
+ */
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { Lab, labUnavailable } from '../../src/lab/lab.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '../../..');
+const peer = path.join(here, 'fixtures/http-peer.js');
+const skip = labUnavailable() ?? false;
+
+async function waitFor(what: string, pred: () => boolean | Promise<boolean>, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await pred())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+interface Rig {
+  lab: Lab;
+  vip: string;
+  out: () => string;
+  backend(name: 'rs1' | 'rs2'): Promise<ChildProcess>;
+  /** Kills a real server's HTTP server (by its PID: namespaces share the PID space). */
+  stop(name: 'rs1' | 'rs2'): void;
+  requests(n: number): Promise<{ by: Record<string, number>; errors: number }>;
+  tables(): Promise<string>;
+  daemon: ChildProcess;
+}
+
+async function rig(kind: 'NAT' | 'DR', body: (r: Rig) => Promise<void>): Promise<void> {
+  const lab = await Lab.create({ hosts: ['client', 'director', 'rs1', 'rs2'] });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kts-dp-'));
+  try {
+    const vip = lab.spareAddress(100);
+    const [client, director, rs1, rs2] = ['client', 'director', 'rs1', 'rs2'].map((h) => lab.host(h));
+    await lab.exec('director', 'ip', 'addr', 'add', `${vip}/32`, 'dev', 'eth0');
+    for (const h of ['rs1', 'rs2']) {
+      if (kind === 'NAT') {
+        await lab.exec('director', 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1');
+        for (const k of ['all', 'eth0']) await lab.exec('director', 'sysctl', '-q', '-w', `net.ipv4.conf.${k}.send_redirects=0`);
+        await lab.exec(h, 'ip', 'route', 'add', `${client!.address}/32`, 'via', director!.address);
+      } else {
+        // The seeds' real-server set-up: the VIP on lo, never answered for by ARP.
+        await lab.exec(h, 'ip', 'addr', 'add', `${vip}/32`, 'dev', 'lo');
+        for (const k of ['all', 'eth0']) {
+          await lab.exec(h, 'sysctl', '-q', '-w', `net.ipv4.conf.${k}.arp_ignore=1`);
+          await lab.exec(h, 'sysctl', '-q', '-w', `net.ipv4.conf.${k}.arp_announce=2`);
+        }
+      }
+    }
+    const backend = async (name: 'rs1' | 'rs2') => {
+      const p = lab.spawn(name, process.execPath, [peer, '--serve', name, '80', '8080']);
+      await new Promise<void>((resolve, reject) => {
+        p.stdout!.once('data', () => resolve());
+        p.once('exit', () => reject(new Error(`${name} backend exited`)));
+      });
+      return p;
+    };
+    const backends = { rs1: await backend('rs1'), rs2: await backend('rs2') };
+    const port = kind === 'NAT' ? 8080 : 80;
+    const conf = path.join(dir, 'keepalived.conf');
+    fs.writeFileSync(conf, `virtual_server ${vip} 80 {
+  delay_loop 1
+  lb_algo ${kind === 'NAT' ? 'wrr' : 'mh'}
+  lb_kind ${kind}
+  protocol TCP
+  real_server ${rs1!.address} ${port} {
+    weight 1
+    TCP_CHECK {
+      connect_timeout 1
+      retry 1
+      delay_before_retry 1
+    }
+  }
+  real_server ${rs2!.address} ${port} {
+    weight 3
+    TCP_CHECK {
+      connect_timeout 1
+      retry 1
+      delay_before_retry 1
+    }
+  }
+}
+`);
+    let out = '';
+    const daemon = lab.spawn('director', process.execPath, [path.join(repo, 'bin/keepalived-ts'), '-n', '-l', '-D', '-C', '-f', conf, '-p', path.join(dir, 'k.pid'), '-c', path.join(dir, 'c.pid')], { env: { ...process.env, TMPDIR: dir } });
+    daemon.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    daemon.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    const r: Rig = {
+      lab, vip, daemon, out: () => out,
+      backend: async (name) => (backends[name] = await backend(name)),
+      stop: (name) => void backends[name].kill('SIGKILL'),
+      requests: async (n) => JSON.parse(await lab.exec('client', process.execPath, peer, '--requests', `http://${vip}/`, String(n))) as { by: Record<string, number>; errors: number },
+      tables: () => lab.exec('director', 'nft', 'list', 'tables'),
+    };
+    await body(r);
+  } finally {
+    await lab.destroy();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+for (const kind of ['NAT', 'DR'] as const) {
+  test(`${kind}: requests spread by weight, a dead server leaves within its bound and comes back, shutdown removes the table`, { skip }, async () => {
+    await rig(kind, async (r) => {
+      await waitFor('the first checks', () => (r.out().match(/TCP_CHECK on service .* succeeded\./g) ?? []).length >= 2, 10_000);
+      await waitFor('the table', async () => (await r.tables()).includes(kind === 'NAT' ? 'inet keepalived_ts' : 'netdev keepalived_ts_dr'), 5_000);
+      const first = await r.requests(400);
+      assert.equal(first.errors, 0, `${JSON.stringify(first)}\n${r.out()}`);
+      const share = (first.by['rs2'] ?? 0) / 400;
+      // Weights 1 and 3: wrr through numgen inc is exact; Maglev over ~400 random source ports is
+      // a sample of a 3/4 share (binomial sd ~ 2.2 %), so allow a generous band.
+      assert.ok(share > 0.6 && share < 0.9, `rs2 share ${share} (${JSON.stringify(first.by)})`);
+
+      r.stop('rs2');
+      const stopped = Date.now();
+      await waitFor('rs2 removed', () => /Removing service \[[\d.]+\]:tcp:\d+ from VS/.test(r.out()), 15_000);
+      const took = Date.now() - stopped;
+      // delay_loop 1 + connect_timeout 1 x (retry 1 + 1) + delay_before_retry 1 x 1 = 4 s, plus the publish.
+      assert.ok(took < 4000 + 2500, `removed after ${took} ms`);
+      const after = await r.requests(100);
+      assert.deepEqual(after, { by: { rs1: 100 }, errors: 0 });
+
+      await r.backend('rs2');
+      await waitFor('rs2 back', () => /Adding service \[[\d.]+\]:tcp:\d+ to VS/.test(r.out()), 10_000);
+      await new Promise((res) => setTimeout(res, 500));
+      const back = await r.requests(200);
+      assert.equal(back.errors, 0);
+      assert.ok((back.by['rs2'] ?? 0) > 80, JSON.stringify(back));
+
+      r.daemon.kill('SIGTERM');
+      await waitFor('daemon exit', () => r.daemon.exitCode !== null, 10_000);
+      assert.doesNotMatch(await r.tables(), /keepalived_ts/);
+    });
+  });
+}

@@ -28,6 +28,7 @@ import { NftDataPlane } from '../lb/dataplane/nft.js';
 import type { DataPlane } from '../lb/dataplane/types.js';
 import { runNft } from '../os/nft.js';
 import { resolveDrPaths } from '../os/neighbours.js';
+import { lvsStatePath } from './pidfile.js';
 import { trackFileWatcher } from './check/file-watch.js';
 import { realSpawner } from './track/script-exec.js';
 import { scriptIdentity, systemUserDb } from './track/users.js';
@@ -52,9 +53,9 @@ function errorMessages(diags: readonly Diagnostic[]): Set<string> {
  * The data plane the pools go to: nftables (default), or none with KEEPALIVED_TS_DATAPLANE=none
  * (checks and notifications only, e.g. where another tool forwards).
  */
-function openDataPlane(log: Logger): DataPlane | undefined {
+function openDataPlane(log: Logger, statePath: string): DataPlane | undefined {
   if (process.env['KEEPALIVED_TS_DATAPLANE'] === 'none') return undefined;
-  return new NftDataPlane({ log, run: (s) => runNft(s), resolve: (ips) => resolveDrPaths(ips) });
+  return new NftDataPlane({ log, run: (s) => runNft(s), resolve: (ips) => resolveDrPaths(ips), statePath });
 }
 
 function startRuntime(config: KeepalivedConfig, log: Logger, publisher: PoolPublisher | undefined, previous?: CheckRuntime): Pick<Running, 'runtime' | 'notifier'> {
@@ -91,7 +92,7 @@ async function main(): Promise<void> {
   const first = load(opts);
   writePidFile(opts.childPidFile);
   log.info('Initializing ipvs');
-  const plane = openDataPlane(log);
+  const plane = openDataPlane(log, lvsStatePath(opts.childPidFile));
   let publisher = plane ? new PoolPublisher(plane, log) : undefined;
   let cur: Running = { config: first.config, errors: errorMessages(first.diagnostics), ...startRuntime(first.config, log, publisher) };
 

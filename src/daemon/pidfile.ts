@@ -39,3 +39,8 @@ export function removePidFile(file: string, pid = process.pid): void {
     /* already gone */
   }
 }
+
+/** Where the checker process leaves the installed services for `keepalived-ts lvs`: beside its pid file. */
+export function lvsStatePath(checkersPidFile: string): string {
+  return checkersPidFile.replace(/\.pid$/, '') + '.lvs.json';
+}

@@ -24,7 +24,7 @@ test('NAT wrr: numgen inc over the weights, one DNAT chain per server, reject wh
   assert.deepEqual(r.problems, []);
   assert.match(r.script, /ip daddr 10\.0\.0\.100 tcp dport 80 jump vs_0/);
   assert.match(r.script, /numgen inc mod 4 vmap \{ 0 : jump rs_0_0, 1-3 : jump rs_0_1 \}/);
-  assert.match(r.script, /chain rs_0_1 \{\n    meta l4proto tcp dnat ip to 10\.0\.1\.11:8080/);
+  assert.match(r.script, /chain rs_0_1 \{\n    meta l4proto tcp counter dnat ip to 10\.0\.1\.11:8080/);
   assert.doesNotMatch(r.script, /jump rs_0_2/, 'weight 0 takes no new connections');
   const empty = buildRuleset({ pools: pools('lb_algo wrr\n lb_kind NAT', [['10.0.1.10', 8080, 0]]), dr: new Map() });
   assert.match(empty.script, /chain vs_0 \{\n    reject\n  \}/);

@@ -36,6 +36,8 @@ interface Rig {
   stop(name: 'rs1' | 'rs2'): void;
   requests(n: number): Promise<{ by: Record<string, number>; errors: number }>;
   tables(): Promise<string>;
+  /** `keepalived-ts lvs ARGS` run on the director. */
+  lvs(...args: string[]): Promise<string>;
   daemon: ChildProcess;
 }
 
@@ -104,6 +106,7 @@ async function rig(kind: 'NAT' | 'DR', body: (r: Rig) => Promise<void>): Promise
       stop: (name) => void backends[name].kill('SIGKILL'),
       requests: async (n) => JSON.parse(await lab.exec('client', process.execPath, peer, '--requests', `http://${vip}/`, String(n))) as { by: Record<string, number>; errors: number },
       tables: () => lab.exec('director', 'nft', 'list', 'tables'),
+      lvs: (...args) => lab.exec('director', process.execPath, path.join(repo, 'bin/keepalived-ts'), 'lvs', '-c', path.join(dir, 'c.pid'), ...args),
     };
     await body(r);
   } finally {
@@ -123,6 +126,20 @@ for (const kind of ['NAT', 'DR'] as const) {
       // Weights 1 and 3: wrr through numgen inc is exact; Maglev over ~400 random source ports is
       // a sample of a 3/4 share (binomial sd ~ 2.2 %), so allow a generous band.
       assert.ok(share > 0.6 && share < 0.9, `rs2 share ${share} (${JSON.stringify(first.by)})`);
+
+      // The table as ipvsadm shows it.
+      const rs = (h: string) => r.lab.host(h).address;
+      const port = kind === 'NAT' ? 8080 : 80;
+      const table = await r.lvs();
+      assert.match(table, new RegExp(`\nTCP  ${r.vip.replaceAll('.', '\\.')}:80 ${kind === 'NAT' ? 'wrr' : 'mh'}\n`));
+      assert.match(table, new RegExp(`  -> ${rs('rs2').replaceAll('.', '\\.')}:${port} +${kind === 'NAT' ? 'Masq' : 'Route'} +3 `));
+      if (kind === 'NAT') {
+        // Every request was one new connection through the DNAT chain of the server that answered it.
+        const stats = await r.lvs('--stats');
+        const conns = (h: string) => Number(new RegExp(`  -> ${rs(h).replaceAll('.', '\\.')}:8080 +(\\d+)`).exec(stats)?.[1]);
+        assert.equal(conns('rs1'), first.by['rs1'] ?? 0, stats);
+        assert.equal(conns('rs2'), first.by['rs2'] ?? 0, stats);
+      }
 
       r.stop('rs2');
       const stopped = Date.now();

@@ -115,6 +115,16 @@ function flowHash(vs: VirtualServerModel, fam: 'ip' | 'ip6', withPort: boolean):
   return withPort ? `${fam} saddr . ${proto} sport` : `${fam} saddr`;
 }
 
+/** Per-server packet and byte counters on the forward path, named for `keepalived-ts lvs`. */
+function trafficCounters(fwd: string[], i: number, p: ServicePool): void {
+  const proto = p.vs.fwmark !== undefined ? undefined : protoOf(p.vs);
+  p.entries.forEach((e, k) => {
+    const fam = isV6(e.ip) ? 'ip6' : 'ip';
+    const port = (dir: 'dport' | 'sport') => (proto && e.port ? ` ${proto} ${dir} ${e.port}` : '');
+    fwd.push(`    ${fam} daddr ${e.ip}${port('dport')} counter name in_${i}_${k}`, `    ${fam} saddr ${e.ip}${port('sport')} counter name out_${i}_${k}`);
+  });
+}
+
 function natService(out: string[], problems: string[], i: number, p: ServicePool): string | undefined {
   const vs = p.vs;
   const match = vsMatch(vs);
@@ -160,7 +170,8 @@ function natService(out: string[], problems: string[], i: number, p: ServicePool
   out.push('    reject', '  }');
   p.entries.forEach((e, k) => {
     const update = persist ? ` update @persist_${i}_${k} { ${key} }` : '';
-    out.push(`  chain rs_${i}_${k} {`, `    meta l4proto ${proto}${update} dnat ${fam} to ${target(e.ip, e.port)}`, '  }');
+    // The counter sees each connection's first packet only: it counts connections (ipvsadm's Conns).
+    out.push(`  chain rs_${i}_${k} {`, `    meta l4proto ${proto}${update} counter dnat ${fam} to ${target(e.ip, e.port)}`, '  }');
   });
   return match;
 }
@@ -219,6 +230,8 @@ export function buildRuleset(input: RulesInput): Ruleset {
   const problems: string[] = [];
   const nat: string[] = [];
   const dispatch: string[] = [];
+  const fwd: string[] = [];
+  const counters: string[] = [];
   const byDev = new Map<string, string[]>();
   input.pools.forEach((p, i) => {
     const method = p.vs.lvs_method;
@@ -228,14 +241,18 @@ export function buildRuleset(input: RulesInput): Ruleset {
     }
     if (method === 'DR') return drService(byDev, problems, i, p, input.dr);
     const match = natService(nat, problems, i, p);
-    if (match) dispatch.push(`    ${match} jump vs_${i}`);
+    if (!match) return;
+    dispatch.push(`    ${match} jump vs_${i}`);
+    trafficCounters(fwd, i, p);
+    p.entries.forEach((_e, k) => counters.push(`in_${i}_${k}`, `out_${i}_${k}`));
   });
   const out: string[] = [];
   const tables: string[] = [];
   // `add` then `delete` then the new contents: replaces the table whether it existed or not.
   if (dispatch.length > 0) {
     tables.push(`inet ${NAT_TABLE}`);
-    out.push(`add table inet ${NAT_TABLE}`, `delete table inet ${NAT_TABLE}`, `table inet ${NAT_TABLE} {`, ...nat);
+    out.push(`add table inet ${NAT_TABLE}`, `delete table inet ${NAT_TABLE}`, `table inet ${NAT_TABLE} {`, ...counters.map((c) => `  counter ${c} { }`), ...nat);
+    out.push('  chain forward {', '    type filter hook forward priority filter; policy accept;', ...fwd, '  }');
     out.push('  chain prerouting {', '    type nat hook prerouting priority dstnat; policy accept;', ...dispatch, '  }');
     out.push('  chain output {', '    type nat hook output priority -100; policy accept;', ...dispatch, '  }', '}');
   }

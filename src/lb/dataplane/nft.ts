@@ -5,6 +5,7 @@
  * whose MAC changes is followed). close() removes the tables unless told to keep them
  * (Keepalived's --dont-release-ipvs).
  */
+import * as fs from 'node:fs';
 import type { Logger } from '../../daemon/log.js';
 import { buildRuleset, removalScript, type DrPath } from './nft-rules.js';
 import type { DataPlane, ServicePool } from './types.js';
@@ -15,6 +16,37 @@ export interface NftDeps {
   readonly resolve: (ips: readonly string[]) => Promise<Map<string, DrPath>>;
   /** How often DR neighbours are re-checked, ms (default 5000; 0: never). */
   readonly refreshMs?: number;
+  /** Where the services as installed are written for `keepalived-ts lvs` (absent: nowhere). */
+  readonly statePath?: string;
+}
+
+/** What `keepalived-ts lvs` reads: the services as last installed. */
+export interface LvsState {
+  readonly services: ReadonlyArray<{
+    readonly index: number;
+    readonly key: string;
+    readonly protocol: string;
+    readonly ip?: string;
+    readonly port?: number;
+    readonly fwmark?: number;
+    readonly scheduler: string;
+    readonly method: string;
+    readonly persistence?: number;
+    readonly granularity?: string | number;
+    readonly ops: boolean;
+    readonly dests: ReadonlyArray<{ readonly ip: string; readonly port: number; readonly weight: number }>;
+  }>;
+}
+
+export function lvsState(pools: readonly ServicePool[]): LvsState {
+  return {
+    services: pools.map((p, index) => ({
+      index, key: p.key, protocol: p.vs.protocol ?? 'TCP', scheduler: p.vs.lvs_sched, method: p.vs.lvs_method, ops: p.vs.ops,
+      ...(p.vs.ip !== undefined ? { ip: p.vs.ip } : {}), ...(p.vs.port !== undefined ? { port: p.vs.port } : {}), ...(p.vs.fwmark !== undefined ? { fwmark: p.vs.fwmark } : {}),
+      ...(p.vs.persistence_timeout !== undefined ? { persistence: p.vs.persistence_timeout } : {}), ...(p.vs.persistence_granularity !== undefined ? { granularity: p.vs.persistence_granularity } : {}),
+      dests: p.entries.map((e) => ({ ip: e.ip, port: e.port, weight: e.weight })),
+    })),
+  };
 }
 
 export class NftDataPlane implements DataPlane {
@@ -56,6 +88,13 @@ export class NftDataPlane implements DataPlane {
     const script = removalScript(stale) + r.script;
     if (script) await this.deps.run(script);
     this.installed = r.tables;
+    if (this.deps.statePath) {
+      try {
+        fs.writeFileSync(this.deps.statePath, JSON.stringify(lvsState(pools)) + '\n', { mode: 0o644 });
+      } catch (e) {
+        this.deps.log.error(`Unable to write ${this.deps.statePath}: ${(e as Error).message}`);
+      }
+    }
     this.stats.applies++;
     this.stats.lastMs = performance.now() - t0;
   }
@@ -72,6 +111,7 @@ export class NftDataPlane implements DataPlane {
     if (this.timer) clearInterval(this.timer);
     await this.busy;
     if (!keep && this.installed.length) await this.deps.run(removalScript(this.installed));
+    if (!keep && this.deps.statePath) fs.rmSync(this.deps.statePath, { force: true });
     this.installed = [];
   }
 }

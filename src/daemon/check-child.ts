@@ -25,6 +25,7 @@ import { openCheckNotifier, type CheckNotifier } from './check/notify.js';
 import { CheckRuntime } from './check/runtime.js';
 import { PoolPublisher } from './check/publisher.js';
 import { NftDataPlane } from '../lb/dataplane/nft.js';
+import { ProxyDataPlane } from '../lb/dataplane/proxy.js';
 import type { DataPlane } from '../lb/dataplane/types.js';
 import { runNft } from '../os/nft.js';
 import { resolveDrPaths } from '../os/neighbours.js';
@@ -50,11 +51,17 @@ function errorMessages(diags: readonly Diagnostic[]): Set<string> {
 }
 
 /**
- * The data plane the pools go to: nftables (default), or none with KEEPALIVED_TS_DATAPLANE=none
- * (checks and notifications only, e.g. where another tool forwards).
+ * The data plane the pools go to: nftables (default); the userspace proxy with
+ * KEEPALIVED_TS_DATAPLANE=proxy (KEEPALIVED_TS_PROXY_PROTOCOL=v1|v2 to pass client addresses on);
+ * none with KEEPALIVED_TS_DATAPLANE=none (checks and notifications only).
  */
 function openDataPlane(log: Logger, statePath: string): DataPlane | undefined {
-  if (process.env['KEEPALIVED_TS_DATAPLANE'] === 'none') return undefined;
+  const kind = process.env['KEEPALIVED_TS_DATAPLANE'];
+  if (kind === 'none') return undefined;
+  if (kind === 'proxy') {
+    const pp = process.env['KEEPALIVED_TS_PROXY_PROTOCOL'];
+    return new ProxyDataPlane({ log, ...(pp === 'v1' || pp === 'v2' ? { proxyProtocol: pp } : {}) });
+  }
   return new NftDataPlane({ log, run: (s) => runNft(s), resolve: (ips) => resolveDrPaths(ips), statePath });
 }
 

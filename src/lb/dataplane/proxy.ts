@@ -1,0 +1,167 @@
+/**
+ * The userspace proxy data plane, for hosts without nftables or root: each virtual server's
+ * address is listened on, every new connection (TCP) or client (UDP) is given a real server by
+ * the configured scheduler with live connection counts, and bytes are piped between the two by
+ * Node's streams (no copying in JavaScript). The client's address can be passed on with the PROXY
+ * protocol (v1 or v2) when asked. A server that leaves the pool, or drops to weight 0, takes no
+ * new connections; those it has run to their end (drain).
+ */
+import * as dgram from 'node:dgram';
+import * as net from 'node:net';
+import type { Logger } from '../../daemon/log.js';
+import { createScheduler, type Dest, type Scheduler } from '../scheduler.js';
+import { proxyHeader } from './proxy-protocol.js';
+import type { DataPlane, ServicePool } from './types.js';
+
+export interface ProxyOptions {
+  readonly log: Logger;
+  /** Send a PROXY protocol header to the real servers (TCP). */
+  readonly proxyProtocol?: 'v1' | 'v2';
+  /** How long a UDP client's session lives without traffic, ms (IPVS's udp timeout is 300 s). */
+  readonly udpIdleMs?: number;
+  /** Time for schedulers that use it (lblc); default Date.now. */
+  readonly now?: () => number;
+}
+
+interface Service {
+  readonly key: string;
+  readonly scheduler: Scheduler;
+  /** By `ip:port`: kept across applies so connection counts and drains survive a pool change. */
+  readonly dests: Map<string, Dest & { ip: string; port: number }>;
+  close(): Promise<void>;
+}
+
+export class ProxyDataPlane implements DataPlane {
+  private readonly services = new Map<string, Service>();
+  /** Connections running now, for close() and tests. */
+  readonly open = new Set<net.Socket>();
+
+  constructor(private readonly opts: ProxyOptions) {}
+
+  async apply(pools: readonly ServicePool[]): Promise<void> {
+    const wanted = new Set<string>();
+    for (const p of pools) {
+      if (p.vs.ip === undefined || p.vs.port === undefined) {
+        this.opts.log.error(`VS ${p.key}: the proxy serves address:port virtual servers only - not forwarded`);
+        continue;
+      }
+      wanted.add(p.key);
+      let s = this.services.get(p.key);
+      if (!s) {
+        s = await this.listen(p);
+        this.services.set(p.key, s);
+      }
+      // Same Dest objects for servers that stay: their live counts carry over.
+      const next = new Map<string, Dest & { ip: string; port: number }>();
+      for (const e of p.entries) {
+        const id = `${e.ip}:${e.port}`;
+        const d = s.dests.get(id) ?? { key: id, ip: e.ip, port: e.port, weight: 0, activeConns: 0, inactiveConns: 0 };
+        d.weight = e.weight;
+        next.set(id, d);
+      }
+      s.dests.clear();
+      for (const [k, d] of next) s.dests.set(k, d);
+      s.scheduler.update([...s.dests.values()]);
+    }
+    for (const [key, s] of this.services) {
+      if (wanted.has(key)) continue;
+      this.services.delete(key);
+      await s.close();
+    }
+  }
+
+  private listen(p: ServicePool): Promise<Service> {
+    const vs = p.vs;
+    const scheduler = createScheduler(vs.lvs_sched, { flags: { 'sh-port': vs['sh-port'], 'sh-fallback': vs['sh-fallback'], 'mh-port': vs['mh-port'], 'mh-fallback': vs['mh-fallback'] } });
+    const dests = new Map<string, Dest & { ip: string; port: number }>();
+    const now = this.opts.now ?? Date.now;
+    const pick = (saddr: string, sport: number) => scheduler.schedule({ saddr, sport, daddr: vs.ip!, dport: vs.port! }, now()) as (Dest & { ip: string; port: number }) | undefined;
+    if (vs.protocol === 'UDP') return Promise.resolve(this.listenUdp(p.key, vs.ip!, vs.port!, scheduler, dests, pick));
+    const server = net.createServer({ noDelay: true }, (client) => this.connection(client, pick));
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(vs.port, vs.ip, () => {
+        server.off('error', reject);
+        server.on('error', (e) => this.opts.log.error(`proxy ${p.key}: ${e.message}`));
+        // Closing stops new connections only; running ones drain (or are ended by close()).
+        resolve({ key: p.key, scheduler, dests, close: async () => void server.close() });
+      });
+    });
+  }
+
+  private connection(client: net.Socket, pick: (saddr: string, sport: number) => (Dest & { ip: string; port: number }) | undefined): void {
+    const d = pick(client.remoteAddress ?? '', client.remotePort ?? 0);
+    if (!d) {
+      // IPVS answers a service without servers with a refusal; the nearest for TCP is a reset.
+      client.resetAndDestroy();
+      return;
+    }
+    d.activeConns++;
+    this.open.add(client);
+    const upstream = net.connect({ host: d.ip, port: d.port, noDelay: true });
+    if (this.opts.proxyProtocol) upstream.write(proxyHeader(this.opts.proxyProtocol, client));
+    let done = false;
+    const end = () => {
+      if (done) return;
+      done = true;
+      d.activeConns--;
+      this.open.delete(client);
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', end).on('close', end);
+    upstream.on('error', end).on('close', end);
+    client.pipe(upstream);
+    upstream.pipe(client);
+  }
+
+  private listenUdp(key: string, ip: string, port: number, scheduler: Scheduler, dests: Service['dests'], pick: (saddr: string, sport: number) => (Dest & { ip: string; port: number }) | undefined): Service {
+    const sock = dgram.createSocket(net.isIPv6(ip) ? 'udp6' : 'udp4');
+    const sessions = new Map<string, { up: dgram.Socket; dest: Dest; timer: NodeJS.Timeout }>();
+    const idle = this.opts.udpIdleMs ?? 300_000;
+    sock.on('message', (msg, rinfo) => {
+      const id = `${rinfo.address}|${rinfo.port}`;
+      let s = sessions.get(id);
+      if (!s) {
+        const d = pick(rinfo.address, rinfo.port);
+        if (!d) return;
+        const up = dgram.createSocket(net.isIPv6(d.ip) ? 'udp6' : 'udp4');
+        up.on('message', (reply, from) => from.address === d.ip && from.port === d.port && sock.send(reply, rinfo.port, rinfo.address));
+        up.on('error', () => undefined);
+        // UDP has no connection state: IPVS counts its entries as inactive.
+        d.inactiveConns++;
+        s = { up, dest: d, timer: setTimeout(() => undefined, 0) };
+        sessions.set(id, s);
+      }
+      clearTimeout(s.timer);
+      const session = s;
+      s.timer = setTimeout(() => {
+        sessions.delete(id);
+        session.dest.inactiveConns--;
+        session.up.close();
+      }, idle);
+      s.timer.unref();
+      const d = session.dest as Dest & { ip: string; port: number };
+      session.up.send(msg, d.port, d.ip);
+    });
+    sock.on('error', (e) => this.opts.log.error(`proxy ${key}: ${e.message}`));
+    sock.bind(port, ip);
+    return {
+      key, scheduler, dests,
+      close: async () => {
+        for (const s of sessions.values()) {
+          clearTimeout(s.timer);
+          s.up.close();
+        }
+        sock.close();
+      },
+    };
+  }
+
+  /** Stops listening; running connections end now unless `keep`. */
+  async close(keep = false): Promise<void> {
+    for (const s of this.services.values()) await s.close();
+    this.services.clear();
+    if (!keep) for (const c of this.open) c.destroy();
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * The userspace proxy on loopback with real sockets: weighted spread, the PROXY protocol header,
+ * draining (a removed server keeps its running connection, gets no new one), a refusal when the
+ * pool is empty, and UDP.
+ */
+import assert from 'node:assert/strict';
+import * as dgram from 'node:dgram';
+import * as net from 'node:net';
+import { test } from 'node:test';
+import { memoryLogger } from '../../src/daemon/log.js';
+import { proxyHeader } from '../../src/lb/dataplane/proxy-protocol.js';
+import { ProxyDataPlane } from '../../src/lb/dataplane/proxy.js';
+import type { ServicePool } from '../../src/lb/dataplane/types.js';
+import { load } from '../config/lvs-helpers.js';
+
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const p = (s.address() as net.AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return p;
+}
+
+/** A TCP server that writes its name, then echoes; records the first bytes it got. */
+async function backend(name: string): Promise<{ port: number; first: Buffer[]; close(): void }> {
+  const first: Buffer[] = [];
+  const socks = new Set<net.Socket>();
+  const srv = net.createServer((c) => {
+    socks.add(c);
+    c.once('data', (d) => first.push(d));
+    c.write(name);
+    c.on('data', (d) => c.write(d));
+    c.on('error', () => undefined);
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  return { port: (srv.address() as net.AddressInfo).port, first, close: () => { for (const s of socks) s.destroy(); srv.close(); } };
+}
+
+function pool(vsPort: number, sched: string, entries: Array<[number, number]>, proto = 'TCP'): ServicePool[] {
+  const r = load(`virtual_server 127.0.0.1 ${vsPort} {\n protocol ${proto}\n lb_algo ${sched}\n lb_kind NAT\n real_server 127.0.0.1 1 {\n }\n}\n`);
+  const vs = r.config.virtual_server[0]!;
+  return [{ key: `[127.0.0.1]:${proto.toLowerCase()}:${vsPort}`, vs, entries: entries.map(([port, weight], k) => ({ ip: '127.0.0.1', port, weight, server: k })) }];
+}
+
+/** Connects, sends `hello`, resolves with the server's name (first bytes), keeps the socket if asked. */
+function ask(port: number, keep = false): Promise<{ name: string; sock: net.Socket }> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, '127.0.0.1', () => s.write('hello'));
+    s.once('data', (d) => {
+      if (!keep) s.destroy();
+      resolve({ name: d.toString().slice(0, 2), sock: s });
+    });
+    s.on('error', reject);
+  });
+}
+
+test('TCP: wrr spreads new connections by weight; the PROXY header carries the client', async () => {
+  const a = await backend('A1');
+  const b = await backend('B1');
+  const port = await freePort();
+  const plane = new ProxyDataPlane({ log: memoryLogger(), proxyProtocol: 'v1' });
+  try {
+    await plane.apply(pool(port, 'wrr', [[a.port, 1], [b.port, 3]]));
+    const names: string[] = [];
+    for (let i = 0; i < 40; i++) names.push((await ask(port)).name);
+    assert.equal(names.filter((n) => n === 'B1').length, 30);
+    assert.match(a.first[0]!.toString(), new RegExp(`^PROXY TCP4 127\\.0\\.0\\.1 127\\.0\\.0\\.1 \\d+ ${port}\\r\\n`));
+  } finally {
+    await plane.close();
+    a.close();
+    b.close();
+  }
+});
+
+test('drain: a removed server keeps its running connection and gets no new ones; an empty pool refuses', async () => {
+  const a = await backend('A1');
+  const b = await backend('B1');
+  const port = await freePort();
+  const plane = new ProxyDataPlane({ log: memoryLogger() });
+  try {
+    await plane.apply(pool(port, 'rr', [[a.port, 1]]));
+    const held = await ask(port, true);
+    assert.equal(held.name, 'A1');
+    await plane.apply(pool(port, 'rr', [[b.port, 1]]));
+    const echoed = await new Promise<string>((r) => {
+      held.sock.once('data', (d) => r(d.toString()));
+      held.sock.write('still here');
+    });
+    assert.equal(echoed, 'still here', 'the established connection still reaches A');
+    for (let i = 0; i < 5; i++) assert.equal((await ask(port)).name, 'B1');
+    held.sock.destroy();
+    await plane.apply(pool(port, 'rr', []));
+    await assert.rejects(ask(port), /ECONNRESET|socket hang up|EPIPE/);
+  } finally {
+    await plane.close();
+    a.close();
+    b.close();
+  }
+});
+
+test('UDP: datagrams go to the chosen server and replies come back', async () => {
+  const echo = dgram.createSocket('udp4');
+  echo.on('message', (m, r) => echo.send(Buffer.concat([Buffer.from('E:'), m]), r.port, r.address));
+  await new Promise<void>((r) => echo.bind(0, '127.0.0.1', r));
+  const port = await freePort();
+  const plane = new ProxyDataPlane({ log: memoryLogger() });
+  const client = dgram.createSocket('udp4');
+  try {
+    await plane.apply(pool(port, 'rr', [[echo.address().port, 1]], 'UDP'));
+    const reply = await new Promise<string>((resolve) => {
+      client.on('message', (m) => resolve(m.toString()));
+      client.send('ping', port, '127.0.0.1');
+    });
+    assert.equal(reply, 'E:ping');
+  } finally {
+    client.close();
+    await plane.close();
+    echo.close();
+  }
+});
+
+test('PROXY v2 header layout', () => {
+  const h = proxyHeader('v2', { remoteAddress: '10.0.0.1', remotePort: 1234, localAddress: '10.0.0.100', localPort: 80 });
+  assert.equal(h.toString('hex'), '0d0a0d0a000d0a515549540a' + '21' + '11' + '000c' + '0a000001' + '0a000064' + '04d2' + '0050');
+});

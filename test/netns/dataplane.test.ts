@@ -45,7 +45,7 @@ interface Rig {
   daemon: ChildProcess;
 }
 
-async function rig(kind: 'NAT' | 'DR', body: (r: Rig) => Promise<void>, vsExtra = '', weights: [number, number] = [1, 3]): Promise<void> {
+async function rig(kind: 'NAT' | 'DR' | 'PROXY', body: (r: Rig) => Promise<void>, vsExtra = '', weights: [number, number] = [1, 3]): Promise<void> {
   const lab = await Lab.create({ hosts: ['client', 'director', 'rs1', 'rs2'] });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kts-dp-'));
   try {
@@ -53,6 +53,7 @@ async function rig(kind: 'NAT' | 'DR', body: (r: Rig) => Promise<void>, vsExtra 
     const [client, director, rs1, rs2] = ['client', 'director', 'rs1', 'rs2'].map((h) => lab.host(h));
     await lab.exec('director', 'ip', 'addr', 'add', `${vip}/32`, 'dev', 'eth0');
     for (const h of ['rs1', 'rs2']) {
+      if (kind === 'PROXY') continue; // the proxy connects from its own address: nothing to route
       if (kind === 'NAT') {
         await lab.exec('director', 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1');
         for (const k of ['all', 'eth0']) await lab.exec('director', 'sysctl', '-q', '-w', `net.ipv4.conf.${k}.send_redirects=0`);
@@ -75,12 +76,12 @@ async function rig(kind: 'NAT' | 'DR', body: (r: Rig) => Promise<void>, vsExtra 
       return p;
     };
     const backends = { rs1: await backend('rs1'), rs2: await backend('rs2') };
-    const port = kind === 'NAT' ? 8080 : 80;
+    const port = kind === 'DR' ? 80 : 8080;
     const conf = path.join(dir, 'keepalived.conf');
     const write = (extra: string, w: [number, number]) => fs.writeFileSync(conf, `virtual_server ${vip} 80 {
   delay_loop 1
-  lb_algo ${kind === 'NAT' ? 'wrr' : 'mh'}
-  lb_kind ${kind}
+  lb_algo ${kind === 'DR' ? 'mh' : 'wrr'}
+  lb_kind ${kind === 'DR' ? 'DR' : 'NAT'}
   protocol TCP
   ${extra}
   real_server ${rs1!.address} ${port} {
@@ -103,7 +104,7 @@ async function rig(kind: 'NAT' | 'DR', body: (r: Rig) => Promise<void>, vsExtra 
 `);
     write(vsExtra, weights);
     let out = '';
-    const daemon = lab.spawn('director', process.execPath, [path.join(repo, 'bin/keepalived-ts'), '-n', '-l', '-D', '-C', '-f', conf, '-p', path.join(dir, 'k.pid'), '-c', path.join(dir, 'c.pid')], { env: { ...process.env, TMPDIR: dir } });
+    const daemon = lab.spawn('director', process.execPath, [path.join(repo, 'bin/keepalived-ts'), '-n', '-l', '-D', '-C', '-f', conf, '-p', path.join(dir, 'k.pid'), '-c', path.join(dir, 'c.pid')], { env: { ...process.env, TMPDIR: dir, ...(kind === 'PROXY' ? { KEEPALIVED_TS_DATAPLANE: 'proxy' } : {}) } });
     daemon.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     daemon.stderr!.on('data', (d: Buffer) => (out += d.toString()));
     const r: Rig = {
@@ -126,11 +127,12 @@ async function rig(kind: 'NAT' | 'DR', body: (r: Rig) => Promise<void>, vsExtra 
   }
 }
 
-for (const kind of ['NAT', 'DR'] as const) {
+for (const kind of ['NAT', 'DR', 'PROXY'] as const) {
   test(`${kind}: requests spread by weight, a dead server leaves within its bound and comes back, shutdown removes the table`, { skip }, async () => {
     await rig(kind, async (r) => {
       await waitFor('the first checks', () => (r.out().match(/TCP_CHECK on service .* succeeded\./g) ?? []).length >= 2, 10_000);
-      await waitFor('the table', async () => (await r.tables()).includes(kind === 'NAT' ? 'inet keepalived_ts' : 'netdev keepalived_ts_dr'), 5_000);
+      if (kind !== 'PROXY') await waitFor('the table', async () => (await r.tables()).includes(kind === 'NAT' ? 'inet keepalived_ts' : 'netdev keepalived_ts_dr'), 5_000);
+      else await new Promise((res) => setTimeout(res, 300));
       const first = await r.requests(400);
       assert.equal(first.errors, 0, `${JSON.stringify(first)}\n${r.out()}`);
       const share = (first.by['rs2'] ?? 0) / 400;
@@ -141,7 +143,8 @@ for (const kind of ['NAT', 'DR'] as const) {
       // The table as ipvsadm shows it.
       const rs = (h: string) => r.lab.host(h).address;
       const port = kind === 'NAT' ? 8080 : 80;
-      const table = await r.lvs();
+      const table = kind === 'PROXY' ? '' : await r.lvs();
+      if (kind !== 'PROXY') {
       assert.match(table, new RegExp(`\nTCP  ${r.vip.replaceAll('.', '\\.')}:80 ${kind === 'NAT' ? 'wrr' : 'mh'}\n`));
       assert.match(table, new RegExp(`  -> ${rs('rs2').replaceAll('.', '\\.')}:${port} +${kind === 'NAT' ? 'Masq' : 'Route'} +3 `));
       if (kind === 'NAT') {
@@ -150,6 +153,7 @@ for (const kind of ['NAT', 'DR'] as const) {
         const conns = (h: string) => Number(new RegExp(`  -> ${rs(h).replaceAll('.', '\\.')}:8080 +(\\d+)`).exec(stats)?.[1]);
         assert.equal(conns('rs1'), first.by['rs1'] ?? 0, stats);
         assert.equal(conns('rs2'), first.by['rs2'] ?? 0, stats);
+      }
       }
 
       r.stop('rs2');

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(iproute2 nftables conntrack keepalived procps iputils-ping tcpdump curl openssl)
+packages=(iproute2 nftables conntrack keepalived procps iputils-ping tcpdump curl openssl wrk haproxy)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -16,7 +16,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     exit 1
   fi
   apt-get update -qq
-  # The keepalived package is a test reference only: never let it start a service here.
+  # keepalived and haproxy are references for tests and benchmarks only: never let them start a service here.
   DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 

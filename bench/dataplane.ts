@@ -22,7 +22,7 @@ import { Lab, labUnavailable, sh } from '../src/lab/lab.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '../..');
-const peer = path.join(repo, 'dist/test/netns/fixtures/http-peer.js');
+const peer = path.join(repo, 'dist/src/lab/http-peer.js');
 const args = process.argv.slice(2);
 const RUNS = Number(args[args.indexOf('--runs') + 1] ?? 3) || 3;
 const SECONDS = Number(args[args.indexOf('--seconds') + 1] ?? 3) || 3;

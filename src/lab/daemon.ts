@@ -12,6 +12,7 @@ export class Daemon {
   readonly output: string[] = [];
   readonly pidFile: string;
   readonly vrrpPidFile: string;
+  readonly checkersPidFile: string;
 
   constructor(lab: Lab, host: string, dir: string, configText: string, repo: string, real = false) {
     fs.mkdirSync(dir, { recursive: true });
@@ -19,7 +20,8 @@ export class Daemon {
     fs.writeFileSync(conf, configText);
     this.pidFile = path.join(dir, 'keepalived.pid');
     this.vrrpPidFile = path.join(dir, 'vrrp.pid');
-    const args = ['-n', '-l', '-D', '-f', conf, '-p', this.pidFile, '-r', this.vrrpPidFile];
+    this.checkersPidFile = path.join(dir, 'checkers.pid');
+    const args = ['-n', '-l', '-D', '-f', conf, '-p', this.pidFile, '-r', this.vrrpPidFile, '-c', this.checkersPidFile];
     this.proc = real
       ? lab.spawn(host, '/usr/sbin/keepalived', ['-P', ...args], { env: { ...process.env, TMPDIR: dir } })
       : lab.spawn(host, process.execPath, [path.join(repo, 'bin/keepalived-ts'), ...args], { env: { ...process.env, TMPDIR: dir } });

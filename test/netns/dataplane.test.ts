@@ -16,7 +16,7 @@ import { Lab, labUnavailable } from '../../src/lab/lab.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '../../..');
-const peer = path.join(here, 'fixtures/http-peer.js');
+const peer = path.join(repo, 'dist/src/lab/http-peer.js');
 const skip = labUnavailable() ?? false;
 
 async function waitFor(what: string, pred: () => boolean | Promise<boolean>, ms: number): Promise<void> {

@@ -190,7 +190,7 @@ function highestOnly(weights: readonly number[]): number[] {
 
 function drService(byDev: Map<string, string[]>, problems: string[], i: number, p: ServicePool, dr: ReadonlyMap<string, DrPath>): void {
   const vs = p.vs;
-  const match = vsMatch(vs);
+  let match = vsMatch(vs);
   if (!match) {
     problems.push(`VS ${p.key}: virtual_server_group is not supported by the nftables data plane yet - not forwarded`);
     return;
@@ -215,6 +215,9 @@ function drService(byDev: Map<string, string[]>, problems: string[], i: number, 
   // Draining servers (weight 0) keep the packets of connections they already hold.
   const held = macMap((x) => (x.e.weight > 0 ? x.e.weight : 1));
   const rules = byDev.get(dev) ?? [];
+  // Only frames sent to this host: a bridge floods unknown unicast, and a backup director that
+  // forwarded its flooded copies would duplicate every packet.
+  match = `meta pkttype host ${match}`;
   const fwd = (map: string) => `ether saddr set ${ownMac} ether daddr set ${hash} map ${map} fwd to "${dev}"`;
   if (protoOf(vs) === 'tcp' && vs.fwmark === undefined) {
     if (fresh) rules.push(`${match} tcp flags & (syn | ack) == syn ${fwd(fresh)}`);

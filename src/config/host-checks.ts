@@ -11,6 +11,8 @@ export interface HostView {
   hasInterface(name: string): boolean;
   hasUser(name: string): boolean;
   hasGroup(name: string): boolean;
+  /** Kernel support for an LVS tunnel type (ipip, gre, gue); absent: not checked. */
+  hasTunnel?(type: 'ipip' | 'gre' | 'gue'): boolean;
 }
 
 export function checkHost(config: KeepalivedConfig, host: HostView): Diagnostic[] {
@@ -52,6 +54,15 @@ export function checkHost(config: KeepalivedConfig, host: HostView): Diagnostic[
     for (const kind of ['notify_master', 'notify_backup', 'notify_fault', 'notify_stop', 'notify'] as const) script(g[kind], `(${g.name}) ${kind}`);
   }
   for (const s of config.vrrp_script) script(s.script, `vrrp_script ${s.name}`);
+  // keepalived-ts forwards with nftables; lb_kind TUN needs the kernel's tunnel devices.
+  if (host.hasTunnel) {
+    for (const vs of config.virtual_server) {
+      for (const rs of vs.real_server) {
+        const type = rs.tunnel?.type ?? 'ipip';
+        if (rs.lvs_method === 'TUN' && !host.hasTunnel(type)) warn(rs.pos, `real server ${rs.ip} uses lb_kind TUN (${type}), but this kernel has no ${type} tunnel support - it will not be forwarded`);
+      }
+    }
+  }
   if (missingInterface) warn(undefined, 'Non-existent interface specified in configuration');
   return out;
 }

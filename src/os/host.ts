@@ -20,5 +20,7 @@ export function localHost(): HostView {
     hasInterface: (name) => fs.existsSync(`/sys/class/net/${name}`) && !name.includes('/'),
     hasUser: (name) => (users ??= names('/etc/passwd')).has(name) || /^\d+$/.test(name),
     hasGroup: (name) => (groups ??= names('/etc/group')).has(name) || /^\d+$/.test(name),
+    // A tunnel module that is loaded (or built in) shows under /sys/module.
+    hasTunnel: (type) => fs.existsSync(`/sys/module/${type === 'gre' ? 'ip_gre' : type === 'gue' ? 'fou' : 'ipip'}`),
   };
 }

@@ -43,3 +43,15 @@ test('seed 002: `notify_master /path/x.sh notify_master` names a user that does 
   assert.deepEqual(lines, [47, 48, 49, 50]);
   assert.match(got[0]!.message, /user 'notify_master' does not exist/);
 });
+
+test('lb_kind TUN on a kernel without tunnel support is reported at the real server, never silently dropped', async () => {
+  const { memoryConfigFs } = await import('../../src/config/fs.js');
+  const text = 'virtual_server 10.0.0.1 80 {\n lb_algo rr\n lb_kind TUN\n protocol TCP\n real_server 10.0.0.2 80 {\n }\n real_server 10.0.0.3 80 {\n  lvs_method TUN type gre\n }\n}\n';
+  const { config } = loadConfig('/k.conf', { fs: memoryConfigFs({ '/k.conf': text }) });
+  const got = (tunnels: string[]) => checkHost(config, { ...host([]), hasTunnel: (t) => tunnels.includes(t) }).map((d) => `${d.pos?.line}: ${d.message}`);
+  assert.deepEqual(got([]), [
+    '5: real server 10.0.0.2 uses lb_kind TUN (ipip), but this kernel has no ipip tunnel support - it will not be forwarded',
+    '7: real server 10.0.0.3 uses lb_kind TUN (gre), but this kernel has no gre tunnel support - it will not be forwarded',
+  ]);
+  assert.deepEqual(got(['ipip', 'gre']), []);
+});

@@ -13,6 +13,7 @@ import { DEFAULT_CHECKERS_PID_FILE, lvsStatePath } from '../daemon/pidfile.js';
 import { NAT_TABLE } from '../lb/dataplane/nft-rules.js';
 import type { LvsState } from '../lb/dataplane/nft.js';
 import { formatIpvsadm, type Counters, type Forward, type Layout, type ServiceView } from '../lb/ipvsadm-format.js';
+import { connectionCounts } from '../os/conntrack.js';
 import type { Out } from './config-command.js';
 
 const run = promisify(execFile);
@@ -59,29 +60,8 @@ async function nftCounters(): Promise<Map<string, Counters>> {
   return out;
 }
 
-async function conntrack(): Promise<Map<string, [number, number]>> {
-  const out = new Map<string, [number, number]>();
-  let text = '';
-  try {
-    text = (await run('conntrack', ['-L'], { maxBuffer: 64 * 1024 * 1024 })).stdout;
-  } catch {
-    return out;
-  }
-  for (const line of text.split('\n')) {
-    // tcp 6 431999 ESTABLISHED src=C dst=VIP sport=.. dport=80 src=RS dst=C sport=8080 dport=..
-    const f = [...line.matchAll(/(src|dst|sport|dport)=(\S+)/g)].map((m) => m[2]!);
-    if (f.length < 8) continue;
-    const key = `${f[1]}|${f[3]}|${f[4]}|${f[6]}`;
-    const c = out.get(key) ?? [0, 0];
-    if (/\bESTABLISHED\b/.test(line)) c[0]++;
-    else c[1]++;
-    out.set(key, c);
-  }
-  return out;
-}
-
 async function sample(): Promise<Sample> {
-  const [dest, conns] = await Promise.all([nftCounters(), conntrack()]);
+  const [dest, conns] = await Promise.all([nftCounters(), connectionCounts()]);
   return { dest, conns };
 }
 

@@ -29,6 +29,7 @@ import { ProxyDataPlane } from '../lb/dataplane/proxy.js';
 import type { DataPlane } from '../lb/dataplane/types.js';
 import { runNft } from '../os/nft.js';
 import { resolveDrPaths } from '../os/neighbours.js';
+import { connectionCounts } from '../os/conntrack.js';
 import { lvsStatePath } from './pidfile.js';
 import { trackFileWatcher } from './check/file-watch.js';
 import { realSpawner } from './track/script-exec.js';
@@ -62,7 +63,7 @@ function openDataPlane(log: Logger, statePath: string): DataPlane | undefined {
     const pp = process.env['KEEPALIVED_TS_PROXY_PROTOCOL'];
     return new ProxyDataPlane({ log, ...(pp === 'v1' || pp === 'v2' ? { proxyProtocol: pp } : {}) });
   }
-  return new NftDataPlane({ log, run: (s) => runNft(s), resolve: (ips) => resolveDrPaths(ips), statePath });
+  return new NftDataPlane({ log, run: (s) => runNft(s), resolve: (ips) => resolveDrPaths(ips), statePath, counts: connectionCounts });
 }
 
 function startRuntime(config: KeepalivedConfig, log: Logger, publisher: PoolPublisher | undefined, previous?: CheckRuntime): Pick<Running, 'runtime' | 'notifier'> {

@@ -45,7 +45,7 @@ interface Rig {
   daemon: ChildProcess;
 }
 
-async function rig(kind: 'NAT' | 'DR' | 'PROXY', body: (r: Rig) => Promise<void>, vsExtra = '', weights: [number, number] = [1, 3]): Promise<void> {
+async function rig(kind: 'NAT' | 'DR' | 'PROXY', body: (r: Rig) => Promise<void>, vsExtra = '', weights: [number, number] = [1, 3], algo?: string): Promise<void> {
   const lab = await Lab.create({ hosts: ['client', 'director', 'rs1', 'rs2'] });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kts-dp-'));
   try {
@@ -80,7 +80,7 @@ async function rig(kind: 'NAT' | 'DR' | 'PROXY', body: (r: Rig) => Promise<void>
     const conf = path.join(dir, 'keepalived.conf');
     const write = (extra: string, w: [number, number]) => fs.writeFileSync(conf, `virtual_server ${vip} 80 {
   delay_loop 1
-  lb_algo ${kind === 'DR' ? 'mh' : 'wrr'}
+  lb_algo ${algo ?? (kind === 'DR' ? 'mh' : 'wrr')}
   lb_kind ${kind === 'DR' ? 'DR' : 'NAT'}
   protocol TCP
   ${extra}
@@ -199,4 +199,27 @@ test('NAT: persistence holds a client to one server; a reload that changes weigh
     assert.equal(after.errors, 0);
     assert.equal(after.by['rs1'], 100, `wrr 5:1 over 120 new connections: ${JSON.stringify(after.by)}`);
   }, 'persistence_timeout 30', [1, 1]);
+});
+
+test('NAT wlc: new connections lean away from the server holding live connections (conntrack counts steer the weights)', { skip }, async () => {
+  await rig('NAT', async (r) => {
+    await waitFor('the first checks', () => (r.out().match(/TCP_CHECK on service .* succeeded\./g) ?? []).length >= 2, 10_000);
+    // rs2 is away while 8 long requests land on rs1, then returns.
+    r.stop('rs2');
+    await waitFor('rs2 removed', () => /Removing service \[[\d.]+\]:tcp:8080 from VS/.test(r.out()), 15_000);
+    const long = r.lab.spawn('client', process.execPath, [path.join(repo, 'dist/src/lab/http-peer.js'), '--requests', `http://${r.vip}/slow?ms=20000`, '8', '--timeout', '30000']);
+    try {
+      await new Promise((res) => setTimeout(res, 1000));
+      await r.backend('rs2');
+      await waitFor('rs2 back', () => /Adding service \[[\d.]+\]:tcp:8080 to VS/.test(r.out()), 10_000);
+      await new Promise((res) => setTimeout(res, 2500));
+      const got = await r.requests(60);
+      assert.equal(got.errors, 0);
+      // Equal weights: without steering the split is even. rs1 holds 8 connections: its weight
+      // becomes 100/9 against rs2's 100, about 1 in 10.
+      assert.ok((got.by['rs2'] ?? 0) >= 45, `rs2 got ${got.by['rs2']} of 60: ${JSON.stringify(got.by)}`);
+    } finally {
+      long.kill('SIGKILL');
+    }
+  }, '', [1, 1], 'wlc');
 });

@@ -8,6 +8,7 @@
 import * as fs from 'node:fs';
 import type { Logger } from '../../daemon/log.js';
 import { buildRuleset, removalScript, type DrPath } from './nft-rules.js';
+import { steer, STEERED } from './steering.js';
 import type { DataPlane, ServicePool } from './types.js';
 
 export interface NftDeps {
@@ -18,6 +19,10 @@ export interface NftDeps {
   readonly refreshMs?: number;
   /** Where the services as installed are written for `keepalived-ts lvs` (absent: nowhere). */
   readonly statePath?: string;
+  /** Live connection counts for the least-connection schedulers (absent: they use plain weights). */
+  readonly counts?: () => Promise<ReadonlyMap<string, [number, number]>>;
+  /** How often those are re-read, ms (default 1000). */
+  readonly steerMs?: number;
 }
 
 /** What `keepalived-ts lvs` reads: the services as last installed. */
@@ -55,6 +60,9 @@ export class NftDataPlane implements DataPlane {
   private lastDr = '';
   private reported = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
+  private steerTimer: NodeJS.Timeout | undefined;
+  private counts: ReadonlyMap<string, [number, number]> = new Map();
+  private lastSteered = '';
   private busy: Promise<void> = Promise.resolve();
   /** Applies done and their time, for benchmarks and logs. */
   readonly stats = { applies: 0, lastMs: 0 };
@@ -64,6 +72,19 @@ export class NftDataPlane implements DataPlane {
     if (every > 0) {
       this.timer = setInterval(() => void this.refresh(), every);
       this.timer.unref();
+    }
+    if (deps.counts) {
+      this.steerTimer = setInterval(() => void this.resteer(), deps.steerMs ?? 1000);
+      this.steerTimer.unref();
+    }
+  }
+
+  /** Least-connection services: re-read the counts and reload when the steering weights moved. */
+  private async resteer(): Promise<void> {
+    if (!this.last.some((p) => STEERED.has(p.vs.lvs_sched) && p.vs.lvs_method === 'NAT')) return;
+    this.counts = await this.deps.counts!();
+    if (JSON.stringify(steer(this.last, this.counts).map((p) => p.entries)) !== this.lastSteered) {
+      await this.apply(this.last).catch((e: Error) => this.deps.log.error(`data plane: ${e.message}`));
     }
   }
 
@@ -79,7 +100,9 @@ export class NftDataPlane implements DataPlane {
     const drIps = pools.filter((p) => p.vs.lvs_method === 'DR').flatMap((p) => p.entries.map((e) => e.ip));
     const dr = drIps.length ? await this.deps.resolve(drIps) : new Map<string, DrPath>();
     this.lastDr = JSON.stringify([...dr.entries()].sort());
-    const r = buildRuleset({ pools, dr });
+    const steered = steer(pools, this.counts);
+    this.lastSteered = JSON.stringify(steered.map((p) => p.entries));
+    const r = buildRuleset({ pools: steered, dr });
     for (const m of r.problems) {
       if (!this.reported.has(m)) this.deps.log.error(m);
     }
@@ -109,6 +132,7 @@ export class NftDataPlane implements DataPlane {
 
   async close(keep = false): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    if (this.steerTimer) clearInterval(this.steerTimer);
     await this.busy;
     if (!keep && this.installed.length) await this.deps.run(removalScript(this.installed));
     if (!keep && this.deps.statePath) fs.rmSync(this.deps.statePath, { force: true });

@@ -1,0 +1,30 @@
+/** Least-connection steering weights and the conntrack listing they are computed from. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { steeringWeight } from '../../src/lb/dataplane/steering.js';
+import { parseConntrack } from '../../src/os/conntrack.js';
+
+test('idle servers: lc is even, wlc and sed follow the weights; weight 0 stays 0', () => {
+  assert.equal(steeringWeight('lc', 1, 0, 0), steeringWeight('lc', 5, 0, 0));
+  assert.equal(steeringWeight('wlc', 3, 0, 0), 3 * steeringWeight('wlc', 1, 0, 0));
+  assert.equal(steeringWeight('sed', 2, 0, 0), 200);
+  assert.equal(steeringWeight('wlc', 0, 0, 0), 0);
+});
+
+test('load pushes a server down: active connections count fully, inactive as 1/256', () => {
+  assert.ok(steeringWeight('wlc', 1, 9, 0) * 9 < steeringWeight('wlc', 1, 0, 0));
+  assert.equal(steeringWeight('wlc', 1, 0, 256), steeringWeight('wlc', 1, 1, 0));
+  assert.equal(steeringWeight('sed', 1, 0, 1000), steeringWeight('sed', 1, 0, 0), 'sed ignores inactive connections');
+  assert.ok(steeringWeight('nq', 1, 0, 0) > 3 * steeringWeight('nq', 5, 1, 0), 'nq: an idle server first');
+  assert.equal(steeringWeight('lc', 1, 1000, 0), 1, 'never 0 while the weight is positive');
+});
+
+test('conntrack lines count per virtual address and real server, ESTABLISHED as active', () => {
+  const text = [
+    'tcp      6 431999 ESTABLISHED src=10.1.1.3 dst=10.1.1.100 sport=40000 dport=80 src=10.1.1.4 dst=10.1.1.3 sport=8080 dport=40000 [ASSURED] mark=0 use=1',
+    'tcp      6 431999 ESTABLISHED src=10.1.1.3 dst=10.1.1.100 sport=40001 dport=80 src=10.1.1.4 dst=10.1.1.3 sport=8080 dport=40001 [ASSURED] mark=0 use=1',
+    'tcp      6 100 TIME_WAIT src=10.1.1.3 dst=10.1.1.100 sport=40002 dport=80 src=10.1.1.5 dst=10.1.1.3 sport=8080 dport=40002 [ASSURED] mark=0 use=1',
+    'conntrack v1.4.7 (conntrack-tools): 3 flow entries have been shown.',
+  ].join('\n');
+  assert.deepEqual([...parseConntrack(text)], [['10.1.1.100|80|10.1.1.4|8080', [2, 0]], ['10.1.1.100|80|10.1.1.5|8080', [0, 1]]]);
+});

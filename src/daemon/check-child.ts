@@ -26,6 +26,7 @@ import { CheckRuntime } from './check/runtime.js';
 import { PoolPublisher } from './check/publisher.js';
 import { NftDataPlane } from '../lb/dataplane/nft.js';
 import { ProxyDataPlane } from '../lb/dataplane/proxy.js';
+import { ProxyWorkers } from '../lb/dataplane/proxy-workers.js';
 import type { DataPlane } from '../lb/dataplane/types.js';
 import { runNft } from '../os/nft.js';
 import { resolveDrPaths } from '../os/neighbours.js';
@@ -61,7 +62,10 @@ function openDataPlane(log: Logger, statePath: string): DataPlane | undefined {
   if (kind === 'none') return undefined;
   if (kind === 'proxy') {
     const pp = process.env['KEEPALIVED_TS_PROXY_PROTOCOL'];
-    return new ProxyDataPlane({ log, ...(pp === 'v1' || pp === 'v2' ? { proxyProtocol: pp } : {}) });
+    const proxyProtocol: { proxyProtocol?: 'v1' | 'v2' } = pp === 'v1' || pp === 'v2' ? { proxyProtocol: pp } : {};
+    // One worker per core by default (KEEPALIVED_TS_PROXY_WORKERS=1: the single-threaded proxy).
+    const workers = Number(process.env['KEEPALIVED_TS_PROXY_WORKERS'] ?? 0) || undefined;
+    return workers === 1 ? new ProxyDataPlane({ log, ...proxyProtocol }) : new ProxyWorkers(log, { ...(workers ? { workers } : {}), ...proxyProtocol });
   }
   return new NftDataPlane({ log, run: (s) => runNft(s), resolve: (ips) => resolveDrPaths(ips), statePath, counts: connectionCounts });
 }

@@ -123,3 +123,24 @@ test('PROXY v2 header layout', () => {
   const h = proxyHeader('v2', { remoteAddress: '10.0.0.1', remotePort: 1234, localAddress: '10.0.0.100', localPort: 80 });
   assert.equal(h.toString('hex'), '0d0a0d0a000d0a515549540a' + '21' + '11' + '000c' + '0a000001' + '0a000064' + '04d2' + '0050');
 });
+
+test('workers: two threads listen on the same address through SO_REUSEPORT and serve the pool together', async () => {
+  const { ProxyWorkers } = await import('../../src/lb/dataplane/proxy-workers.js');
+  const a = await backend('A1');
+  const b = await backend('B1');
+  const port = await freePort();
+  const plane = new ProxyWorkers(memoryLogger(), { workers: 2 });
+  try {
+    await plane.apply(pool(port, 'rr', [[a.port, 1], [b.port, 1]]));
+    const names = await Promise.all(Array.from({ length: 40 }, () => ask(port).then((r) => r.name)));
+    assert.equal(names.length, 40);
+    assert.ok(names.includes('A1') && names.includes('B1'), names.join());
+    await plane.apply(pool(port, 'rr', [[b.port, 1]]));
+    const after = await Promise.all(Array.from({ length: 10 }, () => ask(port).then((r) => r.name)));
+    assert.deepEqual([...new Set(after)], ['B1'], 'every worker got the new pool');
+  } finally {
+    await plane.close();
+    a.close();
+    b.close();
+  }
+});

@@ -21,6 +21,13 @@ export interface ProxyOptions {
   readonly udpIdleMs?: number;
   /** Time for schedulers that use it (lblc); default Date.now. */
   readonly now?: () => number;
+  /**
+   * Opens the listening socket for a TCP service: by default a plain one; the multi-worker proxy
+   * gives each worker its own SO_REUSEPORT socket (a descriptor) on the same address.
+   */
+  readonly listenFd?: (ip: string, port: number) => number;
+  /** Serve UDP services (false in all workers but one: UDP sessions must stay in one place). */
+  readonly udp?: boolean;
 }
 
 interface Service {
@@ -76,16 +83,21 @@ export class ProxyDataPlane implements DataPlane {
     const dests = new Map<string, Dest & { ip: string; port: number }>();
     const now = this.opts.now ?? Date.now;
     const pick = (saddr: string, sport: number) => scheduler.schedule({ saddr, sport, daddr: vs.ip!, dport: vs.port! }, now()) as (Dest & { ip: string; port: number }) | undefined;
-    if (vs.protocol === 'UDP') return Promise.resolve(this.listenUdp(p.key, vs.ip!, vs.port!, scheduler, dests, pick));
+    if (vs.protocol === 'UDP') {
+      if (this.opts.udp === false) return Promise.resolve({ key: p.key, scheduler, dests, close: async () => undefined });
+      return Promise.resolve(this.listenUdp(p.key, vs.ip!, vs.port!, scheduler, dests, pick));
+    }
     const server = net.createServer({ noDelay: true }, (client) => this.connection(client, pick));
     return new Promise((resolve, reject) => {
       server.once('error', reject);
-      server.listen(vs.port, vs.ip, () => {
+      const ready = () => {
         server.off('error', reject);
         server.on('error', (e) => this.opts.log.error(`proxy ${p.key}: ${e.message}`));
         // Closing stops new connections only; running ones drain (or are ended by close()).
         resolve({ key: p.key, scheduler, dests, close: async () => void server.close() });
-      });
+      };
+      if (this.opts.listenFd) server.listen({ fd: this.opts.listenFd(vs.ip!, vs.port!) }, ready);
+      else server.listen(vs.port, vs.ip, ready);
     });
   }
 

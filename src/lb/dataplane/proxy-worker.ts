@@ -1,0 +1,24 @@
+/** One proxy worker thread (proxy-workers.ts): a ProxyDataPlane on SO_REUSEPORT sockets. */
+import { parentPort, workerData } from 'node:worker_threads';
+import { reusePortListener } from '../../os/reuseport.js';
+import { ProxyDataPlane } from './proxy.js';
+import type { WorkerMessage } from './proxy-workers.js';
+
+if (parentPort) {
+  const port = parentPort;
+  const data = workerData as { udp: boolean; proxyProtocol?: 'v1' | 'v2' };
+  const report = (m: string) => port.postMessage({ id: 0, log: m });
+  const plane = new ProxyDataPlane({
+    log: { info: () => undefined, warn: report, error: report, detail: () => undefined },
+    udp: data.udp,
+    listenFd: reusePortListener,
+    ...(data.proxyProtocol ? { proxyProtocol: data.proxyProtocol } : {}),
+  });
+  port.on('message', (m: WorkerMessage) => {
+    const done = m.op === 'apply' ? plane.apply(m.pools ?? []) : plane.close(m.keep);
+    done.then(
+      () => port.postMessage({ id: m.id }),
+      (e: Error) => port.postMessage({ id: m.id, error: e.message }),
+    );
+  });
+}

@@ -1,0 +1,31 @@
+/**
+ * A listening TCP socket with SO_REUSEPORT, for the proxy's workers: each worker listens on its
+ * own socket bound to the same address and port, and the kernel spreads new connections over
+ * them. Node 20 cannot set SO_REUSEPORT itself, so the socket is made through libc and handed to
+ * net.Server.listen({ fd }).
+ */
+import koffi from 'koffi';
+import { isIPv6 } from 'node:net';
+import { icmpAddressBytes } from './icmp-socket.js';
+import { AF_INET, AF_INET6, SOL_SOCKET, bind, close, setsockoptInt, sockaddr, socket } from './libc.js';
+
+const SOCK_STREAM = 1;
+const SO_REUSEADDR = 2;
+const SO_REUSEPORT = 15;
+const listenFn = koffi.load('libc.so.6').func('int listen(int fd, int backlog)');
+
+export function reusePortListener(ip: string, port: number, backlog = 511): number {
+  const fd = socket(isIPv6(ip) ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
+  try {
+    setsockoptInt(fd, SOL_SOCKET, SO_REUSEADDR, 1, 'SO_REUSEADDR');
+    setsockoptInt(fd, SOL_SOCKET, SO_REUSEPORT, 1, 'SO_REUSEPORT');
+    const sa = sockaddr(icmpAddressBytes(ip));
+    sa.writeUInt16BE(port, 2);
+    bind(fd, sa);
+    if ((listenFn(fd, backlog) as number) < 0) throw new Error(`listen on ${ip}:${port} failed`);
+    return fd;
+  } catch (e) {
+    close(fd);
+    throw e;
+  }
+}

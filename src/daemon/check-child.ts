@@ -87,7 +87,7 @@ function startRuntime(config: KeepalivedConfig, log: Logger, publisher: PoolPubl
       checker: (vs, i, c, up, reason) => notifier.checker?.(vs, i, c, up, reason),
       pool: (v, vs, entries) => {
         log.detail(`Pool of VS ${formatVs(vs)}: ${entries.map((e) => `${e.ip}:${e.port} weight ${e.weight}`).join(', ') || 'empty'}`);
-        publisher?.set(v, vs, entries);
+        publisher?.set(v, vs, entries, vs.group !== undefined ? config.virtual_server_group.find((g) => g.name === vs.group) : undefined);
       },
     },
   }, previous);

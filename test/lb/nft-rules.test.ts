@@ -72,3 +72,15 @@ test('TUN is reported, never silently ignored; fwmark services match the mark', 
   if (haveNft) assert.equal(nftCheck(fwm.script).status, 0, nftCheck(fwm.script).stderr);
   assert.match(removalScript(['inet keepalived_ts']), /delete table inet keepalived_ts/);
 });
+
+test('virtual_server_group: one dispatch rule per address range and mark, into the same scheduler', () => {
+  const r = load('virtual_server_group web {\n 10.0.0.100-105 80\n 10.0.0.200 8080\n fwmark 7\n}\nvirtual_server group web {\n protocol TCP\n lb_algo rr\n lb_kind NAT\n real_server 10.0.1.10 80 {\n }\n}\n');
+  const vs = r.config.virtual_server[0]!;
+  const group = r.config.virtual_server_group[0]!;
+  const rules = buildRuleset({ pools: [{ key: '[web]:0', vs, group, entries: [{ ip: '10.0.1.10', port: 80, weight: 1, server: 0 }] }], dr: new Map() });
+  assert.deepEqual(rules.problems, []);
+  assert.match(rules.script, /ip daddr 10\.0\.0\.100-10\.0\.0\.105 tcp dport 80 jump vs_0/);
+  assert.match(rules.script, /ip daddr 10\.0\.0\.200 tcp dport 8080 jump vs_0/);
+  assert.match(rules.script, /meta mark 7 jump vs_0/);
+  if (haveNft) assert.equal(nftCheck(rules.script).status, 0, nftCheck(rules.script).stderr);
+});

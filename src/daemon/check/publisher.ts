@@ -4,7 +4,7 @@
  * the data plane sees each complete picture in order and never a half-updated one.
  */
 import { formatVs } from '../../config/sections/lvs-format.js';
-import type { DataPlane, ServicePool, VirtualServerModel } from '../../lb/dataplane/types.js';
+import type { DataPlane, ServicePool, VirtualServerGroupModel, VirtualServerModel } from '../../lb/dataplane/types.js';
 import type { PoolEntry } from '../../lb/pool.js';
 import type { Logger } from '../log.js';
 
@@ -23,8 +23,8 @@ export class PoolPublisher {
     private readonly defer: (fn: () => void) => void = (fn) => setImmediate(fn),
   ) {}
 
-  set(index: number, vs: VirtualServerModel, entries: readonly PoolEntry[]): void {
-    this.pools.set(index, { key: formatVs(vs), vs, entries });
+  set(index: number, vs: VirtualServerModel, entries: readonly PoolEntry[], group?: VirtualServerGroupModel): void {
+    this.pools.set(index, { key: formatVs(vs), vs, entries, ...(group ? { group } : {}) });
     this.dirty = true;
     if (this.scheduled) return;
     this.scheduled = true;

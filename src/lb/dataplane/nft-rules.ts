@@ -60,6 +60,27 @@ function protoOf(vs: VirtualServerModel): 'tcp' | 'udp' | 'sctp' {
   return vs.protocol === 'UDP' ? 'udp' : vs.protocol === 'SCTP' ? 'sctp' : 'tcp';
 }
 
+/**
+ * The matches selecting a virtual server's packets: address + port, the firewall mark, or one per
+ * entry of its virtual_server_group (address ranges with a port, and marks).
+ */
+function vsMatches(p: ServicePool): string[] {
+  const g = p.group;
+  if (!g) {
+    const m = vsMatch(p.vs);
+    return m ? [m] : [];
+  }
+  const proto = protoOf(p.vs);
+  const out: string[] = [];
+  for (const r of g.address_range) {
+    const fam = isV6(r.ip) ? 'ip6' : 'ip';
+    const addr = r.ip === r.ip_end ? r.ip : `${r.ip}-${r.ip_end}`;
+    out.push(r.port === 0 ? `${fam} daddr ${addr} meta l4proto ${proto}` : `${fam} daddr ${addr} ${proto} dport ${r.port}`);
+  }
+  for (const f of g.fwmark) out.push(`meta mark ${f.fwmark}`);
+  return out;
+}
+
 /** The match selecting the virtual server's packets (address + port, or the firewall mark). */
 function vsMatch(vs: VirtualServerModel): string | undefined {
   if (vs.fwmark !== undefined) return `meta mark ${vs.fwmark}`;
@@ -125,16 +146,16 @@ function trafficCounters(fwd: string[], i: number, p: ServicePool): void {
   });
 }
 
-function natService(out: string[], problems: string[], i: number, p: ServicePool): string | undefined {
+function natService(out: string[], problems: string[], i: number, p: ServicePool): string[] {
   const vs = p.vs;
-  const match = vsMatch(vs);
-  if (!match) {
-    problems.push(`VS ${p.key}: virtual_server_group is not supported by the nftables data plane yet - not forwarded`);
-    return undefined;
+  const matches = vsMatches(p);
+  if (matches.length === 0) {
+    problems.push(`VS ${p.key}: no address, mark or group entry to match - not forwarded`);
+    return [];
   }
   const live = p.entries.filter((e) => e.weight > 0);
   const fam: 'ip' | 'ip6' = live.some((e) => isV6(e.ip)) || (vs.ip !== undefined && isV6(vs.ip)) ? 'ip6' : 'ip';
-  const proto = vs.fwmark !== undefined ? '{ tcp, udp, sctp }' : protoOf(vs);
+  const proto = vs.fwmark !== undefined || p.group?.fwmark.length ? '{ tcp, udp, sctp }' : protoOf(vs);
   const target = (ip: string, port: number) => (port === 0 || vs.port === 0 ? (fam === 'ip6' ? `[${ip}]` : ip) : fam === 'ip6' ? `[${ip}]:${port}` : `${ip}:${port}`);
   const persist = vs.persistence_timeout !== undefined;
   const key = persistKey(vs, fam);
@@ -173,7 +194,7 @@ function natService(out: string[], problems: string[], i: number, p: ServicePool
     // The counter sees each connection's first packet only: it counts connections (ipvsadm's Conns).
     out.push(`  chain rs_${i}_${k} {`, `    meta l4proto ${proto}${update} counter dnat ${fam} to ${target(e.ip, e.port)}`, '  }');
   });
-  return match;
+  return matches;
 }
 
 function highestOnly(weights: readonly number[]): number[] {
@@ -188,11 +209,11 @@ function highestOnly(weights: readonly number[]): number[] {
   });
 }
 
-function drService(byDev: Map<string, string[]>, problems: string[], i: number, p: ServicePool, dr: ReadonlyMap<string, DrPath>): void {
+function drService(byDev: Map<string, string[]>, problems: string[], p: ServicePool, dr: ReadonlyMap<string, DrPath>): void {
   const vs = p.vs;
-  let match = vsMatch(vs);
-  if (!match) {
-    problems.push(`VS ${p.key}: virtual_server_group is not supported by the nftables data plane yet - not forwarded`);
+  const matches = vsMatches(p);
+  if (matches.length === 0) {
+    problems.push(`VS ${p.key}: no address, mark or group entry to match - not forwarded`);
     return;
   }
   const paths = p.entries.map((e) => dr.get(e.ip));
@@ -215,16 +236,18 @@ function drService(byDev: Map<string, string[]>, problems: string[], i: number, 
   // Draining servers (weight 0) keep the packets of connections they already hold.
   const held = macMap((x) => (x.e.weight > 0 ? x.e.weight : 1));
   const rules = byDev.get(dev) ?? [];
-  // Only frames sent to this host: a bridge floods unknown unicast, and a backup director that
-  // forwarded its flooded copies would duplicate every packet.
-  match = `meta pkttype host ${match}`;
   const fwd = (map: string) => `ether saddr set ${ownMac} ether daddr set ${hash} map ${map} fwd to "${dev}"`;
-  if (protoOf(vs) === 'tcp' && vs.fwmark === undefined) {
-    if (fresh) rules.push(`${match} tcp flags & (syn | ack) == syn ${fwd(fresh)}`);
-    rules.push(`${match} tcp flags & (syn | ack) == syn drop`);
-    if (held) rules.push(`${match} ${fwd(held)}`);
-  } else if (fresh) rules.push(`${match} ${fwd(fresh)}`);
-  rules.push(`${match} drop`);
+  for (const m of matches) {
+    // Only frames sent to this host: a bridge floods unknown unicast, and a backup director that
+    // forwarded its flooded copies would duplicate every packet.
+    const match = `meta pkttype host ${m}`;
+    if (protoOf(vs) === 'tcp' && !m.startsWith('meta mark')) {
+      if (fresh) rules.push(`${match} tcp flags & (syn | ack) == syn ${fwd(fresh)}`);
+      rules.push(`${match} tcp flags & (syn | ack) == syn drop`);
+      if (held) rules.push(`${match} ${fwd(held)}`);
+    } else if (fresh) rules.push(`${match} ${fwd(fresh)}`);
+    rules.push(`${match} drop`);
+  }
   byDev.set(dev, rules);
 }
 
@@ -242,10 +265,10 @@ export function buildRuleset(input: RulesInput): Ruleset {
       problems.push(`VS ${p.key}: lb_kind TUN needs an ipip/gre tunnel device, which this kernel does not offer - not forwarded`);
       return;
     }
-    if (method === 'DR') return drService(byDev, problems, i, p, input.dr);
-    const match = natService(nat, problems, i, p);
-    if (!match) return;
-    dispatch.push(`    ${match} jump vs_${i}`);
+    if (method === 'DR') return drService(byDev, problems, p, input.dr);
+    const matches = natService(nat, problems, i, p);
+    if (matches.length === 0) return;
+    for (const m of matches) dispatch.push(`    ${m} jump vs_${i}`);
     trafficCounters(fwd, i, p);
     p.entries.forEach((_e, k) => counters.push(`in_${i}_${k}`, `out_${i}_${k}`));
   });

@@ -8,6 +8,7 @@ import type { KeepalivedConfig } from '../../config/model.js';
 import type { PoolEntry } from '../pool.js';
 
 export type VirtualServerModel = KeepalivedConfig['virtual_server'][number];
+export type VirtualServerGroupModel = KeepalivedConfig['virtual_server_group'][number];
 
 export interface ServicePool {
   /** Keepalived's name for the virtual server (`[10.0.0.1]:tcp:80`, `FWM 5`): stable across reloads. */
@@ -15,6 +16,8 @@ export interface ServicePool {
   readonly vs: VirtualServerModel;
   /** Who gets new connections, with what weight (0: keep existing connections, take no new ones). */
   readonly entries: readonly PoolEntry[];
+  /** The virtual_server_group a `virtual_server group NAME` stands for. */
+  readonly group?: VirtualServerGroupModel;
 }
 
 export interface DataPlane {

@@ -346,6 +346,7 @@ class Machine {
     this.set({ trackDelta: delta, trackFault: fault, effectivePriority: newPriority });
     if (newPriority !== oldPriority) {
       this.emit({ kind: 'log', message: `(${this.p.name}) Changing effective priority from ${oldPriority} to ${newPriority}` });
+      this.emit({ kind: 'priority_change', from: oldPriority, to: newPriority, state: this.s.state });
       if (this.s.state === 'BACKUP' && this.s.deadline !== undefined) {
         // Keepalived moves the running Master_Down timer by the change in its length.
         const before = masterDownUs(this.p, oldPriority, this.s.masterAdverIntervalUs);

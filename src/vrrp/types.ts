@@ -121,6 +121,8 @@ export type Action =
   | { readonly kind: 'transition'; readonly from: VrrpState; readonly to: VrrpState; readonly reason: string }
   /** Keepalived's notify_master_rx_lower_pri / fifo MASTER_RX_LOWER_PRI. */
   | { readonly kind: 'master_rx_lower_pri'; readonly from: string; readonly priority: number }
+  /** Tracking moved the effective priority (fifo MASTER_PRIORITY / BACKUP_PRIORITY with notify_priority_changes). */
+  | { readonly kind: 'priority_change'; readonly from: number; readonly to: number; readonly state: VrrpState }
   | { readonly kind: 'log'; readonly message: string };
 
 export interface StepResult {

@@ -109,3 +109,20 @@ test('SMTP settings fill in Keepalived\'s defaults from the host name', () => {
   assert.deepEqual(s.server, { address: '127.0.0.1', port: 2525 });
   assert.equal(smtpSettings(config('global_defs {\n smtp_server 127.0.0.1\n}\n'), 'lb1'), undefined, 'no recipients, no mail');
 });
+
+test('notify_priority_changes: a tracked priority change is a MASTER_PRIORITY / BACKUP_PRIORITY FIFO line; without it nothing', async () => {
+  const base = (flag: string) => config(`
+vrrp_instance VI_1 {
+  interface lo
+  virtual_router_id 51
+  priority 100
+  ${flag}
+  virtual_ipaddress { 10.9.9.9/32 }
+}`);
+  const events: string[] = [];
+  const fake = { event: (name: string, event: string, priority: number) => void events.push(`${name} ${event} ${priority}`) } as unknown as Parameters<typeof notifyAction>[0];
+  await notifyAction(fake, base('notify_priority_changes'), { kind: 'priority_change', instance: 'VI_1', from: 100, to: 90, state: 'MASTER' }, 90);
+  await notifyAction(fake, base('notify_priority_changes'), { kind: 'priority_change', instance: 'VI_1', from: 90, to: 100, state: 'BACKUP' }, 100);
+  await notifyAction(fake, base(''), { kind: 'priority_change', instance: 'VI_1', from: 100, to: 90, state: 'MASTER' }, 90);
+  assert.deepEqual(events, ['VI_1 MASTER_PRIORITY 90', 'VI_1 BACKUP_PRIORITY 100']);
+});

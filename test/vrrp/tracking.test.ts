@@ -50,3 +50,14 @@ test('weights add up, and the effective priority is clamped to 1..254; the owner
   assert.equal(effectivePriority(p, -300), 1);
   assert.equal(effectivePriority({ ...p, basePriority: 255 }, -100), 255);
 });
+
+test('a tracked change of effective priority is an action the daemon can notify (vrrp_track.c send_instance_priority_notifies)', async () => {
+  const { initialState, step } = await import('../../src/vrrp/instance.js');
+  const inst = simInstance({ primaryAddress: '10.0.0.1' });
+  let s = initialState(inst);
+  s = step(inst, s, { kind: 'start' }, 0).state;
+  const r = step(inst, s, { kind: 'tracking', delta: -10, fault: false, reason: 'script down' }, 1000);
+  assert.deepEqual(r.actions.filter((a) => a.kind === 'priority_change'), [{ kind: 'priority_change', from: 100, to: 90, state: r.state.state }]);
+  const same = step(inst, r.state, { kind: 'tracking', delta: -10, fault: false, reason: 'again' }, 2000);
+  assert.deepEqual(same.actions.filter((a) => a.kind === 'priority_change'), [], 'no change, no action');
+});

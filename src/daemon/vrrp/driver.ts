@@ -362,6 +362,7 @@ export class VrrpDriver {
         this.deps.log.info(`(${name}) Entering ${a.to} STATE${a.reason === 'init' ? ' (init)' : ''}${a.reason !== 'init' ? ` (${a.reason})` : ''}`);
         break;
       case 'master_rx_lower_pri':
+      case 'priority_change':
         break;
       case 'log':
         this.deps.log.info(a.message);

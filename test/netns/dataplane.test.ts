@@ -45,7 +45,7 @@ interface Rig {
   daemon: ChildProcess;
 }
 
-async function rig(kind: 'NAT' | 'DR' | 'PROXY', body: (r: Rig) => Promise<void>, vsExtra = '', weights: [number, number] = [1, 3], algo?: string): Promise<void> {
+async function rig(kind: 'NAT' | 'DR' | 'PROXY', body: (r: Rig) => Promise<void>, vsExtra = '', weights: [number, number] = [1, 3], algo?: string, head?: string): Promise<void> {
   const lab = await Lab.create({ hosts: ['client', 'director', 'rs1', 'rs2'] });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kts-dp-'));
   try {
@@ -78,7 +78,7 @@ async function rig(kind: 'NAT' | 'DR' | 'PROXY', body: (r: Rig) => Promise<void>
     const backends = { rs1: await backend('rs1'), rs2: await backend('rs2') };
     const port = kind === 'DR' ? 80 : 8080;
     const conf = path.join(dir, 'keepalived.conf');
-    const write = (extra: string, w: [number, number]) => fs.writeFileSync(conf, `virtual_server ${vip} 80 {
+    const write = (extra: string, w: [number, number]) => fs.writeFileSync(conf, `virtual_server ${head ?? `${vip} 80`} {
   delay_loop 1
   lb_algo ${algo ?? (kind === 'DR' ? 'mh' : 'wrr')}
   lb_kind ${kind === 'DR' ? 'DR' : 'NAT'}
@@ -242,4 +242,17 @@ test('NAT: losing quorum puts the sorry server in alone, in the kernel table; re
     await new Promise((res) => setTimeout(res, 500));
     assert.doesNotMatch(await r.lvs(), new RegExp(`  -> ${rs1}:80 `));
   }, `quorum 2\n  sorry_server 0.0.0.0 80`.replace('0.0.0.0', '__RS1__'), [1, 1]);
+});
+
+test('NAT fwmark: a virtual server by firewall mark forwards what the operator\'s own rule marks', { skip }, async () => {
+  await rig('NAT', async (r) => {
+    // The operator's rule, as with IPVS: mark the service's packets in mangle.
+    await r.lab.exec('director', 'nft', `add table ip user; add chain ip user pre { type filter hook prerouting priority mangle; }; add rule ip user pre ip daddr ${r.vip} tcp dport 80 meta mark set 5`);
+    await waitFor('the first checks', () => (r.out().match(/TCP_CHECK on service .* succeeded\./g) ?? []).length >= 2, 10_000);
+    await waitFor('the table', async () => (await r.tables()).includes('inet keepalived_ts'), 5_000);
+    const got = await r.requests(40);
+    assert.equal(got.errors, 0, JSON.stringify(got));
+    assert.equal((got.by['rs1'] ?? 0) + (got.by['rs2'] ?? 0), 40);
+    assert.ok((got.by['rs2'] ?? 0) > 0 && (got.by['rs1'] ?? 0) > 0, JSON.stringify(got.by));
+  }, '', [1, 1], 'rr', 'fwmark 5');
 });

@@ -59,7 +59,7 @@ async function checks(): Promise<void> {
       clock: coarseClock, log, random: Math.random,
       driverFor: (c) => checkerDriver(c, {
         config, dial: tcpDialer, scripts: { spawner: realSpawner, identity: () => ({ uid: 0, gid: 0 }) },
-        icmp: { open: () => { throw new Error('unused'); }, addressBytes: () => new Uint8Array() }, watchFile: () => ({ stop: () => undefined }),
+        icmp: { open: () => { throw new Error('unused'); } }, watchFile: () => ({ stop: () => undefined }),
       }),
       events: { realServer: () => void changes++, quorum: () => undefined, pool: () => undefined },
     });

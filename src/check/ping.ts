@@ -5,6 +5,8 @@
  */
 import { isIPv6 } from 'node:net';
 import type { KeepalivedConfig } from '../config/model.js';
+import { addressBytes } from '../vrrp/addr.js';
+import { internetChecksum } from '../vrrp/checksum.js';
 import type { Probe, ProbeResult } from './types.js';
 
 type PingCheckModel = Extract<KeepalivedConfig['virtual_server'][number]['real_server'][number]['checkers'][number], { checker: 'PING_CHECK' }>;
@@ -12,13 +14,6 @@ type PingCheckModel = Extract<KeepalivedConfig['virtual_server'][number]['real_s
 /** RFC 792 / RFC 4443 echo types. */
 const ECHO_REQUEST = { inet: 8, inet6: 128 } as const;
 const ECHO_REPLY = { inet: 0, inet6: 129 } as const;
-
-function checksum(b: Uint8Array): number {
-  let sum = 0;
-  for (let i = 0; i < b.length; i += 2) sum += (b[i]! << 8) + (b[i + 1] ?? 0);
-  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-  return ~sum & 0xffff;
-}
 
 /** An echo request; ICMPv6's checksum needs the pseudo-header, which the kernel fills for raw ICMPv6 sockets. */
 export function echoRequest(family: 'inet' | 'inet6', id: number, seq: number, payload: Uint8Array): Uint8Array {
@@ -30,7 +25,7 @@ export function echoRequest(family: 'inet' | 'inet6', id: number, seq: number, p
   m[7] = seq & 0xff;
   m.set(payload, 8);
   if (family === 'inet') {
-    const c = checksum(m);
+    const c = internetChecksum(m);
     m[2] = c >> 8;
     m[3] = c & 0xff;
   }
@@ -43,7 +38,6 @@ export function isEchoReply(family: 'inet' | 'inet6', m: Uint8Array, id: number,
 
 export interface PingSocketFactory {
   open(family: 'inet' | 'inet6', onReply: (r: { message: Uint8Array; from: Uint8Array }) => void, onError: (e: Error) => void): { send(to: string, m: Uint8Array): void; close(): void };
-  addressBytes(addr: string): Uint8Array;
 }
 
 let sequence = 0;
@@ -51,7 +45,7 @@ let sequence = 0;
 export function pingProbe(c: PingCheckModel, sockets: PingSocketFactory, random: () => number = Math.random): Probe {
   const family = isIPv6(c.connect_ip) ? 'inet6' : 'inet';
   const timeoutMs = Math.max(1, Math.round(c.connect_timeout * 1000));
-  const target = sockets.addressBytes(c.connect_ip);
+  const target = addressBytes(c.connect_ip);
   return {
     run(signal) {
       return new Promise<ProbeResult>((resolve) => {

@@ -15,7 +15,7 @@ import type { KeepalivedConfig } from '../config/model.js';
 import { formatVs } from '../config/sections/lvs-format.js';
 import { checkerDriver } from '../check/index.js';
 import { tcpDialer } from '../os/dial.js';
-import { icmpAddressBytes, openIcmpSocket } from '../os/icmp-socket.js';
+import { openIcmpSocket } from '../os/icmp-socket.js';
 import { onSignalNumber, SIG_JSON, SIG_STATS_CLEAR } from '../os/rt-signals.js';
 import { syslogLogger } from '../os/syslog.js';
 import { coarseClock } from './clock.js';
@@ -80,7 +80,7 @@ function startRuntime(config: KeepalivedConfig, log: Logger, publisher: PoolPubl
     log,
     random: Math.random,
     initNotifies: config.global_defs.rs_init_notifies,
-    driverFor: (c) => checkerDriver(c, { config, dial: tcpDialer, scripts, icmp: { open: openIcmpSocket, addressBytes: icmpAddressBytes }, watchFile: trackFileWatcher(log, previous !== undefined) }),
+    driverFor: (c) => checkerDriver(c, { config, dial: tcpDialer, scripts, icmp: { open: openIcmpSocket }, watchFile: trackFileWatcher(log, previous !== undefined) }),
     events: {
       realServer: (vs, i, up) => notifier.realServer(vs, i, up),
       quorum: (vs, up, d) => notifier.quorum(vs, up, d),

@@ -4,6 +4,7 @@
  * caller (identifier, sequence, source). IPv4 raw sockets deliver the IP header; it is stripped here.
  */
 import { isIPv6 } from 'node:net';
+import { addressBytes } from '../vrrp/addr.js';
 import { AF_INET, AF_INET6, MsgArena, SOCK_RAW, close, pollReadable, sendto, sockaddr, socket } from './libc.js';
 
 const IPPROTO_ICMP = 1;
@@ -19,21 +20,6 @@ export interface IcmpReply {
 export interface IcmpSocket {
   send(to: string, message: Uint8Array): void;
   close(): void;
-}
-
-function addressBytes(addr: string): Uint8Array {
-  if (!isIPv6(addr)) return Uint8Array.from(addr.split('.').map(Number));
-  const [head, tail] = addr.split('::') as [string, string | undefined];
-  const words = (s: string | undefined) => (s ? s.split(':').map((w) => parseInt(w, 16)) : []);
-  const h = words(head);
-  const t = words(tail);
-  const all = tail === undefined ? h : [...h, ...new Array<number>(8 - h.length - t.length).fill(0), ...t];
-  const out = new Uint8Array(16);
-  all.forEach((w, i) => {
-    out[2 * i] = w >> 8;
-    out[2 * i + 1] = w & 0xff;
-  });
-  return out;
 }
 
 export function openIcmpSocket(family: 'inet' | 'inet6', onReply: (r: IcmpReply) => void, onError: (e: Error) => void): IcmpSocket {
@@ -72,4 +58,3 @@ export function openIcmpSocket(family: 'inet' | 'inet6', onReply: (r: IcmpReply)
   };
 }
 
-export { addressBytes as icmpAddressBytes };

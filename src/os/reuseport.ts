@@ -6,7 +6,7 @@
  */
 import koffi from 'koffi';
 import { isIPv6 } from 'node:net';
-import { icmpAddressBytes } from './icmp-socket.js';
+import { addressBytes } from '../vrrp/addr.js';
 import { AF_INET, AF_INET6, SOL_SOCKET, bind, close, setsockoptInt, sockaddr, socket } from './libc.js';
 
 const SOCK_STREAM = 1;
@@ -19,7 +19,7 @@ export function reusePortListener(ip: string, port: number, backlog = 511): numb
   try {
     setsockoptInt(fd, SOL_SOCKET, SO_REUSEADDR, 1, 'SO_REUSEADDR');
     setsockoptInt(fd, SOL_SOCKET, SO_REUSEPORT, 1, 'SO_REUSEPORT');
-    const sa = sockaddr(icmpAddressBytes(ip));
+    const sa = sockaddr(addressBytes(ip));
     sa.writeUInt16BE(port, 2);
     bind(fd, sa);
     if ((listenFn(fd, backlog) as number) < 0) throw new Error(`listen on ${ip}:${port} failed`);

@@ -40,7 +40,7 @@ test('the checker process reads the files first, then follows writes', async () 
     clock: systemClock, log, random: () => 0,
     driverFor: (c) => checkerDriver(c, {
       config: cfg.config, dial: tcpDialer, scripts: { spawner: realSpawner, identity: () => ({ uid: 0, gid: 0 }) },
-      icmp: { open: () => { throw new Error('unused'); }, addressBytes: () => new Uint8Array() }, watchFile: trackFileWatcher(log, false),
+      icmp: { open: () => { throw new Error('unused'); } }, watchFile: trackFileWatcher(log, false),
     }),
     events: { realServer: () => undefined, quorum: () => undefined, pool: (_v, _vs, e) => pools.push(e.map((x) => `${x.ip}=${x.weight}`).join(',')) },
   });

@@ -6,11 +6,11 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import { echoRequest, isEchoReply, pingProbe } from '../../src/check/ping.js';
-import { icmpAddressBytes, openIcmpSocket } from '../../src/os/icmp-socket.js';
+import { openIcmpSocket } from '../../src/os/icmp-socket.js';
 import { labUnavailable } from '../../src/lab/lab.js';
 import { load } from '../config/lvs-helpers.js';
 
-const sockets = { open: openIcmpSocket, addressBytes: icmpAddressBytes };
+const sockets = { open: openIcmpSocket };
 const skip = process.getuid?.() !== 0 ? 'needs root for raw ICMP sockets' : false;
 
 function probe(ip: string) {

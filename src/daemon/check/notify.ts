@@ -13,7 +13,7 @@ import type { Script } from '../../config/values.js';
 import type { Logger } from '../log.js';
 import type { Mail } from '../notify/format.js';
 import { smtpSettings } from '../notify/from-config.js';
-import { FifoWriter, type IdentityOf } from '../notify/notifier.js';
+import { FifoWriter, startScript, type IdentityOf } from '../notify/notifier.js';
 import { sendMail } from '../notify/smtp.js';
 import { realSpawner, type Spawner } from '../track/script-exec.js';
 import { scriptIdentity, systemUserDb } from '../track/users.js';
@@ -55,13 +55,7 @@ export function openCheckNotifier(config: KeepalivedConfig, deps: CheckNotifierD
   }
   const mails = new Set<Promise<unknown>>();
 
-  const run = (s: Script | undefined) => {
-    if (!s) return;
-    const id = identity(s);
-    if ('error' in id) return deps.log.error(`notify script ${s.args[0] ?? ''}: ${id.error}`);
-    const child = spawner.spawn(s.args, id);
-    void child.exited.then((x) => x.kind === 'spawn_error' && deps.log.error(`Error exec-ing command '${s.args[0] ?? ''}': ${x.message}`));
-  };
+  const run = (s: Script | undefined) => void (s && startScript(s, s.args, fifoDeps, 'notify script'));
   const fifo = (line: string) => fifos.forEach((f) => f.write(line));
   const send = (subject: string, body: string) => {
     if (!mail) return;

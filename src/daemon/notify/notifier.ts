@@ -133,7 +133,8 @@ function ownerMatches(deps: Pick<NotifierDeps, 'identity'>, fifo: NotifyFifo, ui
   return !('error' in id) && id.uid === uid;
 }
 
-function startScript(s: { readonly user?: string; readonly group?: string }, args: readonly string[], deps: Pick<NotifierDeps, 'log' | 'spawner' | 'identity'>, what: string): RunningScript | undefined {
+/** Starts a notify script as its user (errors logged, never thrown); the checker's notifications use it too. */
+export function startScript(s: { readonly user?: string; readonly group?: string }, args: readonly string[], deps: Pick<NotifierDeps, 'log' | 'spawner' | 'identity'>, what: string): RunningScript | undefined {
   const id = deps.identity(s);
   if ('error' in id) {
     deps.log.error(`${what} ${args[0] ?? ''}: ${id.error}`);

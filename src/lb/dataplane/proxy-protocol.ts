@@ -3,18 +3,9 @@
  * server behind the userspace proxy who the client really was.
  */
 import * as net from 'node:net';
+import { addressBytes } from '../../vrrp/addr.js';
 
 const V2_SIGNATURE = Buffer.from([0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a]);
-
-function bytes(ip: string): Buffer {
-  if (net.isIPv4(ip)) return Buffer.from(ip.split('.').map(Number));
-  const [h, t] = ip.split('::') as [string, string | undefined];
-  const w = (x?: string) => (x ? x.split(':').map((p) => parseInt(p, 16)) : []);
-  const words = t === undefined ? w(h) : [...w(h), ...new Array<number>(8 - w(h).length - w(t).length).fill(0), ...w(t)];
-  const b = Buffer.alloc(16);
-  words.forEach((x, i) => b.writeUInt16BE(x, 2 * i));
-  return b;
-}
 
 export interface Endpoints {
   readonly remoteAddress?: string | undefined;
@@ -33,7 +24,7 @@ export function proxyHeader(version: 'v1' | 'v2', c: Endpoints): Buffer {
     if (!src || !dst) return Buffer.from('PROXY UNKNOWN\r\n');
     return Buffer.from(`PROXY ${v6 ? 'TCP6' : 'TCP4'} ${src} ${dst} ${c.remotePort} ${c.localPort}\r\n`);
   }
-  const addr = Buffer.concat([bytes(src), bytes(dst), Buffer.alloc(4)]);
+  const addr = Buffer.concat([addressBytes(src), addressBytes(dst), Buffer.alloc(4)]);
   addr.writeUInt16BE(c.remotePort ?? 0, addr.length - 4);
   addr.writeUInt16BE(c.localPort ?? 0, addr.length - 2);
   const head = Buffer.alloc(4);

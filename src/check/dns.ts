@@ -1,65 +1,104 @@
 /**
- * DNS_CHECK (Keepalived check_dns.c): one query of `type` for `name` over UDP with a random id and
- * RD set; the server is up when an answer with that id (QR set) comes back with rcode 0 within
- * connect_timeout. Answers with another id, or queries, are ignored, as Keepalived ignores them.
+ * DNS_CHECK (Keepalived check_dns.c): one query of `type` (default SOA) for `name` (default the
+ * root, '.') with a random id and RD set (RFC 1035 4.1), sent on a UDP socket connected to
+ * connect_ip:connect_port with the checker's bindto / bind_if / fwmark. Up when, within
+ * connect_timeout for the whole exchange, a message of at least a header arrives with that id, QR
+ * set and rcode 0 (NOERROR) - the answer count is not looked at, as in Keepalived. Shorter
+ * messages, other ids and queries are ignored; any other rcode is down at once, and so is an ICMP
+ * port unreachable (the connected socket's ECONNREFUSED).
  */
-import * as dgram from 'node:dgram';
-import { isIPv6 } from 'node:net';
-import type { KeepalivedConfig } from '../config/model.js';
-import { serviceName } from './tcp.js';
+import type { DnsCheck } from '../config/sections/checkers/dns.js';
+import { openUdpSocket, type UdpSocket, type UdpTarget } from '../os/icmp-socket.js';
 import type { Probe, ProbeResult } from './types.js';
 
-type DnsCheckModel = Extract<KeepalivedConfig['virtual_server'][number]['real_server'][number]['checkers'][number], { checker: 'DNS_CHECK' }>;
+/** The types Keepalived's DNS_TYPE table knows (RFC 1035, 3596, 4034). */
+export const DNS_TYPE_CODES: Readonly<Record<DnsCheck['type'], number>> = { A: 1, NS: 2, CNAME: 5, SOA: 6, MX: 15, TXT: 16, AAAA: 28, RRSIG: 46, DNSKEY: 48 };
 
-export const DNS_TYPE_CODES: Readonly<Record<string, number>> = { A: 1, NS: 2, CNAME: 5, SOA: 6, MX: 15, TXT: 16, AAAA: 28, RRSIG: 46, DNSKEY: 48 };
+const HEADER = 12;
+const QR = 0x8000;
+const RD = 0x0100;
 
-/** The query message (RFC 1035 4.1): header with RD, one question of class IN. */
-export function dnsQuery(id: number, name: string, type: string): Buffer {
+/**
+ * The query message: header (id, RD, one question), QNAME as labels ending in the root label, QTYPE,
+ * QCLASS IN. '.' is the root alone; a trailing dot is the same name without it.
+ */
+export function dnsQuery(id: number, name: string, type: DnsCheck['type']): Buffer {
   const labels = name === '.' ? [] : name.replace(/\.$/, '').split('.');
-  const qname = Buffer.concat([...labels.map((l) => Buffer.concat([Buffer.from([Buffer.byteLength(l)]), Buffer.from(l)])), Buffer.from([0])]);
-  const head = Buffer.alloc(12);
-  head.writeUInt16BE(id, 0);
-  head.writeUInt16BE(0x0100, 2); // RD
+  const parts: Buffer[] = [];
+  for (const l of labels) {
+    const b = Buffer.from(l, 'latin1');
+    if (b.length > 63) throw new RangeError(`DNS label '${l}' is longer than 63 bytes`);
+    parts.push(Buffer.from([b.length]), b);
+  }
+  const head = Buffer.alloc(HEADER);
+  head.writeUInt16BE(id & 0xffff, 0);
+  head.writeUInt16BE(RD, 2);
   head.writeUInt16BE(1, 4);
-  const tail = Buffer.alloc(4);
-  tail.writeUInt16BE(DNS_TYPE_CODES[type] ?? 6, 0);
-  tail.writeUInt16BE(1, 2);
-  return Buffer.concat([head, qname, tail]);
+  const tail = Buffer.alloc(5);
+  tail.writeUInt16BE(DNS_TYPE_CODES[type], 1);
+  tail.writeUInt16BE(1, 3);
+  return Buffer.concat([head, ...parts, tail]);
 }
 
-/** What an incoming datagram means for the query `id`: ignore it, or the verdict. */
-export function dnsAnswer(msg: Buffer, id: number): ProbeResult | 'ignore' {
-  if (msg.length < 12 || msg.readUInt16BE(0) !== id) return 'ignore';
-  const flags = msg.readUInt16BE(2);
-  if (!(flags & 0x8000)) return 'ignore';
+/** What a datagram means for the query `id` (dns_recv_thread()): ignore it, or the verdict. */
+export function dnsAnswer(msg: Uint8Array, id: number): ProbeResult | 'ignore' {
+  if (msg.length < HEADER) return 'ignore';
+  if (((msg[0]! << 8) | msg[1]!) !== (id & 0xffff)) return 'ignore';
+  const flags = (msg[2]! << 8) | msg[3]!;
+  if (!(flags & QR)) return 'ignore';
   const rcode = flags & 0xf;
-  return rcode === 0 ? { ok: true, reason: 'DNS answer received' } : { ok: false, reason: `read error occurred. (rcode = ${rcode})` };
+  return rcode === 0 ? { ok: true, reason: 'succeeded' } : { ok: false, reason: `read error occurred. (rcode = ${rcode})` };
 }
 
-export function dnsProbe(c: DnsCheckModel, random: () => number = Math.random): Probe {
+/** Opens the connected socket; src/os/icmp-socket.ts in the daemon. */
+export type DnsSocketFactory = (t: UdpTarget, onMessage: (d: { data: Uint8Array }) => void, onError: (e: Error) => void) => UdpSocket;
+
+export function dnsProbe(c: DnsCheck, random: () => number = Math.random, open: DnsSocketFactory = openUdpSocket): Probe {
   const timeoutMs = Math.max(1, Math.round(c.connect_timeout * 1000));
+  const where = `[${c.connect_ip}]:${c.connect_port}`;
+  const target: UdpTarget = {
+    ip: c.connect_ip,
+    port: c.connect_port,
+    ...(c.bindto !== undefined ? { bindto: c.bindto } : {}),
+    ...(c.bind_port !== undefined ? { bindPort: c.bind_port } : {}),
+    ...(c.bind_if !== undefined ? { bindIf: c.bind_if } : {}),
+    ...(c.fwmark !== undefined ? { fwmark: c.fwmark } : {}),
+  };
   return {
     run(signal) {
       return new Promise<ProbeResult>((resolve) => {
         const id = Math.floor(random() * 0x10000) & 0xffff;
-        const sock = dgram.createSocket(isIPv6(c.connect_ip) ? 'udp6' : 'udp4');
+        let sock: UdpSocket | undefined;
+        let done = false;
         const finish = (r: ProbeResult) => {
+          if (done) return;
+          done = true;
           clearTimeout(timer);
           signal.removeEventListener('abort', onAbort);
-          sock.close();
-          resolve(r.ok ? r : { ...r, reason: `DNS_CHECK (${serviceName(c)}) ${r.reason}` });
+          sock?.close();
+          resolve({ ...r, reason: `DNS_CHECK (${where}) ${r.reason}` });
         };
-        const timer = setTimeout(() => finish({ ok: false, reason: 'timeout' }), timeoutMs);
+        const timer = setTimeout(() => finish({ ok: false, reason: 'read timeout from socket' }), timeoutMs);
         const onAbort = () => finish({ ok: false, reason: 'aborted' });
+        if (signal.aborted) return onAbort();
         signal.addEventListener('abort', onAbort, { once: true });
-        sock.on('error', (e) => finish({ ok: false, reason: `failed to read socket (${e.message})` }));
-        sock.on('message', (msg) => {
-          const a = dnsAnswer(msg, id);
-          if (a !== 'ignore') finish(a);
-        });
-        const send = () => sock.send(dnsQuery(id, c.name, c.type), c.connect_port, c.connect_ip, (e) => e && finish({ ok: false, reason: `failed to send (${e.message})` }));
-        if (c.bindto !== undefined || c.bind_port !== undefined) sock.bind({ ...(c.bindto ? { address: c.bindto } : {}), ...(c.bind_port ? { port: c.bind_port } : {}) }, send);
-        else send();
+        try {
+          sock = open(
+            target,
+            (d) => {
+              const a = dnsAnswer(d.data, id);
+              if (a !== 'ignore') finish(a);
+            },
+            (e) => finish({ ok: false, reason: `failed to read socket (${e.message})` }),
+          );
+        } catch (e) {
+          return finish({ ok: false, reason: `connection error (${(e as Error).message})` });
+        }
+        try {
+          sock.send(dnsQuery(id, c.name, c.type));
+        } catch (e) {
+          finish({ ok: false, reason: `failed to write socket (${(e as Error).message})` });
+        }
       });
     },
   };

@@ -1,15 +1,22 @@
 /**
- * MISC_CHECK (Keepalived check_misc.c): the real server is up while a script of the user's exits
- * 0. With misc_dynamic, exit 1 is down and 2..255 is up with weight (code - 2), 0 restoring the
- * configured weight. A script still running after misc_timeout is sent SIGTERM, then SIGKILL two
- * seconds later, with every process of its group, and counts as failed ("timed out").
+ * MISC_CHECK (Keepalived check_misc.c misc_check_child_thread()): the real server is up while a
+ * script of the user's exits 0. The script runs without a shell, as its user / group, in a process
+ * group of its own (src/daemon/track/script-exec.ts, the one place scripts are spawned).
+ *
+ * - misc_dynamic: exit 1 is down; 2..255 is up with weight (code - 2), so 0..253; exit 0 is up with
+ *   the configured weight back. Without it, every code but 0 is down.
+ * - misc_timeout (the model falls back to delay_loop): the group gets SIGTERM; two seconds later,
+ *   if the script still runs, SIGKILL. A script that dies of that signal "timed out" (down), and
+ *   after a SIGTERM death the group is sent SIGKILL too, so what the script started goes with it.
+ *   A script that catches SIGTERM and exits is judged by its exit code, as Keepalived does.
+ * - A script killed by a signal we did not send "failed due to signal N".
+ * - A script that exits normally keeps whatever it left running: Keepalived kills nothing then.
  */
-import type { KeepalivedConfig } from '../config/model.js';
+import { constants } from 'node:os';
+import type { MiscCheck } from '../config/sections/checkers/misc.js';
 import type { ScriptExit, Spawner } from '../daemon/track/script-exec.js';
 import type { ScriptIdentity } from '../daemon/track/users.js';
 import type { Probe, ProbeResult } from './types.js';
-
-type MiscCheckModel = Extract<KeepalivedConfig['virtual_server'][number]['real_server'][number]['checkers'][number], { checker: 'MISC_CHECK' }>;
 
 export interface MiscDeps {
   readonly spawner: Spawner;
@@ -17,46 +24,74 @@ export interface MiscDeps {
   readonly identity: (s: { readonly user?: string; readonly group?: string }) => ScriptIdentity | { error: string };
 }
 
-/** After SIGTERM, how long a timed-out script gets before SIGKILL (check_misc.c). */
-const KILL_GRACE_MS = 2000;
+/** Between SIGTERM and SIGKILL, and how long a SIGKILLed script gets before we stop waiting. */
+export const KILL_GRACE_MS = 2000;
 
-/** What an exit means (pure). */
-export function miscVerdict(exit: ScriptExit, dynamic: boolean, name: string): ProbeResult {
-  if (exit.kind === 'spawn_error') return { ok: false, reason: `Misc check to ${name} failed to start: ${exit.message}` };
-  if (exit.kind === 'signal') return { ok: false, reason: `Misc check to ${name} was killed by ${exit.signal}` };
-  if (exit.code === 0) return dynamic ? { ok: true, reason: `Misc check to ${name} succeeded`, weight: null } : { ok: true, reason: `Misc check to ${name} succeeded` };
-  if (dynamic && exit.code >= 2 && exit.code <= 255) return { ok: true, reason: `Misc check to ${name} succeeded with weight ${exit.code - 2}`, weight: exit.code - 2 };
-  return { ok: false, reason: `Misc check to ${name} failed, exited with status ${exit.code}` };
+/** Which signal, if any, we sent the script because of misc_timeout. */
+export type Termination = 'none' | 'SIGTERM' | 'SIGKILL';
+
+function signalNumber(name: string): number | string {
+  return (constants.signals as Record<string, number>)[name] ?? name;
 }
 
-export function miscProbe(c: MiscCheckModel, deps: MiscDeps): Probe {
-  const name = c.misc_path.args[0] ?? '';
+/** What the script's end means (pure). */
+export function miscVerdict(exit: ScriptExit, dynamic: boolean, script: string, sent: Termination = 'none'): ProbeResult {
+  const say = (what: string) => `Misc check by [${script}] ${what}.`;
+  if (exit.kind === 'spawn_error') return { ok: false, reason: say(`failed to start (${exit.message})`) };
+  if (exit.kind === 'signal') {
+    const ours = (sent === 'SIGTERM' && exit.signal === 'SIGTERM') || (sent === 'SIGKILL' && (exit.signal === 'SIGTERM' || exit.signal === 'SIGKILL'));
+    return { ok: false, reason: say(ours ? 'timed out' : `failed (due to signal ${signalNumber(exit.signal)})`) };
+  }
+  const code = exit.code;
+  if (code === 0) return dynamic ? { ok: true, reason: say('succeeded'), weight: null } : { ok: true, reason: say('succeeded') };
+  if (dynamic && code >= 2 && code <= 255) return { ok: true, reason: say(`succeeded (weight ${code - 2})`), weight: code - 2 };
+  return { ok: false, reason: say(`failed (exited with status ${code})`) };
+}
+
+export function miscProbe(c: MiscCheck, deps: MiscDeps): Probe {
+  const script = c.misc_path.args[0] ?? '';
   const timeoutMs = Math.max(1, Math.round(c.misc_timeout * 1000));
   return {
     async run(signal) {
+      if (signal.aborted) return { ok: false, reason: 'aborted' };
       const id = deps.identity(c.misc_path);
-      if ('error' in id) return { ok: false, reason: `Misc check to ${name}: ${id.error}` };
+      if ('error' in id) return { ok: false, reason: `Misc check by [${script}] cannot run: ${id.error}` };
       const child = deps.spawner.spawn(c.misc_path.args, id);
-      let timedOut = false;
-      let grace: NodeJS.Timeout | undefined;
-      const end = () => {
-        child.kill('SIGTERM');
-        grace = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
+      let sent: Termination = 'none';
+      let timer: NodeJS.Timeout | undefined;
+      let settle: ((r: ProbeResult) => void) | undefined;
+      const forced = new Promise<ProbeResult>((resolve) => (settle = resolve));
+      const escalate = () => {
+        if (sent === 'none') {
+          sent = 'SIGTERM';
+          child.kill('SIGTERM');
+        } else if (sent === 'SIGTERM') {
+          sent = 'SIGKILL';
+          child.kill('SIGKILL');
+        } else {
+          // Unkillable (uninterruptible sleep): stop waiting; Node reaps it whenever it ends.
+          return settle?.({ ok: false, reason: `Misc check by [${script}] timed out (pid ${child.pid} failed to terminate after kill).` });
+        }
+        timer = setTimeout(escalate, KILL_GRACE_MS);
       };
-      const timer = setTimeout(() => {
-        timedOut = true;
-        end();
-      }, timeoutMs);
-      const onAbort = () => end();
+      timer = setTimeout(escalate, timeoutMs);
+      // The scheduler gave up on this attempt: nothing waits for the script any more.
+      const onAbort = () => {
+        child.kill('SIGKILL');
+        settle?.({ ok: false, reason: 'aborted' });
+      };
       signal.addEventListener('abort', onAbort, { once: true });
-      const exit = await child.exited;
+      const r = await Promise.race([
+        child.exited.then((exit) => {
+          // A SIGTERM death: whatever the script started must not outlive it.
+          if (exit.kind === 'signal' && exit.signal === 'SIGTERM' && sent !== 'none') child.kill('SIGKILL');
+          return miscVerdict(exit, c.misc_dynamic, script, sent);
+        }),
+        forced,
+      ]);
       clearTimeout(timer);
-      clearTimeout(grace);
       signal.removeEventListener('abort', onAbort);
-      // Whatever the script left behind in its group goes with it.
-      child.kill('SIGKILL');
-      if (timedOut) return { ok: false, reason: `Misc check to ${name} timed out` };
-      return miscVerdict(exit, c.misc_dynamic, name);
+      return r;
     },
   };
 }

@@ -1,77 +1,126 @@
 /**
- * SMTP_CHECK (Keepalived check_smtp.c): the banner must be 220, the answer to
- * `HELO helo_name` 250; then QUIT. Every read waits at most connect_timeout. The dialogue is a
- * pure step function (replies in, next line out) so its rules are tested without a socket.
+ * SMTP_CHECK (Keepalived check_smtp.c; RFC 5321 4.2 reply codes): connect, read the greeting and
+ * require 220, send `HELO helo_name`, require 250, send QUIT and read one more line (its code is not
+ * looked at). Each step - the connection, and every line read - has connect_timeout. The
+ * deprecated `host` sub-blocks are already separate SMTP_CHECKs in the model (readSmtpCheck()).
+ *
+ * Keepalived's reading rules, mirrored by the pure `SmtpDialogue` so they are tested without a
+ * socket: a step's buffer starts empty and is complete once it holds a '\n'; its code is the
+ * buffer's first three characters, which must be digits followed by a space or nothing more. So a
+ * multi-line reply ("220-...") and a bare "220\r\n" are both a bad reply; whatever came after the
+ * line in the same read is dropped. A buffer filling SMTP_BUFF_MAX - 1 bytes without a newline
+ * starts over.
  */
-import type { KeepalivedConfig } from '../config/model.js';
-import { dialOptions, serviceName } from './tcp.js';
-import type { Dialer, Probe, ProbeResult, Stream } from './types.js';
+import type { SmtpCheck } from '../config/sections/checkers/smtp.js';
+import type { Dialer, DialOptions, Probe, ProbeResult, Stream } from './types.js';
 
-type SmtpCheckModel = Extract<KeepalivedConfig['virtual_server'][number]['real_server'][number]['checkers'][number], { checker: 'SMTP_CHECK' }>;
+/** SMTP_BUFF_MAX (check_smtp.h). */
+const BUFF_MAX = 512;
 
 export type SmtpState = 'banner' | 'helo' | 'quit';
 
-/** The reply code of a complete SMTP reply (last line `NNN ` or `NNN`), or undefined while a multi-line reply goes on. */
-export function replyCode(buffer: string): number | undefined {
-  const lines = buffer.split('\r\n');
-  if (lines.length < 2) return undefined;
-  for (const l of lines.slice(0, -1)) {
-    const m = /^(\d{3})(?: |$)/.exec(l);
-    if (m) return Number(m[1]);
+/** smtp_get_status(): the code a complete line starts with, or -1. */
+export function smtpStatus(line: string): number {
+  const m = /^([0-9]{3})(?:[ \0]|$)/.exec(line);
+  return m ? Number(m[1]) : -1;
+}
+
+/** What the dialogue does with a complete line read in `state`. */
+export function smtpStep(state: SmtpState, line: string, helo: string): { send: string; next: SmtpState } | { done: ProbeResult } {
+  if (state === 'banner') return smtpStatus(line) === 220 ? { send: `HELO ${helo}\r\n`, next: 'helo' } : { done: { ok: false, reason: 'Bad greeting banner from server' } };
+  if (state === 'helo') return smtpStatus(line) === 250 ? { send: 'QUIT\r\n', next: 'quit' } : { done: { ok: false, reason: 'Bad HELO response from server' } };
+  return { done: { ok: true, reason: 'succeed on service' } };
+}
+
+/** The dialogue over bytes as they arrive: feed() returns what to write, the verdict, or nothing yet. */
+export class SmtpDialogue {
+  state: SmtpState = 'banner';
+  private buf = '';
+
+  constructor(private readonly helo: string) {}
+
+  feed(chunk: string): { send: string } | { done: ProbeResult } | undefined {
+    let rest = chunk;
+    while (rest.length > 0) {
+      // Keepalived reads at most what fits in its buffer, then starts over if no line came.
+      const room = BUFF_MAX - 1 - this.buf.length;
+      this.buf += rest.slice(0, room);
+      rest = rest.slice(room);
+      if (this.buf.includes('\n')) {
+        const step = smtpStep(this.state, this.buf, this.helo);
+        this.buf = '';
+        if ('done' in step) return step;
+        this.state = step.next;
+        return { send: step.send };
+      }
+      if (this.buf.length >= BUFF_MAX - 1) this.buf = '';
+    }
+    return undefined;
   }
-  return undefined;
 }
 
-/** What the dialogue does with a complete reply in `state`. */
-export function smtpStep(state: SmtpState, code: number, helo: string): { send: string; next: SmtpState } | { done: ProbeResult } {
-  if (state === 'banner') return code === 220 ? { send: `HELO ${helo}\r\n`, next: 'helo' } : { done: { ok: false, reason: `Bad greeting banner from server` } };
-  if (state === 'helo') return code === 250 ? { send: 'QUIT\r\n', next: 'quit' } : { done: { ok: false, reason: `Bad HELO response from server` } };
-  return { done: { ok: true, reason: 'SMTP connection success' } };
+/** The checker's connection (connect_ip/port, bindto/bind_port, bind_if, fwmark, connect_timeout). */
+export function smtpDialOptions(c: SmtpCheck, signal: AbortSignal): DialOptions {
+  return {
+    host: c.connect_ip,
+    port: c.connect_port,
+    timeoutMs: Math.max(1, Math.round(c.connect_timeout * 1000)),
+    signal,
+    ...(c.bindto !== undefined ? { localAddress: c.bindto } : {}),
+    ...(c.bind_port !== undefined ? { localPort: c.bind_port } : {}),
+    ...(c.bind_if !== undefined ? { bindIf: c.bind_if } : {}),
+    ...(c.fwmark !== undefined ? { fwmark: c.fwmark } : {}),
+  };
 }
 
-export function smtpProbe(c: SmtpCheckModel, dial: Dialer): Probe {
+export function smtpProbe(c: SmtpCheck, dial: Dialer): Probe {
   const timeoutMs = Math.max(1, Math.round(c.connect_timeout * 1000));
+  const where = `[${c.connect_ip}]:${c.connect_port}`;
+  // Keepalived's words: "Remote SMTP server [ip]:port succeed on service.", "SMTP_CHECK Bad ... [ip]:port".
+  const say = (r: ProbeResult): ProbeResult => ({ ...r, reason: r.ok ? `Remote SMTP server ${where} ${r.reason}.` : `SMTP_CHECK ${r.reason} ${where}` });
   return {
     async run(signal) {
       let s: Stream;
       try {
-        s = await dial(dialOptions(c, signal));
+        s = await dial(smtpDialOptions(c, signal));
       } catch (e) {
-        return { ok: false, reason: `Error connecting to server ${serviceName(c)} (${(e as Error).message})` };
+        const why = (e as Error).message;
+        if (why === 'timeout') return say({ ok: false, reason: 'Connection timeout to server' });
+        return { ok: false, reason: `SMTP_CHECK Could not connect to server ${where} (${why})` };
       }
-      const r = await new Promise<ProbeResult>((resolve) => {
-        let state: SmtpState = 'banner';
-        let buf = '';
-        let timer: NodeJS.Timeout;
-        const finish = (x: ProbeResult) => {
+      return new Promise<ProbeResult>((resolve) => {
+        const dialogue = new SmtpDialogue(c.helo_name);
+        let timer: NodeJS.Timeout | undefined;
+        let done = false;
+        const finish = (r: ProbeResult) => {
+          if (done) return;
+          done = true;
           clearTimeout(timer);
           signal.removeEventListener('abort', onAbort);
           s.destroy();
-          resolve(x);
+          resolve(r.reason === 'aborted' ? r : say(r));
         };
+        // Every line gets its own connect_timeout, as each smtp_get_line() arms a fresh read timer.
         const arm = () => {
           clearTimeout(timer);
-          timer = setTimeout(() => finish(state === 'quit' ? { ok: true, reason: 'SMTP connection success' } : { ok: false, reason: `Read timeout from server` }), timeoutMs);
+          timer = setTimeout(() => finish({ ok: false, reason: 'Read timeout from server' }), timeoutMs);
         };
         const onAbort = () => finish({ ok: false, reason: 'aborted' });
+        if (signal.aborted) return onAbort();
         signal.addEventListener('abort', onAbort, { once: true });
         arm();
         s.on('data', (chunk) => {
-          buf += chunk.toString('latin1');
-          const code = replyCode(buf);
-          if (code === undefined) return arm();
-          buf = '';
-          const step = smtpStep(state, code, c.helo_name);
-          if ('done' in step) return finish(step.done);
-          state = step.next;
-          s.write(step.send);
+          if (done) return;
+          const out = dialogue.feed(chunk.toString('latin1'));
+          if (!out) return;
+          if ('done' in out) return finish(out.done);
+          s.write(out.send);
           arm();
         });
-        // After QUIT the server may just close: the dialogue was complete.
-        s.on('close', () => finish(state === 'quit' ? { ok: true, reason: 'SMTP connection success' } : { ok: false, reason: 'Read failure from server' }));
-        s.on('error', () => undefined);
+        s.on('end', () => finish({ ok: false, reason: 'Read failure from server' }));
+        s.on('close', () => finish({ ok: false, reason: 'Read failure from server' }));
+        s.on('error', (e) => finish({ ok: false, reason: `Read failure from server (${e.message})` }));
       });
-      return r.ok ? r : { ...r, reason: `${r.reason} ${serviceName(c)}` };
     },
   };
 }

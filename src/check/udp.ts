@@ -1,65 +1,91 @@
 /**
- * UDP_CHECK (Keepalived check_udp.c): a datagram (the configured payload, else a few random
- * bytes) is sent on a connected socket. With require_reply the server is up when a reply arrives
- * within connect_timeout whose length lies within min/max_reply_length and whose first bytes match
- * the expected data (x nibbles are wildcards). Without it, silence is success and only an ICMP
- * port unreachable (ECONNREFUSED on the connected socket) is failure.
+ * UDP_CHECK (Keepalived check_udp.c, layer4.c udp_bind_connect() / udp_socket_state()): one
+ * datagram - the configured payload, else 32 bytes of "keepalived check - " - on a UDP socket
+ * connected to connect_ip:connect_port with IP_RECVERR, from bindto / bind_port / bind_if / fwmark.
+ *
+ * - An ICMP error for it (port, host or network unreachable) is down.
+ * - A reply is up, except that when require_reply gave data to expect, the reply must also be
+ *   min_reply_length..max_reply_length long and its first bytes (as many as both have) must match
+ *   the data outside the 'x' nibbles. Without expected data the lengths are not checked: that is
+ *   Keepalived's rule (check_udp_reply() only runs when reply data is set).
+ * - Silence until connect_timeout is up, unless require_reply is set.
  */
-import * as dgram from 'node:dgram';
-import { isIPv6 } from 'node:net';
-import type { KeepalivedConfig } from '../config/model.js';
-import { serviceName } from './tcp.js';
+import type { UdpCheck } from '../config/sections/checkers/udp.js';
+import { openUdpSocket, type UdpDatagram, type UdpSocket, type UdpTarget } from '../os/icmp-socket.js';
+import { checkFiller } from './ping.js';
 import type { Probe, ProbeResult } from './types.js';
 
-type UdpCheckModel = Extract<KeepalivedConfig['virtual_server'][number]['real_server'][number]['checkers'][number], { checker: 'UDP_CHECK' }>;
+/** UDP_BUFSIZE (layer4.c): the size of the default payload. */
+export const UDP_DEFAULT_PAYLOAD_SIZE = 32;
 
-/** check_udp_reply(): the length bounds, then the shorter of reply and pattern compared under the mask. */
-export function udpReplyMatches(reply: Buffer, c: Pick<UdpCheckModel, 'min_reply_length' | 'max_reply_length' | 'require_reply_data'>): boolean {
-  if (reply.length < c.min_reply_length || reply.length > c.max_reply_length) return false;
-  const pattern = c.require_reply_data ?? '';
-  const n = Math.min(reply.length, pattern.length / 2);
+type ReplyRule = Pick<UdpCheck, 'min_reply_length' | 'max_reply_length' | 'require_reply_data'>;
+
+/**
+ * check_udp_reply(), true when the reply is acceptable: the length bounds, then the shorter of
+ * reply and pattern compared nibble by nibble, 'x' matching anything. `length` is the datagram's
+ * length when `data` holds only its start.
+ */
+export function udpReplyMatches(data: Uint8Array, c: ReplyRule, length = data.length): boolean {
+  const pattern = c.require_reply_data;
+  if (pattern === undefined) return true;
+  if (length < c.min_reply_length || length > c.max_reply_length) return false;
+  const n = Math.min(data.length, pattern.length / 2);
   for (let i = 0; i < n; i++) {
     for (let k = 0; k < 2; k++) {
       const want = pattern[2 * i + k]!;
       if (want === 'x') continue;
-      const nibble = k === 0 ? reply[i]! >> 4 : reply[i]! & 0xf;
+      const nibble = k === 0 ? data[i]! >> 4 : data[i]! & 0xf;
       if (nibble !== parseInt(want, 16)) return false;
     }
   }
   return true;
 }
 
-export function udpProbe(c: UdpCheckModel, random: () => number = Math.random): Probe {
+/** Opens the connected socket; src/os/icmp-socket.ts in the daemon. */
+export type UdpSocketFactory = (t: UdpTarget, onMessage: (d: UdpDatagram) => void, onError: (e: Error) => void) => UdpSocket;
+
+export function udpProbe(c: UdpCheck, open: UdpSocketFactory = openUdpSocket): Probe {
   const timeoutMs = Math.max(1, Math.round(c.connect_timeout * 1000));
-  const payload = c.payload !== undefined ? Buffer.from(c.payload, 'hex') : undefined;
+  const payload = c.payload !== undefined ? Buffer.from(c.payload, 'hex') : checkFiller(UDP_DEFAULT_PAYLOAD_SIZE);
+  const where = `[${c.connect_ip}]:udp:${c.connect_port}`;
+  const target: UdpTarget = {
+    ip: c.connect_ip,
+    port: c.connect_port,
+    recvErr: true,
+    // Keepalived reads max_reply_length + 1 bytes: enough to see that a reply is too long.
+    maxDatagram: c.max_reply_length + 1,
+    ...(c.bindto !== undefined ? { bindto: c.bindto } : {}),
+    ...(c.bind_port !== undefined ? { bindPort: c.bind_port } : {}),
+    ...(c.bind_if !== undefined ? { bindIf: c.bind_if } : {}),
+    ...(c.fwmark !== undefined ? { fwmark: c.fwmark } : {}),
+  };
   return {
     run(signal) {
       return new Promise<ProbeResult>((resolve) => {
-        const sock = dgram.createSocket(isIPv6(c.connect_ip) ? 'udp6' : 'udp4');
+        let sock: UdpSocket | undefined;
         let done = false;
         const finish = (r: ProbeResult) => {
           if (done) return;
           done = true;
           clearTimeout(timer);
           signal.removeEventListener('abort', onAbort);
-          sock.close();
-          resolve({ ...r, reason: `UDP connection to ${serviceName(c)} ${r.reason}` });
+          sock?.close();
+          resolve({ ...r, reason: `UDP connection to ${where} ${r.reason}` });
         };
         const timer = setTimeout(() => finish(c.require_reply ? { ok: false, reason: 'failed (no reply).' } : { ok: true, reason: 'success.' }), timeoutMs);
         const onAbort = () => finish({ ok: false, reason: 'aborted' });
+        if (signal.aborted) return onAbort();
         signal.addEventListener('abort', onAbort, { once: true });
-        sock.on('error', (e) => finish({ ok: false, reason: `failed (${(e as NodeJS.ErrnoException).code ?? e.message}).` }));
-        sock.on('message', (msg) => {
-          if (!c.require_reply) return finish({ ok: true, reason: 'success.' });
-          finish(udpReplyMatches(msg, c) ? { ok: true, reason: 'success.' } : { ok: false, reason: 'reply data mismatch.' });
-        });
-        const data = payload ?? Buffer.from(Array.from({ length: 4 }, () => Math.floor(random() * 256)));
-        const go = () =>
-          sock.connect(c.connect_port, c.connect_ip, () => {
-            sock.send(data, (e) => e && finish({ ok: false, reason: `failed (${e.message}).` }));
-          });
-        if (c.bindto !== undefined || c.bind_port !== undefined) sock.bind({ ...(c.bindto ? { address: c.bindto } : {}), ...(c.bind_port ? { port: c.bind_port } : {}) }, go);
-        else go();
+        try {
+          sock = open(
+            target,
+            (d) => finish(udpReplyMatches(d.data, c, d.length) ? { ok: true, reason: 'success.' } : { ok: false, reason: 'reply data mismatch.' }),
+            (e) => finish({ ok: false, reason: `failed (${(e as NodeJS.ErrnoException).code ?? e.message}).` }),
+          );
+          sock.send(payload);
+        } catch (e) {
+          finish({ ok: false, reason: `failed (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).` });
+        }
       });
     },
   };

@@ -18,6 +18,10 @@ import { Lab, labUnavailable } from '../src/lab/lab.js';
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 3;
+/** --case N (1-based) runs one case only; --ours skips the real Keepalived. */
+const caseArg = process.argv.indexOf('--case');
+const ONLY = caseArg > 0 ? Number(process.argv[caseArg + 1]) : undefined;
+const OURS_ONLY = process.argv.includes('--ours');
 
 interface Case {
   readonly label: string;
@@ -88,6 +92,15 @@ async function once(lab: Lab, dir: string, c: Case, real: boolean): Promise<{ ou
     await Promise.all([lab.cable('d1', false), d1.kill('SIGKILL')]);
     await waitFor(async () => (await lab.addresses('d2')).includes(`${vip}/24`), 20_000, 'd2 takes the VIP');
     await new Promise((r) => setTimeout(r, 500));
+    if (process.env.KEEPALIVED_TS_TRACE) {
+      // Our receipt of the last advert (the trace's wall clock) against the capture's.
+      const adverts = wire.filter((l) => l.includes(`${d1Addr} >`) && l.includes('VRRP')).map((l) => Number(l.split(' ')[0]));
+      for (const l of d2.output.filter((x) => x.includes('takeover trace'))) {
+        const wall = Number(/wall (\d+\.\d+)/.exec(l)?.[1]);
+        const onWire = adverts.filter((t) => t <= wall).at(-1);
+        console.log(`  ${real ? 'real' : 'ours'}: ${l.replace(/.*takeover trace: /, '')}${onWire !== undefined ? ` | received ${((wall - onWire) * 1e6).toFixed(0)} us after the capture saw it` : ''}`);
+      }
+    }
     ping.kill('SIGINT');
     sniff.kill('SIGINT');
     await new Promise((r) => ping.once('exit', r));
@@ -121,9 +134,10 @@ async function main(): Promise<void> {
   console.log('  outage   = longest silence seen by a client pinging every 10 ms');
   console.log('case                    bound ms | takeover: ours  Keepalived  ratio  ours-bound | outage: ours  Keepalived  ratio');
   const med = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]! : NaN);
-  for (const c of CASES) {
+  for (const [i, c] of CASES.entries()) {
+    if (ONLY !== undefined && ONLY !== i + 1) continue;
     const results: Record<'ours' | 'real', Array<{ outage: number; takeover: number }>> = { ours: [], real: [] };
-    for (const real of hasKeepalived ? [false, true] : [false]) {
+    for (const real of hasKeepalived && !OURS_ONLY ? [false, true] : [false]) {
       for (let i = 0; i < RUNS; i++) {
         const lab = await Lab.create({ hosts: ['d1', 'd2', 'client'] });
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kts-bench-'));

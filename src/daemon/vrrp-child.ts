@@ -3,19 +3,27 @@
  * work in other processes never delay an advert. Started by parent.ts with the command-line
  * options as JSON; stops on SIGTERM (masters send priority 0 and release their addresses).
  */
+import * as v8 from 'node:v8';
 import type { Options } from '../cli/args.js';
 import { formatDiagnostic, type Diagnostic } from '../config/diagnostics.js';
 import { loadConfig } from '../config/load.js';
 import { linuxOs } from '../os/linux.js';
+import { uptimeSeconds } from '../os/host.js';
 import { syslogLogger } from '../os/syslog.js';
-import { systemClock } from './clock.js';
+import { timerfdClock } from '../os/timerfd-clock.js';
+import { systemClock, type Clock } from './clock.js';
 import { consoleLogger } from './log.js';
 import { removePidFile, writePidFile } from './pidfile.js';
 import { VrrpDriver } from './vrrp/driver.js';
+import { takeoverTrace } from './vrrp/takeover-trace.js';
 import type { ScriptStatus } from './dump/common.js';
 import { notifyAction, openNotifier } from './notify/from-config.js';
 import { startTracking, type Tracking } from './track/start.js';
 import { VrrpDumps } from './vrrp-dumps.js';
+
+// V8 drops the bytecode of functions that have not run for a while; a backup's takeover code
+// runs only at a failover, and recompiling it then would cost the takeover (vrrp/rehearsal.ts).
+v8.setFlagsFromString('--no-flush-bytecode');
 
 async function main(): Promise<void> {
   const opts = JSON.parse(process.argv[2] ?? '{}') as Options & { childPidFile: string };
@@ -28,13 +36,18 @@ async function main(): Promise<void> {
   let currentErrors = errorMessages(loaded.diagnostics);
   writePidFile(opts.childPidFile);
   const os = linuxOs();
+  const clock = vrrpClock(log);
   let current = config;
   let dumps: VrrpDumps | undefined;
   let notifier = openNotifier(config, { log });
   const pending = new Set<Promise<void>>();
+  const trace = process.env.KEEPALIVED_TS_TRACE ? takeoverTrace(clock, log) : undefined;
   const driver = new VrrpDriver(config, {
-    clock: systemClock, log, ...os,
+    clock, log, ...os, ...(trace ? { trace } : {}),
     keepAddressesOnStop: opts.dontReleaseVrrp,
+    uptimeSeconds,
+    // -X (--release-vips) needs nothing here: Keepalived then removes a leaving master's VIPs even
+    // when this run did not add them (after a reload); the driver always removes them.
     onAction: (a) => {
       if (a.kind === 'transition') dumps?.transitions.record(a.instance);
       const name = a.kind === 'group_transition' ? undefined : a.instance;
@@ -45,9 +58,9 @@ async function main(): Promise<void> {
     },
   });
   const track = (cfg: typeof config, reload: boolean) =>
-    startTracking(cfg, { clock: systemClock, log, reload, setTracked: (kind, name, state) => driver.setTracked(kind, name, state) });
+    startTracking(cfg, { clock, log, reload, setTracked: (kind, name, state) => driver.setTracked(kind, name, state) });
   let tracking: Tracking | undefined;
-  dumps = new VrrpDumps(() => current, driver, systemClock, log, () => scriptStatuses(tracking));
+  dumps = new VrrpDumps(() => current, driver, clock, log, () => scriptStatuses(tracking));
   dumps.install();
   let stopping = false;
   const stop = async () => {
@@ -96,8 +109,19 @@ async function main(): Promise<void> {
   };
   // The parent's death must not leave orphaned VIPs behind: stop as if told to.
   process.on('disconnect', () => void stop());
-  await driver.start();
+  // Trackers first: a script disabled at start-up must not hold its instance in FAULT.
   tracking = track(config, false);
+  await driver.start();
+}
+
+/** VRRP's timers on a timerfd (os/timerfd-clock.ts); the spinning libuv clock if that fails. */
+function vrrpClock(log: { warn(m: string): void }): Clock {
+  try {
+    return timerfdClock();
+  } catch (e) {
+    log.warn(`timerfd unavailable (${(e as Error).message}): timers on libuv`);
+    return systemClock;
+  }
 }
 
 function errorMessages(diags: readonly Diagnostic[]): Set<string> {

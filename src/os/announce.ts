@@ -35,7 +35,11 @@ const GARP_LENGTH = 42;
 interface Link {
   readonly ifindex: number;
   readonly mac: Buffer;
+  /** IFF_NOARP (loopback, some tunnels): Keepalived sends nothing there, nor do we. */
+  readonly noArp: boolean;
 }
+
+const IFF_NOARP = 0x80;
 
 /** The interface as sysfs shows it in this network namespace. */
 function linkOf(ifname: string): Link {
@@ -43,15 +47,18 @@ function linkOf(ifname: string): Link {
   const dir = `/sys/class/net/${ifname}`;
   let ifindex: number;
   let macText: string;
+  let flags: number;
   try {
     ifindex = Number(fs.readFileSync(`${dir}/ifindex`, 'utf8').trim());
     macText = fs.readFileSync(`${dir}/address`, 'utf8').trim();
+    flags = Number(fs.readFileSync(`${dir}/flags`, 'utf8').trim());
   } catch {
     throw new Error(`cannot announce on ${ifname}: no such interface`);
   }
+  if ((flags & IFF_NOARP) !== 0) return { ifindex, mac: Buffer.alloc(0), noArp: true };
   const mac = Buffer.from(macText.split(':').map((h) => parseInt(h, 16)));
   if (mac.length !== 6 || mac.some((b) => Number.isNaN(b))) throw new Error(`cannot announce on ${ifname}: not Ethernet (address ${macText})`);
-  return { ifindex, mac };
+  return { ifindex, mac, noArp: false };
 }
 
 function forwards(ifname: string): boolean {
@@ -104,7 +111,28 @@ function linkAddress(ifindex: number): Buffer {
   return a;
 }
 
+/** Keepalived re-reads an interface's IPv6 forwarding flag when its reading is older than 5 s. */
+const ROUTER_FLAG_TTL_MS = 5000;
+
 export function linuxAnnouncer(): Announcer {
+  /**
+   * Interfaces as last read from sysfs: a failover's announcements must not wait for file reads
+   * (two per interface and batch cost about 0.1 ms each time). prepare() re-reads, and so does a
+   * failed send: an interface that was replaced has a new index.
+   */
+  const links = new Map<string, Link>();
+  const routerFlags = new Map<string, { router: boolean; at: number }>();
+  const cachedLink = (ifname: string): Link => {
+    let l = links.get(ifname);
+    if (!l) links.set(ifname, (l = linkOf(ifname)));
+    return l;
+  };
+  const router = (ifname: string): boolean => {
+    const now = Date.now();
+    let r = routerFlags.get(ifname);
+    if (!r || now - r.at > ROUTER_FLAG_TTL_MS) routerFlags.set(ifname, (r = { router: forwards(ifname), at: now }));
+    return r.router;
+  };
   let arpFd: number | undefined;
   let ndFd: number | undefined;
   let arena: MsgArena | undefined;
@@ -151,7 +179,8 @@ export function linuxAnnouncer(): Announcer {
   return {
     announce(ifname, addresses) {
       if (addresses.length === 0) return;
-      const link = linkOf(ifname);
+      const link = cachedLink(ifname);
+      if (link.noArp) return;
       const failures: string[] = [];
       for (const text of addresses) {
         const addr = text.replace(/\/\d+$/, '');
@@ -161,7 +190,7 @@ export function linuxAnnouncer(): Announcer {
             if (sendto(arpSocket(), garpFrame(link.mac, addressBytes(addr)), linkAddress(link.ifindex)) < 0) failures.push(`${addr}: socket buffer full`);
           } else if (family === 'inet6') {
             const target = addressBytes(addr);
-            if (!sendNa(link.ifindex, target, naMessage(target, link.mac, forwards(ifname)))) failures.push(`${addr}: socket buffer full`);
+            if (!sendNa(link.ifindex, target, naMessage(target, link.mac, router(ifname)))) failures.push(`${addr}: socket buffer full`);
           } else {
             failures.push(`'${addr}' is not an address`);
           }
@@ -170,16 +199,29 @@ export function linuxAnnouncer(): Announcer {
         }
       }
       // Each address is tried; one failing (say, a removed interface) does not silence the rest.
+      if (failures.length > 0) links.delete(ifname);
       if (failures.length > 0) throw new Error(`announcing on ${ifname}: ${failures.join('; ')}`);
+    },
+    rehearse(ifname, addresses) {
+      // The frames as announce() builds them, handed to sendto() on fd -1 (EBADF): nothing leaves.
+      const link = links.get(ifname);
+      if (!link || link.noArp) return;
+      for (const text of addresses) {
+        const addr = text.replace(/\/\d+$/, '');
+        if (familyOf(addr) === 'inet') sendto(-1, garpFrame(link.mac, addressBytes(addr)), linkAddress(link.ifindex));
+      }
     },
     prepare(ifname, family) {
       const link = linkOf(ifname);
+      links.set(ifname, link);
+      routerFlags.delete(ifname);
+      if (link.noArp) return;
       if (family === 'inet') {
         arpSocket();
         garpFrame(link.mac, addressBytes('0.0.0.0'));
       } else {
         ndSocket();
-        naMessage(addressBytes('::'), link.mac, forwards(ifname));
+        naMessage(addressBytes('::'), link.mac, router(ifname));
       }
     },
     close() {

@@ -108,6 +108,13 @@ export class FakeNet implements NetConfig {
   }
 }
 
+/** FakeNet whose address changes complete before returning, as rtnetlink's do (linux.ts). */
+export class SyncFakeNet extends FakeNet {
+  addAddressesNow(addrs: Parameters<NetConfig['addAddresses']>[0], defaultDev: string): void {
+    void this.addAddresses(addrs, defaultDev);
+  }
+}
+
 export class FakeAnnouncer implements Announcer {
   readonly sent: Array<{ ifname: string; addresses: readonly string[] }> = [];
   readonly prepared: string[] = [];

@@ -13,6 +13,16 @@ function names(file: string): Set<string> {
   }
 }
 
+/** Seconds since boot (/proc/uptime's first field); undefined if unreadable. */
+export function uptimeSeconds(): number | undefined {
+  try {
+    const v = Number(fs.readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+    return Number.isFinite(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function localHost(): HostView {
   let users: Set<string> | undefined;
   let groups: Set<string> | undefined;

@@ -22,6 +22,7 @@ const c = {
   close: lib.func('int close(int fd)'),
   ifNameToIndex: lib.func('uint32_t if_nametoindex(const char *name)'),
   strerror: lib.func('const char *strerror(int errnum)'),
+  poll: lib.func('int poll(void *fds, unsigned long nfds, int timeout)'),
 };
 
 export const AF_INET = 2;
@@ -122,8 +123,21 @@ export function bind(fd: number, addr: Uint8Array): void {
 /** Bytes sent, or -1 with errno EAGAIN when the socket buffer is full. */
 export function sendto(fd: number, data: Uint8Array, addr: Uint8Array): number {
   const r = c.sendto(fd, data, data.length, 0, addr, addr.length) as number;
+  if (fd === -1) return -1; // a rehearsal (see MsgArena.send)
   if (r < 0 && koffi.errno() === EAGAIN) return -1;
   return check('sendto', r);
+}
+
+/** Blocks until `fd` is readable or `timeoutMs` passes; true when readable. */
+export function waitReadable(fd: number, timeoutMs: number): boolean {
+  // struct pollfd { int fd; short events; short revents; }, POLLIN = 1.
+  const p = Buffer.alloc(8);
+  writeInt32(p, fd, 0);
+  writeUInt16(p, 1, 4);
+  let r: number;
+  do r = c.poll(p, 1, timeoutMs) as number;
+  while (r < 0 && koffi.errno() === EINTR);
+  return check('poll', r) > 0;
 }
 
 export function close(fd: number): void {
@@ -205,7 +219,11 @@ export class MsgArena {
     });
   }
 
-  /** sendmsg with `cmsgs`; false when the socket buffer is full (EAGAIN). */
+  /**
+   * sendmsg with `cmsgs`; false when the socket buffer is full (EAGAIN). `fd` -1 is a rehearsal:
+   * everything but the kernel's part runs (sendmsg fails with EBADF), so that the first real send
+   * after a failover does not pay for V8's first compilation of this path.
+   */
   send(fd: number, data: Uint8Array, name: Uint8Array, cmsgs: readonly Cmsg[]): boolean {
     if (data.length > this.capacity) throw new RangeError(`${data.length} bytes exceed the ${this.capacity}-byte buffer`);
     this.mem.set(data, this.offs.data);
@@ -220,6 +238,7 @@ export class MsgArena {
     }
     this.header(name.length, data.length, o - this.offs.control);
     const r = c.sendmsg(fd, this.base, MSG_DONTWAIT) as number;
+    if (fd === -1) return false;
     if (r < 0 && koffi.errno() === EAGAIN) return false;
     check('sendmsg', r);
     return true;

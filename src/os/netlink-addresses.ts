@@ -8,7 +8,7 @@ import { endianness } from 'node:os';
 import { addressBytes } from '../vrrp/addr.js';
 import type { IpAddress } from '../config/model.js';
 import type { DeepReadonly } from '../config/schema.js';
-import { bind, close, ifNameToIndex, pollReadable, readInt32, sendto, socket, SyscallError, writeInt32, writeUInt16, SOCK_RAW, EAGAIN } from './libc.js';
+import { bind, close, ifNameToIndex, readInt32, sendto, socket, SyscallError, waitReadable, writeInt32, writeUInt16, SOCK_RAW, EAGAIN } from './libc.js';
 
 const AF_NETLINK = 16;
 const NETLINK_ROUTE = 0;
@@ -33,6 +33,8 @@ const IFA_F_MCAUTOJOIN = 0x400;
 const ERRNO_EEXIST = 17;
 const ERRNO_EADDRNOTAVAIL = 99;
 const ERRNO_ESRCH = 3;
+/** How long a request may wait for its acknowledgement (it never has to; see applyNow). */
+const ACK_TIMEOUT_MS = 1000;
 
 type Addr = DeepReadonly<IpAddress>;
 
@@ -91,6 +93,7 @@ const recv = koffi.load('libc.so.6').func('intptr_t recv(int fd, _Out_ uint8_t *
 export class NetlinkAddresses {
   private fd: number | undefined;
   private seq = 1;
+  private readonly buf = new Uint8Array(8192);
   private readonly kernel = (() => {
     const b = Buffer.alloc(12);
     writeUInt16(b, AF_NETLINK, 0);
@@ -107,10 +110,19 @@ export class NetlinkAddresses {
 
   /** Adds or removes addresses; "already there" on add and "already gone" on delete are fine. */
   async apply(op: 'add' | 'del', addrs: readonly Addr[], defaultDev: string): Promise<void> {
+    this.applyNow(op, addrs, defaultDev);
+  }
+
+  /**
+   * apply() without a promise. The kernel handles an rtnetlink address request inside the
+   * sendto() and queues its acknowledgement before returning, so the wait below is a safeguard
+   * that does not happen in practice (measured: the ack is always there).
+   */
+  applyNow(op: 'add' | 'del', addrs: readonly Addr[], defaultDev: string): void {
     const failures: string[] = [];
     for (const a of addrs) {
       const dev = a.dev ?? defaultDev;
-      const errno = await this.request(addressMessage(op, a, ifNameToIndex(dev), this.seq++));
+      const errno = this.request(addressMessage(op, a, ifNameToIndex(dev), this.seq++));
       const benign = op === 'add' ? errno === ERRNO_EEXIST : errno === ERRNO_EADDRNOTAVAIL || errno === ERRNO_ESRCH;
       if (errno !== 0 && !benign) failures.push(`${op} ${a.address}/${a.prefixlen} dev ${dev}: ${new SyscallError('netlink', errno).message.replace(/^netlink: /, '')}`);
     }
@@ -118,27 +130,21 @@ export class NetlinkAddresses {
   }
 
   /** Sends one request and returns the errno of the kernel's acknowledgement (0 on success). */
-  private async request(msg: Buffer): Promise<number> {
+  private request(msg: Buffer): number {
     const fd = this.socket();
     sendto(fd, msg, this.kernel);
     const seq = readInt32(msg, 8);
-    const buf = new Uint8Array(8192);
     for (;;) {
-      const n = recv(fd, buf, buf.length, 0) as number;
+      const n = recv(fd, this.buf, this.buf.length, 0) as number;
       if (n < 0) {
         if (koffi.errno() !== EAGAIN) throw new SyscallError('recv', koffi.errno(), 'netlink');
-        await new Promise<void>((resolve, reject) => {
-          const p = pollReadable(fd, () => {
-            p.stop();
-            resolve();
-          }, reject);
-        });
+        if (!waitReadable(fd, ACK_TIMEOUT_MS)) throw new Error(`netlink: no answer from the kernel within ${ACK_TIMEOUT_MS} ms`);
         continue;
       }
       for (let off = 0; off + 16 <= n; ) {
-        const len = readInt32(buf, off);
-        const type = new DataView(buf.buffer, off + 4, 2).getUint16(0, LITTLE_ENDIAN);
-        if (type === NLMSG_ERROR && readInt32(buf, off + 8) === seq) return -readInt32(buf, off + 16);
+        const len = readInt32(this.buf, off);
+        const type = new DataView(this.buf.buffer, off + 4, 2).getUint16(0, LITTLE_ENDIAN);
+        if (type === NLMSG_ERROR && readInt32(this.buf, off + 8) === seq) return -readInt32(this.buf, off + 16);
         off += (len + 3) & ~3;
         if (len <= 0) break;
       }

@@ -70,15 +70,23 @@ export function openVrrpSocket(opts: VrrpSocketOptions): VrrpSocket {
   };
   const poller = pollReadable(fd, readable, (e) => opts.onError(e));
 
+  /** sendmsg's arguments; `to` -1 rehearses (see MsgArena.send). */
+  const sendTo = (to: number, payload: Uint8Array, dst: string, src: string, ttl: number): boolean => {
+    const cmsgs = v4 ? inetCmsgs(ifindex, src, ttl) : inet6Cmsgs(ifindex, src, ttl);
+    // Link-local and ff02:: destinations need the scope; harmless for global ones.
+    const name = sockaddr(addressOf(dst, v4 ? 4 : 16), v4 ? 0 : ifindex);
+    return mem.send(to, payload, name, cmsgs);
+  };
+
   return {
     send(payload, dst, src, ttl = DEFAULT_TTL) {
       if (closed) throw new Error(`VRRP socket on ${opts.ifname} is closed`);
-      const cmsgs = v4 ? inetCmsgs(ifindex, src, ttl) : inet6Cmsgs(ifindex, src, ttl);
-      // Link-local and ff02:: destinations need the scope; harmless for global ones.
-      const name = sockaddr(addressOf(dst, v4 ? 4 : 16), v4 ? 0 : ifindex);
-      if (!mem.send(fd, payload, name, cmsgs)) {
+      if (!sendTo(fd, payload, dst, src, ttl)) {
         throw Object.assign(new Error(`VRRP advert to ${dst} dropped: socket buffer full`), { code: 'EAGAIN' });
       }
+    },
+    prepare(payload, dst, src, ttl = DEFAULT_TTL) {
+      if (!closed) sendTo(-1, payload, dst, src, ttl);
     },
     close() {
       if (closed) return;

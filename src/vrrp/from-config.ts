@@ -42,6 +42,7 @@ export function instanceParams(inst: Instance, primaryAddress: string): Instance
     },
     primaryAddress,
     ownerIgnoreAdverts: inst.owner_ignore_adverts,
+    ...(inst.timer_expired_backup !== undefined ? { highestOtherPriority: inst.timer_expired_backup } : {}),
     // Keepalived: a unicast keyword and no peer is multicast, unless unicast_fault_no_peer.
     ...(inst.unicast_fault_no_peer && inst.unicast_peer.length === 0
       ? { configFault: 'cannot use unicast without any peers (unicast_fault_no_peer)' }
@@ -77,6 +78,16 @@ export function receiveParams(inst: Instance, skipCheckAdvAddr = inst.skip_check
 }
 
 /**
+ * How long instances wait at start-up: vrrp_startup_delay, or what is left of
+ * vrrp_delay_after_boot since the machine booted, whichever is longer (Keepalived's
+ * global_parser.c reads /proc/uptime for the latter; we take the uptime as an argument).
+ */
+export function startupDelayUs(g: { readonly vrrp_startup_delay: number; readonly vrrp_delay_after_boot?: number }, uptimeSeconds?: number): number {
+  const afterBoot = g.vrrp_delay_after_boot !== undefined && uptimeSeconds !== undefined ? g.vrrp_delay_after_boot - uptimeSeconds : 0;
+  return Math.max(us(g.vrrp_startup_delay), afterBoot > 0 ? us(afterBoot) : 0);
+}
+
+/**
  * Every instance of the configuration with its source address, and the sync groups. Instances
  * whose address cannot be known are returned apart, to be reported and left out.
  */
@@ -93,6 +104,6 @@ export function routerParams(
   }
   const known = new Set(instances.map((i) => i.name));
   const groups = config.vrrp_sync_group.map((g) => ({ name: g.name, members: g.group.filter((m) => known.has(m)) }));
-  const startupDelayUs = us(config.global_defs.vrrp_startup_delay);
-  return { params: { instances, groups, ...(startupDelayUs > 0 ? { startupDelayUs } : {}) }, unaddressed };
+  const delayUs = startupDelayUs(config.global_defs);
+  return { params: { instances, groups, ...(delayUs > 0 ? { startupDelayUs: delayUs } : {}) }, unaddressed };
 }

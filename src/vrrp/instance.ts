@@ -43,6 +43,7 @@ export function initialState(p: InstanceParams): InstanceState {
     masterPriority: undefined,
     trackDelta: 0,
     trackFault: false,
+    trackPending: false,
     interfaceUp: true,
     garpAt: [],
     garpRefreshAt: undefined,
@@ -76,7 +77,7 @@ export function step(p: InstanceParams, s: InstanceState, e: InstanceEvent, now:
       m.advert(e.advert.priority, e.advert.intervalCs * 10_000, e.advert.version, e.src);
       break;
     case 'tracking':
-      m.tracking(e.delta, e.fault, e.reason);
+      m.tracking(e.delta, e.fault, e.reason, e.pending ?? false);
       break;
     case 'interface':
       m.interface(e.up);
@@ -125,10 +126,10 @@ class Machine {
     if (priority === PRIO_STOP) this.count('pri_zero_sent');
   }
 
-  private transition(to: VrrpState, reason: string): void {
+  private transition(to: VrrpState, reason: string, silent = false): void {
     const from = this.s.state;
     this.set({ state: to });
-    this.emit({ kind: 'transition', from, to, reason });
+    this.emit({ kind: 'transition', from, to, reason, ...(silent ? { silent } : {}) });
   }
 
   private masterDown(): number {
@@ -137,6 +138,11 @@ class Machine {
 
   private get faulty(): boolean {
     return this.s.trackFault || !this.s.interfaceUp || this.p.configFault !== undefined;
+  }
+
+  /** In fault only because tracked scripts have not returned their first result yet. */
+  private get waitingOnly(): boolean {
+    return this.s.trackPending && this.s.interfaceUp && this.p.configFault === undefined;
   }
 
   /** Timers start from here: now, or the end of vrrp_startup_delay (Keepalived's delayed start). */
@@ -156,8 +162,9 @@ class Machine {
     }
     if (this.faulty) {
       this.set({ deadline: undefined });
-      const why = this.p.configFault ?? (!this.s.interfaceUp ? 'interface down' : 'a tracked object is down');
-      this.transition('FAULT', 'init: ' + why);
+      const waiting = this.waitingOnly;
+      const why = this.p.configFault ?? (!this.s.interfaceUp ? 'interface down' : waiting ? 'waiting for tracked scripts to return' : 'a tracked object is down');
+      this.transition('FAULT', 'init: ' + why, waiting);
       return;
     }
     // Keepalived enters BACKUP at start-up, whatever `state` says; the owner leaves it at once
@@ -178,6 +185,7 @@ class Machine {
     }
     if (this.s.deadline === undefined || this.now < this.s.deadline) return;
     if (this.s.state === 'MASTER') {
+      if (this.expiredAsMaster()) return;
       this.sendAdvert(this.s.effectivePriority);
       this.set({ deadline: this.now + this.p.advertIntervalUs });
       this.rogueCountdown();
@@ -185,6 +193,24 @@ class Machine {
       this.set({ wantState: 'MASTER' });
       this.gotoMaster('no advert received within Master_Down_Interval');
     }
+  }
+
+  /**
+   * timer_expired_backup: our last advert went out at deadline - interval; if a backup of
+   * priority highestOtherPriority has already seen 3 intervals plus its skew pass since, it is
+   * master by now, and we go to BACKUP without a priority-0 advert (vrrp_thread_timeout_handler).
+   */
+  private expiredAsMaster(): boolean {
+    const hop = this.p.highestOtherPriority;
+    if (hop === undefined || this.s.deadline === undefined) return false;
+    const lastSent = this.s.deadline - this.p.advertIntervalUs;
+    const skew = this.p.version === 3 ? Math.floor(((256 - hop) * this.p.advertIntervalUs) / 256) : Math.floor(((256 - hop) * 1_000_000) / 256);
+    if (lastSent + 3 * this.p.advertIntervalUs + skew > this.now) return false;
+    const lateUs = this.now - this.s.deadline;
+    this.emit({ kind: 'log', message: `VRRP thread timer expired ${(lateUs / 1_000_000).toFixed(6)} seconds ago` });
+    this.set({ wantState: 'BACKUP' });
+    this.leaveMaster('BACKUP', `timer expired: a backup of priority ${hop} has taken over by now (timer_expired_backup)`, false);
+    return true;
   }
 
   /**
@@ -338,12 +364,18 @@ class Machine {
     }
   }
 
-  tracking(delta: number, fault: boolean, reason: string): void {
+  tracking(delta: number, fault: boolean, reason: string, pending: boolean): void {
     const wasFaulty = this.faulty;
+    const wasWaiting = this.waitingOnly;
     const oldPriority = this.s.effectivePriority;
     // An owner's priority is not tracked; it moves only for another owner (anotherOwner()).
     const newPriority = this.p.basePriority === PRIO_OWNER ? oldPriority : effectivePriority(this.p, delta);
-    this.set({ trackDelta: delta, trackFault: fault, effectivePriority: newPriority });
+    this.set({ trackDelta: delta, trackFault: fault, trackPending: fault && pending, effectivePriority: newPriority });
+    if (this.s.state === 'FAULT' && wasWaiting && this.faulty && !this.waitingOnly) {
+      // The first result is a failure: the silent FAULT of start-up becomes a real one, which
+      // Keepalived notifies (down_instance -> vrrp_state_leave_fault -> send_instance_notifies).
+      this.transition('FAULT', reason);
+    }
     if (newPriority !== oldPriority) {
       this.emit({ kind: 'log', message: `(${this.p.name}) Changing effective priority from ${oldPriority} to ${newPriority}` });
       this.emit({ kind: 'priority_change', from: oldPriority, to: newPriority, state: this.s.state });

@@ -58,7 +58,7 @@ export function matchInstances(oldIds: readonly InstanceIdentity[], newIds: read
 export function carryOver(old: InstanceState, p: InstanceParams, now: number): InstanceState {
   const fresh = initialState(p);
   const kept: InstanceState = {
-    ...fresh, stats: old.stats, trackDelta: old.trackDelta, trackFault: old.trackFault, interfaceUp: old.interfaceUp,
+    ...fresh, stats: old.stats, trackDelta: old.trackDelta, trackFault: old.trackFault, trackPending: old.trackPending, interfaceUp: old.interfaceUp,
     effectivePriority: effectivePriority(p, old.trackDelta),
   };
   if (old.state !== 'MASTER') return kept;

@@ -50,6 +50,12 @@ export interface InstanceParams {
   /** owner_ignore_adverts: an address owner at priority 255 drops every advert (Keepalived). */
   readonly ownerIgnoreAdverts: boolean;
   /**
+   * timer_expired_backup: the highest priority of the other routers. A master whose advert timer
+   * comes so late that a backup of that priority has already taken over steps down to BACKUP
+   * (Keepalived's vrrp_thread_timeout_handler, for a VRRP process that was not scheduled).
+   */
+  readonly highestOtherPriority?: number;
+  /**
    * A configuration that cannot run (unicast_fault_no_peer without peers): the instance stays in
    * FAULT for its whole life, as Keepalived's num_config_faults does. The text is the reason.
    */
@@ -82,6 +88,8 @@ export interface InstanceState {
   /** Tracked objects report: priority change from weights, and whether any forces FAULT. */
   readonly trackDelta: number;
   readonly trackFault: boolean;
+  /** trackFault comes only from scripts awaiting their first result: FAULT without notifications. */
+  readonly trackPending: boolean;
   readonly interfaceUp: boolean;
   /** Pending gratuitous ARP / NA batches: [when, how many]. */
   readonly garpAt: ReadonlyArray<readonly [number, number]>;
@@ -106,7 +114,8 @@ export type InstanceEvent =
   | { readonly kind: 'timer' }
   /** An advert for our VRID that passed receive checks (receive.ts). */
   | { readonly kind: 'advert'; readonly advert: Advertisement; readonly src: string }
-  | { readonly kind: 'tracking'; readonly delta: number; readonly fault: boolean; readonly reason: string }
+  /** pending: the fault is only tracked scripts that have not returned yet (tracking.ts). */
+  | { readonly kind: 'tracking'; readonly delta: number; readonly fault: boolean; readonly reason: string; readonly pending?: boolean }
   | { readonly kind: 'interface'; readonly up: boolean }
   /** From the sync group: move with the group. */
   | { readonly kind: 'sync'; readonly to: 'MASTER' | 'BACKUP' | 'FAULT'; readonly group: string }
@@ -118,7 +127,11 @@ export type Action =
   | { readonly kind: 'remove_addresses' }
   /** A batch of gratuitous ARPs (IPv4) / unsolicited neighbour advertisements (IPv6). */
   | { readonly kind: 'send_garp'; readonly count: number }
-  | { readonly kind: 'transition'; readonly from: VrrpState; readonly to: VrrpState; readonly reason: string }
+  /**
+   * silent: no notify script, FIFO line or mail - Keepalived's FAULT at start-up while a tracked
+   * script has not returned yet (vrrp_init_state notifies FAULT only for a real fault).
+   */
+  | { readonly kind: 'transition'; readonly from: VrrpState; readonly to: VrrpState; readonly reason: string; readonly silent?: boolean }
   /** Keepalived's notify_master_rx_lower_pri / fifo MASTER_RX_LOWER_PRI. */
   | { readonly kind: 'master_rx_lower_pri'; readonly from: string; readonly priority: number }
   /** Tracking moved the effective priority (fifo MASTER_PRIORITY / BACKUP_PRIORITY with notify_priority_changes). */

@@ -80,7 +80,8 @@ describe('announcing addresses between namespaces', { skip: skipUnlessRoot || (!
   test('on a forwarding interface the NA says router', async () => {
     lab.run(a.ns, 'sysctl', '-q', '-w', 'net.ipv6.conf.eth0.forwarding=1');
     const from = dump.all.length;
-    await peer.request({ op: 'announce', ifname: 'eth0', addresses: ['fd00::64'] }, 'announced');
+    // The flag is read again by prepare() or after 5 s (Keepalived's gna_router check): prepare.
+    await peer.request({ op: 'announce', ifname: 'eth0', addresses: ['fd00::64'], prepare: 'inet6' }, 'announced');
     await dump.wait((l) => l.includes('tgt is fd00::64, Flags [router, override]'), 3000, 'a router NA', from);
   });
 

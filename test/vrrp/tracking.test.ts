@@ -61,3 +61,38 @@ test('a tracked change of effective priority is an action the daemon can notify 
   const same = step(inst, r.state, { kind: 'tracking', delta: -10, fault: false, reason: 'again' }, 2000);
   assert.deepEqual(same.actions.filter((a) => a.kind === 'priority_change'), [], 'no change, no action');
 });
+
+test('a script without its first result moves no priority; with weight 0 it holds the instance (vrrp_track.c initialise_track_script_state)', () => {
+  const unknown = (weight: number, holds?: boolean): TrackedObject => ({ kind: 'binary', name: 'chk', weight, reverse: false, up: undefined, ...(holds === undefined ? {} : { holds }) });
+  for (const w of [20, -20]) {
+    const r = trackingOutcome([unknown(w)]);
+    assert.deepEqual([r.delta, r.fault, r.pending], [0, false, []], `weight ${w}`);
+  }
+  const held = trackingOutcome([unknown(0)]);
+  assert.deepEqual([held.fault, held.faults, held.pending], [true, [], ['chk']]);
+  // Brought in by a reload (SCRIPT_INIT_STATE_INIT_RELOAD): unknown, but holds nothing.
+  assert.equal(trackingOutcome([unknown(0, false)]).fault, false);
+});
+
+test('held by a script that has not returned: FAULT without notification, then BACKUP on success or a notified FAULT on failure', async () => {
+  const { initialState, step } = await import('../../src/vrrp/instance.js');
+  const inst = simInstance({ primaryAddress: '10.0.0.1' });
+  let s = initialState(inst);
+  s = step(inst, s, { kind: 'tracking', delta: 0, fault: true, pending: true, reason: 'start-up' }, 0).state;
+  const started = step(inst, s, { kind: 'start' }, 0);
+  assert.equal(started.state.state, 'FAULT');
+  const t = started.actions.find((a) => a.kind === 'transition');
+  assert.ok(t && t.kind === 'transition' && t.silent === true, JSON.stringify(started.actions));
+  const ok = step(inst, started.state, { kind: 'tracking', delta: 0, fault: false, reason: 'script chk succeeded' }, 1000);
+  assert.equal(ok.state.state, 'BACKUP');
+  const bad = step(inst, started.state, { kind: 'tracking', delta: 0, fault: true, reason: 'script chk failed' }, 1000);
+  assert.equal(bad.state.state, 'FAULT');
+  const loud = bad.actions.find((a) => a.kind === 'transition');
+  assert.ok(loud && loud.kind === 'transition' && loud.to === 'FAULT' && !loud.silent, JSON.stringify(bad.actions));
+  // A real fault at start-up is notified as before.
+  let f = step(inst, initialState(inst), { kind: 'tracking', delta: 0, fault: true, reason: 'script chk failed' }, 0).state;
+  const real = step(inst, f, { kind: 'start' }, 0).actions.find((a) => a.kind === 'transition');
+  assert.ok(real && real.kind === 'transition' && !real.silent);
+  f = step(inst, f, { kind: 'start' }, 0).state;
+  assert.equal(f.state, 'FAULT');
+});

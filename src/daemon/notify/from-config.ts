@@ -68,7 +68,7 @@ export function notifyAction(n: Notifier, config: KeepalivedConfig, a: RouterAct
   }
   const inst = config.vrrp_instance.find((i) => i.name === a.instance);
   if (!inst) return Promise.resolve();
-  if (a.kind === 'transition' && NOTIFIED.has(a.to)) return n.instance(inst.name, inst, a.to as NotifyState, priority);
+  if (a.kind === 'transition' && NOTIFIED.has(a.to) && !a.silent) return n.instance(inst.name, inst, a.to as NotifyState, priority);
   if (a.kind === 'master_rx_lower_pri') n.event(inst.name, 'MASTER_RX_LOWER_PRI', priority, inst.notify_master_rx_lower_pri);
   // vrrp_track.c: with notify_priority_changes, each change of effective priority is a FIFO line.
   if (a.kind === 'priority_change' && inst.notify_priority_changes) n.event(inst.name, a.state === 'MASTER' ? 'MASTER_PRIORITY' : 'BACKUP_PRIORITY', a.to);

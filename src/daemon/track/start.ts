@@ -55,6 +55,7 @@ export function startTracking(config: KeepalivedConfig, deps: TrackingDeps): Tra
     const id = scriptIdentity(users, s.script, g.script_user, self);
     if ('error' in id) {
       log.error(`${id.error} - disabling track script ${s.name}`);
+      deps.setTracked('script', s.name, { ignored: true });
       continue;
     }
     const verdict = checkScriptSecurity(
@@ -65,6 +66,7 @@ export function startTracking(config: KeepalivedConfig, deps: TrackingDeps): Tra
     insecure ||= verdict.insecure && verdict.run;
     if (!verdict.run) {
       log.error(`Disabling track script ${s.name} since ${verdict.notFound ? 'not found' : 'not safe or not executable'}`);
+      deps.setTracked('script', s.name, { ignored: true });
       continue;
     }
     const script = verdict.path === s.script.args[0] ? s : { ...s, script: { ...s.script, args: [verdict.path, ...s.script.args.slice(1)] } };

@@ -9,10 +9,15 @@ import { decodeAdvertisement, encodeAdvertisement } from '../../vrrp/packet.js';
 import { checkAdvert, type RefuseReason } from '../../vrrp/receive.js';
 import { initialRouterState, routerWakeup, stepAll, stepRouter, type RouterAction, type RouterParams, type RouterState } from '../../vrrp/router.js';
 import { carryOver, matchInstances, type InstanceIdentity } from '../../vrrp/reload.js';
+import { startupDelayUs } from '../../vrrp/from-config.js';
 import type { InstanceEvent, InstanceState, VrrpState } from '../../vrrp/types.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
+import type { VipFirewall } from '../../os/vip-firewall.js';
+import { acceptModeFirewall } from './accept-mode.js';
+import { ExtraGarp } from './garp-extra.js';
 import { GarpPacer } from './garp-pacer.js';
+import { TakeoverRehearsal } from './rehearsal.js';
 import { buildRuntime, type ErrorStats, type Runtime } from './runtime.js';
 import { TrackingFeed, type TrackedState } from './tracking-feed.js';
 
@@ -25,10 +30,16 @@ export interface VrrpDeps {
   readonly openSocket: (o: VrrpSocketOptions) => VrrpSocket;
   /** use_vmac's macvlans; without it, instances with use_vmac run on their interface. */
   readonly vmacs?: Vmacs;
+  /** accept / no_accept: the nftables table dropping traffic to non-accepting VIPs (os/vip-firewall.ts). */
+  readonly firewall?: VipFirewall;
+  /** Seconds since boot (/proc/uptime), for vrrp_delay_after_boot. */
+  readonly uptimeSeconds?: () => number | undefined;
   /** -V / --dont-release-vrrp. */
   readonly keepAddressesOnStop?: boolean;
   /** State changes, for notify scripts, the FIFO and e-mail. */
   readonly onAction?: (a: RouterAction, rt: Runtime | undefined) => void;
+  /** Milestones of a takeover, for KEEPALIVED_TS_TRACE (takeover-trace.ts). */
+  readonly trace?: (what: string) => void;
 }
 
 /** Engine timers that fire late: the measure of whether the daemon keeps VRRP's clock. */
@@ -55,11 +66,14 @@ export class VrrpDriver {
   private readonly sockets = new Map<string, VrrpSocket>();
   private links = new Map<string, LinkInfo>();
   private timer: unknown;
+  private rehearsalOf: TakeoverRehearsal | undefined;
+  private extraGarpOf: ExtraGarp | undefined;
   private timerAt: number | undefined;
   private watcher: { close(): void } | undefined;
   /** Address changes run one after another per instance, in the engine's order. */
   private readonly queues = new Map<string, Promise<void>>();
   private feed: TrackingFeed | undefined;
+  private readonly early: Array<['script' | 'file' | 'process' | 'bfd', string, TrackedState]> = [];
   private pacer: GarpPacer | undefined;
   private stopped = false;
   /** False only while stopping with -V: addresses stay. */
@@ -79,20 +93,19 @@ export class VrrpDriver {
     await this.syncVmacs(new Map(), this.runtimes);
     await Promise.all([...this.runtimes.values()].map((rt) => this.removeAddresses(rt)));
     await this.staticConfig('add');
+    await this.syncFirewall();
     for (const rt of this.runtimes.values()) {
       this.socketFor(rt);
-      try {
-        this.deps.announcer.prepare?.(rt.vipIfname, rt.family);
-      } catch (e) {
-        this.deps.log.warn(`(${rt.inst.name}) ${(e as Error).message}`);
-      }
+      this.prepareAnnouncer(rt);
     }
     this.feed = new TrackingFeed(this.config, this.runtimes, this.links);
+    for (const [kind, name, value] of this.early.splice(0)) this.feed.set(kind, name, value);
     this.watcher = this.deps.links.watch((l) => this.linkChanged(l));
     // The world as it is (links down, init_fail scripts) reaches the engine before it starts, so an
     // instance on a dead link enters FAULT at once rather than BACKUP first.
     for (const [name, ev] of this.feed.initialEvents()) this.deliver(name, ev);
     this.apply(stepAll(this.params, this.state, 'start', this.deps.clock.now()));
+    this.rehearsal.run();
   }
 
   /** SIGTERM: masters send priority 0 and release their addresses; then the sockets close. */
@@ -102,14 +115,49 @@ export class VrrpDriver {
     this.apply(stepAll(this.params, this.state, 'shutdown', this.deps.clock.now()));
     this.stopped = true;
     if (this.timer !== undefined) this.deps.clock.cancel(this.timer);
+    this.rehearsal.cancel();
+    this.extraGarp.stopAll();
     this.garp.cancelAll();
     this.watcher?.close();
     await Promise.all(this.queues.values());
     if (this.releasing) await this.staticConfig('remove');
+    if (this.firewallTable !== undefined) {
+      await this.deps.firewall?.remove(this.firewallTable).catch((e: Error) => this.deps.log.error(`nftables: ${e.message}`));
+      this.firewallTable = undefined;
+    }
     for (const s of this.sockets.values()) s.close();
     this.sockets.clear();
     // With -V the VIPs stay, so the macvlans holding them stay too.
     if (this.releasing) await this.syncVmacs(this.runtimes, new Map());
+  }
+
+  /** The table installed (its name), if any. */
+  private firewallTable: string | undefined;
+
+  /** no_accept instances' VIPs behind the daemon's nftables table (accept-mode.ts). */
+  private async syncFirewall(config = this.config, runtimes = this.runtimes): Promise<void> {
+    const fw = this.deps.firewall;
+    if (!fw) return;
+    const spec = acceptModeFirewall(config, runtimes.values());
+    try {
+      if (this.firewallTable !== undefined && (!spec || this.firewallTable !== spec.table)) await fw.remove(this.firewallTable);
+      this.firewallTable = undefined;
+      if (spec) {
+        await fw.install(spec);
+        this.firewallTable = spec.table;
+        this.deps.log.info(`nftables table ${spec.table}: dropping traffic to ${spec.inet.length + spec.inet6.length} address(es) of no_accept instances`);
+      }
+    } catch (e) {
+      this.deps.log.error(`nftables (accept mode): ${(e as Error).message}`);
+    }
+  }
+
+  private prepareAnnouncer(rt: Runtime): void {
+    try {
+      this.deps.announcer.prepare?.(rt.vipIfname, rt.family);
+    } catch (e) {
+      this.deps.log.warn(`(${rt.inst.name}) ${(e as Error).message}`);
+    }
   }
 
   /** Deletes the VMACs of `before` that `after` does not have, and creates `after`'s new ones. */
@@ -160,8 +208,9 @@ export class VrrpDriver {
     return {
       instances: [...runtimes.values()].map((r) => r.params),
       groups: config.vrrp_sync_group.map((g) => ({ name: g.name, members: g.group.filter((m) => runtimes.has(m)) })),
-      // vrrp_startup_delay: only the first start waits (reload starts new instances at once).
-      startupDelayUs: Math.round(config.global_defs.vrrp_startup_delay * 1_000_000),
+      // vrrp_startup_delay / vrrp_delay_after_boot: only the first start waits (reload starts new
+      // instances at once).
+      startupDelayUs: startupDelayUs(config.global_defs, this.deps.uptimeSeconds?.()),
     };
   }
 
@@ -172,6 +221,7 @@ export class VrrpDriver {
    */
   async reload(config: KeepalivedConfig): Promise<void> {
     const next = this.buildRuntimes(config);
+    await this.syncFirewall(config, next);
     // New VMACs before the sockets bind to them; the old ones go once their instances are done.
     await this.syncVmacs(this.runtimes, next, { create: true, remove: false });
     const now = this.deps.clock.now();
@@ -201,8 +251,11 @@ export class VrrpDriver {
         this.sockets.delete(key);
       }
     }
-    for (const rt of next.values()) this.socketFor(rt);
-    this.feed = new TrackingFeed(config, next, this.links);
+    for (const rt of next.values()) {
+      this.socketFor(rt);
+      this.prepareAnnouncer(rt);
+    }
+    this.feed = new TrackingFeed(config, next, this.links, this.feed);
     for (const [name, ev] of this.feed.initialEvents()) this.deliver(name, ev);
     for (const [name, st] of Object.entries(this.state.instances)) if (st.state === 'INIT') this.deliver(name, { kind: 'start' });
     this.schedule();
@@ -229,7 +282,12 @@ export class VrrpDriver {
 
   /** A tracked script, file or process changed (from the runners in daemon/track/). */
   setTracked(kind: 'script' | 'file' | 'process' | 'bfd', name: string, value: TrackedState): void {
-    if (!this.feed || this.stopped) return;
+    if (this.stopped) return;
+    // Trackers start before the driver (a disabled script must be known before the first state).
+    if (!this.feed) {
+      this.early.push([kind, name, value]);
+      return;
+    }
     for (const [inst, ev] of this.feed.set(kind, name, value)) this.deliver(inst, ev);
   }
 
@@ -279,6 +337,7 @@ export class VrrpDriver {
       this.deps.log.detail(`(${rt.inst.name}) dropped advert from ${p.src}: ${verdict.detail}`);
       return;
     }
+    this.deps.trace?.(`advert from ${p.src}`);
     if (verdict.addressListMismatch) {
       rt.errors.addr_list_err++;
       this.deps.log.detail(`(${rt.inst.name}) advert from ${p.src} lists other virtual addresses than ours`);
@@ -289,6 +348,10 @@ export class VrrpDriver {
   private linkChanged(l: LinkInfo): void {
     const before = this.links.get(l.name);
     this.links.set(l.name, l);
+    // A replaced interface (a new index or MAC): the announcer reads it again.
+    if (before && (before.index !== l.index || before.mac !== l.mac)) {
+      for (const rt of this.runtimes.values()) if (rt.vipIfname === l.name) this.prepareAnnouncer(rt);
+    }
     if (!this.feed || (before && before.up === l.up)) return;
     this.deps.log.info(`Netlink reports ${l.name} ${l.up ? 'up' : 'down'}`);
     for (const [inst, ev] of this.feed.linkChanged(l)) this.deliver(inst, ev);
@@ -305,9 +368,13 @@ export class VrrpDriver {
     const next = routerWakeup(this.state);
     if (next === this.timerAt) return;
     if (this.timer !== undefined) this.deps.clock.cancel(this.timer);
+    this.rehearsal.cancel();
     this.timer = undefined;
     this.timerAt = next;
     if (next === undefined) return;
+    // A backup whose Master_Down timer is the next one: warm its takeover path first.
+    const due = Object.entries(this.state.instances).filter(([, st]) => st.state === 'BACKUP' && st.deadline === next).map(([n]) => n);
+    if (due.length > 0) this.rehearsal.warmUntil(next, new Set(due));
     this.timer = this.deps.clock.at(next, () => {
       this.timer = undefined;
       this.timerAt = undefined;
@@ -316,7 +383,10 @@ export class VrrpDriver {
       this.lag.fired++;
       this.lag.totalLateUs += late;
       this.lag.maxLateUs = Math.max(this.lag.maxLateUs, late);
-      this.apply(stepAll(this.params, this.state, 'timer', now));
+      this.deps.trace?.(`timer (${late} us late)`);
+      const r = stepAll(this.params, this.state, 'timer', now);
+      this.deps.trace?.('engine stepped');
+      this.apply(r);
     });
   }
 
@@ -337,28 +407,57 @@ export class VrrpDriver {
           const payload = dst === rt.destinations[0] || rt.inst.version === 2 ? bytes : encodeAdvertisement({ ...rt.advertTemplate, priority: a.priority }, { src: rt.src, dst });
           try {
             this.socketFor(rt).send(payload, dst, rt.src, rt.ttl);
+            this.deps.trace?.('advert sent');
           } catch (e) {
             this.deps.log.error(`(${name}) cannot send advert to ${dst}: ${(e as Error).message}`);
           }
         }
         break;
       }
-      case 'add_addresses':
-        this.enqueue(name, () => this.addAddresses(rt));
+      case 'add_addresses': {
+        // Keepalived adds the VIPs and announces them in the same breath as the advert; so do
+        // we when nothing is queued before (rtnetlink answers synchronously). Routes and rules
+        // go through `ip` and follow on the queue.
+        const { net } = this.deps;
+        if (net.addAddressesNow && !this.queued.has(name)) {
+          try {
+            net.addAddressesNow(rt.addresses, rt.ifname);
+          } catch (e) {
+            this.deps.log.error(`(${name}) ${(e as Error).message}`);
+          }
+          this.deps.trace?.('addresses added');
+          if (rt.inst.virtual_routes.length > 0 || rt.inst.virtual_rules.length > 0) this.enqueue(name, () => this.addRoutesAndRules(rt));
+        } else {
+          this.enqueue(name, () => this.addAddresses(rt), true);
+        }
         break;
+      }
       case 'remove_addresses':
         this.garp.cancel(name);
         // -V (--dont-release-vrrp): a stopping daemon leaves its addresses where they are.
-        if (this.releasing) this.enqueue(name, () => this.removeAddresses(rt));
+        if (this.releasing) this.enqueue(name, () => this.removeAddresses(rt), true);
         break;
       case 'send_garp': {
-        const addrs = rt.inst.virtual_ipaddress.map((v) => v.address);
-        this.enqueue(name, async () => {
-          this.garp.send(name, rt.ifname, rt.vipIfname, addrs, a.count);
-        });
+        const send = () => {
+          for (const g of rt.announce) {
+            // One interface failing (say, removed) does not silence the others.
+            try {
+              this.garp.send(name, g.pace, g.ifname, g.addresses, a.count);
+            } catch (e) {
+              this.deps.log.error(`(${name}) ${(e as Error).message}`);
+            }
+          }
+          this.deps.trace?.('announced');
+        };
+        // Announced once the addresses are in place: at once unless an address change is queued.
+        if ((this.addressOps.get(name) ?? 0) > 0) this.enqueue(name, async () => send());
+        else send();
         break;
       }
       case 'transition':
+        if (a.to === 'MASTER') this.extraGarp.start(rt);
+        else if (a.from === 'MASTER') this.extraGarp.stop(name);
+        this.deps.trace?.(`reported ${a.to}`);
         this.deps.log.info(`(${name}) Entering ${a.to} STATE${a.reason === 'init' ? ' (init)' : ''}${a.reason !== 'init' ? ` (${a.reason})` : ''}`);
         break;
       case 'master_rx_lower_pri':
@@ -370,14 +469,51 @@ export class VrrpDriver {
     }
   }
 
+  /** Running the takeover path ahead of time (rehearsal.ts). */
+  private get rehearsal(): TakeoverRehearsal {
+    return (this.rehearsalOf ??= new TakeoverRehearsal(
+      { clock: this.deps.clock, log: this.deps.log, announcer: this.deps.announcer, socketFor: (rt) => this.socketFor(rt) },
+      () => ({ params: this.params, state: this.state, runtimes: this.runtimes }),
+    ));
+  }
+
+  /** garp_extra_if (garp-extra.ts), through the pacer like every other announcement. */
+  private get extraGarp(): ExtraGarp {
+    return (this.extraGarpOf ??= new ExtraGarp(this.deps.clock, (rt, t) => {
+      try {
+        // A VMAC's messages count against its base interface's pace; others against their own.
+        this.garp.send(rt.inst.name, t.ifname === rt.vipIfname ? rt.ifname : t.ifname, t.ifname, [t.address], 1);
+      } catch (e) {
+        this.deps.log.error(`(${rt.inst.name}) ${(e as Error).message}`);
+      }
+    }));
+  }
+
   /** vrrp_garp_interval / vrrp_gna_interval / garp_group spacing (garp-pacer.ts). */
   private get garp(): GarpPacer {
     return (this.pacer ??= new GarpPacer(this.deps.clock, this.deps.announcer, () => this.config));
   }
 
-  private enqueue(name: string, op: () => Promise<void>): void {
+  /** Instances with work on their queue, and how many of those operations change addresses. */
+  private readonly queued = new Map<string, number>();
+  private readonly addressOps = new Map<string, number>();
+
+  private enqueue(name: string, op: () => Promise<void>, changesAddresses = false): void {
+    const bump = (m: Map<string, number>, by: number) => {
+      const n = (m.get(name) ?? 0) + by;
+      if (n === 0) m.delete(name);
+      else m.set(name, n);
+    };
+    bump(this.queued, 1);
+    if (changesAddresses) bump(this.addressOps, 1);
     const prev = this.queues.get(name) ?? Promise.resolve();
-    const next = prev.then(op).catch((e: Error) => this.deps.log.error(`(${name}) ${e.message}`));
+    const next = prev
+      .then(op)
+      .catch((e: Error) => this.deps.log.error(`(${name}) ${e.message}`))
+      .finally(() => {
+        bump(this.queued, -1);
+        if (changesAddresses) bump(this.addressOps, -1);
+      });
     this.queues.set(name, next);
   }
 
@@ -402,8 +538,12 @@ export class VrrpDriver {
   }
 
   private async addAddresses(rt: Runtime): Promise<void> {
+    await this.deps.net.addAddresses(rt.addresses, rt.ifname);
+    await this.addRoutesAndRules(rt);
+  }
+
+  private async addRoutesAndRules(rt: Runtime): Promise<void> {
     const { net } = this.deps;
-    await net.addAddresses(rt.addresses, rt.ifname);
     if (rt.inst.virtual_routes.length > 0) await net.addRoutes(rt.inst.virtual_routes, rt.ifname);
     if (rt.inst.virtual_rules.length > 0) await net.addRules(rt.inst.virtual_rules);
   }

@@ -43,6 +43,11 @@ export interface Runtime {
   readonly vipIfname: string;
   /** VIPs then eVIPs, those of the instance's family on `ifname` moved onto the VMAC. */
   readonly addresses: readonly DeepReadonly<IpAddress>[];
+  /**
+   * Where each address is announced: its own interface, as Keepalived's vrrp_send_link_update
+   * does (VIPs then eVIPs); `pace` is the interface whose GARP interval applies (a VMAC's base).
+   */
+  readonly announce: ReadonlyArray<{ readonly ifname: string; readonly pace: string; readonly addresses: readonly string[] }>;
   readonly family: 'inet' | 'inet6';
   /** Sockets are shared per interface and family. */
   readonly socketKey: string;
@@ -99,6 +104,13 @@ export function buildRuntime(config: KeepalivedConfig, inst: Instance, links: Re
   if (src === undefined) return `(${inst.name}) interface ${ifname} has no ${inst.family === 'inet' ? 'IPv4' : 'IPv6'} address to send from`;
   const group = inst.mcast_dst_ip ?? (inst.family === 'inet' ? config.global_defs.vrrp_mcast_group4 : config.global_defs.vrrp_mcast_group6);
   const auth = authType(inst);
+  const addresses = [...inst.virtual_ipaddress, ...inst.virtual_ipaddress_excluded].map(onVmac);
+  const byIf = new Map<string, string[]>();
+  for (const a of addresses) {
+    const on = a.dev ?? ifname;
+    byIf.set(on, [...(byIf.get(on) ?? []), a.address]);
+  }
+  const announce = [...byIf].map(([on, list]) => ({ ifname: on, pace: on === vmac?.name ? ifname : on, addresses: list }));
   return {
     inst,
     params: instanceParams(inst, src),
@@ -107,7 +119,8 @@ export function buildRuntime(config: KeepalivedConfig, inst: Instance, links: Re
     ...(vmac ? { vmac } : {}),
     xmitIfname,
     vipIfname: vmac?.name ?? ifname,
-    addresses: [...inst.virtual_ipaddress, ...inst.virtual_ipaddress_excluded].map(onVmac),
+    addresses,
+    announce,
     family: inst.family,
     socketKey: `${xmitIfname}/${inst.family}`,
     src,

@@ -9,7 +9,8 @@ import { trackingOutcome, type TrackedObject } from '../../vrrp/tracking.js';
 import type { InstanceEvent } from '../../vrrp/types.js';
 import type { Runtime } from './runtime.js';
 
-export type TrackedState = { readonly up: boolean } | { readonly value: number };
+/** ignored: the tracker will never report (a script disabled at start-up); Keepalived drops it. */
+export type TrackedState = { readonly up: boolean } | { readonly value: number } | { readonly ignored: true };
 type Kind = 'script' | 'file' | 'process' | 'bfd';
 
 interface Ref {
@@ -30,12 +31,27 @@ export class TrackingFeed {
   private readonly last = new Map<string, string>();
   private readonly lastUp = new Map<string, boolean>();
 
+  /** Scripts a reload brought in: unknown until they return, but holding nothing (INIT_RELOAD). */
+  private readonly addedByReload = new Set<string>();
+
+  /**
+   * `previous`: the feed of the configuration a reload replaces. Scripts it knew keep their last
+   * result (Keepalived copies a script's state across a reload), so a reload never sends a
+   * master to FAULT while its scripts run again.
+   */
   constructor(
     config: KeepalivedConfig,
     runtimes: ReadonlyMap<string, Runtime>,
     private readonly links: Map<string, LinkInfo>,
+    previous?: TrackingFeed,
   ) {
-    for (const s of config.vrrp_script) if (s.init_fail) this.values.set(`script:${s.name}`, { up: false });
+    for (const s of config.vrrp_script) {
+      const key = `script:${s.name}`;
+      const old = previous?.values.get(key);
+      if (old) this.values.set(key, old);
+      else if (s.init_fail) this.values.set(key, { up: false });
+      else if (previous) this.addedByReload.add(s.name);
+    }
     for (const [name, rt] of runtimes) {
       const group = config.vrrp_sync_group.find((g) => g.group.includes(name));
       const inst = rt.inst;
@@ -92,24 +108,30 @@ export class TrackingFeed {
     }
     const objects: TrackedObject[] = [
       ...w.interfaces.map((i) => ({ kind: 'binary' as const, name: `interface ${i.name}`, weight: i.weight, reverse: i.reverse, up: this.links.get(i.name)?.up ?? false })),
-      ...w.objects.map((o): TrackedObject => {
+      ...w.objects.map((o): TrackedObject | undefined => {
         const v = this.values.get(`${o.kind}:${o.name}`);
         if (o.kind === 'file') return { kind: 'file', name: `track_file ${o.name}`, weight: o.weight, reverse: o.reverse, value: v && 'value' in v ? v.value : 0 };
-        // Until a runner reports, an object counts as up (Keepalived's scripts start at rise - 1).
-        return { kind: 'binary', name: `${o.kind} ${o.name}`, weight: o.weight, reverse: o.reverse, up: v && 'up' in v ? v.up : true };
-      }),
+        if (v && 'ignored' in v) return undefined;
+        // A script is unknown until its first result (tracking.ts); other trackers report at
+        // once and count as up until they do.
+        const unknown = o.kind === 'script' ? undefined : true;
+        const holds = !(o.kind === 'script' && this.addedByReload.has(o.name));
+        return { kind: 'binary', name: `${o.kind} ${o.name}`, weight: o.weight, reverse: o.reverse, up: v && 'up' in v ? v.up : unknown, holds };
+      }).filter((o): o is TrackedObject => o !== undefined),
     ];
     const outcome = trackingOutcome(objects);
-    const key = `${outcome.delta}/${outcome.fault}`;
+    const pending = outcome.faults.length === 0 && outcome.pending.length > 0;
+    const key = `${outcome.delta}/${outcome.fault}/${pending}`;
     if (this.last.get(inst) !== key) {
       this.last.set(inst, key);
-      const why = outcome.fault ? `${reason}; in fault: ${outcome.faults.join(', ')}` : reason;
-      out.push([inst, { kind: 'tracking', delta: outcome.delta, fault: outcome.fault, reason: why }]);
+      const why = outcome.faults.length > 0 ? `${reason}; in fault: ${outcome.faults.join(', ')}` : pending ? `${reason}; waiting for ${outcome.pending.join(', ')}` : reason;
+      out.push([inst, { kind: 'tracking', delta: outcome.delta, fault: outcome.fault, reason: why, ...(pending ? { pending } : {}) }]);
     }
     return out;
   }
 }
 
 function describe(s: TrackedState): string {
+  if ('ignored' in s) return 'disabled';
   return 'up' in s ? (s.up ? 'succeeded' : 'failed') : `= ${s.value}`;
 }

@@ -9,6 +9,8 @@
  */
 import type { DnsCheck } from '../config/sections/checkers/dns.js';
 import { openUdpSocket, type UdpSocket, type UdpTarget } from '../os/icmp-socket.js';
+import { runAttempt } from './attempt.js';
+import { udpTarget } from './udp.js';
 import type { Probe, ProbeResult } from './types.js';
 
 /** The types Keepalived's DNS_TYPE table knows (RFC 1035, 3596, 4034). */
@@ -56,50 +58,31 @@ export type DnsSocketFactory = (t: UdpTarget, onMessage: (d: { data: Uint8Array 
 export function dnsProbe(c: DnsCheck, random: () => number = Math.random, open: DnsSocketFactory = openUdpSocket): Probe {
   const timeoutMs = Math.max(1, Math.round(c.connect_timeout * 1000));
   const where = `[${c.connect_ip}]:${c.connect_port}`;
-  const target: UdpTarget = {
-    ip: c.connect_ip,
-    port: c.connect_port,
-    ...(c.bindto !== undefined ? { bindto: c.bindto } : {}),
-    ...(c.bind_port !== undefined ? { bindPort: c.bind_port } : {}),
-    ...(c.bind_if !== undefined ? { bindIf: c.bind_if } : {}),
-    ...(c.fwmark !== undefined ? { fwmark: c.fwmark } : {}),
-  };
+  const target = udpTarget(c);
   return {
     run(signal) {
-      return new Promise<ProbeResult>((resolve) => {
-        const id = Math.floor(random() * 0x10000) & 0xffff;
-        let sock: UdpSocket | undefined;
-        let done = false;
-        const finish = (r: ProbeResult) => {
-          if (done) return;
-          done = true;
-          clearTimeout(timer);
-          signal.removeEventListener('abort', onAbort);
-          sock?.close();
-          resolve({ ...r, reason: `DNS_CHECK (${where}) ${r.reason}` });
-        };
-        const timer = setTimeout(() => finish({ ok: false, reason: 'read timeout from socket' }), timeoutMs);
-        const onAbort = () => finish({ ok: false, reason: 'aborted' });
-        if (signal.aborted) return onAbort();
-        signal.addEventListener('abort', onAbort, { once: true });
+      const id = Math.floor(random() * 0x10000) & 0xffff;
+      let sock: UdpSocket | undefined;
+      const attempt = runAttempt(signal, timeoutMs, () => ({ ok: false, reason: 'read timeout from socket' }), () => sock?.close(), (a) => {
         try {
           sock = open(
             target,
             (d) => {
-              const a = dnsAnswer(d.data, id);
-              if (a !== 'ignore') finish(a);
+              const r = dnsAnswer(d.data, id);
+              if (r !== 'ignore') a.finish(r);
             },
-            (e) => finish({ ok: false, reason: `failed to read socket (${e.message})` }),
+            (e) => a.finish({ ok: false, reason: `failed to read socket (${e.message})` }),
           );
         } catch (e) {
-          return finish({ ok: false, reason: `connection error (${(e as Error).message})` });
+          return a.finish({ ok: false, reason: `connection error (${(e as Error).message})` });
         }
         try {
           sock.send(dnsQuery(id, c.name, c.type));
         } catch (e) {
-          finish({ ok: false, reason: `failed to write socket (${(e as Error).message})` });
+          a.finish({ ok: false, reason: `failed to write socket (${(e as Error).message})` });
         }
       });
+      return attempt.then((r) => ({ ...r, reason: `DNS_CHECK (${where}) ${r.reason}` }));
     },
   };
 }

@@ -10,6 +10,7 @@ import { isIPv6 } from 'node:net';
 import type { PingCheck } from '../config/sections/checkers/ping.js';
 import { addressBytes } from '../vrrp/addr.js';
 import { internetChecksum } from '../vrrp/checksum.js';
+import { runAttempt } from './attempt.js';
 import type { Probe, ProbeResult } from './types.js';
 
 /** RFC 792 / RFC 4443 echo types. */
@@ -69,37 +70,25 @@ export function pingProbe(c: PingCheck, sockets: PingSocketFactory, random: () =
   const source = { ...(c.bindto !== undefined ? { bindto: c.bindto } : {}), ...(c.bind_if !== undefined ? { bindIf: c.bind_if } : {}) };
   return {
     run(signal) {
-      return new Promise<ProbeResult>((resolve) => {
-        seq = (seq + 1) & 0xffff;
-        const mySeq = seq;
-        let sock: ReturnType<PingSocketFactory['open']> | undefined;
-        let done = false;
-        const finish = (r: ProbeResult) => {
-          if (done) return;
-          done = true;
-          clearTimeout(timer);
-          signal.removeEventListener('abort', onAbort);
-          sock?.close();
-          resolve({ ...r, reason: `ICMP CHECK to ${c.connect_ip} ${r.reason}` });
-        };
-        const timer = setTimeout(() => finish({ ok: false, reason: 'timed out' }), timeoutMs);
-        const onAbort = () => finish({ ok: false, reason: 'aborted' });
-        if (signal.aborted) return onAbort();
-        signal.addEventListener('abort', onAbort, { once: true });
+      seq = (seq + 1) & 0xffff;
+      const mySeq = seq;
+      let sock: ReturnType<PingSocketFactory['open']> | undefined;
+      const attempt = runAttempt(signal, timeoutMs, () => ({ ok: false, reason: 'timed out' }), () => sock?.close(), (a) => {
         try {
           sock = sockets.open(
             family,
             (r) => {
-              if (r.from.length === target.length && r.from.every((b, i) => b === target[i]) && isEchoReply(family, r.message, id, mySeq)) finish({ ok: true, reason: 'succeeded' });
+              if (r.from.length === target.length && r.from.every((b, i) => b === target[i]) && isEchoReply(family, r.message, id, mySeq)) a.finish({ ok: true, reason: 'succeeded' });
             },
-            (e) => finish({ ok: false, reason: `failed (${e.message})` }),
+            (e) => a.finish({ ok: false, reason: `failed (${e.message})` }),
             source,
           );
           sock.send(c.connect_ip, echoRequest(family, id, mySeq, payload));
         } catch (e) {
-          finish({ ok: false, reason: `failed (${(e as Error).message})` });
+          a.finish({ ok: false, reason: `failed (${(e as Error).message})` });
         }
       });
+      return attempt.then((r) => ({ ...r, reason: `ICMP CHECK to ${c.connect_ip} ${r.reason}` }));
     },
   };
 }

@@ -12,7 +12,9 @@
  * starts over.
  */
 import type { SmtpCheck } from '../config/sections/checkers/smtp.js';
-import type { Dialer, DialOptions, Probe, ProbeResult, Stream } from './types.js';
+import { runAttempt } from './attempt.js';
+import { dialOptions } from './tcp.js';
+import type { Dialer, Probe, ProbeResult, Stream } from './types.js';
 
 /** SMTP_BUFF_MAX (check_smtp.h). */
 const BUFF_MAX = 512;
@@ -59,20 +61,6 @@ export class SmtpDialogue {
   }
 }
 
-/** The checker's connection (connect_ip/port, bindto/bind_port, bind_if, fwmark, connect_timeout). */
-export function smtpDialOptions(c: SmtpCheck, signal: AbortSignal): DialOptions {
-  return {
-    host: c.connect_ip,
-    port: c.connect_port,
-    timeoutMs: Math.max(1, Math.round(c.connect_timeout * 1000)),
-    signal,
-    ...(c.bindto !== undefined ? { localAddress: c.bindto } : {}),
-    ...(c.bind_port !== undefined ? { localPort: c.bind_port } : {}),
-    ...(c.bind_if !== undefined ? { bindIf: c.bind_if } : {}),
-    ...(c.fwmark !== undefined ? { fwmark: c.fwmark } : {}),
-  };
-}
-
 export function smtpProbe(c: SmtpCheck, dial: Dialer): Probe {
   const timeoutMs = Math.max(1, Math.round(c.connect_timeout * 1000));
   const where = `[${c.connect_ip}]:${c.connect_port}`;
@@ -82,45 +70,29 @@ export function smtpProbe(c: SmtpCheck, dial: Dialer): Probe {
     async run(signal) {
       let s: Stream;
       try {
-        s = await dial(smtpDialOptions(c, signal));
+        s = await dial(dialOptions(c, signal));
       } catch (e) {
         const why = (e as Error).message;
         if (why === 'timeout') return say({ ok: false, reason: 'Connection timeout to server' });
         return { ok: false, reason: `SMTP_CHECK Could not connect to server ${where} (${why})` };
       }
-      return new Promise<ProbeResult>((resolve) => {
-        const dialogue = new SmtpDialogue(c.helo_name);
-        let timer: NodeJS.Timeout | undefined;
-        let done = false;
-        const finish = (r: ProbeResult) => {
-          if (done) return;
-          done = true;
-          clearTimeout(timer);
-          signal.removeEventListener('abort', onAbort);
-          s.destroy();
-          resolve(r.reason === 'aborted' ? r : say(r));
-        };
-        // Every line gets its own connect_timeout, as each smtp_get_line() arms a fresh read timer.
-        const arm = () => {
-          clearTimeout(timer);
-          timer = setTimeout(() => finish({ ok: false, reason: 'Read timeout from server' }), timeoutMs);
-        };
-        const onAbort = () => finish({ ok: false, reason: 'aborted' });
-        if (signal.aborted) return onAbort();
-        signal.addEventListener('abort', onAbort, { once: true });
-        arm();
-        s.on('data', (chunk) => {
-          if (done) return;
+      const dialogue = new SmtpDialogue(c.helo_name);
+      const stream = s;
+      // Every line gets its own connect_timeout, as each smtp_get_line() arms a fresh read timer.
+      const r = await runAttempt(signal, timeoutMs, () => ({ ok: false, reason: 'Read timeout from server' }), () => stream.destroy(), (a) => {
+        stream.on('data', (chunk) => {
+          if (a.done) return;
           const out = dialogue.feed(chunk.toString('latin1'));
           if (!out) return;
-          if ('done' in out) return finish(out.done);
-          s.write(out.send);
-          arm();
+          if ('done' in out) return a.finish(out.done);
+          stream.write(out.send);
+          a.rearm();
         });
-        s.on('end', () => finish({ ok: false, reason: 'Read failure from server' }));
-        s.on('close', () => finish({ ok: false, reason: 'Read failure from server' }));
-        s.on('error', (e) => finish({ ok: false, reason: `Read failure from server (${e.message})` }));
+        stream.on('end', () => a.finish({ ok: false, reason: 'Read failure from server' }));
+        stream.on('close', () => a.finish({ ok: false, reason: 'Read failure from server' }));
+        stream.on('error', (e) => a.finish({ ok: false, reason: `Read failure from server (${e.message})` }));
       });
+      return r.reason === 'aborted' ? r : say(r);
     },
   };
 }

@@ -12,6 +12,7 @@
  */
 import type { UdpCheck } from '../config/sections/checkers/udp.js';
 import { openUdpSocket, type UdpDatagram, type UdpSocket, type UdpTarget } from '../os/icmp-socket.js';
+import { runAttempt } from './attempt.js';
 import { checkFiller } from './ping.js';
 import type { Probe, ProbeResult } from './types.js';
 
@@ -48,45 +49,41 @@ export function udpProbe(c: UdpCheck, open: UdpSocketFactory = openUdpSocket): P
   const timeoutMs = Math.max(1, Math.round(c.connect_timeout * 1000));
   const payload = c.payload !== undefined ? Buffer.from(c.payload, 'hex') : checkFiller(UDP_DEFAULT_PAYLOAD_SIZE);
   const where = `[${c.connect_ip}]:udp:${c.connect_port}`;
-  const target: UdpTarget = {
-    ip: c.connect_ip,
-    port: c.connect_port,
+  const target = udpTarget(c, {
     recvErr: true,
     // Keepalived reads max_reply_length + 1 bytes: enough to see that a reply is too long.
     maxDatagram: c.max_reply_length + 1,
+  });
+  return {
+    run(signal) {
+      let sock: UdpSocket | undefined;
+      const silence = (): ProbeResult => (c.require_reply ? { ok: false, reason: 'failed (no reply).' } : { ok: true, reason: 'success.' });
+      const attempt = runAttempt(signal, timeoutMs, silence, () => sock?.close(), (a) => {
+        try {
+          sock = open(
+            target,
+            (d) => a.finish(udpReplyMatches(d.data, c, d.length) ? { ok: true, reason: 'success.' } : { ok: false, reason: 'reply data mismatch.' }),
+            (e) => a.finish({ ok: false, reason: `failed (${(e as NodeJS.ErrnoException).code ?? e.message}).` }),
+          );
+          sock.send(payload);
+        } catch (e) {
+          a.finish({ ok: false, reason: `failed (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).` });
+        }
+      });
+      return attempt.then((r) => ({ ...r, reason: `UDP connection to ${where} ${r.reason}` }));
+    },
+  };
+}
+
+/** A checker's UDP socket: connect_ip/port and the bind options Keepalived applies (DNS_CHECK too). */
+export function udpTarget(c: { connect_ip: string; connect_port: number; bindto?: string | undefined; bind_port?: number | undefined; bind_if?: string | undefined; fwmark?: number | undefined }, extra: Partial<UdpTarget> = {}): UdpTarget {
+  return {
+    ip: c.connect_ip,
+    port: c.connect_port,
+    ...extra,
     ...(c.bindto !== undefined ? { bindto: c.bindto } : {}),
     ...(c.bind_port !== undefined ? { bindPort: c.bind_port } : {}),
     ...(c.bind_if !== undefined ? { bindIf: c.bind_if } : {}),
     ...(c.fwmark !== undefined ? { fwmark: c.fwmark } : {}),
-  };
-  return {
-    run(signal) {
-      return new Promise<ProbeResult>((resolve) => {
-        let sock: UdpSocket | undefined;
-        let done = false;
-        const finish = (r: ProbeResult) => {
-          if (done) return;
-          done = true;
-          clearTimeout(timer);
-          signal.removeEventListener('abort', onAbort);
-          sock?.close();
-          resolve({ ...r, reason: `UDP connection to ${where} ${r.reason}` });
-        };
-        const timer = setTimeout(() => finish(c.require_reply ? { ok: false, reason: 'failed (no reply).' } : { ok: true, reason: 'success.' }), timeoutMs);
-        const onAbort = () => finish({ ok: false, reason: 'aborted' });
-        if (signal.aborted) return onAbort();
-        signal.addEventListener('abort', onAbort, { once: true });
-        try {
-          sock = open(
-            target,
-            (d) => finish(udpReplyMatches(d.data, c, d.length) ? { ok: true, reason: 'success.' } : { ok: false, reason: 'reply data mismatch.' }),
-            (e) => finish({ ok: false, reason: `failed (${(e as NodeJS.ErrnoException).code ?? e.message}).` }),
-          );
-          sock.send(payload);
-        } catch (e) {
-          finish({ ok: false, reason: `failed (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).` });
-        }
-      });
-    },
   };
 }

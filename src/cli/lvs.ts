@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import { promisify } from 'node:util';
 import { DEFAULT_CHECKERS_PID_FILE, lvsStatePath } from '../daemon/pidfile.js';
-import { NAT_TABLE } from '../lb/dataplane/nft-rules.js';
+import { DEFAULT_TABLES } from '../lb/dataplane/nft-rules.js';
 import type { LvsState } from '../lb/dataplane/nft.js';
 import { formatIpvsadm, type Counters, type Forward, type Layout, type ServiceView } from '../lb/ipvsadm-format.js';
 import { connectionCounts } from '../os/conntrack.js';
@@ -27,11 +27,11 @@ interface Sample {
   readonly conns: Map<string, [number, number]>;
 }
 
-async function nftCounters(): Promise<Map<string, Counters>> {
+async function nftCounters(table: string): Promise<Map<string, Counters>> {
   const out = new Map<string, Counters>();
   let json: { nftables?: Array<Record<string, unknown>> };
   try {
-    json = JSON.parse((await run('nft', ['-j', 'list', 'table', 'inet', NAT_TABLE])).stdout) as typeof json;
+    json = JSON.parse((await run('nft', ['-j', 'list', 'table', 'inet', table])).stdout) as typeof json;
   } catch {
     return out;
   }
@@ -60,8 +60,8 @@ async function nftCounters(): Promise<Map<string, Counters>> {
   return out;
 }
 
-async function sample(): Promise<Sample> {
-  const [dest, conns] = await Promise.all([nftCounters(), connectionCounts()]);
+async function sample(state: LvsState): Promise<Sample> {
+  const [dest, conns] = await Promise.all([nftCounters(state.tables?.nat ?? DEFAULT_TABLES.nat), connectionCounts()]);
   return { dest, conns };
 }
 
@@ -121,12 +121,12 @@ export async function runLvs(argv: readonly string[], out: Out): Promise<number>
     out.stderr(`No forwarding table installed (${statePath} not found): is the checker process running?\n`);
     return 1;
   }
-  let first = await sample();
+  let first = await sample(state);
   let prev: Sample | undefined;
   if (layout === 'rate') {
     prev = first;
     await new Promise((r) => setTimeout(r, 1000));
-    first = await sample();
+    first = await sample(state);
   }
   const v = views(state, first, prev);
   out.stdout(json ? JSON.stringify({ services: v }, null, 2) + '\n' : formatIpvsadm(v, layout, { exact }));

@@ -25,6 +25,7 @@ import { openCheckNotifier, type CheckNotifier } from './check/notify.js';
 import { CheckRuntime } from './check/runtime.js';
 import { PoolPublisher } from './check/publisher.js';
 import { NftDataPlane } from '../lb/dataplane/nft.js';
+import { tableNames } from '../lb/dataplane/nft-rules.js';
 import { ProxyDataPlane } from '../lb/dataplane/proxy.js';
 import { ProxyWorkers } from '../lb/dataplane/proxy-workers.js';
 import type { DataPlane } from '../lb/dataplane/types.js';
@@ -57,7 +58,7 @@ function errorMessages(diags: readonly Diagnostic[]): Set<string> {
  * KEEPALIVED_TS_DATAPLANE=proxy (KEEPALIVED_TS_PROXY_PROTOCOL=v1|v2 to pass client addresses on);
  * none with KEEPALIVED_TS_DATAPLANE=none (checks and notifications only).
  */
-function openDataPlane(log: Logger, statePath: string): DataPlane | undefined {
+function openDataPlane(log: Logger, statePath: string, instance: string | undefined): DataPlane | undefined {
   const kind = process.env['KEEPALIVED_TS_DATAPLANE'];
   if (kind === 'none') return undefined;
   if (kind === 'proxy') {
@@ -67,7 +68,10 @@ function openDataPlane(log: Logger, statePath: string): DataPlane | undefined {
     const workers = Number(process.env['KEEPALIVED_TS_PROXY_WORKERS'] ?? 0) || undefined;
     return workers === 1 ? new ProxyDataPlane({ log, ...proxyProtocol }) : new ProxyWorkers(log, { ...(workers ? { workers } : {}), ...proxyProtocol });
   }
-  return new NftDataPlane({ log, run: (s) => runNft(s), resolve: (ips) => resolveDrPaths(ips), statePath, counts: connectionCounts });
+  // KEEPALIVED_TS_DR_DRAIN: seconds a DR service keeps old connections on their servers after a change.
+  const drain = process.env['KEEPALIVED_TS_DR_DRAIN'];
+  const drainS = drain !== undefined && /^\d+$/.test(drain) ? { drainS: Number(drain) } : {};
+  return new NftDataPlane({ log, run: (s) => runNft(s), resolve: (ips) => resolveDrPaths(ips), statePath, counts: connectionCounts, names: tableNames(instance), ...drainS });
 }
 
 function startRuntime(config: KeepalivedConfig, log: Logger, publisher: PoolPublisher | undefined, previous?: CheckRuntime): Pick<Running, 'runtime' | 'notifier'> {
@@ -104,7 +108,7 @@ async function main(): Promise<void> {
   const first = load(opts);
   writePidFile(opts.childPidFile);
   log.info('Initializing ipvs');
-  const plane = openDataPlane(log, lvsStatePath(opts.childPidFile));
+  const plane = openDataPlane(log, lvsStatePath(opts.childPidFile), first.config.instance);
   let publisher = plane ? new PoolPublisher(plane, log) : undefined;
   let cur: Running = { config: first.config, errors: errorMessages(first.diagnostics), ...startRuntime(first.config, log, publisher) };
 

@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { isIPv6 } from 'node:net';
 import { promisify } from 'node:util';
-import type { DrPath } from '../lb/dataplane/nft-rules.js';
+import type { DrPath } from '../lb/dataplane/nft-match.js';
 
 const run = promisify(execFile);
 

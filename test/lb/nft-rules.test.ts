@@ -5,7 +5,10 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
-import { buildRuleset, JHASH_SEED, removalScript } from '../../src/lb/dataplane/nft-rules.js';
+import { JHASH_SEED } from '../../src/lb/dataplane/nft-match.js';
+import { drainStep } from '../../src/lb/dataplane/dr-drain.js';
+import { drUpdate, freshSlots } from '../../src/lb/dataplane/nft-dr.js';
+import { buildRuleset, drTableScript, removalScript, tableNames } from '../../src/lb/dataplane/nft-rules.js';
 import type { ServicePool } from '../../src/lb/dataplane/types.js';
 import { load } from '../config/lvs-helpers.js';
 
@@ -48,19 +51,68 @@ test('persistence: a timed set per server keyed by the masked client address, lo
   if (haveNft) assert.equal(nftCheck(r.script).status, 0, nftCheck(r.script).stderr);
 });
 
-test('DR: MAC rewrite through the Maglev table; SYNs only to servers taking new connections; unresolved servers reported', () => {
+test('DR: MAC rewrite through named Maglev maps; SYNs only to servers taking new connections; unresolved servers reported', () => {
   const dr = new Map([['10.0.1.10', { dev: 'eth0', ownMac: '02:00:00:00:00:01', mac: '02:00:00:00:00:0a' }], ['10.0.1.11', { dev: 'eth0', ownMac: '02:00:00:00:00:01', mac: '02:00:00:00:00:0b' }]]);
   const r = buildRuleset({ pools: pools('lb_algo mh\n lb_kind DR', [['10.0.1.10', 80, 0], ['10.0.1.11', 80, 1], ['10.0.1.12', 80, 1]]), dr });
   assert.deepEqual(r.problems, ['VS vs: no neighbour entry (MAC) for real server 10.0.1.12 yet - left out']);
-  const [syn, , rest] = r.script.split('\n').filter((l) => l.includes('ip daddr 10.0.0.100'));
-  assert.match(syn!, /tcp flags & \(syn \| ack\) == syn|tcp flags syn \/ syn,ack/);
-  assert.doesNotMatch(syn!, /02:00:00:00:00:0a/, 'a draining server gets no new connection');
-  assert.match(rest!, /02:00:00:00:00:0a/, 'but keeps the packets of the ones it has');
-  assert.match(rest!, /fwd to "eth0"/);
+  const rules = r.script.split('\n').filter((l) => l.includes('ip daddr 10.0.0.100'));
+  assert.match(rules[1]!, new RegExp(`tcp flags & \\(syn \\| ack\\) == syn ether daddr set jhash ip saddr \\. tcp sport mod 1021 seed ${JHASH_SEED} map @fresh_0 ether saddr set 02:00:00:00:00:01 fwd to "eth0"`));
+  assert.match(rules[3]!, /meta l4proto @drain_0 ether daddr set ip saddr \. tcp sport map @flows_0 update @flows_0/, 'flows recorded while draining follow their record');
+  assert.match(rules[4]!, /map @held_0/, 'older ones the table before the change');
+  // Not draining: both maps hold the same table, without the weight-0 server.
+  for (const m of ['fresh_0', 'held_0']) {
+    const line = r.script.split('\n').find((l) => l.startsWith(`add element netdev keepalived_ts_dr ${m} `))!;
+    assert.equal(line.match(/ : 02:00:00:00:00:0b/g)?.length, 1021, 'every slot to the one server taking connections');
+    assert.doesNotMatch(line, /02:00:00:00:00:0a/);
+  }
+  assert.doesNotMatch(r.script, /drain_0 \{ tcp \}/);
   if (haveNft) {
     const c = nftCheck(r.script.replaceAll('"eth0"', '"lo"').replace('ingress_eth0', 'ingress_lo'));
     assert.equal(c.status, 0, c.stderr);
   }
+});
+
+test('DR drain: a change keeps the old table for older connections and records new ones; only the changed maps are rewritten', () => {
+  const dr = new Map(['10', '11', '12'].map((x) => [`10.0.1.${x}`, { dev: 'lo', ownMac: '02:00:00:00:00:01', mac: `02:00:00:00:00:${x}` }]));
+  const before = pools('lb_algo mh\n lb_kind DR', [['10.0.1.10', 80, 1], ['10.0.1.11', 80, 1], ['10.0.1.12', 80, 1]]);
+  const after = pools('lb_algo mh\n lb_kind DR', [['10.0.1.10', 80, 1], ['10.0.1.11', 80, 1], ['10.0.1.12', 80, 0]]);
+  const s0 = drainStep(undefined, freshSlots(before[0]!, dr), 0, 300_000);
+  const s1 = drainStep(s0, freshSlots(after[0]!, dr), 1000, 300_000);
+  const r0 = buildRuleset({ pools: before, dr, drain: new Map([['vs', s0]]) });
+  const r1 = buildRuleset({ pools: after, dr, drain: new Map([['vs', s1]]) });
+  assert.equal(r1.dr!.shape, r0.dr!.shape, 'a weight change keeps the rules');
+  assert.ok(r1.dr!.contents[0]!.draining);
+  assert.equal(r1.dr!.contents[0]!.held, r0.dr!.contents[0]!.fresh, 'held is the table before the change');
+  assert.doesNotMatch(r1.dr!.contents[0]!.fresh, /02:00:00:00:00:12/);
+  const update = drUpdate('keepalived_ts_dr', r1.dr!, r0.dr!);
+  assert.deepEqual(update.split('\n').filter(Boolean).map((l) => l.split(' {')[0]), [
+    'flush map netdev keepalived_ts_dr fresh_0',
+    'add element netdev keepalived_ts_dr fresh_0',
+    'add element netdev keepalived_ts_dr drain_0',
+  ]);
+  // The window ends: held catches up, records go.
+  const s2 = drainStep(s1, freshSlots(after[0]!, dr), 301_001, 300_000);
+  const r2 = buildRuleset({ pools: after, dr, drain: new Map([['vs', s2]]) });
+  assert.deepEqual(drUpdate('keepalived_ts_dr', r2.dr!, r1.dr!).split('\n').filter(Boolean).map((l) => l.split(' {')[0]), [
+    'flush map netdev keepalived_ts_dr held_0',
+    'add element netdev keepalived_ts_dr held_0',
+    'flush set netdev keepalived_ts_dr drain_0',
+    'flush map netdev keepalived_ts_dr flows_0',
+  ]);
+  if (haveNft) {
+    // nft accepts both tables (the update itself runs on a live table in test/netns/dataplane).
+    for (const r of [r0, r1]) {
+      const c = nftCheck(drTableScript('keepalived_ts_dr', r.dr!));
+      assert.equal(c.status, 0, c.stderr);
+    }
+  }
+});
+
+test('tables carry Keepalived\'s instance name, so two daemons in one namespace keep apart', () => {
+  assert.deepEqual(tableNames(), { nat: 'keepalived_ts', dr: 'keepalived_ts_dr' });
+  assert.deepEqual(tableNames('web-1'), { nat: 'keepalived_ts_web_1', dr: 'keepalived_ts_dr_web_1' });
+  const r = buildRuleset({ pools: pools('lb_algo rr\n lb_kind NAT', [['10.0.1.10', 80, 1]]), dr: new Map(), names: tableNames('b') });
+  assert.deepEqual(r.tables, ['inet keepalived_ts_b']);
 });
 
 test('TUN is reported, never silently ignored; fwmark services match the mark', () => {

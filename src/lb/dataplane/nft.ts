@@ -1,13 +1,18 @@
 /**
- * The nftables data plane: every apply rebuilds the ruleset from the pools (nft-rules.ts) and
- * loads it in one nft transaction, so the kernel switches from the old forwarding to the new at
- * once. DR servers' MACs are resolved at each apply and re-checked every few seconds (a server
- * whose MAC changes is followed). close() removes the tables unless told to keep them
- * (Keepalived's --dont-release-ipvs).
+ * The nftables data plane: every apply builds the ruleset from the pools (nft-rules.ts) and loads
+ * what changed in one nft transaction, so the kernel switches from the old forwarding to the new
+ * at once: the NAT table when it changed, the DR table whole when its shape changed, else only
+ * the maps of the DR services that changed (nft-dr.ts). DR tables drain across changes
+ * (dr-drain.ts); the end of a drain window is an apply of its own. DR servers' MACs are resolved
+ * at each apply and re-checked every few seconds (a server whose MAC changes is followed).
+ * close() removes the tables unless told to keep them (Keepalived's --dont-release-ipvs).
  */
 import * as fs from 'node:fs';
 import type { Logger } from '../../daemon/log.js';
-import { buildRuleset, removalScript, type DrPath } from './nft-rules.js';
+import { drainStep, type DrainState, type Slots } from './dr-drain.js';
+import { drUpdate, freshSlots, type DrRuleset } from './nft-dr.js';
+import type { DrPath } from './nft-match.js';
+import { buildRuleset, DEFAULT_TABLES, DR_FLOW_TIMEOUT_S, drTableScript, removalScript, type TableNames } from './nft-rules.js';
 import { steer, STEERED } from './steering.js';
 import type { DataPlane, ServicePool } from './types.js';
 
@@ -23,10 +28,18 @@ export interface NftDeps {
   readonly counts?: () => Promise<ReadonlyMap<string, [number, number]>>;
   /** How often those are re-read, ms (default 1000). */
   readonly steerMs?: number;
+  /** The tables' names (default DEFAULT_TABLES; nft-rules.ts tableNames()). */
+  readonly names?: TableNames;
+  /** DR drain window after a change, s (default DR_FLOW_TIMEOUT_S; 0: no drain). */
+  readonly drainS?: number;
+  /** The clock for drain windows, ms (default performance.now). */
+  readonly now?: () => number;
 }
 
 /** What `keepalived-ts lvs` reads: the services as last installed. */
 export interface LvsState {
+  /** The tables the counters live in. */
+  readonly tables?: TableNames;
   readonly services: ReadonlyArray<{
     readonly index: number;
     readonly key: string;
@@ -43,8 +56,9 @@ export interface LvsState {
   }>;
 }
 
-export function lvsState(pools: readonly ServicePool[]): LvsState {
+export function lvsState(pools: readonly ServicePool[], tables?: TableNames): LvsState {
   return {
+    ...(tables ? { tables } : {}),
     services: pools.map((p, index) => ({
       index, key: p.key, protocol: p.vs.protocol ?? 'TCP', scheduler: p.vs.lvs_sched, method: p.vs.lvs_method, ops: p.vs.ops,
       ...(p.vs.ip !== undefined ? { ip: p.vs.ip } : {}), ...(p.vs.port !== undefined ? { port: p.vs.port } : {}), ...(p.vs.fwmark !== undefined ? { fwmark: p.vs.fwmark } : {}),
@@ -64,10 +78,19 @@ export class NftDataPlane implements DataPlane {
   private counts: ReadonlyMap<string, [number, number]> = new Map();
   private lastSteered = '';
   private busy: Promise<void> = Promise.resolve();
+  private nat = '';
+  private dr: DrRuleset | undefined;
+  private drain = new Map<string, DrainState>();
+  private slotMemo = new Map<string, { sig: string; slots: Slots }>();
+  private drainTimer: NodeJS.Timeout | undefined;
+  private readonly names: TableNames;
+  private readonly now: () => number;
   /** Applies done and their time, for benchmarks and logs. */
   readonly stats = { applies: 0, lastMs: 0 };
 
   constructor(private readonly deps: NftDeps) {
+    this.names = deps.names ?? DEFAULT_TABLES;
+    this.now = deps.now ?? (() => performance.now());
     const every = deps.refreshMs ?? 5000;
     if (every > 0) {
       this.timer = setInterval(() => void this.refresh(), every);
@@ -97,29 +120,65 @@ export class NftDataPlane implements DataPlane {
 
   private async load(pools: readonly ServicePool[]): Promise<void> {
     const t0 = performance.now();
-    const drIps = pools.filter((p) => p.vs.lvs_method === 'DR').flatMap((p) => p.entries.map((e) => e.ip));
+    const drPools = pools.filter((p) => p.vs.lvs_method === 'DR');
+    // Held servers too: a drained server's old flows still need its MAC.
+    const heldIps = [...this.drain.values()].flatMap((s) => s.held).filter((k): k is string => k !== undefined).map((k) => k.slice(0, k.lastIndexOf(':')));
+    const drIps = [...new Set([...drPools.flatMap((p) => p.entries.map((e) => e.ip)), ...heldIps])];
     const dr = drIps.length ? await this.deps.resolve(drIps) : new Map<string, DrPath>();
     this.lastDr = JSON.stringify([...dr.entries()].sort());
+    this.stepDrains(drPools, dr);
     const steered = steer(pools, this.counts);
     this.lastSteered = JSON.stringify(steered.map((p) => p.entries));
-    const r = buildRuleset({ pools: steered, dr });
+    const r = buildRuleset({ pools: steered, dr, names: this.names, drain: this.drain, flowTimeoutS: this.drainS() || DR_FLOW_TIMEOUT_S });
     for (const m of r.problems) {
       if (!this.reported.has(m)) this.deps.log.error(m);
     }
     this.reported = new Set(r.problems);
     const stale = this.installed.filter((t) => !r.tables.includes(t));
-    const script = removalScript(stale) + r.script;
+    let script = removalScript(stale);
+    if (r.nat !== this.nat) script += r.nat;
+    if (r.dr) script += this.dr && this.dr.shape === r.dr.shape ? drUpdate(this.names.dr, r.dr, this.dr) : drTableScript(this.names.dr, r.dr);
     if (script) await this.deps.run(script);
     this.installed = r.tables;
+    this.nat = r.nat;
+    this.dr = r.dr;
     if (this.deps.statePath) {
       try {
-        fs.writeFileSync(this.deps.statePath, JSON.stringify(lvsState(pools)) + '\n', { mode: 0o644 });
+        fs.writeFileSync(this.deps.statePath, JSON.stringify(lvsState(pools, this.names)) + '\n', { mode: 0o644 });
       } catch (e) {
         this.deps.log.error(`Unable to write ${this.deps.statePath}: ${(e as Error).message}`);
       }
     }
     this.stats.applies++;
     this.stats.lastMs = performance.now() - t0;
+  }
+
+  /** freshSlots, remembered per service while its servers, weights and MACs stay (a Maglev table is ~0.2 ms). */
+  private slotsOf(p: ServicePool, dr: ReadonlyMap<string, DrPath>): Slots {
+    const sig = p.entries.map((e) => `${e.ip}:${e.port}:${e.weight}:${dr.has(e.ip)}`).join(',');
+    const hit = this.slotMemo.get(p.key);
+    if (hit?.sig === sig) return hit.slots;
+    const slots = freshSlots(p, dr);
+    this.slotMemo.set(p.key, { sig, slots });
+    return slots;
+  }
+
+  private drainS(): number {
+    return this.deps.drainS ?? DR_FLOW_TIMEOUT_S;
+  }
+
+  /** Moves each DR service's drain state to its table now, and wakes up when a window ends. */
+  private stepDrains(drPools: readonly ServicePool[], dr: ReadonlyMap<string, DrPath>): void {
+    const now = this.now();
+    const next = new Map<string, DrainState>();
+    for (const p of drPools) next.set(p.key, drainStep(this.drain.get(p.key), this.slotsOf(p, dr), now, this.drainS() * 1000));
+    this.drain = next;
+    for (const k of this.slotMemo.keys()) if (!next.has(k)) this.slotMemo.delete(k);
+    if (this.drainTimer) clearTimeout(this.drainTimer);
+    const ends = [...next.values()].map((s) => s.until).filter((u): u is number => u !== undefined);
+    if (ends.length === 0) return;
+    this.drainTimer = setTimeout(() => void this.apply(this.last).catch((e: Error) => this.deps.log.error(`data plane: ${e.message}`)), Math.max(0, Math.min(...ends) - now) + 10);
+    this.drainTimer.unref();
   }
 
   /** Re-resolves DR neighbours; reloads only if a MAC or path changed. */
@@ -133,9 +192,12 @@ export class NftDataPlane implements DataPlane {
   async close(keep = false): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     if (this.steerTimer) clearInterval(this.steerTimer);
+    if (this.drainTimer) clearTimeout(this.drainTimer);
     await this.busy;
     if (!keep && this.installed.length) await this.deps.run(removalScript(this.installed));
     if (!keep && this.deps.statePath) fs.rmSync(this.deps.statePath, { force: true });
     this.installed = [];
+    this.nat = '';
+    this.dr = undefined;
   }
 }

@@ -8,7 +8,10 @@
  *   dr-hand     a minimal hand-written netdev DR rule
  *   kts-dr      keepalived-ts -C, lb_kind DR
  *   haproxy     HAProxy (Debian) in TCP mode on the director
- *   kts-proxy   keepalived-ts -C with the userspace proxy
+ *   kts-proxy   keepalived-ts -C with the userspace proxy (relay loops, the default)
+ *   kts-streams the same with KEEPALIVED_TS_PROXY_ENGINE=streams (Node's sockets and pipes)
+ *
+ * `--proxy`: only direct, haproxy and the two proxies.
  *
  * Requests/s with keep-alive and new connections/s (Connection: close), printed with the ratios
  * the goals are stated in: NAT and DR against the hand-written rules, the proxy against HAProxy.
@@ -25,6 +28,7 @@ const repo = path.resolve(here, '../..');
 const peer = path.join(repo, 'dist/src/lab/http-peer.js');
 const args = process.argv.slice(2);
 const RUNS = Number(args[args.indexOf('--runs') + 1] ?? 3) || 3;
+const PROXY_ONLY = args.includes('--proxy');
 const SECONDS = Number(args[args.indexOf('--seconds') + 1] ?? 3) || 3;
 
 async function wrk(lab: Lab, url: string, close: boolean): Promise<number> {
@@ -99,15 +103,16 @@ async function main(): Promise<void> {
 
     await measure('direct', `http://${rs1!.address}:8080/`);
 
-    await sh('bash', '-c', `printf '%s\\n' 'table ip hand {' ' chain pre { type nat hook prerouting priority dstnat; ip daddr ${vip} tcp dport 80 dnat to numgen inc mod 2 map { 0 : ${rsIps[0]}, 1 : ${rsIps[1]} } : 8080 ; }' '}' | ip netns exec ${director!.ns} nft -f -`).catch(async () => {
+    if (!PROXY_ONLY) await sh('bash', '-c', `printf '%s\\n' 'table ip hand {' ' chain pre { type nat hook prerouting priority dstnat; ip daddr ${vip} tcp dport 80 dnat to numgen inc mod 2 map { 0 : ${rsIps[0]}, 1 : ${rsIps[1]} } : 8080 ; }' '}' | ip netns exec ${director!.ns} nft -f -`).catch(async () => {
       await sh('ip', 'netns', 'exec', director!.ns, 'nft', `add table ip hand; add chain ip hand pre { type nat hook prerouting priority dstnat; }; add rule ip hand pre ip daddr ${vip} tcp dport 80 dnat ip addr . port to numgen inc mod 2 map { 0 : ${rsIps[0]} . 8080, 1 : ${rsIps[1]} . 8080 }`);
     });
-    await measure('nft-hand', `http://${vip}/`);
-    await sh('ip', 'netns', 'exec', director!.ns, 'nft', 'delete', 'table', 'ip', 'hand');
-
-    let d = await daemon(lab, dir, vsConf(vip, 'NAT', 8080, rsIps), {});
-    await measure('kts-nat', `http://${vip}/`);
-    await d.stop();
+    if (!PROXY_ONLY) {
+      await measure('nft-hand', `http://${vip}/`);
+      await sh('ip', 'netns', 'exec', director!.ns, 'nft', 'delete', 'table', 'ip', 'hand');
+      const d = await daemon(lab, dir, vsConf(vip, 'NAT', 8080, rsIps), {});
+      await measure('kts-nat', `http://${vip}/`);
+      await d.stop();
+    }
 
     const hap = path.join(dir, 'haproxy.cfg');
     fs.writeFileSync(hap, `global\n maxconn 4000\ndefaults\n mode tcp\n timeout connect 2s\n timeout client 30s\n timeout server 30s\nlisten vs\n bind ${vip}:80\n balance roundrobin\n server rs1 ${rsIps[0]}:8080\n server rs2 ${rsIps[1]}:8080\n`);
@@ -118,42 +123,52 @@ async function main(): Promise<void> {
     await measure('haproxy', `http://${vip}/`);
     h.kill('SIGKILL');
 
-    d = await daemon(lab, dir, vsConf(vip, 'NAT', 8080, rsIps), { KEEPALIVED_TS_DATAPLANE: 'proxy' });
+    let d = await daemon(lab, dir, vsConf(vip, 'NAT', 8080, rsIps), { KEEPALIVED_TS_DATAPLANE: 'proxy' });
     await measure('kts-proxy', `http://${vip}/`);
     await d.stop();
-
-    // DR: the real servers hold the VIP on lo and answer the client themselves.
-    for (const hname of ['rs1', 'rs2']) {
-      await lab.exec(hname, 'ip', 'route', 'del', `${client!.address}/32`);
-      await lab.exec(hname, 'ip', 'addr', 'add', `${vip}/32`, 'dev', 'lo');
-      for (const k of ['all', 'eth0']) {
-        await lab.exec(hname, 'sysctl', '-q', '-w', `net.ipv4.conf.${k}.arp_ignore=1`);
-        await lab.exec(hname, 'sysctl', '-q', '-w', `net.ipv4.conf.${k}.arp_announce=2`);
-      }
-    }
-    const macs = await Promise.all(['rs1', 'rs2'].map(async (x) => (JSON.parse(await lab.exec(x, 'ip', '-j', 'link', 'show', 'eth0')) as Array<{ address: string }>)[0]!.address));
-    const own = (JSON.parse(await lab.exec('director', 'ip', '-j', 'link', 'show', 'eth0')) as Array<{ address: string }>)[0]!.address;
-    await sh('ip', 'netns', 'exec', director!.ns, 'nft', `add table netdev hand; add chain netdev hand in { type filter hook ingress device "eth0" priority 0; }; add rule netdev hand in ip daddr ${vip} tcp dport 80 ether saddr set ${own} ether daddr set jhash ip saddr . tcp sport mod 2 seed 0x1 map { 0 : ${macs[0]}, 1 : ${macs[1]} } fwd to "eth0"`);
-    await measure('dr-hand', `http://${vip}/`);
-    await sh('ip', 'netns', 'exec', director!.ns, 'nft', 'delete', 'table', 'netdev', 'hand');
-
-    d = await daemon(lab, dir, vsConf(vip, 'DR', 80, rsIps), {});
-    await measure('kts-dr', `http://${vip}/`);
+    d = await daemon(lab, dir, vsConf(vip, 'NAT', 8080, rsIps), { KEEPALIVED_TS_DATAPLANE: 'proxy', KEEPALIVED_TS_PROXY_ENGINE: 'streams' });
+    await measure('kts-streams', `http://${vip}/`);
     await d.stop();
+    if (!PROXY_ONLY) {
+
+      // DR: the real servers hold the VIP on lo and answer the client themselves.
+      for (const hname of ['rs1', 'rs2']) {
+        await lab.exec(hname, 'ip', 'route', 'del', `${client!.address}/32`);
+        await lab.exec(hname, 'ip', 'addr', 'add', `${vip}/32`, 'dev', 'lo');
+        for (const k of ['all', 'eth0']) {
+          await lab.exec(hname, 'sysctl', '-q', '-w', `net.ipv4.conf.${k}.arp_ignore=1`);
+          await lab.exec(hname, 'sysctl', '-q', '-w', `net.ipv4.conf.${k}.arp_announce=2`);
+        }
+      }
+      const macs = await Promise.all(['rs1', 'rs2'].map(async (x) => (JSON.parse(await lab.exec(x, 'ip', '-j', 'link', 'show', 'eth0')) as Array<{ address: string }>)[0]!.address));
+      const own = (JSON.parse(await lab.exec('director', 'ip', '-j', 'link', 'show', 'eth0')) as Array<{ address: string }>)[0]!.address;
+      await sh('ip', 'netns', 'exec', director!.ns, 'nft', `add table netdev hand; add chain netdev hand in { type filter hook ingress device "eth0" priority 0; }; add rule netdev hand in ip daddr ${vip} tcp dport 80 ether saddr set ${own} ether daddr set jhash ip saddr . tcp sport mod 2 seed 0x1 map { 0 : ${macs[0]}, 1 : ${macs[1]} } fwd to "eth0"`);
+      await measure('dr-hand', `http://${vip}/`);
+      await sh('ip', 'netns', 'exec', director!.ns, 'nft', 'delete', 'table', 'netdev', 'hand');
+
+      d = await daemon(lab, dir, vsConf(vip, 'DR', 80, rsIps), {});
+      await measure('kts-dr', `http://${vip}/`);
+      await d.stop();
+    }
   } finally {
     for (const p of procs) if (p.exitCode === null) p.kill('SIGKILL');
     await lab.destroy();
     fs.rmSync(dir, { recursive: true, force: true });
   }
+  if (rows.length === 0) return;
   const get = (n: string) => rows.find((r) => r[0] === n)!;
   console.log(`\nbest of ${RUNS} x ${SECONDS} s, wrk -t2 -c32 (this machine: ${os.cpus().length} cores, noisy)`);
   console.log(`${'path'.padEnd(10)} ${'req/s (keep-alive)'.padStart(19)} ${'x direct'.padStart(9)} ${'conn/s (close)'.padStart(15)} ${'x direct'.padStart(9)}`);
   const direct = get('direct');
   for (const [n, ka, nc] of rows) console.log(`${n.padEnd(10)} ${Math.round(ka).toString().padStart(19)} ${(ka / direct[1]).toFixed(2).padStart(9)} ${Math.round(nc).toString().padStart(15)} ${(nc / direct[2]).toFixed(2).padStart(9)}`);
   const ratio = (a: string, b: string) => `${(get(a)[1] / get(b)[1]).toFixed(2)} keep-alive, ${(get(a)[2] / get(b)[2]).toFixed(2)} new connections`;
-  console.log(`\nkts-nat / nft-hand: ${ratio('kts-nat', 'nft-hand')}   (goal >= 0.97)`);
-  console.log(`kts-dr / dr-hand:   ${ratio('kts-dr', 'dr-hand')}   (goal >= 0.97)`);
+  console.log('');
+  if (!PROXY_ONLY) {
+    console.log(`kts-nat / nft-hand: ${ratio('kts-nat', 'nft-hand')}   (goal >= 0.97)`);
+    console.log(`kts-dr / dr-hand:   ${ratio('kts-dr', 'dr-hand')}   (goal >= 0.97)`);
+  }
   console.log(`kts-proxy / haproxy: ${ratio('kts-proxy', 'haproxy')}   (goal >= 1)`);
+  console.log(`kts-streams / haproxy: ${ratio('kts-streams', 'haproxy')}`);
 }
 
 await main();

@@ -13,6 +13,8 @@ export interface HostView {
   hasGroup(name: string): boolean;
   /** Kernel support for an LVS tunnel type (ipip, gre, gue); absent: not checked. */
   hasTunnel?(type: 'ipip' | 'gre' | 'gue'): boolean;
+  /** Kernel support for ipvlan interfaces (use_ipvlan); absent: not checked. */
+  hasIpvlan?(): boolean;
 }
 
 export function checkHost(config: KeepalivedConfig, host: HostView): Diagnostic[] {
@@ -45,6 +47,10 @@ export function checkHost(config: KeepalivedConfig, host: HostView): Diagnostic[
       }
     }
     for (const a of [...inst.virtual_ipaddress, ...inst.virtual_ipaddress_excluded]) iface(a.dev, a.pos, `ip address ${a.address}/${a.prefixlen}`);
+    if (inst.use_ipvlan) {
+      const why = host.hasIpvlan && !host.hasIpvlan() ? 'this kernel has no ipvlan support and ' : '';
+      warn(inst.use_ipvlan.pos, `(${inst.name}) use_ipvlan: ${why}keepalived-ts does not create ipvlan interfaces - the instance will run on its interface itself`);
+    }
     for (const r of inst.virtual_routes) iface(r.dev, r.pos, 'VROUTE');
     for (const kind of ['notify_master', 'notify_backup', 'notify_fault', 'notify_stop', 'notify', 'notify_master_rx_lower_pri'] as const) {
       script(inst[kind], `(${inst.name}) ${kind}`);

@@ -66,12 +66,17 @@ function openDataPlane(log: Logger, statePath: string, instance: string | undefi
     const proxyProtocol: { proxyProtocol?: 'v1' | 'v2' } = pp === 'v1' || pp === 'v2' ? { proxyProtocol: pp } : {};
     // One worker per core by default (KEEPALIVED_TS_PROXY_WORKERS=1: the single-threaded proxy).
     const workers = Number(process.env['KEEPALIVED_TS_PROXY_WORKERS'] ?? 0) || undefined;
-    return workers === 1 ? new ProxyDataPlane({ log, ...proxyProtocol }) : new ProxyWorkers(log, { ...(workers ? { workers } : {}), ...proxyProtocol });
+    // KEEPALIVED_TS_PROXY_ENGINE=streams: Node's sockets and pipes instead of the relay loops.
+    const engine = process.env['KEEPALIVED_TS_PROXY_ENGINE'] === 'streams' ? 'streams' : 'relay';
+    if (workers === 1 && engine === 'streams') return new ProxyDataPlane({ log, ...proxyProtocol });
+    return new ProxyWorkers(log, { ...(workers ? { workers } : {}), ...proxyProtocol, engine });
   }
   // KEEPALIVED_TS_DR_DRAIN: seconds a DR service keeps old connections on their servers after a change.
   const drain = process.env['KEEPALIVED_TS_DR_DRAIN'];
   const drainS = drain !== undefined && /^\d+$/.test(drain) ? { drainS: Number(drain) } : {};
-  return new NftDataPlane({ log, run: (s) => runNft(s), resolve: (ips) => resolveDrPaths(ips), statePath, counts: connectionCounts, names: tableNames(instance), ...drainS });
+  // KEEPALIVED_TS_NAT_SNAT=1: one-armed NAT, the real servers see the director as the client.
+  const snat = process.env['KEEPALIVED_TS_NAT_SNAT'] === '1';
+  return new NftDataPlane({ log, run: (s) => runNft(s), resolve: (ips) => resolveDrPaths(ips), statePath, counts: connectionCounts, names: tableNames(instance), snat, ...drainS });
 }
 
 function startRuntime(config: KeepalivedConfig, log: Logger, publisher: PoolPublisher | undefined, previous?: CheckRuntime): Pick<Running, 'runtime' | 'notifier'> {

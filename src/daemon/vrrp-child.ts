@@ -14,7 +14,7 @@ import { timerfdClock } from '../os/timerfd-clock.js';
 import { systemClock, type Clock } from './clock.js';
 import { consoleLogger } from './log.js';
 import { removePidFile, writePidFile } from './pidfile.js';
-import { VrrpDriver } from './vrrp/driver.js';
+import { SPIN_US, VrrpDriver } from './vrrp/driver.js';
 import { takeoverTrace } from './vrrp/takeover-trace.js';
 import type { ScriptStatus } from './dump/common.js';
 import { notifyAction, openNotifier } from './notify/from-config.js';
@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   const pending = new Set<Promise<void>>();
   const trace = process.env.KEEPALIVED_TS_TRACE ? takeoverTrace(clock, log) : undefined;
   const driver = new VrrpDriver(config, {
-    clock, log, ...os, ...(trace ? { trace } : {}),
+    clock, log, ...os, ...(trace ? { trace } : {}), spinUs: SPIN_US,
     keepAddressesOnStop: opts.dontReleaseVrrp,
     uptimeSeconds,
     // -X (--release-vips) needs nothing here: Keepalived then removes a leaving master's VIPs even

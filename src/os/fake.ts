@@ -18,10 +18,17 @@ export class FakeLan {
   private readonly members: Member[] = [];
   /** Set to drop everything (a cut cable between all members). */
   down = false;
+  /** When each delivered packet reached its receiver's socket (before the read latency). */
+  readonly arrivals: number[] = [];
 
+  /**
+   * `readLatencyUs`: how long after arrival a receiver reads a packet (a busy event loop); packets
+   * then carry it as their age, as the kernel's receive timestamp tells a real socket.
+   */
   constructor(
     private readonly clock: Clock,
     private readonly delayUs = 100,
+    private readonly readLatencyUs = 0,
   ) {}
 
   /** The socket factory for `node`, whose own addresses are `addresses()`. */
@@ -37,8 +44,11 @@ export class FakeLan {
           for (const to of this.members) {
             if (to === m || !to.open || to.opts.family !== opts.family) continue;
             if (!multicast && !to.addresses().includes(dst)) continue;
-            this.clock.at(this.clock.now() + this.delayUs, () => {
-              if (to.open && !this.down) to.opts.onPacket({ bytes, src, dst, ttl, ifindex: 1 });
+            const arrival = this.clock.now() + this.delayUs;
+            this.clock.at(arrival + this.readLatencyUs, () => {
+              if (!to.open || this.down) return;
+              this.arrivals.push(arrival);
+              to.opts.onPacket({ bytes, src, dst, ttl, ifindex: 1, ...(this.readLatencyUs ? { ageUs: this.readLatencyUs } : {}) });
             });
           }
         },

@@ -31,6 +31,8 @@ export function localHost(): HostView {
     hasUser: (name) => (users ??= names('/etc/passwd')).has(name) || /^\d+$/.test(name),
     hasGroup: (name) => (groups ??= names('/etc/group')).has(name) || /^\d+$/.test(name),
     // A tunnel module that is loaded (or built in) shows under /sys/module.
+    // ipvlan is a module (or built in: then the kind is known to `ip link`, which we do not ask).
+    hasIpvlan: () => fs.existsSync('/sys/module/ipvlan'),
     hasTunnel: (type) => fs.existsSync(`/sys/module/${type === 'gre' ? 'ip_gre' : type === 'gue' ? 'fou' : 'ipip'}`),
   };
 }

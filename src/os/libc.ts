@@ -12,6 +12,8 @@ import { endianness } from 'node:os';
 
 const lib = koffi.load('libc.so.6');
 
+koffi.struct('kts_timespec', { tv_sec: 'int64_t', tv_nsec: 'int64_t' });
+
 const c = {
   socket: lib.func('int socket(int domain, int type, int protocol)'),
   setsockopt: lib.func('int setsockopt(int fd, int level, int name, const void *value, uint32_t len)'),
@@ -23,6 +25,7 @@ const c = {
   ifNameToIndex: lib.func('uint32_t if_nametoindex(const char *name)'),
   strerror: lib.func('const char *strerror(int errnum)'),
   poll: lib.func('int poll(void *fds, unsigned long nfds, int timeout)'),
+  clockGettime: lib.func('int clock_gettime(int clockid, _Out_ kts_timespec *ts)'),
 };
 
 export const AF_INET = 2;
@@ -33,6 +36,9 @@ const SOCK_NONBLOCK = 0o4000;
 const SOCK_CLOEXEC = 0o2000000;
 export const SOL_SOCKET = 1;
 export const SO_BINDTODEVICE = 25;
+/** SO_TIMESTAMPNS_OLD (64-bit time_t on this ABI): each datagram's kernel arrival time, CLOCK_REALTIME. */
+export const SO_TIMESTAMPNS = 35;
+export const SCM_TIMESTAMPNS = SO_TIMESTAMPNS;
 export const IPPROTO_IP = 0;
 export const IPPROTO_IPV6 = 41;
 export const IPPROTO_ICMPV6 = 58;
@@ -95,6 +101,21 @@ export function setsockoptInt(fd: number, level: number, name: number, value: nu
 
 // C structs hold integers in host byte order (network order only where the field says so).
 const LE = endianness() === 'LE';
+
+const CLOCK_REALTIME = 0;
+
+/** CLOCK_REALTIME in nanoseconds, the clock socket timestamps are in. */
+export function realtimeNs(): bigint {
+  const ts: { tv_sec?: number | bigint; tv_nsec?: number | bigint } = {};
+  check('clock_gettime', c.clockGettime(CLOCK_REALTIME, ts) as number);
+  return BigInt(ts.tv_sec!) * 1_000_000_000n + BigInt(ts.tv_nsec!);
+}
+
+/** An SCM_TIMESTAMPNS cmsg's struct timespec (two 64-bit fields) in nanoseconds. */
+export function timespecNs(b: Uint8Array): bigint {
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  return v.getBigInt64(0, true) * 1_000_000_000n + v.getBigInt64(8, true);
+}
 
 export function int32(v: number): Buffer {
   const b = Buffer.alloc(4);

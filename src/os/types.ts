@@ -17,6 +17,8 @@ export interface VrrpPacket {
   /** IPv4 TTL or IPv6 hop limit. */
   readonly ttl: number;
   readonly ifindex: number;
+  /** How long ago the kernel received it, µs (a socket timestamp against the wall clock now). */
+  readonly ageUs?: number;
 }
 
 /** A raw IPPROTO_VRRP (112) socket on one interface and family, shared by its instances. */
@@ -28,6 +30,8 @@ export interface VrrpSocket {
    * and V8 compiling the send path then cost about 0.3 ms of the takeover (measured).
    */
   prepare?(payload: Uint8Array, dst: string, src: string, ttl?: number): void;
+  /** Reads what is queued now, without waiting for the event loop (onPacket for each). */
+  drain?(): void;
   close(): void;
 }
 

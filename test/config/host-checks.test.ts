@@ -55,3 +55,12 @@ test('lb_kind TUN on a kernel without tunnel support is reported at the real ser
   ]);
   assert.deepEqual(got(['ipip', 'gre']), []);
 });
+
+test('use_ipvlan is reported at its line (not built by keepalived-ts, and why on a kernel without ipvlan)', async () => {
+  const { memoryConfigFs } = await import('../../src/config/fs.js');
+  const text = 'vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n priority 100\n use_ipvlan iv1\n virtual_ipaddress {\n  10.0.0.9/24\n }\n}\n';
+  const { config } = loadConfig('/k.conf', { fs: memoryConfigFs({ '/k.conf': text }) });
+  const got = (ipvlan: boolean) => checkHost(config, { ...host(['eth0']), hasIpvlan: () => ipvlan }).map((d) => `${d.pos?.line}: ${d.message}`);
+  assert.deepEqual(got(false), ['5: (VI_1) use_ipvlan: this kernel has no ipvlan support and keepalived-ts does not create ipvlan interfaces - the instance will run on its interface itself']);
+  assert.deepEqual(got(true), ['5: (VI_1) use_ipvlan: keepalived-ts does not create ipvlan interfaces - the instance will run on its interface itself']);
+});

@@ -12,12 +12,13 @@ import { ManualClock } from '../../src/daemon/clock.js';
 import { memoryLogger } from '../../src/daemon/log.js';
 import { VrrpDriver } from '../../src/daemon/vrrp/driver.js';
 import { FakeAnnouncer, FakeLan, FakeLinks, FakeNet } from '../../src/os/fake.js';
+import type { RouterAction } from '../../src/vrrp/router.js';
 
 const S = 1_000_000;
 const seeds = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../test/fixtures/seeds');
 const flush = () => new Promise((r) => setImmediate(r));
 
-function node(clock: ManualClock, lan: FakeLan, file: string, ifname: string, address: string, configText?: string) {
+function node(clock: ManualClock, lan: FakeLan, file: string, ifname: string, address: string, configText?: string, onAction?: (a: RouterAction) => void) {
   const config = configText
     ? loadConfig('/k.conf', { fs: memoryConfigFs({ '/k.conf': configText }), configId: 'x' }).config
     : loadConfig(path.join(seeds, file), { configId: 'x' }).config;
@@ -26,7 +27,7 @@ function node(clock: ManualClock, lan: FakeLan, file: string, ifname: string, ad
   const announcer = new FakeAnnouncer();
   const log = memoryLogger();
   const driver = new VrrpDriver(config, {
-    clock, log, links, net, announcer,
+    clock, log, links, net, announcer, ...(onAction ? { onAction } : {}),
     openSocket: lan.socketsFor(file + address, () => [address, ...[...(net.held.get(ifname) ?? [])].map((a) => a.split('/')[0]!)]),
   });
   return { driver, links, net, announcer, log };
@@ -183,4 +184,31 @@ vrrp_instance VI_1 { state MASTER
   await flush();
   await keep.stop();
   assert.deepEqual([...net.held.get('eth0')!].sort(), ['10.1.0.100/24', '10.9.9.9/32']);
+});
+
+test('Master_Down runs from an advert\'s arrival (its socket timestamp), not from when a busy loop read it', async () => {
+  const clock = new ManualClock();
+  // Every packet is read 700 us after it arrived, and says so.
+  const lan = new FakeLan(clock, 100, 700);
+  const a = node(clock, lan, '000-lvs-server1.conf', 'ens32', '192.168.100.10');
+  let tookOver: number | undefined;
+  const b = node(clock, lan, '000-lvs-server2.conf', 'ens32', '192.168.100.11', undefined, (x) => {
+    if (x.kind === 'transition' && x.to === 'MASTER') tookOver = clock.now();
+  });
+  await a.driver.start();
+  await b.driver.start();
+  clock.advance(5 * S);
+  await flush();
+  assert.equal(b.driver.routerState().instances['VI_1']!.state, 'BACKUP');
+  // The master goes silent (a pulled cable); the backup's last advert arrived at `last`.
+  lan.down = true;
+  const last = lan.arrivals[lan.arrivals.length - 1]!;
+  clock.advance(5 * S);
+  await flush();
+  assert.ok(tookOver !== undefined);
+  // Seed 000's backup: priority 100, advert_int 1 -> Master_Down = 3 s + (256 - 100) / 256 s.
+  const masterDown = 3 * S + Math.floor(((256 - 100) * S) / 256);
+  assert.equal(tookOver - last, masterDown, `took over ${tookOver - last - masterDown} us after the bound`);
+  await a.driver.stop();
+  await b.driver.stop();
 });

@@ -136,3 +136,11 @@ test('virtual_server_group: one dispatch rule per address range and mark, into t
   assert.match(rules.script, /meta mark 7 jump vs_0/);
   if (haveNft) assert.equal(nftCheck(rules.script).status, 0, nftCheck(rules.script).stderr);
 });
+
+test('NAT one-armed: with snat, what the table sent to each real server is masqueraded (srcnat), nothing else', () => {
+  const p = pools('lb_algo rr\n lb_kind NAT', [['10.0.1.10', 8080, 1], ['10.0.1.11', 8080, 0]]);
+  assert.doesNotMatch(buildRuleset({ pools: p, dr: new Map() }).script, /masquerade/);
+  const r = buildRuleset({ pools: p, dr: new Map(), snat: true });
+  assert.match(r.script, /chain postrouting \{\n    type nat hook postrouting priority srcnat; policy accept;\n    ip daddr 10\.0\.1\.10 tcp dport 8080 ct status dnat masquerade\n    ip daddr 10\.0\.1\.11 tcp dport 8080 ct status dnat masquerade\n  \}/);
+  if (haveNft) assert.equal(nftCheck(r.script).status, 0, nftCheck(r.script).stderr);
+});

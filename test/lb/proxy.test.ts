@@ -9,8 +9,9 @@ import * as net from 'node:net';
 import { test } from 'node:test';
 import { memoryLogger } from '../../src/daemon/log.js';
 import { proxyHeader } from '../../src/lb/dataplane/proxy-protocol.js';
+import { ProxyWorkers } from '../../src/lb/dataplane/proxy-workers.js';
 import { ProxyDataPlane } from '../../src/lb/dataplane/proxy.js';
-import type { ServicePool } from '../../src/lb/dataplane/types.js';
+import type { DataPlane, ServicePool } from '../../src/lb/dataplane/types.js';
 import { load } from '../config/lvs-helpers.js';
 
 async function freePort(): Promise<number> {
@@ -42,23 +43,36 @@ function pool(vsPort: number, sched: string, entries: Array<[number, number]>, p
   return [{ key: `[127.0.0.1]:${proto.toLowerCase()}:${vsPort}`, vs, entries: entries.map(([port, weight], k) => ({ ip: '127.0.0.1', port, weight, server: k })) }];
 }
 
-/** Connects, sends `hello`, resolves with the server's name (first bytes), keeps the socket if asked. */
+/** Connects, sends `hello`, resolves with the server's name once its echo is back too (the socket kept if asked). */
 function ask(port: number, keep = false): Promise<{ name: string; sock: net.Socket }> {
   return new Promise((resolve, reject) => {
     const s = net.connect(port, '127.0.0.1', () => s.write('hello'));
-    s.once('data', (d) => {
+    let got = '';
+    const onData = (d: Buffer) => {
+      got += d.toString();
+      // The name and the echo may come in one read or two; the next read must be a new answer.
+      if (got.length < 'A1hello'.length) return;
+      s.off('data', onData);
       if (!keep) s.destroy();
-      resolve({ name: d.toString().slice(0, 2), sock: s });
-    });
+      resolve({ name: got.slice(0, 2), sock: s });
+    };
+    s.on('data', onData);
     s.on('error', reject);
   });
 }
 
-test('TCP: wrr spreads new connections by weight; the PROXY header carries the client', async () => {
+/** Both TCP engines: Node's streams in this thread, and one relay loop in a worker thread. */
+const ENGINES: Array<[string, (pp?: 'v1' | 'v2') => DataPlane]> = [
+  ['streams', (pp) => new ProxyDataPlane({ log: memoryLogger(), ...(pp ? { proxyProtocol: pp } : {}) })],
+  ['relay', (pp) => new ProxyWorkers(memoryLogger(), { workers: 1, engine: 'relay', ...(pp ? { proxyProtocol: pp } : {}) })],
+];
+
+for (const [engine, make] of ENGINES) {
+test(`${engine}: wrr spreads new connections by weight; the PROXY header carries the client`, async () => {
   const a = await backend('A1');
   const b = await backend('B1');
   const port = await freePort();
-  const plane = new ProxyDataPlane({ log: memoryLogger(), proxyProtocol: 'v1' });
+  const plane = make('v1');
   try {
     await plane.apply(pool(port, 'wrr', [[a.port, 1], [b.port, 3]]));
     const names: string[] = [];
@@ -72,11 +86,11 @@ test('TCP: wrr spreads new connections by weight; the PROXY header carries the c
   }
 });
 
-test('drain: a removed server keeps its running connection and gets no new ones; an empty pool refuses', async () => {
+test(`${engine} drain: a removed server keeps its running connection and gets no new ones; an empty pool refuses`, async () => {
   const a = await backend('A1');
   const b = await backend('B1');
   const port = await freePort();
-  const plane = new ProxyDataPlane({ log: memoryLogger() });
+  const plane = make();
   try {
     await plane.apply(pool(port, 'rr', [[a.port, 1]]));
     const held = await ask(port, true);
@@ -97,6 +111,45 @@ test('drain: a removed server keeps its running connection and gets no new ones;
     b.close();
   }
 });
+
+test(`${engine}: 8 MB each way through one connection arrive whole and in order; a half-close still gets the answer`, async () => {
+  // The server echoes everything, and on the client's FIN answers with the byte count and closes.
+  const srv = net.createServer((c) => {
+    let n = 0;
+    c.on('data', (d) => {
+      n += d.length;
+      c.write(d);
+    });
+    c.on('end', () => c.end(`total ${n}`));
+    c.on('error', () => undefined);
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = await freePort();
+  const plane = make();
+  try {
+    await plane.apply(pool(port, 'rr', [[(srv.address() as net.AddressInfo).port, 1]]));
+    const sent = Buffer.alloc(8 << 20);
+    for (let i = 0; i < sent.length; i += 4) sent.writeUInt32LE(i, i);
+    const got = await new Promise<Buffer>((resolve, reject) => {
+      const parts: Buffer[] = [];
+      const s = net.connect(port, '127.0.0.1', () => {
+        // Written in pieces, then FIN: more than the socket buffers hold, so the relay parks bytes.
+        for (let i = 0; i < sent.length; i += 1 << 20) s.write(sent.subarray(i, i + (1 << 20)));
+        s.end();
+      });
+      s.on('data', (d) => parts.push(d));
+      s.on('end', () => resolve(Buffer.concat(parts)));
+      s.on('error', reject);
+    });
+    assert.equal(got.length, sent.length + `total ${sent.length}`.length);
+    assert.ok(got.subarray(0, sent.length).equals(sent), 'the echo came back byte for byte');
+    assert.equal(got.subarray(sent.length).toString(), `total ${sent.length}`);
+  } finally {
+    await plane.close();
+    srv.close();
+  }
+});
+}
 
 test('UDP: datagrams go to the chosen server and replies come back', async () => {
   const echo = dgram.createSocket('udp4');

@@ -52,7 +52,7 @@ function realServer(ip: string, port: number, weight: number): string {
   return `  real_server ${ip} ${port} {\n    weight ${weight}\n    TCP_CHECK {\n      connect_timeout 1\n      retry 1\n      delay_before_retry 1\n    }\n  }\n`;
 }
 
-async function rig(kind: 'NAT' | 'DR' | 'PROXY', body: (r: Rig) => Promise<void>, vsExtra = '', weights: [number, number] = [1, 3], algo?: string, head?: string, env: Record<string, string> = {}): Promise<void> {
+async function rig(kind: 'NAT' | 'DR' | 'PROXY', body: (r: Rig) => Promise<void>, vsExtra = '', weights: [number, number] = [1, 3], algo?: string, head?: string, opts: { env?: Record<string, string>; oneArmed?: boolean; preamble?: string } = {}): Promise<void> {
   const lab = await Lab.create({ hosts: ['client', 'director', 'rs1', 'rs2'] });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kts-dp-'));
   try {
@@ -64,7 +64,8 @@ async function rig(kind: 'NAT' | 'DR' | 'PROXY', body: (r: Rig) => Promise<void>
       if (kind === 'NAT') {
         await lab.exec('director', 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1');
         for (const k of ['all', 'eth0']) await lab.exec('director', 'sysctl', '-q', '-w', `net.ipv4.conf.${k}.send_redirects=0`);
-        await lab.exec(h, 'ip', 'route', 'add', `${client!.address}/32`, 'via', director!.address);
+        // One-armed: the servers answer the client directly unless the director masquerades.
+        if (!opts.oneArmed) await lab.exec(h, 'ip', 'route', 'add', `${client!.address}/32`, 'via', director!.address);
       } else {
         // The seeds' real-server set-up: the VIP on lo, never answered for by ARP.
         await lab.exec(h, 'ip', 'addr', 'add', `${vip}/32`, 'dev', 'lo');
@@ -85,7 +86,7 @@ async function rig(kind: 'NAT' | 'DR' | 'PROXY', body: (r: Rig) => Promise<void>
     const backends = { rs1: await backend('rs1'), rs2: await backend('rs2') };
     const port = kind === 'DR' ? 80 : 8080;
     const conf = path.join(dir, 'keepalived.conf');
-    const write = (extra: string, w: [number, number]) => fs.writeFileSync(conf, `virtual_server ${head ?? `${vip} 80`} {
+    const write = (extra: string, w: [number, number]) => fs.writeFileSync(conf, `${opts.preamble?.replaceAll('__VIP__', vip).replaceAll('__VIP2__', lab.spareAddress(101)) ?? ''}virtual_server ${head ?? `${vip} 80`} {
   delay_loop 1
   lb_algo ${algo ?? (kind === 'DR' ? 'mh' : 'wrr')}
   lb_kind ${kind === 'DR' ? 'DR' : 'NAT'}
@@ -95,7 +96,7 @@ ${[rs1!, rs2!].map((h, i) => realServer(h.address, port, w[i]!)).join('')}}
 `);
     write(vsExtra.replaceAll('__RS1__', rs1!.address), weights);
     let out = '';
-    const daemon = lab.spawn('director', process.execPath, [path.join(repo, 'bin/keepalived-ts'), '-n', '-l', '-D', '-C', '-f', conf, '-p', path.join(dir, 'k.pid'), '-c', path.join(dir, 'c.pid')], { env: { ...process.env, TMPDIR: dir, ...(kind === 'PROXY' ? { KEEPALIVED_TS_DATAPLANE: 'proxy' } : {}), ...env } });
+    const daemon = lab.spawn('director', process.execPath, [path.join(repo, 'bin/keepalived-ts'), '-n', '-l', '-D', '-C', '-f', conf, '-p', path.join(dir, 'k.pid'), '-c', path.join(dir, 'c.pid')], { env: { ...process.env, TMPDIR: dir, ...(kind === 'PROXY' ? { KEEPALIVED_TS_DATAPLANE: 'proxy' } : {}), ...opts.env } });
     daemon.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     daemon.stderr!.on('data', (d: Buffer) => (out += d.toString()));
     const r: Rig = {
@@ -275,5 +276,33 @@ test('DR drain: a weight change moves no established connection, new ones follow
     assert.equal(after.errors, 0);
     const share = (after.by['rs1'] ?? 0) / 200;
     assert.ok(share > 0.6 && share < 0.9, `rs1 now weighs 3 of 4: ${JSON.stringify(after.by)}`);
-  }, '', [1, 3], 'mh', undefined, { KEEPALIVED_TS_DR_DRAIN: '4' });
+  }, '', [1, 3], 'mh', undefined, { env: { KEEPALIVED_TS_DR_DRAIN: '4' } });
 });
+
+test('NAT one-armed (KEEPALIVED_TS_NAT_SNAT=1): servers with no route back through the director still answer, and see the director as the client', { skip }, async () => {
+  await rig('NAT', async (r) => {
+    await waitFor('the first checks', () => (r.out().match(/TCP_CHECK on service .* succeeded\./g) ?? []).length >= 2, 10_000);
+    await waitFor('the table', async () => (await r.tables()).includes('inet keepalived_ts'), 5_000);
+    const got = await r.requests(40);
+    assert.deepEqual(got, { by: { rs1: 20, rs2: 20 }, errors: 0 });
+    assert.match(await r.get('/whoami'), new RegExp(`^rs[12] ${r.lab.host('director').address.replaceAll('.', '\\.')}$`));
+  }, '', [1, 1], 'rr', undefined, { env: { KEEPALIVED_TS_NAT_SNAT: '1' }, oneArmed: true });
+});
+
+for (const kind of ['NAT', 'DR'] as const) {
+  test(`${kind} virtual_server_group: every address of the group forwards to the one pool`, { skip }, async () => {
+    await rig(kind, async (r) => {
+      // The group's second address, on the director and (DR) on the servers' lo.
+      const vip2 = r.lab.spareAddress(101);
+      await r.lab.exec('director', 'ip', 'addr', 'add', `${vip2}/32`, 'dev', 'eth0');
+      if (kind === 'DR') for (const h of ['rs1', 'rs2']) await r.lab.exec(h, 'ip', 'addr', 'add', `${vip2}/32`, 'dev', 'lo');
+      await waitFor('the first checks', () => (r.out().match(/TCP_CHECK on service .* succeeded\./g) ?? []).length >= 2, 10_000);
+      await waitFor('the table', async () => (await r.tables()).includes(kind === 'NAT' ? 'inet keepalived_ts' : 'netdev keepalived_ts_dr'), 5_000);
+      for (const vip of [r.vip, vip2]) {
+        const got = JSON.parse(await r.lab.exec('client', process.execPath, peer, '--requests', `http://${vip}/`, '60')) as { by: Record<string, number>; errors: number };
+        assert.equal(got.errors, 0, `${vip}: ${JSON.stringify(got)}`);
+        assert.ok((got.by['rs1'] ?? 0) > 0 && (got.by['rs2'] ?? 0) > 0, `${vip}: ${JSON.stringify(got.by)}`);
+      }
+    }, '', [1, 1], kind === 'DR' ? 'mh' : 'rr', 'group web', { preamble: 'virtual_server_group web {\n  __VIP__ 80\n  __VIP2__ 80\n}\n' });
+  });
+}

@@ -170,6 +170,8 @@ export interface PacketEvent {
   readonly dst: string;
   readonly ttl: number;
   readonly ifindex: number;
+  /** The socket's receive timestamp, as the age of the packet when read (µs). */
+  readonly ageUs?: number;
 }
 
 /** The vrrp-peer fixture running in a host's namespace, driven by JSON lines. */
@@ -236,5 +238,6 @@ function toPacket(o: Record<string, unknown>): PacketEvent {
   return {
     t: BigInt(o.t as string), bytes: Uint8Array.from(Buffer.from(o.hex as string, 'hex')),
     src: o.src as string, dst: o.dst as string, ttl: o.ttl as number, ifindex: o.ifindex as number,
+    ...(typeof o.ageUs === 'number' ? { ageUs: o.ageUs } : {}),
   };
 }

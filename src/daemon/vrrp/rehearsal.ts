@@ -22,9 +22,9 @@ import type { Logger } from '../log.js';
 import type { Runtime } from './runtime.js';
 
 const REHEARSALS_AT_START = 50;
-const WARM_US = 800;
+const WARM_US = 1000;
 const WARM_STEP_US = 100;
-const WARM_QUIET_US = 300;
+const WARM_QUIET_US = 500;
 
 export interface RehearsalDeps {
   readonly clock: Clock;

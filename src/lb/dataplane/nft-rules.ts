@@ -50,6 +50,12 @@ export interface RulesInput {
   readonly drain?: ReadonlyMap<string, DrainState>;
   /** Idle timeout of flows recorded while draining, s (default DR_FLOW_TIMEOUT_S). */
   readonly flowTimeoutS?: number;
+  /**
+   * NAT: also masquerade what goes to the real servers, for one-armed set-ups where their replies
+   * would not come back through the director (no route to the clients through it). They then see
+   * the director's address, not the client's.
+   */
+  readonly snat?: boolean;
 }
 
 export interface Ruleset {
@@ -92,6 +98,15 @@ function trafficCounters(fwd: string[], i: number, p: ServicePool): void {
     const port = (dir: 'dport' | 'sport') => (proto && e.port ? ` ${proto} ${dir} ${e.port}` : '');
     fwd.push(`    ${fam} daddr ${e.ip}${port('dport')} counter name in_${i}_${k}`, `    ${fam} saddr ${e.ip}${port('sport')} counter name out_${i}_${k}`);
   });
+}
+
+/** One-armed NAT: connections this table sent to a real server leave with the director's address. */
+function masquerade(out: string[], p: ServicePool): void {
+  const proto = p.vs.fwmark !== undefined || p.group?.fwmark.length ? undefined : protoOf(p.vs);
+  for (const e of new Map(p.entries.map((x) => [`${x.ip}|${x.port}`, x])).values()) {
+    const fam = isV6(e.ip) ? 'ip6' : 'ip';
+    out.push(`    ${fam} daddr ${e.ip}${proto && e.port ? ` ${proto} dport ${e.port}` : ''} ct status dnat masquerade`);
+  }
 }
 
 function natService(out: string[], problems: string[], i: number, p: ServicePool): string[] {
@@ -165,6 +180,7 @@ export function buildRuleset(input: RulesInput): Ruleset {
   const dispatch: string[] = [];
   const fwd: string[] = [];
   const counters: string[] = [];
+  const snat: string[] = [];
   const drPools: ServicePool[] = [];
   input.pools.forEach((p, i) => {
     const method = p.vs.lvs_method;
@@ -178,6 +194,7 @@ export function buildRuleset(input: RulesInput): Ruleset {
     for (const m of matches) dispatch.push(`    ${m} jump vs_${i}`);
     trafficCounters(fwd, i, p);
     p.entries.forEach((_e, k) => counters.push(`in_${i}_${k}`, `out_${i}_${k}`));
+    if (input.snat) masquerade(snat, p);
   });
   const tables: string[] = [];
   let natScript = '';
@@ -188,7 +205,9 @@ export function buildRuleset(input: RulesInput): Ruleset {
     const out = [`add table ${t}`, `delete table ${t}`, `table ${t} {`, ...counters.map((c) => `  counter ${c} { }`), ...nat];
     out.push('  chain forward {', '    type filter hook forward priority filter; policy accept;', ...fwd, '  }');
     out.push('  chain prerouting {', '    type nat hook prerouting priority dstnat; policy accept;', ...dispatch, '  }');
-    out.push('  chain output {', '    type nat hook output priority -100; policy accept;', ...dispatch, '  }', '}');
+    out.push('  chain output {', '    type nat hook output priority -100; policy accept;', ...dispatch, '  }');
+    if (snat.length) out.push('  chain postrouting {', '    type nat hook postrouting priority srcnat; policy accept;', ...snat, '  }');
+    out.push('}');
     natScript = out.join('\n') + '\n';
   }
   const dr = drPools.length ? buildDr(names.dr, drPools, input.dr, input.drain ?? new Map(), input.flowTimeoutS ?? DR_FLOW_TIMEOUT_S, problems) : undefined;

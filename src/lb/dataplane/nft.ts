@@ -32,6 +32,8 @@ export interface NftDeps {
   readonly names?: TableNames;
   /** DR drain window after a change, s (default DR_FLOW_TIMEOUT_S; 0: no drain). */
   readonly drainS?: number;
+  /** NAT: masquerade towards the real servers (one-armed; nft-rules.ts RulesInput.snat). */
+  readonly snat?: boolean;
   /** The clock for drain windows, ms (default performance.now). */
   readonly now?: () => number;
 }
@@ -129,7 +131,7 @@ export class NftDataPlane implements DataPlane {
     this.stepDrains(drPools, dr);
     const steered = steer(pools, this.counts);
     this.lastSteered = JSON.stringify(steered.map((p) => p.entries));
-    const r = buildRuleset({ pools: steered, dr, names: this.names, drain: this.drain, flowTimeoutS: this.drainS() || DR_FLOW_TIMEOUT_S });
+    const r = buildRuleset({ pools: steered, dr, names: this.names, drain: this.drain, flowTimeoutS: this.drainS() || DR_FLOW_TIMEOUT_S, snat: !!this.deps.snat });
     for (const m of r.problems) {
       if (!this.reported.has(m)) this.deps.log.error(m);
     }

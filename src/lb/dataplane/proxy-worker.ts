@@ -6,11 +6,12 @@ import type { WorkerMessage } from './proxy-workers.js';
 
 if (parentPort) {
   const port = parentPort;
-  const data = workerData as { udp: boolean; proxyProtocol?: 'v1' | 'v2' };
+  const data = workerData as { udp: boolean; tcp: boolean; proxyProtocol?: 'v1' | 'v2' };
   const report = (m: string) => port.postMessage({ id: 0, log: m });
   const plane = new ProxyDataPlane({
     log: { info: () => undefined, warn: report, error: report, detail: () => undefined },
     udp: data.udp,
+    tcp: data.tcp,
     listenFd: reusePortListener,
     ...(data.proxyProtocol ? { proxyProtocol: data.proxyProtocol } : {}),
   });

@@ -1,13 +1,15 @@
 /**
- * The userspace proxy on every core: one worker thread per core, each a ProxyDataPlane listening
- * on its own SO_REUSEPORT socket, so the kernel spreads new connections over the workers and
- * each pipes its own bytes. Pools reach every worker on each apply. Each worker counts its own
- * connections for the least-connection schedulers (a per-worker view of the load).
+ * The userspace proxy on every core: one worker thread per core, each listening on its own
+ * SO_REUSEPORT socket, so the kernel spreads new connections over the workers and each moves its
+ * own bytes (a relay loop by default, relay.ts; or a ProxyDataPlane with Node's streams). Pools
+ * reach every worker on each apply. Each worker counts its own connections for the
+ * least-connection schedulers (a per-worker view of the load).
  */
 import * as os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../daemon/log.js';
+import { wake } from '../../os/stream-io.js';
 import type { DataPlane, ServicePool } from './types.js';
 
 export interface WorkerMessage {
@@ -17,38 +19,74 @@ export interface WorkerMessage {
   readonly keep?: boolean;
 }
 
+interface Thread {
+  readonly worker: Worker;
+  /** A relay's eventfd, once it has said it (the relay reads messages only when woken). */
+  wakeFd?: number;
+  readonly ready: Promise<void>;
+}
+
+export interface ProxyWorkersOptions {
+  readonly workers?: number;
+  readonly proxyProtocol?: 'v1' | 'v2';
+  /**
+   * relay (default): TCP through relay.ts loops, UDP in one stream-proxy thread; streams: every
+   * thread a ProxyDataPlane (Node's sockets and pipes).
+   */
+  readonly engine?: 'relay' | 'streams';
+}
+
 export class ProxyWorkers implements DataPlane {
-  private readonly workers: Worker[] = [];
+  private readonly threads: Thread[] = [];
   private seq = 0;
   private readonly waiting = new Map<number, { left: number; resolve: () => void; reject: (e: Error) => void }>();
 
-  constructor(private readonly log: Logger, opts: { workers?: number; proxyProtocol?: 'v1' | 'v2' } = {}) {
+  constructor(private readonly log: Logger, opts: ProxyWorkersOptions = {}) {
     const n = Math.max(1, opts.workers ?? os.availableParallelism());
-    const script = fileURLToPath(new URL('./proxy-worker.js', import.meta.url));
-    for (let i = 0; i < n; i++) {
-      const w = new Worker(script, { workerData: { udp: i === 0, ...(opts.proxyProtocol ? { proxyProtocol: opts.proxyProtocol } : {}) } });
-      w.on('message', (m: { id: number; error?: string; log?: string }) => {
-        if (m.log) return this.log.error(m.log);
-        const wait = this.waiting.get(m.id);
-        if (!wait) return;
-        if (m.error) {
-          this.waiting.delete(m.id);
-          wait.reject(new Error(m.error));
-        } else if (--wait.left === 0) {
-          this.waiting.delete(m.id);
-          wait.resolve();
-        }
-      });
-      w.on('error', (e) => this.log.error(`proxy worker: ${e.message}`));
-      this.workers.push(w);
+    const pp = opts.proxyProtocol ? { proxyProtocol: opts.proxyProtocol } : {};
+    const streams = fileURLToPath(new URL('./proxy-worker.js', import.meta.url));
+    if (opts.engine === 'streams') {
+      for (let i = 0; i < n; i++) this.spawn(streams, { udp: i === 0, tcp: true, ...pp }, false);
+    } else {
+      const relay = fileURLToPath(new URL('./relay-worker.js', import.meta.url));
+      for (let i = 0; i < n; i++) this.spawn(relay, { ...pp }, true);
+      this.spawn(streams, { udp: true, tcp: false, ...pp }, false);
     }
   }
 
-  private all(msg: Omit<WorkerMessage, 'id'>): Promise<void> {
+  private spawn(script: string, workerData: object, relay: boolean): void {
+    const worker = new Worker(script, { workerData });
+    let said: () => void = () => undefined;
+    const t: Thread = { worker, ready: relay ? new Promise<void>((r) => (said = r)) : Promise.resolve() };
+    worker.on('message', (m: { id: number; error?: string; log?: string; wakeFd?: number }) => {
+      if (m.wakeFd !== undefined) {
+        t.wakeFd = m.wakeFd;
+        return said();
+      }
+      if (m.log) return this.log.error(m.log);
+      const wait = this.waiting.get(m.id);
+      if (!wait) return;
+      if (m.error) {
+        this.waiting.delete(m.id);
+        wait.reject(new Error(m.error));
+      } else if (--wait.left === 0) {
+        this.waiting.delete(m.id);
+        wait.resolve();
+      }
+    });
+    worker.on('error', (e) => this.log.error(`proxy worker: ${e.message}`));
+    this.threads.push(t);
+  }
+
+  private async all(msg: Omit<WorkerMessage, 'id'>): Promise<void> {
+    await Promise.all(this.threads.map((t) => t.ready));
     const id = ++this.seq;
     return new Promise((resolve, reject) => {
-      this.waiting.set(id, { left: this.workers.length, resolve, reject });
-      for (const w of this.workers) w.postMessage({ ...msg, id });
+      this.waiting.set(id, { left: this.threads.length, resolve, reject });
+      for (const t of this.threads) {
+        t.worker.postMessage({ ...msg, id });
+        if (t.wakeFd !== undefined) wake(t.wakeFd);
+      }
     });
   }
 
@@ -58,6 +96,6 @@ export class ProxyWorkers implements DataPlane {
 
   async close(keep = false): Promise<void> {
     await this.all({ op: 'close', keep });
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    await Promise.all(this.threads.map((t) => t.worker.terminate()));
   }
 }

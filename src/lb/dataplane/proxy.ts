@@ -9,7 +9,8 @@
 import * as dgram from 'node:dgram';
 import * as net from 'node:net';
 import type { Logger } from '../../daemon/log.js';
-import { createScheduler, type Dest, type Scheduler } from '../scheduler.js';
+import type { Dest, Scheduler } from '../scheduler.js';
+import { proxyScheduler, syncDests } from './proxy-pool.js';
 import { proxyHeader } from './proxy-protocol.js';
 import type { DataPlane, ServicePool } from './types.js';
 
@@ -28,6 +29,8 @@ export interface ProxyOptions {
   readonly listenFd?: (ip: string, port: number) => number;
   /** Serve UDP services (false in all workers but one: UDP sessions must stay in one place). */
   readonly udp?: boolean;
+  /** Serve TCP services (false beside relay workers, which serve them). */
+  readonly tcp?: boolean;
 }
 
 interface Service {
@@ -58,17 +61,7 @@ export class ProxyDataPlane implements DataPlane {
         s = await this.listen(p);
         this.services.set(p.key, s);
       }
-      // Same Dest objects for servers that stay: their live counts carry over.
-      const next = new Map<string, Dest & { ip: string; port: number }>();
-      for (const e of p.entries) {
-        const id = `${e.ip}:${e.port}`;
-        const d = s.dests.get(id) ?? { key: id, ip: e.ip, port: e.port, weight: 0, activeConns: 0, inactiveConns: 0 };
-        d.weight = e.weight;
-        next.set(id, d);
-      }
-      s.dests.clear();
-      for (const [k, d] of next) s.dests.set(k, d);
-      s.scheduler.update([...s.dests.values()]);
+      syncDests(s.dests, s.scheduler, p);
     }
     for (const [key, s] of this.services) {
       if (wanted.has(key)) continue;
@@ -79,7 +72,7 @@ export class ProxyDataPlane implements DataPlane {
 
   private listen(p: ServicePool): Promise<Service> {
     const vs = p.vs;
-    const scheduler = createScheduler(vs.lvs_sched, { flags: { 'sh-port': vs['sh-port'], 'sh-fallback': vs['sh-fallback'], 'mh-port': vs['mh-port'], 'mh-fallback': vs['mh-fallback'] } });
+    const scheduler = proxyScheduler(vs);
     const dests = new Map<string, Dest & { ip: string; port: number }>();
     const now = this.opts.now ?? Date.now;
     const pick = (saddr: string, sport: number) => scheduler.schedule({ saddr, sport, daddr: vs.ip!, dport: vs.port! }, now()) as (Dest & { ip: string; port: number }) | undefined;
@@ -87,7 +80,9 @@ export class ProxyDataPlane implements DataPlane {
       if (this.opts.udp === false) return Promise.resolve({ key: p.key, scheduler, dests, close: async () => undefined });
       return Promise.resolve(this.listenUdp(p.key, vs.ip!, vs.port!, scheduler, dests, pick));
     }
-    const server = net.createServer({ noDelay: true }, (client) => this.connection(client, pick));
+    if (this.opts.tcp === false) return Promise.resolve({ key: p.key, scheduler, dests, close: async () => undefined });
+    // Half-open both ways: a client's FIN is passed on and the server's answer still comes back.
+    const server = net.createServer({ noDelay: true, allowHalfOpen: true }, (client) => this.connection(client, pick));
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       const ready = () => {
@@ -110,7 +105,7 @@ export class ProxyDataPlane implements DataPlane {
     }
     d.activeConns++;
     this.open.add(client);
-    const upstream = net.connect({ host: d.ip, port: d.port, noDelay: true });
+    const upstream = net.connect({ host: d.ip, port: d.port, noDelay: true, allowHalfOpen: true });
     if (this.opts.proxyProtocol) upstream.write(proxyHeader(this.opts.proxyProtocol, client));
     let done = false;
     const end = () => {

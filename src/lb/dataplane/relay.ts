@@ -1,0 +1,332 @@
+/**
+ * The relay: the userspace proxy's TCP path without Node's streams. One loop per worker thread
+ * blocks in epoll_wait and moves bytes between client and server sockets through one native
+ * buffer (read, then write): no JavaScript buffer, stream or socket object per connection, which
+ * is what made new connections cost about twice HAProxy's (bench/dataplane). The scheduler and
+ * the live connection counts stay the same JavaScript objects as the stream proxy's
+ * (proxy-pool.ts), so every scheduler, drain and the PROXY protocol work as there.
+ *
+ * Per connection: accept4, pick a server (none: close with a reset, as IPVS refuses), connect
+ * without blocking; once connected (EPOLLOUT, SO_ERROR 0) the PROXY header if asked, then both
+ * sides read. A write that cannot take everything parks the rest in native memory, stops reading
+ * the other side and waits for EPOLLOUT: the kernel's buffers are the only queue. A FIN is passed
+ * on as shutdown(SHUT_WR) once nothing is parked; the connection ends when both ways are done.
+ *
+ * The loop is driven from outside through `control()` between waits: the worker wakes it with an
+ * eventfd when its parent sent a message.
+ */
+import { isIPv6 } from 'node:net';
+import { addressBytes, readAddress } from '../../vrrp/addr.js';
+import { sockaddr } from '../../os/libc.js';
+import {
+  EAGAIN, EINPROGRESS, EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, Epoll, SHUT_WR, accept, at, closeFd, connect, copy, errno, nativeBuffer,
+  noDelay, read, resetOnClose, shutdown, tcpSocket, write, writeBytes, type NativeBuffer,
+} from '../../os/stream-io.js';
+import type { Scheduler } from '../scheduler.js';
+import { proxyScheduler, syncDests, type ProxyDest } from './proxy-pool.js';
+import { proxyHeader } from './proxy-protocol.js';
+import type { ServicePool } from './types.js';
+
+const IO_SIZE = 65536;
+const MAX_EVENTS = 256;
+const ACCEPTS_PER_WAKE = 64;
+const AF_INET = 2;
+const AF_INET6 = 10;
+
+interface Service {
+  readonly key: string;
+  readonly ip: string;
+  readonly port: number;
+  readonly listenFd: number;
+  readonly scheduler: Scheduler;
+  readonly dests: Map<string, ProxyDest>;
+}
+
+/** One direction's bytes that the receiving socket could not take yet. */
+interface Parked {
+  buf: NativeBuffer;
+  off: number;
+  len: number;
+}
+
+interface Conn {
+  readonly client: number;
+  readonly server: number;
+  readonly dest: ProxyDest;
+  connected: boolean;
+  header?: Uint8Array;
+  /** Bytes parked towards the server / the client. */
+  toServer?: Parked;
+  toClient?: Parked;
+  /** EOF read from the client / the server. */
+  clientEof: boolean;
+  serverEof: boolean;
+}
+
+export interface RelayOptions {
+  readonly proxyProtocol?: 'v1' | 'v2';
+  /** Opens the listening socket for a service (SO_REUSEPORT in workers). */
+  readonly listenFd: (ip: string, port: number) => number;
+  readonly log: (message: string) => void;
+  readonly now?: () => number;
+}
+
+export class Relay {
+  private readonly ep = new Epoll();
+  private readonly events = nativeBuffer(MAX_EVENTS * 12);
+  private readonly ready = new Int32Array(MAX_EVENTS * 2);
+  private readonly io = nativeBuffer(IO_SIZE);
+  private readonly peer = nativeBuffer(128);
+  private readonly peerLen = nativeBuffer(4);
+  private readonly services = new Map<string, Service>();
+  private readonly listeners = new Map<number, Service>();
+  private readonly conns = new Map<number, Conn>();
+  private readonly now: () => number;
+  /** Extra fds the caller watches (its wake-up eventfd): their readiness ends wait(). */
+  private readonly external = new Set<number>();
+  /** Fds closed while handling this wait's events: their later events belong to no one. */
+  private readonly closedNow = new Set<number>();
+
+  constructor(private readonly opts: RelayOptions) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** Connections running now. */
+  get open(): number {
+    return this.conns.size / 2;
+  }
+
+  watch(fd: number): void {
+    this.external.add(fd);
+    this.ep.add(fd, EPOLLIN);
+  }
+
+  apply(pools: readonly ServicePool[]): void {
+    const wanted = new Set<string>();
+    for (const p of pools) {
+      const vs = p.vs;
+      if (vs.protocol === 'UDP') continue; // the stream proxy serves UDP
+      if (vs.ip === undefined || vs.port === undefined) {
+        this.opts.log(`VS ${p.key}: the proxy serves address:port virtual servers only - not forwarded`);
+        continue;
+      }
+      wanted.add(p.key);
+      let s = this.services.get(p.key);
+      if (!s) {
+        const listenFd = this.opts.listenFd(vs.ip, vs.port);
+        s = { key: p.key, ip: vs.ip, port: vs.port, listenFd, scheduler: proxyScheduler(vs), dests: new Map() };
+        this.services.set(p.key, s);
+        this.listeners.set(listenFd, s);
+        this.ep.add(listenFd, EPOLLIN);
+      }
+      syncDests(s.dests, s.scheduler, p);
+    }
+    for (const [key, s] of this.services) {
+      if (wanted.has(key)) continue;
+      // Stops new connections only: running ones drain.
+      this.services.delete(key);
+      this.listeners.delete(s.listenFd);
+      closeFd(s.listenFd);
+    }
+  }
+
+  /**
+   * Waits up to `timeoutMs` (-1: for ever) and handles what is ready. Returns the external fds
+   * that became readable (the caller's to read).
+   */
+  wait(timeoutMs: number): number[] {
+    const n = this.ep.wait(this.events, MAX_EVENTS, timeoutMs, this.ready);
+    const woke: number[] = [];
+    this.closedNow.clear();
+    for (let i = 0; i < n; i++) {
+      const ev = this.ready[2 * i]!;
+      const fd = this.ready[2 * i + 1]!;
+      // A number closed (and maybe reused by an accept) earlier in this batch.
+      if (this.closedNow.has(fd)) continue;
+      if (this.external.has(fd)) woke.push(fd);
+      else if (this.listeners.has(fd)) this.accepting(this.listeners.get(fd)!);
+      else {
+        const c = this.conns.get(fd);
+        if (c) this.event(c, fd, ev);
+      }
+    }
+    return woke;
+  }
+
+  private accepting(s: Service): void {
+    for (let i = 0; i < ACCEPTS_PER_WAKE; i++) {
+      const fd = accept(s.listenFd, this.peer, this.peerLen);
+      if (fd < 0) return; // EAGAIN, or an error the next wake-up meets again
+      const p = this.peer.bytes;
+      const v6 = (p[0]! | (p[1]! << 8)) === AF_INET6;
+      const saddr = stripMapped(readAddress(p, v6 ? 8 : 4, v6 ? 'inet6' : 'inet'));
+      const sport = (p[2]! << 8) | p[3]!;
+      const d = s.scheduler.schedule({ saddr, sport, daddr: s.ip, dport: s.port }, this.now()) as ProxyDest | undefined;
+      if (!d) {
+        // IPVS answers a service without servers with a refusal; the nearest for TCP is a reset.
+        resetOnClose(fd);
+        closeFd(fd);
+        continue;
+      }
+      this.open2(fd, d, saddr, sport, s);
+    }
+  }
+
+  private open2(client: number, d: ProxyDest, saddr: string, sport: number, s: Service): void {
+    const server = tcpSocket(isIPv6(d.ip) ? AF_INET6 : AF_INET);
+    if (server < 0) {
+      resetOnClose(client);
+      closeFd(client);
+      return;
+    }
+    noDelay(client);
+    noDelay(server);
+    const r = connect(server, serverAddress(d));
+    if (r < 0 && errno() !== EINPROGRESS) {
+      resetOnClose(client);
+      closeFd(client);
+      closeFd(server);
+      return;
+    }
+    d.activeConns++;
+    const c: Conn = { client, server, dest: d, connected: false, clientEof: false, serverEof: false };
+    if (this.opts.proxyProtocol) c.header = proxyHeader(this.opts.proxyProtocol, { remoteAddress: saddr, remotePort: sport, localAddress: s.ip, localPort: s.port });
+    this.conns.set(client, c);
+    this.conns.set(server, c);
+    // The client is read once the server side is up; until then its bytes wait in the kernel.
+    this.ep.add(server, EPOLLOUT);
+  }
+
+  private event(c: Conn, fd: number, ev: number): void {
+    if (!c.connected) {
+      if (fd !== c.server) return;
+      // A failed connect reports EPOLLERR (its error in SO_ERROR, which nothing here needs).
+      if ((ev & (EPOLLERR | EPOLLHUP)) !== 0) return this.end(c, true);
+      c.connected = true;
+      if (c.header) {
+        // A few dozen bytes into an empty socket buffer: taken whole.
+        if (writeBytes(c.server, c.header) !== c.header.length) return this.end(c, true);
+        delete c.header;
+      }
+      this.ep.mod(c.server, EPOLLIN | EPOLLRDHUP);
+      this.ep.add(c.client, EPOLLIN | EPOLLRDHUP);
+      return;
+    }
+    const fromClient = fd === c.client;
+    if ((ev & EPOLLOUT) !== 0 && !this.flush(c, fromClient)) return;
+    if ((ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) !== 0) this.pass(c, fromClient);
+  }
+
+  /** Reads what `fromClient`'s side has and writes it to the other side. */
+  private pass(c: Conn, fromClient: boolean): void {
+    const src = fromClient ? c.client : c.server;
+    const dst = fromClient ? c.server : c.client;
+    if (fromClient ? c.toServer : c.toClient) return; // parked bytes first
+    const n = read(src, this.io.ptr, IO_SIZE);
+    if (n < 0) {
+      if (errno() === EAGAIN) return;
+      return this.end(c, true);
+    }
+    if (n === 0) {
+      if (fromClient) c.clientEof = true;
+      else c.serverEof = true;
+      shutdown(dst, SHUT_WR);
+      this.watchRead(c, fromClient, false);
+      if (c.clientEof && c.serverEof) this.end(c, false);
+      return;
+    }
+    const w = write(dst, this.io.ptr, n);
+    if (w === n) return;
+    if (w < 0 && errno() !== EAGAIN) return this.end(c, true);
+    const done = Math.max(0, w);
+    const buf = nativeBuffer(n - done);
+    copy(buf.ptr, at(this.io.ptr, done), n - done);
+    const parked: Parked = { buf, off: 0, len: n - done };
+    if (fromClient) c.toServer = parked;
+    else c.toClient = parked;
+    // Stop reading this side until the other takes what is parked.
+    this.watchRead(c, fromClient, false);
+    this.ep.mod(dst, this.interest(c, !fromClient) | EPOLLOUT);
+  }
+
+  /** Writes bytes parked towards `toClient ? client : server`; false when the connection ended. */
+  private flush(c: Conn, toClient: boolean): boolean {
+    const p = toClient ? c.toClient : c.toServer;
+    const dst = toClient ? c.client : c.server;
+    if (!p) {
+      this.ep.mod(dst, this.interest(c, toClient));
+      return true;
+    }
+    const w = write(dst, at(p.buf.ptr, p.off), p.len);
+    if (w < 0) {
+      if (errno() === EAGAIN) return true;
+      this.end(c, true);
+      return false;
+    }
+    p.off += w;
+    p.len -= w;
+    if (p.len > 0) return true;
+    p.buf.free();
+    if (toClient) delete c.toClient;
+    else delete c.toServer;
+    this.ep.mod(dst, this.interest(c, toClient));
+    this.watchRead(c, !toClient, true);
+    return true;
+  }
+
+  /** The read interest of `client ? client : server` (none once it has sent its FIN). */
+  private interest(c: Conn, client: boolean): number {
+    const eof = client ? c.clientEof : c.serverEof;
+    const parkedFrom = client ? c.toServer : c.toClient;
+    return eof || parkedFrom ? 0 : EPOLLIN | EPOLLRDHUP;
+  }
+
+  private watchRead(c: Conn, client: boolean, on: boolean): void {
+    const fd = client ? c.client : c.server;
+    const out = (client ? c.toClient : c.toServer) ? EPOLLOUT : 0;
+    this.ep.mod(fd, (on ? this.interest(c, client) : 0) | out);
+  }
+
+  /** Closes both sides; `reset`: the client gets a reset (an error), not a FIN. */
+  private end(c: Conn, reset: boolean): void {
+    if (!this.conns.has(c.client)) return;
+    this.conns.delete(c.client);
+    this.conns.delete(c.server);
+    c.dest.activeConns--;
+    c.toClient?.buf.free();
+    c.toServer?.buf.free();
+    if (reset) resetOnClose(c.client);
+    closeFd(c.client);
+    closeFd(c.server);
+    this.closedNow.add(c.client).add(c.server);
+  }
+
+  /** Stops listening; running connections end now unless `keep`. */
+  close(keep = false): void {
+    for (const s of this.services.values()) closeFd(s.listenFd);
+    this.services.clear();
+    this.listeners.clear();
+    if (!keep) for (const c of [...this.conns.values()]) this.end(c, false);
+  }
+
+  /** Frees the loop's own memory (after close()). */
+  free(): void {
+    this.ep.close();
+    for (const b of [this.events, this.io, this.peer, this.peerLen]) b.free();
+  }
+}
+
+const addresses = new WeakMap<ProxyDest, Buffer>();
+
+/** The server's sockaddr, made once per server. */
+function serverAddress(d: ProxyDest): Buffer {
+  let sa = addresses.get(d);
+  if (!sa) {
+    sa = sockaddr(addressBytes(d.ip));
+    sa.writeUInt16BE(d.port, 2);
+    addresses.set(d, sa);
+  }
+  return sa;
+}
+
+const stripMapped = (a: string) => (a.startsWith('::ffff:') && !a.slice(7).includes(':') ? a.slice(7) : a);

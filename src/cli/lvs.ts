@@ -5,6 +5,8 @@
  * real server's DNAT chain, packets and bytes on the forward path) and active / inactive
  * connections from conntrack (ESTABLISHED is active, as IPVS counts). DR is stateless on the
  * director: its real servers show no connection counts, as there is nothing to count them from.
+ * The userspace proxy counts for itself (connections, bytes, active ones) and writes its counts
+ * into the state file every second; packets it cannot know.
  */
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -60,7 +62,29 @@ async function nftCounters(table: string): Promise<Map<string, Counters>> {
   return out;
 }
 
-async function sample(state: LvsState): Promise<Sample> {
+/** The proxy keeps its own counts in the state file (re-read, for --rate). */
+function liveSample(statePath: string, first: LvsState): Sample {
+  let state = first;
+  try {
+    state = JSON.parse(fs.readFileSync(statePath, 'utf8')) as LvsState;
+  } catch {
+    // gone meanwhile: the counts of the first read
+  }
+  const dest = new Map<string, Counters>();
+  const conns = new Map<string, [number, number]>();
+  for (const svc of state.services) {
+    svc.dests.forEach((d, k) => {
+      const l = state.live?.[`${svc.index}_${k}`];
+      if (!l) return;
+      dest.set(`${svc.index}_${k}`, { conns: l.conns, inPkts: 0, outPkts: 0, inBytes: l.inBytes, outBytes: l.outBytes });
+      conns.set(`${svc.ip}|${svc.port}|${d.ip}|${d.port}`, [l.active, l.inactive]);
+    });
+  }
+  return { dest, conns };
+}
+
+async function sample(state: LvsState, statePath: string): Promise<Sample> {
+  if (state.live) return liveSample(statePath, state);
   const [dest, conns] = await Promise.all([nftCounters(state.tables?.nat ?? DEFAULT_TABLES.nat), connectionCounts()]);
   return { dest, conns };
 }
@@ -121,12 +145,12 @@ export async function runLvs(argv: readonly string[], out: Out): Promise<number>
     out.stderr(`No forwarding table installed (${statePath} not found): is the checker process running?\n`);
     return 1;
   }
-  let first = await sample(state);
+  let first = await sample(state, statePath);
   let prev: Sample | undefined;
   if (layout === 'rate') {
     prev = first;
     await new Promise((r) => setTimeout(r, 1000));
-    first = await sample(state);
+    first = await sample(state, statePath);
   }
   const v = views(state, first, prev);
   out.stdout(json ? JSON.stringify({ services: v }, null, 2) + '\n' : formatIpvsadm(v, layout, { exact }));

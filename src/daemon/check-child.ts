@@ -69,7 +69,7 @@ function openDataPlane(log: Logger, statePath: string, instance: string | undefi
     // KEEPALIVED_TS_PROXY_ENGINE=streams: Node's sockets and pipes instead of the relay loops.
     const engine = process.env['KEEPALIVED_TS_PROXY_ENGINE'] === 'streams' ? 'streams' : 'relay';
     if (workers === 1 && engine === 'streams') return new ProxyDataPlane({ log, ...proxyProtocol });
-    return new ProxyWorkers(log, { ...(workers ? { workers } : {}), ...proxyProtocol, engine });
+    return new ProxyWorkers(log, { ...(workers ? { workers } : {}), ...proxyProtocol, engine, statePath });
   }
   // KEEPALIVED_TS_DR_DRAIN: seconds a DR service keeps old connections on their servers after a change.
   const drain = process.env['KEEPALIVED_TS_DR_DRAIN'];

@@ -64,3 +64,11 @@ test('use_ipvlan is reported at its line (not built by keepalived-ts, and why on
   assert.deepEqual(got(false), ['5: (VI_1) use_ipvlan: this kernel has no ipvlan support and keepalived-ts does not create ipvlan interfaces - the instance will run on its interface itself']);
   assert.deepEqual(got(true), ['5: (VI_1) use_ipvlan: keepalived-ts does not create ipvlan interfaces - the instance will run on its interface itself']);
 });
+
+test('use_vmac_addr is reported at its line, not silently ignored', async () => {
+  const { memoryConfigFs } = await import('../../src/config/fs.js');
+  const text = 'vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n priority 100\n use_vmac\n use_vmac_addr\n virtual_ipaddress {\n  10.0.0.9/24\n  10.1.0.9/24 dev eth1\n }\n}\n';
+  const { config } = loadConfig('/k.conf', { fs: memoryConfigFs({ '/k.conf': text }) });
+  const got = checkHost(config, host(['eth0', 'eth1'])).map((d) => `${d.pos?.line}: ${d.message}`);
+  assert.deepEqual(got, ["6: (VI_1) use_vmac_addr: keepalived-ts does not create VMACs for VIPs on other interfaces - they stay on those interfaces' own MACs"]);
+});

@@ -5,9 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import * as dgram from 'node:dgram';
+import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { test } from 'node:test';
 import { memoryLogger } from '../../src/daemon/log.js';
+import type { LvsState } from '../../src/lb/dataplane/nft.js';
 import { proxyHeader } from '../../src/lb/dataplane/proxy-protocol.js';
 import { ProxyWorkers } from '../../src/lb/dataplane/proxy-workers.js';
 import { ProxyDataPlane } from '../../src/lb/dataplane/proxy.js';
@@ -178,21 +182,29 @@ test('PROXY v2 header layout', () => {
 });
 
 test('workers: two threads listen on the same address through SO_REUSEPORT and serve the pool together', async () => {
-  const { ProxyWorkers } = await import('../../src/lb/dataplane/proxy-workers.js');
   const a = await backend('A1');
   const b = await backend('B1');
   const port = await freePort();
-  const plane = new ProxyWorkers(memoryLogger(), { workers: 2 });
+  const statePath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kts-proxy-')), 'lvs.json');
+  const plane = new ProxyWorkers(memoryLogger(), { workers: 2, statePath, statsMs: 100 });
   try {
     await plane.apply(pool(port, 'rr', [[a.port, 1], [b.port, 1]]));
     const names = await Promise.all(Array.from({ length: 40 }, () => ask(port).then((r) => r.name)));
     assert.equal(names.length, 40);
     assert.ok(names.includes('A1') && names.includes('B1'), names.join());
+    // Both threads' counts, summed into the state file `keepalived-ts lvs` reads.
+    await new Promise((r) => setTimeout(r, 400));
+    const state = JSON.parse(fs.readFileSync(statePath, 'utf8')) as LvsState;
+    const count = (k: string) => state.live?.[k]?.conns ?? 0;
+    assert.equal(count('0_0'), names.filter((n) => n === 'A1').length);
+    assert.equal(count('0_1'), names.filter((n) => n === 'B1').length);
+    assert.equal(state.live?.['0_0']?.inBytes, count('0_0') * 'hello'.length, 'client bytes, counted by the relay');
     await plane.apply(pool(port, 'rr', [[b.port, 1]]));
     const after = await Promise.all(Array.from({ length: 10 }, () => ask(port).then((r) => r.name)));
     assert.deepEqual([...new Set(after)], ['B1'], 'every worker got the new pool');
   } finally {
     await plane.close();
+    assert.equal(fs.existsSync(statePath), false, 'the state goes with the proxy');
     a.close();
     b.close();
   }

@@ -38,10 +38,21 @@ export interface NftDeps {
   readonly now?: () => number;
 }
 
+/** A server's counts kept by the data plane itself (the proxy): no packets, bytes only. */
+export interface LiveCounts {
+  readonly conns: number;
+  readonly inBytes: number;
+  readonly outBytes: number;
+  readonly active: number;
+  readonly inactive: number;
+}
+
 /** What `keepalived-ts lvs` reads: the services as last installed. */
 export interface LvsState {
   /** The tables the counters live in. */
   readonly tables?: TableNames;
+  /** Counts by `service_server` index, from a data plane that keeps its own (else nft and conntrack are read). */
+  readonly live?: Readonly<Record<string, LiveCounts>>;
   readonly services: ReadonlyArray<{
     readonly index: number;
     readonly key: string;

@@ -25,3 +25,36 @@ export function syncDests(dests: Map<string, ProxyDest>, scheduler: Scheduler, p
   for (const [k, d] of next) dests.set(k, d);
   scheduler.update([...dests.values()]);
 }
+
+/** What a proxy has done for one server of one service since it started. */
+export interface DestStats {
+  readonly service: string;
+  /** `ip:port` */
+  readonly dest: string;
+  conns: number;
+  /** Client to server, and back. */
+  inBytes: number;
+  outBytes: number;
+  active: number;
+  inactive: number;
+}
+
+/** Counters per server, beside the scheduler's Dest (which keeps the live counts). */
+export class ProxyCounters {
+  private readonly byDest = new WeakMap<ProxyDest, { conns: number; inBytes: number; outBytes: number }>();
+
+  of(d: ProxyDest): { conns: number; inBytes: number; outBytes: number } {
+    let c = this.byDest.get(d);
+    if (!c) this.byDest.set(d, (c = { conns: 0, inBytes: 0, outBytes: 0 }));
+    return c;
+  }
+
+  /** The servers of `services` now in their pools, with their counts. */
+  stats(services: Iterable<{ readonly key: string; readonly dests: ReadonlyMap<string, ProxyDest> }>): DestStats[] {
+    const out: DestStats[] = [];
+    for (const s of services) {
+      for (const [id, d] of s.dests) out.push({ service: s.key, dest: id, ...this.of(d), active: d.activeConns, inactive: d.inactiveConns });
+    }
+    return out;
+  }
+}

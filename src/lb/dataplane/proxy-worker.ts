@@ -16,6 +16,7 @@ if (parentPort) {
     ...(data.proxyProtocol ? { proxyProtocol: data.proxyProtocol } : {}),
   });
   port.on('message', (m: WorkerMessage) => {
+    if (m.op === 'stats') return port.postMessage({ id: m.id, stats: plane.stats() });
     const done = m.op === 'apply' ? plane.apply(m.pools ?? []) : plane.close(m.keep);
     done.then(
       () => port.postMessage({ id: m.id }),

@@ -8,13 +8,16 @@
 import * as os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import * as fs from 'node:fs';
 import type { Logger } from '../../daemon/log.js';
 import { wake } from '../../os/stream-io.js';
+import { lvsState, type LiveCounts } from './nft.js';
+import type { DestStats } from './proxy-pool.js';
 import type { DataPlane, ServicePool } from './types.js';
 
 export interface WorkerMessage {
   readonly id: number;
-  readonly op: 'apply' | 'close';
+  readonly op: 'apply' | 'close' | 'stats';
   readonly pools?: readonly ServicePool[];
   readonly keep?: boolean;
 }
@@ -34,14 +37,20 @@ export interface ProxyWorkersOptions {
    * thread a ProxyDataPlane (Node's sockets and pipes).
    */
   readonly engine?: 'relay' | 'streams';
+  /** Where the services and their counts are written for `keepalived-ts lvs` (absent: nowhere). */
+  readonly statePath?: string;
+  /** How often the counts there are refreshed, ms (default 1000). */
+  readonly statsMs?: number;
 }
 
 export class ProxyWorkers implements DataPlane {
   private readonly threads: Thread[] = [];
   private seq = 0;
-  private readonly waiting = new Map<number, { left: number; resolve: () => void; reject: (e: Error) => void }>();
+  private readonly waiting = new Map<number, { left: number; resolve: () => void; reject: (e: Error) => void; stats?: DestStats[] }>();
+  private pools: readonly ServicePool[] = [];
+  private statsTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly log: Logger, opts: ProxyWorkersOptions = {}) {
+  constructor(private readonly log: Logger, private readonly opts: ProxyWorkersOptions = {}) {
     const n = Math.max(1, opts.workers ?? os.availableParallelism());
     const pp = opts.proxyProtocol ? { proxyProtocol: opts.proxyProtocol } : {};
     const streams = fileURLToPath(new URL('./proxy-worker.js', import.meta.url));
@@ -58,7 +67,7 @@ export class ProxyWorkers implements DataPlane {
     const worker = new Worker(script, { workerData });
     let said: () => void = () => undefined;
     const t: Thread = { worker, ready: relay ? new Promise<void>((r) => (said = r)) : Promise.resolve() };
-    worker.on('message', (m: { id: number; error?: string; log?: string; wakeFd?: number }) => {
+    worker.on('message', (m: { id: number; error?: string; log?: string; wakeFd?: number; stats?: DestStats[] }) => {
       if (m.wakeFd !== undefined) {
         t.wakeFd = m.wakeFd;
         return said();
@@ -66,6 +75,7 @@ export class ProxyWorkers implements DataPlane {
       if (m.log) return this.log.error(m.log);
       const wait = this.waiting.get(m.id);
       if (!wait) return;
+      if (m.stats) wait.stats?.push(...m.stats);
       if (m.error) {
         this.waiting.delete(m.id);
         wait.reject(new Error(m.error));
@@ -78,11 +88,11 @@ export class ProxyWorkers implements DataPlane {
     this.threads.push(t);
   }
 
-  private async all(msg: Omit<WorkerMessage, 'id'>): Promise<void> {
+  private async all(msg: Omit<WorkerMessage, 'id'>, stats?: DestStats[]): Promise<void> {
     await Promise.all(this.threads.map((t) => t.ready));
     const id = ++this.seq;
     return new Promise((resolve, reject) => {
-      this.waiting.set(id, { left: this.threads.length, resolve, reject });
+      this.waiting.set(id, { left: this.threads.length, resolve, reject, ...(stats ? { stats } : {}) });
       for (const t of this.threads) {
         t.worker.postMessage({ ...msg, id });
         if (t.wakeFd !== undefined) wake(t.wakeFd);
@@ -90,11 +100,40 @@ export class ProxyWorkers implements DataPlane {
     });
   }
 
-  apply(pools: readonly ServicePool[]): Promise<void> {
-    return this.all({ op: 'apply', pools });
+  async apply(pools: readonly ServicePool[]): Promise<void> {
+    await this.all({ op: 'apply', pools });
+    this.pools = pools;
+    if (!this.opts.statePath) return;
+    await this.writeState();
+    this.statsTimer ??= setInterval(() => void this.writeState(), this.opts.statsMs ?? 1000).unref();
+  }
+
+  /** The services as `keepalived-ts lvs` reads them, with every worker's counts summed. */
+  private async writeState(): Promise<void> {
+    const all: DestStats[] = [];
+    try {
+      await this.all({ op: 'stats' }, all);
+    } catch {
+      return;
+    }
+    const live: Record<string, LiveCounts> = {};
+    this.pools.forEach((p, i) => {
+      p.entries.forEach((e, k) => {
+        const mine = all.filter((x) => x.service === p.key && x.dest === `${e.ip}:${e.port}`);
+        const sum = (f: 'conns' | 'inBytes' | 'outBytes' | 'active' | 'inactive') => mine.reduce((t, x) => t + x[f], 0);
+        live[`${i}_${k}`] = { conns: sum('conns'), inBytes: sum('inBytes'), outBytes: sum('outBytes'), active: sum('active'), inactive: sum('inactive') };
+      });
+    });
+    try {
+      fs.writeFileSync(this.opts.statePath!, JSON.stringify({ ...lvsState(this.pools), live }) + '\n', { mode: 0o644 });
+    } catch (e) {
+      this.log.error(`Unable to write ${this.opts.statePath}: ${(e as Error).message}`);
+    }
   }
 
   async close(keep = false): Promise<void> {
+    if (this.statsTimer) clearInterval(this.statsTimer);
+    if (!keep && this.opts.statePath) fs.rmSync(this.opts.statePath, { force: true });
     await this.all({ op: 'close', keep });
     await Promise.all(this.threads.map((t) => t.worker.terminate()));
   }

@@ -10,7 +10,7 @@ import * as dgram from 'node:dgram';
 import * as net from 'node:net';
 import type { Logger } from '../../daemon/log.js';
 import type { Dest, Scheduler } from '../scheduler.js';
-import { proxyScheduler, syncDests } from './proxy-pool.js';
+import { ProxyCounters, proxyScheduler, syncDests, type DestStats } from './proxy-pool.js';
 import { proxyHeader } from './proxy-protocol.js';
 import type { DataPlane, ServicePool } from './types.js';
 
@@ -45,8 +45,13 @@ export class ProxyDataPlane implements DataPlane {
   private readonly services = new Map<string, Service>();
   /** Connections running now, for close() and tests. */
   readonly open = new Set<net.Socket>();
+  private readonly counters = new ProxyCounters();
 
   constructor(private readonly opts: ProxyOptions) {}
+
+  stats(): DestStats[] {
+    return this.counters.stats(this.services.values());
+  }
 
   async apply(pools: readonly ServicePool[]): Promise<void> {
     const wanted = new Set<string>();
@@ -104,6 +109,8 @@ export class ProxyDataPlane implements DataPlane {
       return;
     }
     d.activeConns++;
+    const counts = this.counters.of(d as Dest & { ip: string; port: number });
+    counts.conns++;
     this.open.add(client);
     const upstream = net.connect({ host: d.ip, port: d.port, noDelay: true, allowHalfOpen: true });
     if (this.opts.proxyProtocol) upstream.write(proxyHeader(this.opts.proxyProtocol, client));
@@ -112,6 +119,8 @@ export class ProxyDataPlane implements DataPlane {
       if (done) return;
       done = true;
       d.activeConns--;
+      counts.inBytes += client.bytesRead;
+      counts.outBytes += client.bytesWritten;
       this.open.delete(client);
       client.destroy();
       upstream.destroy();
@@ -133,7 +142,13 @@ export class ProxyDataPlane implements DataPlane {
         const d = pick(rinfo.address, rinfo.port);
         if (!d) return;
         const up = dgram.createSocket(net.isIPv6(d.ip) ? 'udp6' : 'udp4');
-        up.on('message', (reply, from) => from.address === d.ip && from.port === d.port && sock.send(reply, rinfo.port, rinfo.address));
+        const counts = this.counters.of(d);
+        counts.conns++;
+        up.on('message', (reply, from) => {
+          if (from.address !== d.ip || from.port !== d.port) return;
+          counts.outBytes += reply.length;
+          sock.send(reply, rinfo.port, rinfo.address);
+        });
         up.on('error', () => undefined);
         // UDP has no connection state: IPVS counts its entries as inactive.
         d.inactiveConns++;
@@ -149,6 +164,7 @@ export class ProxyDataPlane implements DataPlane {
       }, idle);
       s.timer.unref();
       const d = session.dest as Dest & { ip: string; port: number };
+      this.counters.of(d).inBytes += msg.length;
       session.up.send(msg, d.port, d.ip);
     });
     sock.on('error', (e) => this.opts.log.error(`proxy ${key}: ${e.message}`));

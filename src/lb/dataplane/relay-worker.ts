@@ -28,6 +28,10 @@ if (parentPort) {
     for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
       const msg = m.message as WorkerMessage;
       try {
+        if (msg.op === 'stats') {
+          port.postMessage({ id: msg.id, stats: relay.stats() });
+          continue;
+        }
         if (msg.op === 'apply') relay.apply(msg.pools ?? []);
         else {
           relay.close(msg.keep);

@@ -23,7 +23,7 @@ import {
   noDelay, read, resetOnClose, shutdown, tcpSocket, write, writeBytes, type NativeBuffer,
 } from '../../os/stream-io.js';
 import type { Scheduler } from '../scheduler.js';
-import { proxyScheduler, syncDests, type ProxyDest } from './proxy-pool.js';
+import { ProxyCounters, proxyScheduler, syncDests, type DestStats, type ProxyDest } from './proxy-pool.js';
 import { proxyHeader } from './proxy-protocol.js';
 import type { ServicePool } from './types.js';
 
@@ -86,6 +86,7 @@ export class Relay {
   private readonly external = new Set<number>();
   /** Fds closed while handling this wait's events: their later events belong to no one. */
   private readonly closedNow = new Set<number>();
+  private readonly counters = new ProxyCounters();
 
   constructor(private readonly opts: RelayOptions) {
     this.now = opts.now ?? Date.now;
@@ -94,6 +95,10 @@ export class Relay {
   /** Connections running now. */
   get open(): number {
     return this.conns.size / 2;
+  }
+
+  stats(): DestStats[] {
+    return this.counters.stats(this.services.values());
   }
 
   watch(fd: number): void {
@@ -189,6 +194,7 @@ export class Relay {
       return;
     }
     d.activeConns++;
+    this.counters.of(d).conns++;
     const c: Conn = { client, server, dest: d, connected: false, clientEof: false, serverEof: false };
     if (this.opts.proxyProtocol) c.header = proxyHeader(this.opts.proxyProtocol, { remoteAddress: saddr, remotePort: sport, localAddress: s.ip, localPort: s.port });
     this.conns.set(client, c);
@@ -235,6 +241,9 @@ export class Relay {
       if (c.clientEof && c.serverEof) this.end(c, false);
       return;
     }
+    const counts = this.counters.of(c.dest);
+    if (fromClient) counts.inBytes += n;
+    else counts.outBytes += n;
     const w = write(dst, this.io.ptr, n);
     if (w === n) return;
     if (w < 0 && errno() !== EAGAIN) return this.end(c, true);

@@ -11,7 +11,7 @@
  *   kts-proxy   keepalived-ts -C with the userspace proxy (relay loops, the default)
  *   kts-streams the same with KEEPALIVED_TS_PROXY_ENGINE=streams (Node's sockets and pipes)
  *
- * `--proxy`: only direct, haproxy and the two proxies.
+ * `--proxy`: only direct, haproxy and the two proxies; `--dr`: only direct and the DR paths.
  *
  * Requests/s with keep-alive and new connections/s (Connection: close), printed with the ratios
  * the goals are stated in: NAT and DR against the hand-written rules, the proxy against HAProxy.
@@ -29,6 +29,8 @@ const peer = path.join(repo, 'dist/src/lab/http-peer.js');
 const args = process.argv.slice(2);
 const RUNS = Number(args[args.indexOf('--runs') + 1] ?? 3) || 3;
 const PROXY_ONLY = args.includes('--proxy');
+/** `--dr`: only direct and the two DR paths. */
+const DR_ONLY = args.includes('--dr');
 const SECONDS = Number(args[args.indexOf('--seconds') + 1] ?? 3) || 3;
 
 async function wrk(lab: Lab, url: string, close: boolean): Promise<number> {
@@ -103,10 +105,10 @@ async function main(): Promise<void> {
 
     await measure('direct', `http://${rs1!.address}:8080/`);
 
-    if (!PROXY_ONLY) await sh('bash', '-c', `printf '%s\\n' 'table ip hand {' ' chain pre { type nat hook prerouting priority dstnat; ip daddr ${vip} tcp dport 80 dnat to numgen inc mod 2 map { 0 : ${rsIps[0]}, 1 : ${rsIps[1]} } : 8080 ; }' '}' | ip netns exec ${director!.ns} nft -f -`).catch(async () => {
+    if (!PROXY_ONLY && !DR_ONLY) await sh('bash', '-c', `printf '%s\\n' 'table ip hand {' ' chain pre { type nat hook prerouting priority dstnat; ip daddr ${vip} tcp dport 80 dnat to numgen inc mod 2 map { 0 : ${rsIps[0]}, 1 : ${rsIps[1]} } : 8080 ; }' '}' | ip netns exec ${director!.ns} nft -f -`).catch(async () => {
       await sh('ip', 'netns', 'exec', director!.ns, 'nft', `add table ip hand; add chain ip hand pre { type nat hook prerouting priority dstnat; }; add rule ip hand pre ip daddr ${vip} tcp dport 80 dnat ip addr . port to numgen inc mod 2 map { 0 : ${rsIps[0]} . 8080, 1 : ${rsIps[1]} . 8080 }`);
     });
-    if (!PROXY_ONLY) {
+    if (!PROXY_ONLY && !DR_ONLY) {
       await measure('nft-hand', `http://${vip}/`);
       await sh('ip', 'netns', 'exec', director!.ns, 'nft', 'delete', 'table', 'ip', 'hand');
       const d = await daemon(lab, dir, vsConf(vip, 'NAT', 8080, rsIps), {});
@@ -114,21 +116,23 @@ async function main(): Promise<void> {
       await d.stop();
     }
 
-    const hap = path.join(dir, 'haproxy.cfg');
-    fs.writeFileSync(hap, `global\n maxconn 4000\ndefaults\n mode tcp\n timeout connect 2s\n timeout client 30s\n timeout server 30s\nlisten vs\n bind ${vip}:80\n balance roundrobin\n server rs1 ${rsIps[0]}:8080\n server rs2 ${rsIps[1]}:8080\n`);
-    const h = lab.spawn('director', 'haproxy', ['-f', hap, '-db']);
-    h.stderr!.on('data', (x: Buffer) => args.includes('--verbose') && process.stderr.write(`haproxy: ${x}`));
-    procs.push(h);
-    await new Promise((r) => setTimeout(r, 500));
-    await measure('haproxy', `http://${vip}/`);
-    h.kill('SIGKILL');
+    if (!DR_ONLY) {
+      const hap = path.join(dir, 'haproxy.cfg');
+      fs.writeFileSync(hap, `global\n maxconn 4000\ndefaults\n mode tcp\n timeout connect 2s\n timeout client 30s\n timeout server 30s\nlisten vs\n bind ${vip}:80\n balance roundrobin\n server rs1 ${rsIps[0]}:8080\n server rs2 ${rsIps[1]}:8080\n`);
+      const h = lab.spawn('director', 'haproxy', ['-f', hap, '-db']);
+      h.stderr!.on('data', (x: Buffer) => args.includes('--verbose') && process.stderr.write(`haproxy: ${x}`));
+      procs.push(h);
+      await new Promise((r) => setTimeout(r, 500));
+      await measure('haproxy', `http://${vip}/`);
+      h.kill('SIGKILL');
 
-    let d = await daemon(lab, dir, vsConf(vip, 'NAT', 8080, rsIps), { KEEPALIVED_TS_DATAPLANE: 'proxy' });
-    await measure('kts-proxy', `http://${vip}/`);
-    await d.stop();
-    d = await daemon(lab, dir, vsConf(vip, 'NAT', 8080, rsIps), { KEEPALIVED_TS_DATAPLANE: 'proxy', KEEPALIVED_TS_PROXY_ENGINE: 'streams' });
-    await measure('kts-streams', `http://${vip}/`);
-    await d.stop();
+      let d = await daemon(lab, dir, vsConf(vip, 'NAT', 8080, rsIps), { KEEPALIVED_TS_DATAPLANE: 'proxy' });
+      await measure('kts-proxy', `http://${vip}/`);
+      await d.stop();
+      d = await daemon(lab, dir, vsConf(vip, 'NAT', 8080, rsIps), { KEEPALIVED_TS_DATAPLANE: 'proxy', KEEPALIVED_TS_PROXY_ENGINE: 'streams' });
+      await measure('kts-streams', `http://${vip}/`);
+      await d.stop();
+    }
     if (!PROXY_ONLY) {
 
       // DR: the real servers hold the VIP on lo and answer the client themselves.
@@ -146,7 +150,7 @@ async function main(): Promise<void> {
       await measure('dr-hand', `http://${vip}/`);
       await sh('ip', 'netns', 'exec', director!.ns, 'nft', 'delete', 'table', 'netdev', 'hand');
 
-      d = await daemon(lab, dir, vsConf(vip, 'DR', 80, rsIps), {});
+      const d = await daemon(lab, dir, vsConf(vip, 'DR', 80, rsIps), {});
       await measure('kts-dr', `http://${vip}/`);
       await d.stop();
     }
@@ -163,12 +167,15 @@ async function main(): Promise<void> {
   for (const [n, ka, nc] of rows) console.log(`${n.padEnd(10)} ${Math.round(ka).toString().padStart(19)} ${(ka / direct[1]).toFixed(2).padStart(9)} ${Math.round(nc).toString().padStart(15)} ${(nc / direct[2]).toFixed(2).padStart(9)}`);
   const ratio = (a: string, b: string) => `${(get(a)[1] / get(b)[1]).toFixed(2)} keep-alive, ${(get(a)[2] / get(b)[2]).toFixed(2)} new connections`;
   console.log('');
-  if (!PROXY_ONLY) {
+  if (DR_ONLY) console.log(`kts-dr / dr-hand:   ${ratio('kts-dr', 'dr-hand')}   (goal >= 0.97)`);
+  else if (!PROXY_ONLY) {
     console.log(`kts-nat / nft-hand: ${ratio('kts-nat', 'nft-hand')}   (goal >= 0.97)`);
     console.log(`kts-dr / dr-hand:   ${ratio('kts-dr', 'dr-hand')}   (goal >= 0.97)`);
   }
-  console.log(`kts-proxy / haproxy: ${ratio('kts-proxy', 'haproxy')}   (goal >= 1)`);
-  console.log(`kts-streams / haproxy: ${ratio('kts-streams', 'haproxy')}`);
+  if (!DR_ONLY) {
+    console.log(`kts-proxy / haproxy: ${ratio('kts-proxy', 'haproxy')}   (goal >= 1)`);
+    console.log(`kts-streams / haproxy: ${ratio('kts-streams', 'haproxy')}`);
+  }
 }
 
 await main();

@@ -7,8 +7,9 @@
  *
  * Pool changes drain (dr-drain.ts): while a service drains, SYNs go by `fresh_N` and record
  * their flow and MAC in the dynamic map `flows_N`; recorded flows follow their record; the rest
- * (connections older than the change) go by `held_N`, the table before the change. The set
- * `drain_N` holds `tcp` while draining, so the recording rules cost nothing otherwise.
+ * (connections older than the change) go by `held_N`, the table before the change. Each TCP
+ * service has its chain `svc_N`, whose rules record only while draining, so the records cost
+ * nothing otherwise (a drain starting or ending rewrites that chain alone).
  *
  * The rules (the table's shape) change only when services, matches or interfaces do; a change
  * of servers, weights or MACs rewrites just the maps of the services it touched (drUpdate), which
@@ -19,11 +20,13 @@ import { isDraining, type DrainState, type Slots } from './dr-drain.js';
 import { flowHash, isV6, JHASH_SEED, NFT_MH_SIZE, protoOf, vsMatches, type DrPath } from './nft-match.js';
 import type { ServicePool } from './types.js';
 
-/** What one DR service's maps hold: element lists as nft text, and whether it drains. */
+/** What one DR service's maps and chain hold: element lists and rules as nft text. */
 export interface DrContents {
   readonly fresh: string;
   readonly held: string;
   readonly draining: boolean;
+  /** The rules of the service's chain (they depend on `draining`). */
+  readonly rules: readonly string[];
 }
 
 export interface DrRuleset {
@@ -90,7 +93,7 @@ export function buildDr(table: string, pools: readonly ServicePool[], dr: Readon
     // A held server gone from the neighbour table: its slots follow the fresh table.
     const lost = state.held.some((k) => k !== undefined && !macOf(k));
     const held = lost ? state.held.map((k, i) => (k !== undefined && macOf(k) ? k : state.fresh[i])) : state.held;
-    contents.push({ fresh: elements(state.fresh, macOf), held: elements(held, macOf), draining: isDraining(state) });
+    const draining = isDraining(state);
 
     const fam: 'ip' | 'ip6' = vs.ip !== undefined && isV6(vs.ip) ? 'ip6' : 'ip';
     const persist = vs.persistence_timeout !== undefined;
@@ -101,27 +104,30 @@ export function buildDr(table: string, pools: readonly ServicePool[], dr: Readon
       `  map fresh_${n} { typeof numgen inc mod 2 : ether daddr; }`,
       `  map held_${n} { typeof numgen inc mod 2 : ether daddr; }`,
       `  map flows_${n} { type ${persist ? addr : `${addr} . inet_service`} : ether_addr; flags dynamic,timeout; timeout ${flowTimeoutS}s; size 1048576; }`,
-      `  set drain_${n} { type inet_proto; }`,
+      `  chain svc_${n} {`,
+      '  }',
     );
     const hash = `jhash ${key} mod ${NFT_MH_SIZE} seed ${JHASH_SEED}`;
     const out = `ether saddr set ${path.ownMac} fwd to "${path.dev}"`;
-    const record = `update @flows_${n} { ${key} : ether daddr }`;
+    const record = draining ? ` update @flows_${n} { ${key} : ether daddr }` : '';
+    const syn = 'tcp flags & (syn | ack) == syn';
+    // A TCP service's chain: SYNs by the table now; while draining they are recorded, recorded
+    // flows follow their record, and the rest the table before the change.
+    const chain = [
+      `${syn} ether daddr set ${hash} map @fresh_${n}${record} ${out}`,
+      `${syn} drop`,
+      ...(draining ? [`ether daddr set ${key} map @flows_${n}${record} ${out}`] : []),
+      `ether daddr set ${hash} map @held_${n} ${out}`,
+      'drop',
+    ];
+    contents.push({ fresh: elements(state.fresh, macOf), held: elements(held, macOf), draining, rules: protoOf(vs) === 'tcp' ? chain : [] });
     const rules = byDev.get(path.dev) ?? [];
     for (const m of matches) {
       // Only frames sent to this host: a bridge floods unknown unicast, and a backup director that
       // forwarded its flooded copies would duplicate every packet.
       const match = `meta pkttype host ${m}`;
-      if (protoOf(vs) === 'tcp' && !m.startsWith('meta mark')) {
-        const syn = `${match} tcp flags & (syn | ack) == syn`;
-        rules.push(
-          `${syn} meta l4proto @drain_${n} ether daddr set ${hash} map @fresh_${n} ${record} ${out}`,
-          `${syn} ether daddr set ${hash} map @fresh_${n} ${out}`,
-          `${syn} drop`,
-          `${match} meta l4proto @drain_${n} ether daddr set ${key} map @flows_${n} ${record} ${out}`,
-          `${match} ether daddr set ${hash} map @held_${n} ${out}`,
-        );
-      } else rules.push(`${match} ether daddr set ${hash} map @fresh_${n} ${out}`);
-      rules.push(`${match} drop`);
+      if (protoOf(vs) === 'tcp' && !m.startsWith('meta mark')) rules.push(`${match} jump svc_${n}`);
+      else rules.push(`${match} ether daddr set ${hash} map @fresh_${n} ${out}`, `${match} drop`);
     }
     byDev.set(path.dev, rules);
   }
@@ -145,8 +151,11 @@ export function drUpdate(table: string, next: DrRuleset, prev?: DrRuleset): stri
       if (was) out.push(`flush map ${t} ${m}_${n}`);
       if (c[m]) out.push(`add element ${t} ${m}_${n} { ${c[m]} }`);
     }
-    if (c.draining && !was?.draining) out.push(`add element ${t} drain_${n} { tcp }`);
-    if (!c.draining && was?.draining) out.push(`flush set ${t} drain_${n}`, `flush map ${t} flows_${n}`);
+    if (was && c.rules.join('\n') === was.rules.join('\n')) return;
+    if (was) out.push(`flush chain ${t} svc_${n}`);
+    for (const r of c.rules) out.push(`add rule ${t} svc_${n} ${r}`);
+    // Drained: the records go with their rule.
+    if (was?.draining && !c.draining) out.push(`flush map ${t} flows_${n}`);
   });
   return out.length ? out.join('\n') + '\n' : '';
 }

@@ -60,7 +60,7 @@ async function main(): Promise<void> {
         }
         await plane.close();
       }
-      console.log(`${kind} ${SERVICES} x ${SERVERS}: install ${install.toFixed(1)} ms, one server's change ${change.toFixed(1)} ms (${(bytesChange / 1024).toFixed(0)} KiB of script), ratio ${(change / install).toFixed(3)}`);
+      console.log(`${kind} ${SERVICES} x ${SERVERS}: install ${install.toFixed(1)} ms, one server's change ${change.toFixed(1)} ms (${(bytesChange / 1024).toFixed(1)} KiB of script), ratio ${(change / install).toFixed(3)}`);
     }
   } finally {
     execFileSync('ip', ['netns', 'del', ns]);

@@ -74,9 +74,10 @@ function liveSample(statePath: string, first: LvsState): Sample {
   const conns = new Map<string, [number, number]>();
   for (const svc of state.services) {
     svc.dests.forEach((d, k) => {
-      const l = state.live?.[`${svc.index}_${k}`];
+      const id = d.id ?? `${svc.index}_${k}`;
+      const l = state.live?.[id];
       if (!l) return;
-      dest.set(`${svc.index}_${k}`, { conns: l.conns, inPkts: 0, outPkts: 0, inBytes: l.inBytes, outBytes: l.outBytes });
+      dest.set(id, { conns: l.conns, inPkts: 0, outPkts: 0, inBytes: l.inBytes, outBytes: l.outBytes });
       conns.set(`${svc.ip}|${svc.port}|${d.ip}|${d.port}`, [l.active, l.inactive]);
     });
   }
@@ -92,7 +93,7 @@ async function sample(state: LvsState, statePath: string): Promise<Sample> {
 function views(state: LvsState, s: Sample, prev?: Sample, seconds = 1): ServiceView[] {
   return state.services.map((svc) => {
     const dests = svc.dests.map((d, k) => {
-      const id = `${svc.index}_${k}`;
+      const id = d.id ?? `${svc.index}_${k}`;
       const now = s.dest.get(id) ?? zero();
       const before = prev?.dest.get(id) ?? now;
       const [active, inactive] = s.conns.get(`${svc.ip}|${svc.port}|${d.ip}|${d.port}`) ?? [0, 0];

@@ -51,6 +51,7 @@ export function checkHost(config: KeepalivedConfig, host: HostView): Diagnostic[
       const why = host.hasIpvlan && !host.hasIpvlan() ? 'this kernel has no ipvlan support and ' : '';
       warn(inst.use_ipvlan.pos, `(${inst.name}) use_ipvlan: ${why}keepalived-ts does not create ipvlan interfaces - the instance will run on its interface itself`);
     }
+    for (const t of inst.track_bfd) warn(t.pos, `(${inst.name}) track_bfd ${t.name}: keepalived-ts runs no BFD - it will never change the instance`);
     if (inst.use_vmac_addr) warn(keywordPos(inst, 'use_vmac_addr') ?? inst.pos, `(${inst.name}) use_vmac_addr: keepalived-ts does not create VMACs for VIPs on other interfaces - they stay on those interfaces' own MACs`);
     for (const r of inst.virtual_routes) iface(r.dev, r.pos, 'VROUTE');
     for (const kind of ['notify_master', 'notify_backup', 'notify_fault', 'notify_stop', 'notify', 'notify_master_rx_lower_pri'] as const) {

@@ -72,3 +72,12 @@ test('use_vmac_addr is reported at its line, not silently ignored', async () => 
   const got = checkHost(config, host(['eth0', 'eth1'])).map((d) => `${d.pos?.line}: ${d.message}`);
   assert.deepEqual(got, ["6: (VI_1) use_vmac_addr: keepalived-ts does not create VMACs for VIPs on other interfaces - they stay on those interfaces' own MACs"]);
 });
+
+test('track_bfd is reported at its line: there is no BFD to move it', async () => {
+  const { memoryConfigFs } = await import('../../src/config/fs.js');
+  const text = 'bfd_instance b1 {\n neighbor_ip 10.0.0.2\n}\nvrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n priority 100\n track_bfd {\n  b1 weight 10\n }\n virtual_ipaddress {\n  10.0.0.9/24\n }\n}\n';
+  const { config, diagnostics } = loadConfig('/k.conf', { fs: memoryConfigFs({ '/k.conf': text }) });
+  assert.deepEqual(diagnostics.filter((d) => d.severity === 'error'), []);
+  const got = checkHost(config, host(['eth0'])).map((d) => `${d.pos?.line}: ${d.message}`);
+  assert.deepEqual(got, ['9: (VI_1) track_bfd b1: keepalived-ts runs no BFD - it will never change the instance']);
+});

@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import { JHASH_SEED } from '../../src/lb/dataplane/nft-match.js';
 import { drainStep } from '../../src/lb/dataplane/dr-drain.js';
 import { drUpdate, freshSlots } from '../../src/lb/dataplane/nft-dr.js';
+import { natUpdate } from '../../src/lb/dataplane/nft-nat.js';
 import { buildRuleset, drTableScript, removalScript, tableNames } from '../../src/lb/dataplane/nft-rules.js';
 import type { ServicePool } from '../../src/lb/dataplane/types.js';
 import { load } from '../config/lvs-helpers.js';
@@ -30,7 +31,8 @@ test('NAT wrr: numgen inc over the weights, one DNAT chain per server, reject wh
   assert.match(r.script, /chain rs_0_1 \{\n    meta l4proto tcp counter dnat ip to 10\.0\.1\.11:8080/);
   assert.doesNotMatch(r.script, /jump rs_0_2/, 'weight 0 takes no new connections');
   const empty = buildRuleset({ pools: pools('lb_algo wrr\n lb_kind NAT', [['10.0.1.10', 8080, 0]]), dr: new Map() });
-  assert.match(empty.script, /chain vs_0 \{\n    reject\n  \}/);
+  assert.match(empty.script, /add rule inet keepalived_ts vs_0 reject\n/);
+  assert.doesNotMatch(empty.script, /vmap/);
   if (haveNft) assert.equal(nftCheck(r.script).status, 0, nftCheck(r.script).stderr);
 });
 
@@ -149,4 +151,18 @@ test('NAT one-armed: with snat, what the table sent to each real server is masqu
   const r = buildRuleset({ pools: p, dr: new Map(), snat: true });
   assert.match(r.script, /chain postrouting \{\n    type nat hook postrouting priority srcnat; policy accept;\n    ip daddr 10\.0\.1\.10 tcp dport 8080 ct status dnat masquerade\n    ip daddr 10\.0\.1\.11 tcp dport 8080 ct status dnat masquerade\n  \}/);
   if (haveNft) assert.equal(nftCheck(r.script).status, 0, nftCheck(r.script).stderr);
+});
+
+test('NAT pool changes rewrite the service\'s chain alone: a server leaving and returning changes no shape', () => {
+  const before = pools('lb_algo wrr\n lb_kind NAT', [['10.0.1.10', 8080, 1], ['10.0.1.11', 8080, 3]]);
+  const gone = pools('lb_algo wrr\n lb_kind NAT', [['10.0.1.11', 8080, 3]]);
+  // The data plane keeps every server a service has had (nft.ts), in order.
+  const servers = new Map([['vs', [{ ip: '10.0.1.10', port: 8080 }, { ip: '10.0.1.11', port: 8080 }]]]);
+  const r0 = buildRuleset({ pools: before, dr: new Map(), servers });
+  const r1 = buildRuleset({ pools: gone, dr: new Map(), servers });
+  assert.equal(r1.nat!.shape, r0.nat!.shape);
+  const update = natUpdate('keepalived_ts', r1.nat!, r0.nat!);
+  assert.equal(update, 'flush chain inet keepalived_ts vs_0\nadd rule inet keepalived_ts vs_0 numgen inc mod 3 vmap { 0-2 : jump rs_0_1 }\nadd rule inet keepalived_ts vs_0 reject\n');
+  assert.equal(natUpdate('keepalived_ts', r1.nat!, r1.nat!), '', 'nothing changed, nothing sent');
+  if (haveNft) assert.equal(nftCheck(r1.script).status, 0, nftCheck(r1.script).stderr);
 });

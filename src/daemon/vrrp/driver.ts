@@ -213,6 +213,7 @@ export class VrrpDriver {
       const rt = buildRuntime(config, inst, this.links, vmacNames);
       // Not built yet (and this kernel has no ipvlan driver to test one against): said, not ignored.
       if (inst.use_ipvlan) this.deps.log.warn(`(${inst.name}) use_ipvlan is not supported by keepalived-ts - the instance runs on ${inst.interface ?? 'its interface'} itself`);
+      if (inst.track_bfd.length > 0) this.deps.log.warn(`(${inst.name}) track_bfd: keepalived-ts runs no BFD - ${inst.track_bfd.map((t) => t.name).join(', ')} never change the instance`);
       if (inst.use_vmac_addr) this.deps.log.warn(`(${inst.name}) use_vmac_addr is not supported by keepalived-ts - VIPs on other interfaces get no VMAC of their own`);
       if (typeof rt === 'string') this.deps.log.error(`${rt} - instance not started`);
       else out.set(inst.name, rt);

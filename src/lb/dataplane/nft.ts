@@ -12,6 +12,7 @@ import type { Logger } from '../../daemon/log.js';
 import { drainStep, type DrainState, type Slots } from './dr-drain.js';
 import { drUpdate, freshSlots, type DrRuleset } from './nft-dr.js';
 import type { DrPath } from './nft-match.js';
+import { natTableScript, natUpdate, type NatRuleset, type NatServer } from './nft-nat.js';
 import { buildRuleset, DEFAULT_TABLES, DR_FLOW_TIMEOUT_S, drTableScript, removalScript, type TableNames } from './nft-rules.js';
 import { steer, STEERED } from './steering.js';
 import type { DataPlane, ServicePool } from './types.js';
@@ -65,18 +66,23 @@ export interface LvsState {
     readonly persistence?: number;
     readonly granularity?: string | number;
     readonly ops: boolean;
-    readonly dests: ReadonlyArray<{ readonly ip: string; readonly port: number; readonly weight: number }>;
+    /** `id`: the server's counters (`in_ID`, `out_ID`, chain `rs_ID`) and live counts. */
+    readonly dests: ReadonlyArray<{ readonly ip: string; readonly port: number; readonly weight: number; readonly id?: string }>;
   }>;
 }
 
-export function lvsState(pools: readonly ServicePool[], tables?: TableNames): LvsState {
+/** `servers`: the NAT services' server lists (nft-nat.ts), whose order names the counters. */
+export function lvsState(pools: readonly ServicePool[], tables?: TableNames, servers?: ReadonlyMap<string, readonly NatServer[]>): LvsState {
   return {
     ...(tables ? { tables } : {}),
     services: pools.map((p, index) => ({
       index, key: p.key, protocol: p.vs.protocol ?? 'TCP', scheduler: p.vs.lvs_sched, method: p.vs.lvs_method, ops: p.vs.ops,
       ...(p.vs.ip !== undefined ? { ip: p.vs.ip } : {}), ...(p.vs.port !== undefined ? { port: p.vs.port } : {}), ...(p.vs.fwmark !== undefined ? { fwmark: p.vs.fwmark } : {}),
       ...(p.vs.persistence_timeout !== undefined ? { persistence: p.vs.persistence_timeout } : {}), ...(p.vs.persistence_granularity !== undefined ? { granularity: p.vs.persistence_granularity } : {}),
-      dests: p.entries.map((e) => ({ ip: e.ip, port: e.port, weight: e.weight })),
+      dests: p.entries.map((e, k) => {
+        const s = servers?.get(p.key)?.findIndex((x) => x.ip === e.ip && x.port === e.port) ?? -1;
+        return { ip: e.ip, port: e.port, weight: e.weight, id: `${index}_${s >= 0 ? s : k}` };
+      }),
     })),
   };
 }
@@ -91,7 +97,9 @@ export class NftDataPlane implements DataPlane {
   private counts: ReadonlyMap<string, [number, number]> = new Map();
   private lastSteered = '';
   private busy: Promise<void> = Promise.resolve();
-  private nat = '';
+  private nat: NatRuleset | undefined;
+  /** NAT: every server each service has had, in order (nft-nat.ts): leaving and returning change no shape. */
+  private natServers = new Map<string, NatServer[]>();
   private dr: DrRuleset | undefined;
   private drain = new Map<string, DrainState>();
   private slotMemo = new Map<string, { sig: string; slots: Slots }>();
@@ -142,14 +150,15 @@ export class NftDataPlane implements DataPlane {
     this.stepDrains(drPools, dr);
     const steered = steer(pools, this.counts);
     this.lastSteered = JSON.stringify(steered.map((p) => p.entries));
-    const r = buildRuleset({ pools: steered, dr, names: this.names, drain: this.drain, flowTimeoutS: this.drainS() || DR_FLOW_TIMEOUT_S, snat: !!this.deps.snat });
+    const servers = this.serversOf(pools);
+    const r = buildRuleset({ pools: steered, dr, names: this.names, drain: this.drain, flowTimeoutS: this.drainS() || DR_FLOW_TIMEOUT_S, snat: !!this.deps.snat, servers });
     for (const m of r.problems) {
       if (!this.reported.has(m)) this.deps.log.error(m);
     }
     this.reported = new Set(r.problems);
     const stale = this.installed.filter((t) => !r.tables.includes(t));
     let script = removalScript(stale);
-    if (r.nat !== this.nat) script += r.nat;
+    if (r.nat) script += this.nat && this.nat.shape === r.nat.shape ? natUpdate(this.names.nat, r.nat, this.nat) : natTableScript(this.names.nat, r.nat);
     if (r.dr) script += this.dr && this.dr.shape === r.dr.shape ? drUpdate(this.names.dr, r.dr, this.dr) : drTableScript(this.names.dr, r.dr);
     if (script) await this.deps.run(script);
     this.installed = r.tables;
@@ -157,7 +166,7 @@ export class NftDataPlane implements DataPlane {
     this.dr = r.dr;
     if (this.deps.statePath) {
       try {
-        fs.writeFileSync(this.deps.statePath, JSON.stringify(lvsState(pools, this.names)) + '\n', { mode: 0o644 });
+        fs.writeFileSync(this.deps.statePath, JSON.stringify(lvsState(pools, this.names, servers)) + '\n', { mode: 0o644 });
       } catch (e) {
         this.deps.log.error(`Unable to write ${this.deps.statePath}: ${(e as Error).message}`);
       }
@@ -174,6 +183,19 @@ export class NftDataPlane implements DataPlane {
     const slots = freshSlots(p, dr);
     this.slotMemo.set(p.key, { sig, slots });
     return slots;
+  }
+
+  /** The NAT services' server lists, extended by servers seen for the first time; others dropped. */
+  private serversOf(pools: readonly ServicePool[]): ReadonlyMap<string, readonly NatServer[]> {
+    const next = new Map<string, NatServer[]>();
+    for (const p of pools) {
+      if (p.vs.lvs_method !== 'NAT') continue;
+      const list = [...(this.natServers.get(p.key) ?? [])];
+      for (const e of p.entries) if (!list.some((x) => x.ip === e.ip && x.port === e.port)) list.push({ ip: e.ip, port: e.port });
+      next.set(p.key, list);
+    }
+    this.natServers = next;
+    return next;
   }
 
   private drainS(): number {
@@ -210,7 +232,7 @@ export class NftDataPlane implements DataPlane {
     if (!keep && this.installed.length) await this.deps.run(removalScript(this.installed));
     if (!keep && this.deps.statePath) fs.rmSync(this.deps.statePath, { force: true });
     this.installed = [];
-    this.nat = '';
+    this.nat = undefined;
     this.dr = undefined;
   }
 }

@@ -119,6 +119,8 @@ export class Relay {
       let s = this.services.get(p.key);
       if (!s) {
         const listenFd = this.opts.listenFd(vs.ip, vs.port);
+        // Accepted sockets inherit TCP_NODELAY from the listener: one call per service, not per connection.
+        noDelay(listenFd);
         s = { key: p.key, ip: vs.ip, port: vs.port, listenFd, scheduler: proxyScheduler(vs), dests: new Map() };
         this.services.set(p.key, s);
         this.listeners.set(listenFd, s);
@@ -184,7 +186,6 @@ export class Relay {
       closeFd(client);
       return;
     }
-    noDelay(client);
     noDelay(server);
     const r = connect(server, serverAddress(d));
     if (r < 0 && errno() !== EINPROGRESS) {
@@ -216,37 +217,51 @@ export class Relay {
       }
       this.ep.mod(c.server, EPOLLIN | EPOLLRDHUP);
       this.ep.add(c.client, EPOLLIN | EPOLLRDHUP);
+      // The client's request is usually there already: passed on now, not one wait later.
+      this.pass(c, true);
       return;
     }
     const fromClient = fd === c.client;
     if ((ev & EPOLLOUT) !== 0 && !this.flush(c, fromClient)) return;
-    if ((ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) !== 0) this.pass(c, fromClient);
+    if ((ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) === 0) return;
+    // The peer's FIN is there (EPOLLRDHUP): read on to it in this wake-up, not the next; this is
+    // the end of most connections that the server closes (its answer and FIN come together).
+    if ((ev & EPOLLRDHUP) !== 0) while (this.pass(c, fromClient));
+    else this.pass(c, fromClient);
   }
 
-  /** Reads what `fromClient`'s side has and writes it to the other side. */
-  private pass(c: Conn, fromClient: boolean): void {
+  /** Reads what `fromClient`'s side has and writes it to the other side; true when all was written. */
+  private pass(c: Conn, fromClient: boolean): boolean {
     const src = fromClient ? c.client : c.server;
     const dst = fromClient ? c.server : c.client;
-    if (fromClient ? c.toServer : c.toClient) return; // parked bytes first
+    if (fromClient ? c.toServer : c.toClient) return false; // parked bytes first
+    if (fromClient ? c.clientEof : c.serverEof) return false;
     const n = read(src, this.io.ptr, IO_SIZE);
     if (n < 0) {
-      if (errno() === EAGAIN) return;
-      return this.end(c, true);
+      if (errno() !== EAGAIN) this.end(c, true);
+      return false;
     }
     if (n === 0) {
       if (fromClient) c.clientEof = true;
       else c.serverEof = true;
+      // Both ways done: close() sends the last FIN; no shutdown, no epoll change first.
+      if (c.clientEof && c.serverEof) {
+        this.end(c, false);
+        return false;
+      }
       shutdown(dst, SHUT_WR);
       this.watchRead(c, fromClient, false);
-      if (c.clientEof && c.serverEof) this.end(c, false);
-      return;
+      return false;
     }
     const counts = this.counters.of(c.dest);
     if (fromClient) counts.inBytes += n;
     else counts.outBytes += n;
     const w = write(dst, this.io.ptr, n);
-    if (w === n) return;
-    if (w < 0 && errno() !== EAGAIN) return this.end(c, true);
+    if (w === n) return true;
+    if (w < 0 && errno() !== EAGAIN) {
+      this.end(c, true);
+      return false;
+    }
     const done = Math.max(0, w);
     const buf = nativeBuffer(n - done);
     copy(buf.ptr, at(this.io.ptr, done), n - done);
@@ -256,6 +271,7 @@ export class Relay {
     // Stop reading this side until the other takes what is parked.
     this.watchRead(c, fromClient, false);
     this.ep.mod(dst, this.interest(c, !fromClient) | EPOLLOUT);
+    return false;
   }
 
   /** Writes bytes parked towards `toClient ? client : server`; false when the connection ended. */

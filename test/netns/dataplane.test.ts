@@ -207,7 +207,12 @@ test('NAT wlc: new connections lean away from the server holding live connection
       await new Promise((res) => setTimeout(res, 1000));
       await r.backend('rs2');
       await waitFor('rs2 back', () => /Adding service \[[\d.]+\]:tcp:8080 to VS/.test(r.out()), 10_000);
-      await new Promise((res) => setTimeout(res, 2500));
+      // Steering re-reads conntrack every second; wait until the kernel's table shows it (the
+      // random draw no longer 1:1, i.e. not `mod 2`), rather than for a fixed time.
+      await waitFor('steered weights', async () => {
+        const chain = await r.lab.exec('director', 'nft', 'list', 'chain', 'inet', 'keepalived_ts', 'vs_0');
+        return /numgen random mod \d+ vmap/.test(chain) && !/numgen random mod 2 vmap/.test(chain) && !/mod 200 vmap/.test(chain);
+      }, 10_000);
       const got = await r.requests(60);
       assert.equal(got.errors, 0);
       // Equal weights: without steering the split is even. rs1 holds 8 connections: its weight

@@ -92,11 +92,6 @@ export class Relay {
     this.now = opts.now ?? Date.now;
   }
 
-  /** Connections running now. */
-  get open(): number {
-    return this.conns.size / 2;
-  }
-
   stats(): DestStats[] {
     return this.counters.stats(this.services.values());
   }

@@ -5,6 +5,7 @@
  * results come with `errno()`; the relay decides what each means.
  */
 import koffi from 'koffi';
+import { EINTR, SOL_SOCKET } from './libc.js';
 
 const lib = koffi.load('libc.so.6');
 const f = {
@@ -19,7 +20,6 @@ const f = {
   shutdown: lib.func('int shutdown(int fd, int how)'),
   close: lib.func('int close(int fd)'),
   setsockopt: lib.func('int setsockopt(int fd, int level, int name, void *value, uint32_t len)'),
-  getsockopt: lib.func('int getsockopt(int fd, int level, int name, void *value, void *len)'),
   eventfd: lib.func('int eventfd(unsigned int initval, int flags)'),
   memcpy: lib.func('void *memcpy(void *dst, void *src, size_t n)'),
 };
@@ -30,19 +30,15 @@ export const EPOLLERR = 0x008;
 export const EPOLLHUP = 0x010;
 export const EPOLLRDHUP = 0x2000;
 const EPOLL_CTL_ADD = 1;
-const EPOLL_CTL_DEL = 2;
 const EPOLL_CTL_MOD = 3;
 const SOCK_STREAM = 1;
 const SOCK_NONBLOCK = 0o4000;
 const SOCK_CLOEXEC = 0o2000000;
-const SOL_SOCKET = 1;
 const SO_LINGER = 13;
 const IPPROTO_TCP = 6;
 const TCP_NODELAY = 1;
 export const SHUT_WR = 1;
-export const EAGAIN = koffi.os.errno.EAGAIN ?? 11;
 export const EINPROGRESS = koffi.os.errno.EINPROGRESS ?? 115;
-export const EINTR = koffi.os.errno.EINTR ?? 4;
 
 export const errno = (): number => koffi.errno();
 
@@ -87,10 +83,6 @@ export class Epoll {
 
   mod(fd: number, events: number): number {
     return this.ctl(EPOLL_CTL_MOD, fd, events);
-  }
-
-  del(fd: number): number {
-    return this.ctl(EPOLL_CTL_DEL, fd, 0);
   }
 
   /** Waits; `out` receives [events, fd] pairs. Returns how many. */

@@ -1,8 +1,8 @@
 /**
  * The nftables data plane: every apply builds the ruleset from the pools (nft-rules.ts) and loads
  * what changed in one nft transaction, so the kernel switches from the old forwarding to the new
- * at once: the NAT table when it changed, the DR table whole when its shape changed, else only
- * the maps of the DR services that changed (nft-dr.ts). DR tables drain across changes
+ * at once: a table whole when its shape changed, else only the chains and maps of the services
+ * that changed (nft-nat.ts, nft-dr.ts). DR tables drain across changes
  * (dr-drain.ts); the end of a drain window is an apply of its own. DR servers' MACs are resolved
  * at each apply and re-checked every few seconds (a server whose MAC changes is followed).
  * close() removes the tables unless told to keep them (Keepalived's --dont-release-ipvs).
@@ -142,9 +142,7 @@ export class NftDataPlane implements DataPlane {
   private async load(pools: readonly ServicePool[]): Promise<void> {
     const t0 = performance.now();
     const drPools = pools.filter((p) => p.vs.lvs_method === 'DR');
-    // Held servers too: a drained server's old flows still need its MAC.
-    const heldIps = [...this.drain.values()].flatMap((s) => s.held).filter((k): k is string => k !== undefined).map((k) => k.slice(0, k.lastIndexOf(':')));
-    const drIps = [...new Set([...drPools.flatMap((p) => p.entries.map((e) => e.ip)), ...heldIps])];
+    const drIps = this.drAddresses(pools);
     const dr = drIps.length ? await this.deps.resolve(drIps) : new Map<string, DrPath>();
     this.lastDr = JSON.stringify([...dr.entries()].sort());
     this.stepDrains(drPools, dr);
@@ -198,6 +196,12 @@ export class NftDataPlane implements DataPlane {
     return next;
   }
 
+  /** The DR servers to resolve: the pools', and those a drain still holds (their old flows need the MAC). */
+  private drAddresses(pools: readonly ServicePool[]): string[] {
+    const held = [...this.drain.values()].flatMap((s) => s.held).filter((k): k is string => k !== undefined).map((k) => k.slice(0, k.lastIndexOf(':')));
+    return [...new Set([...pools.filter((p) => p.vs.lvs_method === 'DR').flatMap((p) => p.entries.map((e) => e.ip)), ...held])];
+  }
+
   private drainS(): number {
     return this.deps.drainS ?? DR_FLOW_TIMEOUT_S;
   }
@@ -218,7 +222,7 @@ export class NftDataPlane implements DataPlane {
 
   /** Re-resolves DR neighbours; reloads only if a MAC or path changed. */
   private async refresh(): Promise<void> {
-    const drIps = this.last.filter((p) => p.vs.lvs_method === 'DR').flatMap((p) => p.entries.map((e) => e.ip));
+    const drIps = this.drAddresses(this.last);
     if (drIps.length === 0) return;
     const dr = await this.deps.resolve(drIps);
     if (JSON.stringify([...dr.entries()].sort()) !== this.lastDr) await this.apply(this.last).catch((e: Error) => this.deps.log.error(`data plane: ${e.message}`));

@@ -14,11 +14,12 @@ export interface Endpoints {
   readonly localPort?: number | undefined;
 }
 
+/** A v4 client on a dual-stack socket shows as ::ffff:a.b.c.d: its IPv4 address. */
+export const unmapped = (a: string): string => (a.startsWith('::ffff:') && net.isIPv4(a.slice(7)) ? a.slice(7) : a);
+
 export function proxyHeader(version: 'v1' | 'v2', c: Endpoints): Buffer {
-  // A v4 client on a dual-stack socket shows as ::ffff:a.b.c.d.
-  const strip = (a: string) => (a.startsWith('::ffff:') && net.isIPv4(a.slice(7)) ? a.slice(7) : a);
-  const src = strip(c.remoteAddress ?? '');
-  const dst = strip(c.localAddress ?? '');
+  const src = unmapped(c.remoteAddress ?? '');
+  const dst = unmapped(c.localAddress ?? '');
   const v6 = net.isIPv6(src) || net.isIPv6(dst);
   if (version === 'v1') {
     if (!src || !dst) return Buffer.from('PROXY UNKNOWN\r\n');

@@ -17,21 +17,19 @@
  */
 import { isIPv6 } from 'node:net';
 import { addressBytes, readAddress } from '../../vrrp/addr.js';
-import { sockaddr } from '../../os/libc.js';
+import { AF_INET, AF_INET6, EAGAIN, sockaddr } from '../../os/libc.js';
 import {
-  EAGAIN, EINPROGRESS, EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, Epoll, SHUT_WR, accept, at, closeFd, connect, copy, errno, nativeBuffer,
+  EINPROGRESS, EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, Epoll, SHUT_WR, accept, at, closeFd, connect, copy, errno, nativeBuffer,
   noDelay, read, resetOnClose, shutdown, tcpSocket, write, writeBytes, type NativeBuffer,
 } from '../../os/stream-io.js';
 import type { Scheduler } from '../scheduler.js';
 import { ProxyCounters, proxyScheduler, syncDests, type DestStats, type ProxyDest } from './proxy-pool.js';
-import { proxyHeader } from './proxy-protocol.js';
+import { proxyHeader, unmapped } from './proxy-protocol.js';
 import type { ServicePool } from './types.js';
 
 const IO_SIZE = 65536;
 const MAX_EVENTS = 256;
 const ACCEPTS_PER_WAKE = 64;
-const AF_INET = 2;
-const AF_INET6 = 10;
 
 interface Service {
   readonly key: string;
@@ -161,7 +159,7 @@ export class Relay {
       if (fd < 0) return; // EAGAIN, or an error the next wake-up meets again
       const p = this.peer.bytes;
       const v6 = (p[0]! | (p[1]! << 8)) === AF_INET6;
-      const saddr = stripMapped(readAddress(p, v6 ? 8 : 4, v6 ? 'inet6' : 'inet'));
+      const saddr = unmapped(readAddress(p, v6 ? 8 : 4, v6 ? 'inet6' : 'inet'));
       const sport = (p[2]! << 8) | p[3]!;
       const d = s.scheduler.schedule({ saddr, sport, daddr: s.ip, dport: s.port }, this.now()) as ProxyDest | undefined;
       if (!d) {
@@ -170,11 +168,11 @@ export class Relay {
         closeFd(fd);
         continue;
       }
-      this.open2(fd, d, saddr, sport, s);
+      this.openPair(fd, d, saddr, sport, s);
     }
   }
 
-  private open2(client: number, d: ProxyDest, saddr: string, sport: number, s: Service): void {
+  private openPair(client: number, d: ProxyDest, saddr: string, sport: number, s: Service): void {
     const server = tcpSocket(isIPv6(d.ip) ? AF_INET6 : AF_INET);
     if (server < 0) {
       resetOnClose(client);
@@ -349,4 +347,3 @@ function serverAddress(d: ProxyDest): Buffer {
   return sa;
 }
 
-const stripMapped = (a: string) => (a.startsWith('::ffff:') && !a.slice(7).includes(':') ? a.slice(7) : a);

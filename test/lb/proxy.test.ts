@@ -4,6 +4,7 @@
  * pool is empty, and UDP.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -113,6 +114,64 @@ test(`${engine} drain: a removed server keeps its running connection and gets no
     await plane.close();
     a.close();
     b.close();
+  }
+});
+
+test(`${engine}: a server that takes a second to answer the handshake still gets the PROXY header and the client's first bytes, in order`, { timeout: 10_000 }, async () => {
+  // The server is a child whose accept queue (backlog 1) is full while its loop is blocked: the
+  // kernel drops the proxy's SYN and TCP sends it again a second later. Meanwhile the client has
+  // written; the relay finds the socket still connecting and parks what it read.
+  const child = spawn(process.execPath, ['-e', `
+    const net = require('node:net');
+    const srv = net.createServer((c) => { c.on('data', (d) => c.write(d)); c.on('error', () => {}); });
+    srv.listen({ port: 0, host: '127.0.0.1', backlog: 1 }, () => process.stdout.write(srv.address().port + '\\n'));
+    process.stdin.on('data', () => { process.stdout.write('blocked\\n'); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 700); });
+  `], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = (async function* () {
+    let buf = '';
+    for await (const d of child.stdout!) {
+      buf += d.toString();
+      for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+        yield buf.slice(0, i);
+        buf = buf.slice(i + 1);
+      }
+    }
+  })();
+  const fillers: net.Socket[] = [];
+  const port = await freePort();
+  const plane = make('v1');
+  try {
+    const serverPort = Number((await lines.next()).value);
+    await plane.apply(pool(port, 'rr', [[serverPort, 1]]));
+    child.stdin!.write('block\n');
+    assert.equal((await lines.next()).value, 'blocked');
+    // Two handshakes fill a backlog of 1 (the queue is full above it); they wait unaccepted.
+    for (let i = 0; i < 2; i++) {
+      const f = net.connect(serverPort, '127.0.0.1');
+      f.on('error', () => undefined);
+      await new Promise((r) => f.once('connect', r));
+      fillers.push(f);
+    }
+    const started = Date.now();
+    const got = await new Promise<string>((resolve, reject) => {
+      const s = net.connect(port, '127.0.0.1', () => s.write('hello'));
+      let text = '';
+      s.on('data', (d) => {
+        text += d.toString();
+        if (text.endsWith('hello')) {
+          s.destroy();
+          resolve(text);
+        }
+      });
+      s.on('error', reject);
+    });
+    assert.match(got, new RegExp(`^PROXY TCP4 127\\.0\\.0\\.1 127\\.0\\.0\\.1 \\d+ ${port}\\r\\nhello$`));
+    // Not a timing assertion: it shows the handshake really waited for a SYN sent again.
+    assert.ok(Date.now() - started >= 500, `answered after ${Date.now() - started} ms: the server was never slow`);
+  } finally {
+    for (const f of fillers) f.destroy();
+    await plane.close();
+    child.kill();
   }
 });
 

@@ -7,13 +7,15 @@
  * (proxy-pool.ts), so every scheduler, drain and the PROXY protocol work as there.
  *
  * Per connection: accept4, pick a server (none: close with a reset, as IPVS refuses), connect
- * without blocking; once connected (EPOLLOUT, SO_ERROR 0) the PROXY header if asked, then both
- * sides read. A write that cannot take everything parks the rest in native memory, stops reading
- * the other side and waits for EPOLLOUT: the kernel's buffers are the only queue. A FIN is passed
- * on as shutdown(SHUT_WR) once nothing is parked; the connection ends when both ways are done.
+ * without blocking, then at once the PROXY header if asked and what the client has sent: on a
+ * local network the handshake is usually over by then. If not (EAGAIN), those bytes wait parked
+ * for EPOLLOUT. Then both sides read. A write that cannot take everything parks the rest in
+ * native memory, stops reading the other side and waits for EPOLLOUT: the kernel's buffers are
+ * the only queue. A FIN is passed on as shutdown(SHUT_WR) once nothing is parked; the connection
+ * ends when both ways are done.
  *
- * The loop is driven from outside through `control()` between waits: the worker wakes it with an
- * eventfd when its parent sent a message.
+ * The caller drives the loop: wait() returns the fds it asked to watch (the worker's wake-up
+ * eventfd) when they become readable, and apply() and close() run between waits.
  */
 import { isIPv6 } from 'node:net';
 import { addressBytes, readAddress } from '../../vrrp/addr.js';
@@ -188,13 +190,73 @@ export class Relay {
       return;
     }
     d.activeConns++;
-    this.counters.of(d).conns++;
+    const counts = this.counters.of(d);
+    counts.conns++;
     const c: Conn = { client, server, dest: d, connected: false, clientEof: false, serverEof: false };
-    if (this.opts.proxyProtocol) c.header = proxyHeader(this.opts.proxyProtocol, { remoteAddress: saddr, remotePort: sport, localAddress: s.ip, localPort: s.port });
     this.conns.set(client, c);
     this.conns.set(server, c);
-    // The client is read once the server side is up; until then its bytes wait in the kernel.
-    this.ep.add(server, EPOLLOUT);
+    // Over veth and loopback the handshake is usually over before connect() returns, and the
+    // client's first bytes are usually in by the time it is accepted: both are tried now, which
+    // spares a wait for EPOLLOUT and an epoll_ctl per connection. A write that meets EAGAIN means
+    // still connecting (sk_stream_wait_connect): what was read is parked until EPOLLOUT.
+    let up = false;
+    if (this.opts.proxyProtocol) {
+      const header = proxyHeader(this.opts.proxyProtocol, { remoteAddress: saddr, remotePort: sport, localAddress: s.ip, localPort: s.port });
+      const w = writeBytes(server, header);
+      if (w < 0 && errno() !== EAGAIN) return this.end(c, true);
+      // A few dozen bytes into an empty socket buffer are taken whole or not at all.
+      if (w >= 0 && w !== header.length) return this.end(c, true);
+      if (w < 0) c.header = header;
+      else up = true;
+    }
+    const n = read(client, this.io.ptr, IO_SIZE);
+    if (n < 0 && errno() !== EAGAIN) return this.end(c, true);
+    if (n === 0) c.clientEof = true;
+    if (n > 0) {
+      counts.inBytes += n;
+      const w = c.header ? -1 : write(server, this.io.ptr, n);
+      if (w < 0 && !c.header && errno() !== EAGAIN) return this.end(c, true);
+      if (w > 0) up = true;
+      if (w !== n) this.park(c, true, Math.max(0, w), n);
+    }
+    if (!up) {
+      this.ep.add(server, EPOLLOUT);
+      return;
+    }
+    this.established(c, false, false);
+  }
+
+  /**
+   * The server side is connected: what waited goes out, then both sides are watched.
+   * `watched`: the server is in the epoll set already (it waited for EPOLLOUT); `readNow`: the
+   * client has not been read yet.
+   */
+  private established(c: Conn, watched: boolean, readNow: boolean): void {
+    c.connected = true;
+    if (c.header) {
+      if (writeBytes(c.server, c.header) !== c.header.length) return this.end(c, true);
+      delete c.header;
+    }
+    const p = c.toServer;
+    if (p) {
+      const w = write(c.server, at(p.buf.ptr, p.off), p.len);
+      if (w < 0 && errno() !== EAGAIN) return this.end(c, true);
+      if (w > 0) {
+        p.off += w;
+        p.len -= w;
+      }
+      if (p.len === 0) {
+        p.buf.free();
+        delete c.toServer;
+      }
+    }
+    if (c.clientEof && !c.toServer) shutdown(c.server, SHUT_WR);
+    const serverEvents = this.interest(c, false) | (c.toServer ? EPOLLOUT : 0);
+    if (watched) this.ep.mod(c.server, serverEvents);
+    else this.ep.add(c.server, serverEvents);
+    this.ep.add(c.client, this.interest(c, true));
+    // The client's request is usually there already: passed on now, not one wait later.
+    if (readNow) this.pass(c, true);
   }
 
   private event(c: Conn, fd: number, ev: number): void {
@@ -202,17 +264,7 @@ export class Relay {
       if (fd !== c.server) return;
       // A failed connect reports EPOLLERR (its error in SO_ERROR, which nothing here needs).
       if ((ev & (EPOLLERR | EPOLLHUP)) !== 0) return this.end(c, true);
-      c.connected = true;
-      if (c.header) {
-        // A few dozen bytes into an empty socket buffer: taken whole.
-        if (writeBytes(c.server, c.header) !== c.header.length) return this.end(c, true);
-        delete c.header;
-      }
-      this.ep.mod(c.server, EPOLLIN | EPOLLRDHUP);
-      this.ep.add(c.client, EPOLLIN | EPOLLRDHUP);
-      // The client's request is usually there already: passed on now, not one wait later.
-      this.pass(c, true);
-      return;
+      return this.established(c, true, !c.toServer && !c.clientEof);
     }
     const fromClient = fd === c.client;
     if ((ev & EPOLLOUT) !== 0 && !this.flush(c, fromClient)) return;
@@ -255,16 +307,20 @@ export class Relay {
       this.end(c, true);
       return false;
     }
-    const done = Math.max(0, w);
-    const buf = nativeBuffer(n - done);
-    copy(buf.ptr, at(this.io.ptr, done), n - done);
-    const parked: Parked = { buf, off: 0, len: n - done };
-    if (fromClient) c.toServer = parked;
-    else c.toClient = parked;
+    this.park(c, fromClient, Math.max(0, w), n);
     // Stop reading this side until the other takes what is parked.
     this.watchRead(c, fromClient, false);
     this.ep.mod(dst, this.interest(c, !fromClient) | EPOLLOUT);
     return false;
+  }
+
+  /** Parks the io buffer's bytes [from, to) read from `fromClient`'s side. */
+  private park(c: Conn, fromClient: boolean, from: number, to: number): void {
+    const buf = nativeBuffer(to - from);
+    copy(buf.ptr, at(this.io.ptr, from), to - from);
+    const parked: Parked = { buf, off: 0, len: to - from };
+    if (fromClient) c.toServer = parked;
+    else c.toClient = parked;
   }
 
   /** Writes bytes parked towards `toClient ? client : server`; false when the connection ended. */

@@ -17,6 +17,7 @@ const f = {
   connect: lib.func('int connect(int fd, void *addr, uint32_t len)'),
   read: lib.func('intptr_t read(int fd, void *buf, size_t n)'),
   write: lib.func('intptr_t write(int fd, void *buf, size_t n)'),
+  send: lib.func('intptr_t send(int fd, void *buf, size_t n, int flags)'),
   shutdown: lib.func('int shutdown(int fd, int how)'),
   close: lib.func('int close(int fd)'),
   setsockopt: lib.func('int setsockopt(int fd, int level, int name, void *value, uint32_t len)'),
@@ -38,6 +39,7 @@ const SO_LINGER = 13;
 const IPPROTO_TCP = 6;
 const TCP_NODELAY = 1;
 export const SHUT_WR = 1;
+const MSG_MORE = 0x8000;
 export const EINPROGRESS = koffi.os.errno.EINPROGRESS ?? 115;
 
 export const errno = (): number => koffi.errno();
@@ -119,6 +121,8 @@ export function connect(fd: number, sa: Uint8Array): number {
 
 export const read = (fd: number, ptr: unknown, n: number): number => f.read(fd, ptr, n) as number;
 export const write = (fd: number, ptr: unknown, n: number): number => f.write(fd, ptr, n) as number;
+/** send() with MSG_MORE: the bytes may wait for what follows (a FIN from shutdown or close). */
+export const sendMore = (fd: number, ptr: unknown, n: number): number => f.send(fd, ptr, n, MSG_MORE) as number;
 export const writeBytes = (fd: number, b: Uint8Array): number => f.write(fd, b, b.length) as number;
 export const shutdown = (fd: number, how: number): number => f.shutdown(fd, how) as number;
 export const closeFd = (fd: number): number => f.close(fd) as number;

@@ -175,6 +175,36 @@ test(`${engine}: a server that takes a second to answer the handshake still gets
   }
 });
 
+test(`${engine}: a server that sends 8 MB and closes at once: a slow client still gets every byte, then the end`, { timeout: 20_000 }, async () => {
+  const sent = Buffer.alloc(8 << 20);
+  for (let i = 0; i < sent.length; i += 4) sent.writeUInt32LE(i * 7, i);
+  const srv = net.createServer((c) => {
+    c.on('error', () => undefined);
+    c.end(sent);
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = await freePort();
+  const plane = make();
+  try {
+    await plane.apply(pool(port, 'rr', [[(srv.address() as net.AddressInfo).port, 1]]));
+    const got = await new Promise<Buffer>((resolve, reject) => {
+      const parts: Buffer[] = [];
+      const s = net.connect(port, '127.0.0.1');
+      // Not read for a while: the proxy meets a full client socket with the server's FIN in.
+      s.pause();
+      setTimeout(() => s.resume(), 300);
+      s.on('data', (d) => parts.push(d));
+      s.on('end', () => resolve(Buffer.concat(parts)));
+      s.on('error', reject);
+    });
+    assert.equal(got.length, sent.length);
+    assert.ok(got.equals(sent), 'byte for byte');
+  } finally {
+    await plane.close();
+    srv.close();
+  }
+});
+
 test(`${engine}: 8 MB each way through one connection arrive whole and in order; a half-close still gets the answer`, async () => {
   // The server echoes everything, and on the client's FIN answers with the byte count and closes.
   const srv = net.createServer((c) => {

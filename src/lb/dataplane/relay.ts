@@ -22,7 +22,7 @@ import { addressBytes, readAddress } from '../../vrrp/addr.js';
 import { AF_INET, AF_INET6, EAGAIN, sockaddr } from '../../os/libc.js';
 import {
   EINPROGRESS, EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, Epoll, SHUT_WR, accept, at, closeFd, connect, copy, errno, nativeBuffer,
-  noDelay, read, resetOnClose, shutdown, tcpSocket, write, writeBytes, type NativeBuffer,
+  noDelay, read, resetOnClose, sendMore, shutdown, tcpSocket, write, writeBytes, type NativeBuffer,
 } from '../../os/stream-io.js';
 import type { Scheduler } from '../scheduler.js';
 import { ProxyCounters, proxyScheduler, syncDests, type DestStats, type ProxyDest } from './proxy-pool.js';
@@ -271,12 +271,18 @@ export class Relay {
     if ((ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) === 0) return;
     // The peer's FIN is there (EPOLLRDHUP): read on to it in this wake-up, not the next; this is
     // the end of most connections that the server closes (its answer and FIN come together).
-    if ((ev & EPOLLRDHUP) !== 0) while (this.pass(c, fromClient));
+    if ((ev & EPOLLRDHUP) !== 0) while (this.pass(c, fromClient, true));
     else this.pass(c, fromClient);
   }
 
-  /** Reads what `fromClient`'s side has and writes it to the other side; true when all was written. */
-  private pass(c: Conn, fromClient: boolean): boolean {
+  /**
+   * Reads what `fromClient`'s side has and writes it to the other side; true when all was
+   * written and the side may have more. `finIn`: the side's FIN has arrived (EPOLLRDHUP), so
+   * reads end in EOF, never EAGAIN: the bytes are sent with MSG_MORE and wait for that FIN, which
+   * shutdown (or close) tacks on to them: one segment, not two, for most connections, whose
+   * server answers and closes at once.
+   */
+  private pass(c: Conn, fromClient: boolean, finIn = false): boolean {
     const src = fromClient ? c.client : c.server;
     const dst = fromClient ? c.server : c.client;
     if (fromClient ? c.toServer : c.toClient) return false; // parked bytes first
@@ -301,12 +307,13 @@ export class Relay {
     const counts = this.counters.of(c.dest);
     if (fromClient) counts.inBytes += n;
     else counts.outBytes += n;
-    const w = write(dst, this.io.ptr, n);
+    const w = finIn ? sendMore(dst, this.io.ptr, n) : write(dst, this.io.ptr, n);
     if (w === n) return true;
     if (w < 0 && errno() !== EAGAIN) {
       this.end(c, true);
       return false;
     }
+    // Parked bytes leave by write(), without MSG_MORE: nothing waits behind a full socket.
     this.park(c, fromClient, Math.max(0, w), n);
     // Stop reading this side until the other takes what is parked.
     this.watchRead(c, fromClient, false);

@@ -4,33 +4,93 @@
  * other states (inactive). What `keepalived-ts lvs` shows and what the least-connection
  * schedulers of the nftables data plane steer by.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
+import { spawn } from 'node:child_process';
 
 /** Key: `VIP|VPORT|RS|RPORT`; value: [active, inactive]. */
 export type ConnectionCounts = Map<string, [number, number]>;
 
-export function parseConntrack(text: string): ConnectionCounts {
-  const out: ConnectionCounts = new Map();
-  for (const line of text.split('\n')) {
-    // tcp 6 431999 ESTABLISHED src=C dst=VIP sport=.. dport=80 src=RS dst=C sport=8080 dport=..
-    const f = [...line.matchAll(/(src|dst|sport|dport)=(\S+)/g)].map((m) => m[2]!);
-    if (f.length < 8) continue;
-    const key = `${f[1]}|${f[3]}|${f[4]}|${f[6]}`;
-    const c = out.get(key) ?? [0, 0];
-    if (/\bESTABLISHED\b/.test(line)) c[0]++;
-    else c[1]++;
-    out.set(key, c);
+/**
+ * Counts `conntrack -L` lines as they come. Run every second for the least-connection
+ * schedulers, over as many lines as the director has connections: fed chunk by chunk from the
+ * pipe, the checker's loop never stops for the whole list (100,000 lines: ~65 ms in all, no 64 KiB
+ * chunk over ~1 ms), and a scanner with indexOf does in ~65 ms what a regex per field did in ~150.
+ */
+export class ConntrackCounter {
+  readonly counts: ConnectionCounts = new Map();
+  private rest = '';
+
+  push(chunk: string): void {
+    const text = this.rest + chunk;
+    const last = text.lastIndexOf('\n');
+    if (last < 0) {
+      this.rest = text;
+      return;
+    }
+    this.rest = text.slice(last + 1);
+    this.scan(text, last);
   }
-  return out;
+
+  end(): ConnectionCounts {
+    if (this.rest) this.scan(this.rest, this.rest.length);
+    this.rest = '';
+    return this.counts;
+  }
+
+  /** Counts the whole lines of text[0, limit). */
+  private scan(text: string, limit: number): void {
+    let pos = 0;
+    let end = 0;
+    // The value of the next `name` (" src=" ...) before the line's end; advances pos.
+    const next = (name: string): string | undefined => {
+      const i = text.indexOf(name, pos);
+      if (i < 0 || i >= end) return undefined;
+      const v = i + name.length;
+      let e = text.indexOf(' ', v);
+      if (e < 0 || e > end) e = end;
+      pos = e;
+      return text.slice(v, e);
+    };
+    for (let start = 0; start < limit; start = end + 1) {
+      end = text.indexOf('\n', start);
+      if (end < 0 || end > limit) end = limit;
+      pos = start;
+      // tcp 6 431999 ESTABLISHED src=C dst=VIP sport=.. dport=80 src=RS dst=C sport=8080 dport=..
+      // (the original direction, then the reply: its source is the real server after DNAT).
+      if (next(' src=') === undefined) continue;
+      const tupleAt = pos;
+      const vip = next(' dst=');
+      if (next(' sport=') === undefined) continue;
+      const vport = next(' dport=');
+      const rs = next(' src=');
+      if (next(' dst=') === undefined) continue;
+      const rport = next(' sport=');
+      if (vip === undefined || vport === undefined || rs === undefined || rport === undefined) continue;
+      const key = `${vip}|${vport}|${rs}|${rport}`;
+      let c = this.counts.get(key);
+      if (!c) this.counts.set(key, (c = [0, 0]));
+      const est = text.indexOf(' ESTABLISHED ', start);
+      if (est >= 0 && est < tupleAt) c[0]++;
+      else c[1]++;
+    }
+  }
 }
 
-export async function connectionCounts(): Promise<ConnectionCounts> {
-  try {
-    return parseConntrack((await run('conntrack', ['-L'], { maxBuffer: 64 * 1024 * 1024 })).stdout);
-  } catch {
-    return new Map();
-  }
+export function parseConntrack(text: string): ConnectionCounts {
+  const c = new ConntrackCounter();
+  c.push(text);
+  return c.end();
+}
+
+/** The counts of connections the tables translated (NAT services); empty when conntrack fails. */
+export function connectionCounts(): Promise<ConnectionCounts> {
+  return new Promise((resolve) => {
+    const counter = new ConntrackCounter();
+    // --dst-nat: the director's own connections, the health checks' among them, are none of
+    // these counts' business.
+    const p = spawn('conntrack', ['-L', '--dst-nat'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    p.stdout.setEncoding('latin1');
+    p.stdout.on('data', (d: string) => counter.push(d));
+    p.on('error', () => resolve(new Map()));
+    p.on('close', (code) => resolve(code === 0 ? counter.end() : new Map()));
+  });
 }

@@ -14,7 +14,8 @@ import type { ServicePool } from '../../src/lb/dataplane/types.js';
 import { load } from '../config/lvs-helpers.js';
 
 function pools(vsBody: string, entries: Array<[string, number, number]>, head = '10.0.0.100 80'): ServicePool[] {
-  const r = load(`virtual_server ${head} {\n protocol TCP\n ${vsBody}\n real_server 10.0.1.10 8080 {\n }\n}\n`);
+  const rs = head.includes(':') ? 'fd00:1::a' : '10.0.1.10'; // of the virtual server's family, or the loader drops it
+  const r = load(`virtual_server ${head} {\n protocol TCP\n ${vsBody}\n real_server ${rs} 8080 {\n }\n}\n`);
   const vs = r.config.virtual_server[0]!;
   assert.ok(vs, JSON.stringify(r.diagnostics));
   return [{ key: 'vs', vs, entries: entries.map(([ip, port, weight], k) => ({ ip, port, weight, server: k })) }];
@@ -111,6 +112,23 @@ test('DR drain: a change keeps the old table for older connections and records n
     // nft accepts both tables (the update itself runs on a live table in test/netns/dataplane).
     for (const r of [r0, r1]) {
       const c = nftCheck(drTableScript('keepalived_ts_dr', r.dr!));
+      assert.equal(c.status, 0, c.stderr);
+    }
+  }
+});
+
+test('DR drain over IPv6: flows are recorded under a 64-bit hash pair (nft 1.0.6 aborts on an IPv6 address . port map update); with persistence, by address', () => {
+  const dr = new Map(['a', 'b'].map((x) => [`fd00:1::${x}`, { dev: 'lo', ownMac: '02:00:00:00:00:01', mac: `02:00:00:00:00:0${x}` }]));
+  for (const [extra, key] of [['', /update @flows_0 \{ jhash ip6 saddr \. tcp sport mod 4294967295 seed 0x6b747321 \. jhash ip6 saddr \. tcp sport mod 4294967295 seed 0x6b747332 : ether daddr \}/], ['\n persistence_timeout 60', /update @flows_0 \{ ip6 saddr : ether daddr \}/]] as const) {
+    const before = pools(`lb_algo mh\n lb_kind DR${extra}`, [['fd00:1::a', 80, 1], ['fd00:1::b', 80, 1]], 'fd00:1::100 80');
+    const after = pools(`lb_algo mh\n lb_kind DR${extra}`, [['fd00:1::a', 80, 1], ['fd00:1::b', 80, 0]], 'fd00:1::100 80');
+    const s0 = drainStep(undefined, freshSlots(before[0]!, dr), 0, 300_000);
+    const s1 = drainStep(s0, freshSlots(after[0]!, dr), 1000, 300_000);
+    const r1 = buildRuleset({ pools: after, dr, drain: new Map([['vs', s1]]) });
+    const script = drTableScript('keepalived_ts_dr', r1.dr!);
+    assert.match(script, key);
+    if (haveNft) {
+      const c = nftCheck(script);
       assert.equal(c.status, 0, c.stderr);
     }
   }

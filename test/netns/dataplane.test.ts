@@ -312,3 +312,63 @@ for (const kind of ['NAT', 'DR'] as const) {
     }, '', [1, 1], kind === 'DR' ? 'mh' : 'rr', 'group web', { preamble: 'virtual_server_group web {\n  __VIP__ 80\n  __VIP2__ 80\n}\n' });
   });
 }
+
+/**
+ * IPv6 virtual servers (Keepalived takes them as written: `virtual_server fd00::100 80`): the
+ * same client -> director -> two servers lab on fd00::/64, for each data plane.
+ */
+for (const kind of ['NAT', 'DR', 'PROXY'] as const) {
+  test(`${kind} over IPv6: requests to an IPv6 VIP reach both servers; a dead one leaves, and no request fails afterwards`, { skip }, async () => {
+    const lab = await Lab.create({ hosts: ['client', 'director', 'rs1', 'rs2'], ipv6: true });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kts-dp6-'));
+    try {
+      const vip = lab.address6(0x100);
+      const [client, director, rs1, rs2] = ['client', 'director', 'rs1', 'rs2'].map((h) => lab.host(h));
+      // As VRRP adds a /128 VIP (Keepalived's default): deprecated, so that the director's own
+      // connections, the health checks', do not leave from it (DR servers hold it on lo).
+      await lab.exec('director', 'ip', '-6', 'addr', 'add', `${vip}/128`, 'dev', 'eth0', 'nodad', 'preferred_lft', '0');
+      if (kind === 'NAT') await lab.exec('director', 'sysctl', '-q', '-w', 'net.ipv6.conf.all.forwarding=1');
+      for (const h of ['rs1', 'rs2']) {
+        // NAT: answers go back through the director. DR: the VIP on lo, which the servers do not
+        // answer neighbour solicitations for on eth0 (IPv6 has no arp_ignore to set).
+        if (kind === 'NAT') await lab.exec(h, 'ip', '-6', 'route', 'add', `${client!.address6!}/128`, 'via', director!.address6!);
+        if (kind === 'DR') await lab.exec(h, 'ip', '-6', 'addr', 'add', `${vip}/128`, 'dev', 'lo', 'nodad');
+      }
+      const port = kind === 'DR' ? 80 : 8080;
+      const servers = new Map<string, ChildProcess>();
+      for (const h of ['rs1', 'rs2']) {
+        const p = lab.spawn(h, process.execPath, [peer, '--serve', h, '80', '8080']);
+        await new Promise<void>((resolve, reject) => {
+          p.stdout!.once('data', () => resolve());
+          p.once('exit', () => reject(new Error(`${h} backend exited`)));
+        });
+        servers.set(h, p);
+      }
+      const conf = path.join(dir, 'keepalived.conf');
+      fs.writeFileSync(conf, `virtual_server ${vip} 80 {\n  delay_loop 1\n  lb_algo ${kind === 'DR' ? 'mh' : 'rr'}\n  lb_kind ${kind === 'DR' ? 'DR' : 'NAT'}\n  protocol TCP\n` +
+        [rs1!, rs2!].map((h) => realServer(h.address6!, port, 1)).join('') + '}\n');
+      let out = '';
+      const daemon = lab.spawn('director', process.execPath, [path.join(repo, 'bin/keepalived-ts'), '-n', '-l', '-D', '-C', '-f', conf, '-p', path.join(dir, 'k.pid'), '-c', path.join(dir, 'c.pid')], { env: { ...process.env, TMPDIR: dir, ...(kind === 'PROXY' ? { KEEPALIVED_TS_DATAPLANE: 'proxy' } : {}) } });
+      daemon.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      daemon.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+      const requests = async (n: number) => JSON.parse(await lab.exec('client', process.execPath, peer, '--requests', `http://[${vip}]/`, String(n))) as { by: Record<string, number>; errors: number };
+      await waitFor('the first checks', () => (out.match(/TCP_CHECK on service .* succeeded\./g) ?? []).length >= 2, 10_000).catch((e: Error) => assert.fail(`${e.message}\n${out}`));
+      if (kind !== 'PROXY') await waitFor('the table', async () => (await lab.exec('director', 'nft', 'list', 'tables')).includes(kind === 'NAT' ? 'inet keepalived_ts' : 'netdev keepalived_ts_dr'), 5_000);
+      let got = { by: {} as Record<string, number>, errors: 0 };
+      // DR: the servers' MACs come from the neighbour table, filled on the first refresh.
+      await waitFor('answers from both servers', async () => {
+        got = await requests(40);
+        return got.errors === 0 && (got.by['rs1'] ?? 0) > 0 && (got.by['rs2'] ?? 0) > 0;
+      }, 15_000).catch((e: Error) => assert.fail(`${e.message}: ${JSON.stringify(got)}\n${out}`));
+      servers.get('rs2')!.kill('SIGKILL');
+      await waitFor('rs2 removed', () => /Removing service \[[0-9a-f:]+\]:tcp:\d+ from VS/.test(out), 15_000);
+      got = await requests(40);
+      assert.deepEqual(got, { by: { rs1: 40 }, errors: 0 });
+      daemon.kill('SIGTERM');
+      await new Promise((r) => daemon.once('exit', r));
+    } finally {
+      await lab.destroy();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}

@@ -20,6 +20,10 @@ import { isDraining, type DrainState, type Slots } from './dr-drain.js';
 import { flowHash, isV6, JHASH_SEED, NFT_MH_SIZE, protoOf, vsMatches, type DrPath } from './nft-match.js';
 import type { ServicePool } from './types.js';
 
+const U32_MAX = 4294967295;
+/** The second seed of an IPv6 flow's record key (the first is JHASH_SEED). */
+const FLOW_SEED = '0x6b747332';
+
 /** What one DR service's maps and chain hold: element lists and rules as nft text. */
 export interface DrContents {
   readonly fresh: string;
@@ -99,24 +103,30 @@ export function buildDr(table: string, pools: readonly ServicePool[], dr: Readon
     const persist = vs.persistence_timeout !== undefined;
     const key = flowHash(vs, fam, !persist);
     const addr = fam === 'ip' ? 'ipv4_addr' : 'ipv6_addr';
+    // nft 1.0.6 (Debian 12) aborts on updating a map keyed by an IPv6 address and a port
+    // (netlink_linearize.c: "dreg < ctx->reg_low"): those flows are recorded under two 32-bit
+    // hashes of it with different seeds, a 64-bit key.
+    const hashedFlow = fam === 'ip6' && !persist;
+    const flowKey = hashedFlow ? `jhash ${key} mod ${U32_MAX} seed ${JHASH_SEED} . jhash ${key} mod ${U32_MAX} seed ${FLOW_SEED}` : key;
+    const flowType = hashedFlow ? 'typeof numgen inc mod 2 . numgen inc mod 2 : ether daddr' : `type ${persist ? addr : `${addr} . inet_service`} : ether_addr`;
     // `typeof numgen` only names the key's type: a 32-bit integer, what jhash yields.
     decls.push(
       `  map fresh_${n} { typeof numgen inc mod 2 : ether daddr; }`,
       `  map held_${n} { typeof numgen inc mod 2 : ether daddr; }`,
-      `  map flows_${n} { type ${persist ? addr : `${addr} . inet_service`} : ether_addr; flags dynamic,timeout; timeout ${flowTimeoutS}s; size 1048576; }`,
+      `  map flows_${n} { ${flowType}; flags dynamic,timeout; timeout ${flowTimeoutS}s; size 1048576; }`,
       `  chain svc_${n} {`,
       '  }',
     );
     const hash = `jhash ${key} mod ${NFT_MH_SIZE} seed ${JHASH_SEED}`;
     const out = `ether saddr set ${path.ownMac} fwd to "${path.dev}"`;
-    const record = draining ? ` update @flows_${n} { ${key} : ether daddr }` : '';
+    const record = draining ? ` update @flows_${n} { ${flowKey} : ether daddr }` : '';
     const syn = 'tcp flags & (syn | ack) == syn';
     // A TCP service's chain: SYNs by the table now; while draining they are recorded, recorded
     // flows follow their record, and the rest the table before the change.
     const chain = [
       `${syn} ether daddr set ${hash} map @fresh_${n}${record} ${out}`,
       `${syn} drop`,
-      ...(draining ? [`ether daddr set ${key} map @flows_${n}${record} ${out}`] : []),
+      ...(draining ? [`ether daddr set ${flowKey} map @flows_${n}${record} ${out}`] : []),
       `ether daddr set ${hash} map @held_${n} ${out}`,
       'drop',
     ];

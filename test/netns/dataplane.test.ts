@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { Lab, labUnavailable } from '../../src/lab/lab.js';
+import { Lab, labUnavailable, type LabHost } from '../../src/lab/lab.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '../../..');
@@ -314,61 +314,72 @@ for (const kind of ['NAT', 'DR'] as const) {
 }
 
 /**
- * IPv6 virtual servers (Keepalived takes them as written: `virtual_server fd00::100 80`): the
- * same client -> director -> two servers lab on fd00::/64, for each data plane.
+ * One virtual server over IPv6 or UDP (the paths the TCP/IPv4 rig above does not take): the same
+ * client -> director -> two servers lab. Both servers answer; a dead one leaves (its checker's
+ * log line) and no request fails afterwards; the daemon stops cleanly.
  */
-for (const kind of ['NAT', 'DR', 'PROXY'] as const) {
-  test(`${kind} over IPv6: requests to an IPv6 VIP reach both servers; a dead one leaves, and no request fails afterwards`, { skip }, async () => {
-    const lab = await Lab.create({ hosts: ['client', 'director', 'rs1', 'rs2'], ipv6: true });
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kts-dp6-'));
-    try {
-      const vip = lab.address6(0x100);
-      const [client, director, rs1, rs2] = ['client', 'director', 'rs1', 'rs2'].map((h) => lab.host(h));
-      // As VRRP adds a /128 VIP (Keepalived's default): deprecated, so that the director's own
-      // connections, the health checks', do not leave from it (DR servers hold it on lo).
-      await lab.exec('director', 'ip', '-6', 'addr', 'add', `${vip}/128`, 'dev', 'eth0', 'nodad', 'preferred_lft', '0');
-      if (kind === 'NAT') await lab.exec('director', 'sysctl', '-q', '-w', 'net.ipv6.conf.all.forwarding=1');
-      for (const h of ['rs1', 'rs2']) {
-        // NAT: answers go back through the director. DR: the VIP on lo, which the servers do not
-        // answer neighbour solicitations for on eth0 (IPv6 has no arp_ignore to set).
-        if (kind === 'NAT') await lab.exec(h, 'ip', '-6', 'route', 'add', `${client!.address6!}/128`, 'via', director!.address6!);
-        if (kind === 'DR') await lab.exec(h, 'ip', '-6', 'addr', 'add', `${vip}/128`, 'dev', 'lo', 'nodad');
-      }
-      const port = kind === 'DR' ? 80 : 8080;
-      const servers = new Map<string, ChildProcess>();
-      for (const h of ['rs1', 'rs2']) {
-        const p = lab.spawn(h, process.execPath, [peer, '--serve', h, '80', '8080']);
-        await new Promise<void>((resolve, reject) => {
-          p.stdout!.once('data', () => resolve());
-          p.once('exit', () => reject(new Error(`${h} backend exited`)));
-        });
-        servers.set(h, p);
-      }
-      const conf = path.join(dir, 'keepalived.conf');
-      fs.writeFileSync(conf, `virtual_server ${vip} 80 {\n  delay_loop 1\n  lb_algo ${kind === 'DR' ? 'mh' : 'rr'}\n  lb_kind ${kind === 'DR' ? 'DR' : 'NAT'}\n  protocol TCP\n` +
-        [rs1!, rs2!].map((h) => realServer(h.address6!, port, 1)).join('') + '}\n');
-      let out = '';
-      const daemon = lab.spawn('director', process.execPath, [path.join(repo, 'bin/keepalived-ts'), '-n', '-l', '-D', '-C', '-f', conf, '-p', path.join(dir, 'k.pid'), '-c', path.join(dir, 'c.pid')], { env: { ...process.env, TMPDIR: dir, ...(kind === 'PROXY' ? { KEEPALIVED_TS_DATAPLANE: 'proxy' } : {}) } });
-      daemon.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-      daemon.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-      const requests = async (n: number) => JSON.parse(await lab.exec('client', process.execPath, peer, '--requests', `http://[${vip}]/`, String(n))) as { by: Record<string, number>; errors: number };
-      await waitFor('the first checks', () => (out.match(/TCP_CHECK on service .* succeeded\./g) ?? []).length >= 2, 10_000).catch((e: Error) => assert.fail(`${e.message}\n${out}`));
-      if (kind !== 'PROXY') await waitFor('the table', async () => (await lab.exec('director', 'nft', 'list', 'tables')).includes(kind === 'NAT' ? 'inet keepalived_ts' : 'netdev keepalived_ts_dr'), 5_000);
-      let got = { by: {} as Record<string, number>, errors: 0 };
-      // DR: the servers' MACs come from the neighbour table, filled on the first refresh.
-      await waitFor('answers from both servers', async () => {
-        got = await requests(40);
-        return got.errors === 0 && (got.by['rs1'] ?? 0) > 0 && (got.by['rs2'] ?? 0) > 0;
-      }, 15_000).catch((e: Error) => assert.fail(`${e.message}: ${JSON.stringify(got)}\n${out}`));
-      servers.get('rs2')!.kill('SIGKILL');
-      await waitFor('rs2 removed', () => /Removing service \[[0-9a-f:]+\]:tcp:\d+ from VS/.test(out), 15_000);
-      got = await requests(40);
-      assert.deepEqual(got, { by: { rs1: 40 }, errors: 0 });
-      daemon.kill('SIGTERM');
-      await new Promise((r) => daemon.once('exit', r));
-    } finally {
-      await lab.destroy();
-      fs.rmSync(dir, { recursive: true, force: true });
+async function otherPath(kind: 'NAT' | 'DR' | 'PROXY', o: { ipv6: boolean; udp: boolean }): Promise<void> {
+  const lab = await Lab.create({ hosts: ['client', 'director', 'rs1', 'rs2'], ipv6: o.ipv6 });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kts-dpx-'));
+  try {
+    const [client, director, rs1, rs2] = ['client', 'director', 'rs1', 'rs2'].map((h) => lab.host(h)) as [LabHost, LabHost, LabHost, LabHost];
+    const addr = (h: LabHost) => (o.ipv6 ? h.address6! : h.address);
+    const vip = o.ipv6 ? lab.address6(0x100) : lab.spareAddress(100);
+    const plen = o.ipv6 ? 128 : 32;
+    // As VRRP adds a /128 VIP (Keepalived's default): deprecated, so that the director's own
+    // connections, the health checks', do not leave from it (DR servers hold it on lo).
+    await lab.exec('director', 'ip', 'addr', 'add', `${vip}/${plen}`, 'dev', 'eth0', ...(o.ipv6 ? ['nodad', 'preferred_lft', '0'] : []));
+    if (kind === 'NAT') await lab.exec('director', 'sysctl', '-q', '-w', o.ipv6 ? 'net.ipv6.conf.all.forwarding=1' : 'net.ipv4.ip_forward=1');
+    for (const h of ['rs1', 'rs2']) {
+      // NAT: answers go back through the director. DR: the VIP on lo, never answered for on eth0
+      // (IPv4: arp_ignore / arp_announce; IPv6 answers neighbour solicitations only for eth0's own).
+      if (kind === 'NAT') await lab.exec(h, 'ip', 'route', 'add', `${addr(client)}/${plen}`, 'via', addr(director));
+      if (kind !== 'DR') continue;
+      await lab.exec(h, 'ip', 'addr', 'add', `${vip}/${plen}`, 'dev', 'lo', ...(o.ipv6 ? ['nodad'] : []));
+      if (!o.ipv6) for (const [k, v] of [['arp_ignore', 1], ['arp_announce', 2]] as const) await lab.exec(h, 'sysctl', '-q', '-w', `net.ipv4.conf.all.${k}=${v}`);
     }
-  });
+    const port = kind === 'DR' ? 80 : 8080;
+    const servers = new Map<string, ChildProcess>();
+    for (const h of ['rs1', 'rs2']) {
+      const p = lab.spawn(h, process.execPath, o.udp ? [peer, '--serve-udp', h, String(port)] : [peer, '--serve', h, '80', '8080']);
+      await new Promise<void>((resolve, reject) => {
+        p.stdout!.once('data', () => resolve());
+        p.once('exit', () => reject(new Error(`${h} backend exited`)));
+      });
+      servers.set(h, p);
+    }
+    const check = o.udp ? 'UDP_CHECK {\n      connect_timeout 1\n      retry 1\n      delay_before_retry 1\n    }' : 'TCP_CHECK {\n      connect_timeout 1\n      retry 1\n      delay_before_retry 1\n    }';
+    const conf = path.join(dir, 'keepalived.conf');
+    fs.writeFileSync(conf, `virtual_server ${vip} 80 {\n  delay_loop 1\n  lb_algo ${kind === 'DR' ? 'mh' : 'rr'}\n  lb_kind ${kind === 'DR' ? 'DR' : 'NAT'}\n  protocol ${o.udp ? 'UDP' : 'TCP'}\n` +
+      [rs1, rs2].map((h) => `  real_server ${addr(h)} ${port} {\n    ${check}\n  }\n`).join('') + '}\n');
+    let out = '';
+    const daemon = lab.spawn('director', process.execPath, [path.join(repo, 'bin/keepalived-ts'), '-n', '-l', '-D', '-C', '-f', conf, '-p', path.join(dir, 'k.pid'), '-c', path.join(dir, 'c.pid')], { env: { ...process.env, TMPDIR: dir, ...(kind === 'PROXY' ? { KEEPALIVED_TS_DATAPLANE: 'proxy' } : {}) } });
+    daemon.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    daemon.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    const host = o.ipv6 ? `[${vip}]` : vip;
+    const requests = async (n: number) => JSON.parse(await lab.exec('client', process.execPath, peer, ...(o.udp ? ['--udp-requests', vip, '80', String(n)] : ['--requests', `http://${host}/`, String(n)]))) as { by: Record<string, number>; errors: number };
+    const checker = o.udp ? 'UDP_CHECK' : 'TCP_CHECK';
+    await waitFor('the first checks', () => (out.match(new RegExp(`${checker} on service .* succeeded\\.`, 'g')) ?? []).length >= 2, 10_000).catch((e: Error) => assert.fail(`${e.message}\n${out}`));
+    let got = { by: {} as Record<string, number>, errors: 0 };
+    // DR: the servers' MACs come from the neighbour table, filled on the first refresh.
+    await waitFor('answers from both servers', async () => {
+      got = await requests(40);
+      return got.errors === 0 && (got.by['rs1'] ?? 0) > 0 && (got.by['rs2'] ?? 0) > 0;
+    }, 15_000).catch((e: Error) => assert.fail(`${e.message}: ${JSON.stringify(got)}\n${out}`));
+    servers.get('rs2')!.kill('SIGKILL');
+    await waitFor('rs2 removed', () => /Removing service \[[0-9a-f.:]+\]:(tcp|udp):\d+ from VS/.test(out), 15_000);
+    got = await requests(40);
+    assert.deepEqual(got, { by: { rs1: 40 }, errors: 0 }, out);
+    assert.doesNotMatch(out, /data plane: /, 'every change applied');
+    daemon.kill('SIGTERM');
+    await new Promise((r) => daemon.once('exit', r));
+  } finally {
+    await lab.destroy();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+for (const kind of ['NAT', 'DR', 'PROXY'] as const) {
+  test(`${kind} over IPv6: an IPv6 VIP forwards to both servers; a dead one leaves, and no request fails afterwards`, { skip }, () => otherPath(kind, { ipv6: true, udp: false }));
+  test(`${kind} UDP: datagrams reach both servers and their answers come back from the VIP; a dead one leaves, and none is lost afterwards`, { skip }, () => otherPath(kind, { ipv6: false, udp: true }));
 }

@@ -116,6 +116,35 @@ test('SSL_GET speaks TLS without verifying the certificate and sends the SNI nam
   assert.equal(plain.ok, false, 'TLS to a plain HTTP server fails');
 });
 
+test('SSL_GET offers the root SSL block\'s certificate and key to a server that requires a client certificate', async () => {
+  // A client certificate of its own; the server trusts exactly it and refuses anyone without.
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'client-key.pem'), '-out', path.join(dir, 'client.pem'), '-days', '1', '-subj', '/CN=keepalived-checker'], { stdio: 'ignore' });
+  let peer = '';
+  const strict = https.createServer({
+    key: fs.readFileSync(path.join(dir, 'key.pem')), cert: fs.readFileSync(path.join(dir, 'cert.pem')),
+    ca: fs.readFileSync(path.join(dir, 'client.pem')), requestCert: true, rejectUnauthorized: true,
+  }, (req, res) => {
+    peer = String((req.socket as import('node:tls').TLSSocket).getPeerCertificate().subject?.CN ?? '');
+    res.end(BODY);
+  });
+  await listen(strict);
+  try {
+    const probe = (ssl: string) => {
+      const r = load(`${ssl}virtual_server 127.0.0.1 80 {\n protocol TCP\n real_server 127.0.0.1 ${port(strict)} {\n SSL_GET {\n connect_timeout 1\n url {\n path /\n digest ${md5(BODY)}\n }\n }\n }\n}\n`);
+      const c = r.config.virtual_server[0]!.real_server[0]!.checkers[0]!;
+      return httpProbe(c as Parameters<typeof httpProbe>[0], tcpDialer, r.config.SSL).run(new AbortController().signal);
+    };
+    const without = await probe('');
+    assert.equal(without.ok, false, 'no certificate: the server refuses');
+    const withCert = await probe(`SSL {\n certificate ${path.join(dir, 'client.pem')}\n key ${path.join(dir, 'client-key.pem')}\n}\n`);
+    assert.equal(withCert.ok, true, withCert.reason);
+    assert.equal(peer, 'keepalived-checker');
+  } finally {
+    strict.closeAllConnections();
+    await new Promise((r) => strict.close(r));
+  }
+});
+
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
 /** The servers live in this process, so the command must run without blocking it. */

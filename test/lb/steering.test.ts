@@ -2,7 +2,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { steeringWeight } from '../../src/lb/dataplane/steering.js';
-import { ConntrackCounter, parseConntrack } from '../../src/os/conntrack.js';
+import { ConntrackCounter, type ConnectionCounts } from '../../src/os/conntrack.js';
+
+function parseConntrack(text: string): ConnectionCounts {
+  const c = new ConntrackCounter();
+  c.push(text);
+  return c.end();
+}
 
 test('idle servers: lc is even, wlc and sed follow the weights; weight 0 stays 0', () => {
   assert.equal(steeringWeight('lc', 1, 0, 0), steeringWeight('lc', 5, 0, 0));

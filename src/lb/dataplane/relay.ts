@@ -227,7 +227,8 @@ export class Relay {
   }
 
   /**
-   * The server side is connected: what waited goes out, then both sides are watched.
+   * The server side is connected: the PROXY header goes out if it waited, then both sides are
+   * watched.
    * `watched`: the server is in the epoll set already (it waited for EPOLLOUT); `readNow`: the
    * client has not been read yet.
    */
@@ -237,20 +238,9 @@ export class Relay {
       if (writeBytes(c.server, c.header) !== c.header.length) return this.end(c, true);
       delete c.header;
     }
-    const p = c.toServer;
-    if (p) {
-      const w = write(c.server, at(p.buf.ptr, p.off), p.len);
-      if (w < 0 && errno() !== EAGAIN) return this.end(c, true);
-      if (w > 0) {
-        p.off += w;
-        p.len -= w;
-      }
-      if (p.len === 0) {
-        p.buf.free();
-        delete c.toServer;
-      }
-    }
-    if (c.clientEof && !c.toServer) shutdown(c.server, SHUT_WR);
+    // Bytes parked while connecting leave through flush() on the EPOLLOUT the server reports at
+    // once. The client's EOF was read only if nothing came before it: nothing is parked then.
+    if (c.clientEof) shutdown(c.server, SHUT_WR);
     const serverEvents = this.interest(c, false) | (c.toServer ? EPOLLOUT : 0);
     if (watched) this.ep.mod(c.server, serverEvents);
     else this.ep.add(c.server, serverEvents);

@@ -12,9 +12,9 @@ export type ConnectionCounts = Map<string, [number, number]>;
 /**
  * Counts `conntrack -L` lines as they come. Run every second for the least-connection
  * schedulers, over as many lines as the director has connections: fed chunk by chunk from the
- * pipe, the checker's loop never stops for the whole list (100,000 lines: ~67 ms in all, the
- * longest 64 KiB chunk 1-6 ms, whether the states are ESTABLISHED or TIME_WAIT), and a
- * scanner with indexOf does what a regex per field did in ~150 ms.
+ * pipe, the checker's loop never stops for the whole list (bench/conntrack, 100,000 lines: ~68 ms
+ * in all, the longest 64 KiB chunk ~1 ms, whether the states are ESTABLISHED or TIME_WAIT), and
+ * a scanner with indexOf does what a regex per field did in ~150 ms.
  */
 export class ConntrackCounter {
   readonly counts: ConnectionCounts = new Map();

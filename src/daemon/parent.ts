@@ -108,8 +108,19 @@ class Supervisor {
     });
   }
 
+  /**
+   * ChildProcess.kill() refuses signal numbers Node has no name for (36 JSON, 63 STATS_CLEAR:
+   * ERR_UNKNOWN_SIGNAL, which killed the parent); process.kill() takes any number.
+   */
   private forward(sig: NodeJS.Signals | number): void {
-    for (const c of this.running.values()) c.kill(sig);
+    for (const c of this.running.values()) {
+      if (c.pid === undefined || c.exitCode !== null || c.signalCode !== null) continue;
+      try {
+        process.kill(c.pid, sig);
+      } catch (e) {
+        this.log.warn(`could not forward signal ${sig} to child ${c.pid}: ${(e as Error).message}`);
+      }
+    }
   }
 
   private stop(): void {

@@ -130,3 +130,15 @@ test('is_executable: root needs any x bit, others their own class', () => {
   assert.equal(isExecutable(f, 5, 2), true, 'group member');
   assert.equal(isExecutable(f, 5, 5), false, 'other');
 });
+
+test('a script under a symbolic-link directory (/bin -> usr/bin, merged /usr) runs by its resolved path', () => {
+  const fsx = fakeFs({ ...base, '/usr/bin/dash': root(REG | 0o755) }, { '/bin': '/usr/bin', '/usr/bin/sh': '/usr/bin/dash' });
+  const v = checkScriptSecurity({ ...asRoot, command: '/bin/true' }, fsx);
+  assert.equal(v.run, true, v.log.join('\n'));
+  assert.equal(v.path, '/usr/bin/true');
+  assert.deepEqual(v.log, []);
+  // Another name behind the link: the configured name is kept in the resolved directory.
+  const sh = checkScriptSecurity({ ...asRoot, command: '/bin/sh' }, fsx);
+  assert.equal(sh.run, true, sh.log.join('\n'));
+  assert.equal(sh.path, '/usr/bin/sh');
+});

@@ -85,7 +85,7 @@ export const realSpawner: Spawner = {
 };
 
 function toStat(s: fs.Stats): StatInfo {
-  return { uid: s.uid, gid: s.gid, mode: s.mode };
+  return { uid: s.uid, gid: s.gid, mode: s.mode, dev: s.dev, ino: s.ino };
 }
 
 /** The real file system for script-security.ts. */

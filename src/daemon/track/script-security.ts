@@ -6,7 +6,7 @@
  * A script needs protecting when it runs as root (uid 0 or gid 0) or is set-uid/set-gid root.
  * Then every element of its path - "/", each directory, the file - must be owned by root and not
  * writable by a non-root group or by everyone (a directory with the sticky bit, like /tmp, may be
- * world-writable). Both the configured path and the real path behind symbolic links are walked.
+ * world-writable). The path walked is the resolved one (realpath), as Keepalived runs it.
  * An unsafe script is reported always; with enable_script_security it is also not run.
  */
 
@@ -15,7 +15,17 @@ export interface StatInfo {
   readonly gid: number;
   /** st_mode: file type bits and permissions. */
   readonly mode: number;
+  /** st_dev and st_ino, to tell whether two paths name one file (absent in fakes: compared by identity). */
+  readonly dev?: number;
+  readonly ino?: number;
 }
+
+function sameFile(a: StatInfo, b: StatInfo): boolean {
+  return a.ino !== undefined && b.ino !== undefined ? a.dev === b.dev && a.ino === b.ino : a === b;
+}
+
+const baseName = (p: string) => p.slice(p.lastIndexOf('/') + 1);
+const dirOf = (p: string) => p.slice(0, p.lastIndexOf('/') + 1);
 
 export interface SecurityFs {
   /** Without following a final symbolic link; undefined when the path cannot be reached. */
@@ -145,10 +155,33 @@ export function checkScriptSecurity(input: SecurityInput, fsx: SecurityFs): Secu
     }
     command = found;
   }
+  // Keepalived resolves the path first (realpath: symbolic links, /./, /../) and runs the script
+  // by its resolved name, so /bin/true on a merged-/usr system is /usr/bin/true. Where the
+  // resolved file has another name (/bin/sh -> /usr/bin/dash) the configured name is kept in the
+  // resolved directory when it is the same file, since some programs act on their name; then both
+  // paths are walked.
   const real = fsx.realpath(command);
-  const st = real !== undefined ? fsx.stat(real) : undefined;
-  if (real === undefined || !st) {
+  if (real === undefined) {
     log.push(`Script ${command} cannot be accessed - No such file or directory`);
+    return refuse(true);
+  }
+  let realFile: string | undefined;
+  if (real !== command) {
+    let resolved = real;
+    if (baseName(command) !== baseName(real)) {
+      const named = dirOf(real) + baseName(command);
+      const a = fsx.stat(real);
+      const b = fsx.stat(named);
+      if (!a || (b && sameFile(a, b))) {
+        resolved = named;
+        realFile = real;
+      }
+    }
+    command = resolved;
+  }
+  const st = fsx.stat(realFile ?? command);
+  if (!st) {
+    log.push(`Unable to access script \`${command}\` - disabling`);
     return refuse(true);
   }
   if (!isExecutable(st, uid, gid)) {
@@ -162,7 +195,7 @@ export function checkScriptSecurity(input: SecurityInput, fsx: SecurityFs): Secu
   if (!protect) return { run: true, insecure: false, notFound: false, path: command, log };
 
   const results = [walk(command, fsx, scriptSecurity, log)];
-  if (real !== command) results.push(walk(real, fsx, scriptSecurity, log));
+  if (realFile !== undefined) results.push(walk(realFile, fsx, scriptSecurity, log));
   const bad = results.find((r) => r.notFound || r.inhibit || r.insecure);
   const notFound = results.some((r) => r.notFound);
   const inhibit = results.some((r) => r.inhibit);

@@ -112,7 +112,9 @@ export class VrrpDriver {
       this.prepareAnnouncer(rt);
     }
     this.feed = new TrackingFeed(this.config, this.runtimes, this.links);
-    for (const [kind, name, value] of this.early.splice(0)) this.feed.set(kind, name, value);
+    // What trackers reported before the feed existed reaches the engine now (still in INIT): the
+    // feed remembers what it last sent, so these events are the only news of those first results.
+    for (const [kind, name, value] of this.early.splice(0)) for (const [inst, ev] of this.feed.set(kind, name, value)) this.deliver(inst, ev);
     this.watcher = this.deps.links.watch((l) => this.linkChanged(l));
     // The world as it is (links down, init_fail scripts) reaches the engine before it starts, so an
     // instance on a dead link enters FAULT at once rather than BACKUP first.

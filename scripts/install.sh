@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(iproute2 nftables conntrack keepalived procps iputils-ping tcpdump curl openssl wrk haproxy)
+packages=(iproute2 nftables conntrack keepalived procps psmisc iputils-ping tcpdump curl openssl wrk haproxy)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -132,7 +132,7 @@ function scriptStatuses(t: Tracking | undefined): Map<string, ScriptStatus> {
   const out = new Map<string, ScriptStatus>();
   for (const [name, runner] of t?.scripts ?? []) {
     const s = runner.status();
-    out.set(name, { result: s.result, state: s.state });
+    out.set(name, { result: s.result, state: s.state, args: runner.script.script.args });
   }
   return out;
 }

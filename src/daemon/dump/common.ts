@@ -19,6 +19,13 @@ export interface ScriptStatus {
   /** Keepalived's `result` (0 .. rise+fall-1); GOOD when result >= rise. */
   readonly result: number;
   readonly state: ScriptRunState;
+  /** The command as run: args[0] resolved as Keepalived resolves it (/bin/true -> /usr/bin/true). */
+  readonly args?: readonly string[];
+}
+
+/** A script's command line as the dumps show it: resolved once the runner has it. */
+export function runningCmdStr(script: DeepReadonly<Script>, status: ScriptStatus | undefined): string {
+  return cmdStr(status?.args ? { ...script, args: [...status.args] } : script);
 }
 
 export interface DumpInput {

@@ -18,7 +18,7 @@ import type { DeepReadonly } from '../../config/schema.js';
 import type { InstanceState } from '../../vrrp/types.js';
 import type { Runtime } from '../vrrp/runtime.js';
 import {
-  cmdStr, dumpedInstances, fmtG, formatIpAddress, formatRoute, formatRule, masterDownTimerUs, stateName, timeWithDate, vipsSet, type DumpInput,
+  cmdStr, dumpedInstances, fmtG, formatIpAddress, formatRoute, formatRule, masterDownTimerUs, runningCmdStr, stateName, timeWithDate, vipsSet, type DumpInput,
 } from './common.js';
 import { globalSection, rootIds, scriptIds, type UserIds } from './data-global.js';
 
@@ -165,6 +165,10 @@ function syncGroupLines(input: DumpInput, o: DataOptions): string[] {
   return out;
 }
 
+function groupOf(input: DumpInput, instance: string) {
+  return input.config.vrrp_sync_group.find((g) => g.group.includes(instance));
+}
+
 function scriptLines(input: DumpInput, o: DataOptions): string[] {
   const out: string[] = [];
   const ids = o.ids ?? rootIds;
@@ -174,7 +178,7 @@ function scriptLines(input: DumpInput, o: DataOptions): string[] {
     const result = status?.result ?? (s.init_fail ? 0 : s.rise - 1);
     const w = (l: string) => out.push(`   ${l}`);
     out.push(` VRRP Script = ${s.name}`);
-    w(`Command = ${cmdStr(s.script)}`);
+    w(`Command = ${runningCmdStr(s.script, status)}`);
     w(`Interval = ${Math.floor(s.interval)} sec`);
     w(`Timeout = ${Math.floor(s.timeout)} sec`);
     w(`Weight = ${s.weight}${s.reverse ? ' reverse' : ''}`);
@@ -186,7 +190,10 @@ function scriptLines(input: DumpInput, o: DataOptions): string[] {
     w(`Status = ${result >= s.rise ? 'GOOD' : 'BAD'}`);
     w(`Script uid:gid = ${ids(s.script.user, s.script.group)}`);
     w('VRRP instances :');
-    const tracking = [...input.runtimes.values()].flatMap((rt) => rt.inst.track_script.filter((t) => t.name === s.name).map((t) => ({ rt, t })));
+    // A sync group's tracked scripts count for each member (Keepalived lists every member).
+    const tracking = [...input.runtimes.values()].flatMap((rt) =>
+      [...rt.inst.track_script, ...(groupOf(input, rt.inst.name)?.track_script ?? [])].filter((t) => t.name === s.name).map((t) => ({ rt, t })),
+    );
     if (tracking.length > 0) {
       w('Tracking instances :');
       for (const { rt, t } of tracking) out.push(`     ${rt.inst.name}, weight ${t.weight}${t.reverse ? ' reverse' : ''}`);

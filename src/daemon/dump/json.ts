@@ -13,7 +13,7 @@ import type { TrackProcess } from '../../config/model.js';
 import type { DeepReadonly } from '../../config/schema.js';
 import { authType } from '../../vrrp/from-config.js';
 import {
-  cmdStr, counters, dumpedInstances, fmtG, formatIpAddress, formatRoute, formatRule, stateNumber, vipsSet, type DumpInput,
+  cmdStr, counters, dumpedInstances, fmtG, formatIpAddress, formatRoute, formatRule, runningCmdStr, stateNumber, vipsSet, type DumpInput,
 } from './common.js';
 
 /** Per tracked process, what the process tracker knows (json_version 2 only). */
@@ -110,7 +110,7 @@ function instanceObject(input: DumpInput, rt: Parameters<typeof counters>[0], st
     ...arr('track_ifp', inst.track_interface.map((t) => t.name)),
     ...arr('track_script', inst.track_script.flatMap((t) => {
       const s = scriptsByName.get(t.name);
-      return s ? [cmdStr(s.script)] : [];
+      return s ? [runningCmdStr(s.script, input.scripts?.get(t.name))] : [];
     })),
     ...arr('track_process', inst.track_process.map((t) => t.name)),
     num('auth_type', auth),

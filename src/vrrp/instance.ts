@@ -167,11 +167,13 @@ class Machine {
       this.transition('FAULT', 'init: ' + why, waiting);
       return;
     }
-    // Keepalived enters BACKUP at start-up, whatever `state` says; the owner leaves it at once
-    // and `state MASTER` waits one interval (plus the smallest skew) for another master to speak.
+    // Keepalived enters BACKUP at start-up, whatever `state` says; the owner leaves it at once.
+    // 2.2.7's vrrp_init_state() shortens the wait to one interval (plus the smallest skew) only
+    // for `state MASTER` in a sync group, whose state starts as BACKUP; a lone `state MASTER`
+    // waits Master_Down_Interval like a backup (seen on the wire: 3.6 s at priority 100).
     let wait: number;
     if (this.p.basePriority === PRIO_OWNER && this.s.wantState === 'MASTER') wait = 1;
-    else if (this.s.wantState === 'MASTER') wait = this.s.masterAdverIntervalUs + minSkewUs(this.p, this.s.masterAdverIntervalUs);
+    else if (this.s.wantState === 'MASTER' && this.ctx.inGroup) wait = this.s.masterAdverIntervalUs + minSkewUs(this.p, this.s.masterAdverIntervalUs);
     else wait = this.masterDown();
     this.set({ deadline: this.timerBase + wait });
     this.transition('BACKUP', 'init');

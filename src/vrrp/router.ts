@@ -109,7 +109,7 @@ class RouterMachine {
     if (!p || !before) return;
     const group = this.groupOf.get(name);
     const canGoMaster = !group || this.s.groups[group.name] === 'MASTER' || group.members.every((m) => m === name || this.s.instances[m]?.wantState === 'MASTER');
-    const r = step(p, before, event, this.now, { canGoMaster });
+    const r = step(p, before, event, this.now, { canGoMaster, inGroup: group !== undefined });
     this.s = { ...this.s, instances: { ...this.s.instances, [name]: r.state } };
     for (const a of r.actions) this.actions.push({ ...a, instance: name });
     if (!group) return;

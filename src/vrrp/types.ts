@@ -147,4 +147,6 @@ export interface StepResult {
 export interface StepContext {
   /** False while another member of the sync group is not ready for master. */
   readonly canGoMaster: boolean;
+  /** The instance is a member of a sync group (its start-up wait differs; instance.ts start). */
+  readonly inGroup?: boolean;
 }

@@ -115,7 +115,7 @@ test('timers that fire late are measured against their deadline', async () => {
   const lan = new FakeLan(clock);
   const a = node(clock, lan, '000-lvs-server1.conf', 'ens32', '192.168.100.10');
   await a.driver.start();
-  clock.advance(10 * S);
+  clock.advance(15 * S);
   assert.ok(a.driver.lag.fired >= 9);
   assert.equal(a.driver.lag.maxLateUs, 0, 'a manual clock fires on time');
   await a.driver.stop();

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { simInstance } from '../../src/sim/build.js';
 import { Segment } from '../../src/sim/segment.js';
+import { initialRouterState, routerWakeup, stepAll } from '../../src/vrrp/router.js';
 import { US_PER_SECOND as S } from '../../src/vrrp/types.js';
 
 const DELAY = 100; // µs, one-way
@@ -111,11 +112,23 @@ test('priority 255 (address owner) becomes master at once, without waiting for M
   assert.deepEqual(seg.masters(51), ['A']);
 });
 
-test('`state MASTER` waits only one advert interval plus the minimal skew before claiming master', () => {
+test('`state MASTER` alone waits Master_Down_Interval, as Keepalived 2.2.7 does (vrrp_init_state)', () => {
   const seg = new Segment({ delayUs: DELAY });
   seg.addNode({ name: 'A', instances: [simInstance({ primaryAddress: '10.0.0.1', basePriority: 100, initialMaster: true })] });
-  seg.run(2 * S);
-  assert.equal(seg.lastTransition('A', 'VI_1', 'MASTER'), S + Math.floor(S / 256));
+  seg.run(5 * S);
+  // 3 x advert_int + Skew_Time ((256 - 100) / 256 s).
+  assert.equal(seg.lastTransition('A', 'VI_1', 'MASTER'), 3 * S + Math.floor((156 * S) / 256));
+});
+
+const params = (name: string, vrid: number) => simInstance({ name, vrid, primaryAddress: '10.0.0.1', initialMaster: true });
+
+test('`state MASTER` in a sync group waits only one advert interval plus the minimal skew', () => {
+  const p = { instances: [params('G1', 1), params('G2', 2)], groups: [{ name: 'G', members: ['G1', 'G2'] }] };
+  let st = stepAll(p, initialRouterState(p), 'start', 0).state;
+  assert.equal(st.instances['G1']!.state, 'BACKUP');
+  assert.equal(routerWakeup(st), S + Math.floor(S / 256));
+  st = stepAll(p, st, 'timer', S + Math.floor(S / 256)).state;
+  assert.deepEqual([st.instances['G1']!.state, st.instances['G2']!.state], ['MASTER', 'MASTER']);
 });
 
 test('RFC 3768 7.1: a v2 advert with another interval is discarded and counted', () => {

@@ -1,0 +1,78 @@
+/**
+ * The floors of keepalived-ts as import rules (see ARCHITECTURE.md), checked by
+ * dependency-cruiser from test/architecture.test.ts:
+ *   base -> config -> vrrp, sim -> os -> check, lb -> daemon -> cli, lab
+ * Each floor imports only downward; nothing imports in a circle.
+ */
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'base-imports-nothing-of-ours',
+      comment: 'src/base is the ground floor: only node: modules, and itself.',
+      severity: 'error',
+      from: { path: '^src/base/' },
+      to: { path: '^src/', pathNot: '^src/base/' },
+    },
+    {
+      name: 'lower-floors-not-daemon-or-cli',
+      comment: 'config, vrrp, sim, os, check and lb serve the daemon; they never call up into it or the command line.',
+      severity: 'error',
+      from: { path: '^src/(base|config|vrrp|sim|os|check|lb)/' },
+      to: { path: '^src/(daemon|cli|lab)/' },
+    },
+    {
+      name: 'os-not-protocol-or-config',
+      comment: 'os touches the host; it takes its helpers from base, never from the protocol core.',
+      severity: 'error',
+      from: { path: '^src/os/' },
+      to: { path: '^src/(vrrp|sim)/' },
+    },
+    {
+      name: 'os-upper-types-only',
+      comment: 'os may name the shapes it serves (a config address or route, a checker dialer) but runs none of their code.',
+      severity: 'error',
+      from: { path: '^src/os/' },
+      to: { path: '^src/(config|check|lb)/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'config-is-the-front-end',
+      comment: 'config reads text into the model; it needs nothing above base.',
+      severity: 'error',
+      from: { path: '^src/config/' },
+      to: { path: '^src/(vrrp|sim|os|check|lb)/' },
+    },
+    {
+      name: 'daemon-not-cli',
+      comment: 'The command line depends on the daemon, never the reverse: the daemon takes Options from base.',
+      severity: 'error',
+      from: { path: '^src/daemon/' },
+      to: { path: '^src/(cli|lab)/' },
+    },
+    {
+      name: 'no-circular',
+      comment: 'No import circles, type-only ones included: a circle means two files are one idea or a type is in the wrong file.',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { circular: true },
+    },
+    {
+      name: 'not-to-test-or-bench',
+      comment: 'Production code never imports tests or benchmarks.',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { path: '^(test|bench)/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    includeOnly: '^src/',
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      extensions: ['.ts', '.js'],
+    },
+  },
+};

@@ -11,7 +11,7 @@ import { formatDiagnostic } from '../config/diagnostics.js';
 import { loadConfig } from '../config/load.js';
 import { closeSignalWatchers, onSignalNumber, SIG_JSON, SIG_STATS_CLEAR } from '../os/rt-signals.js';
 import { syslogLogger } from '../os/syslog.js';
-import { consoleLogger, type Logger } from './log.js';
+import { consoleLogger, type Logger } from '../base/log.js';
 import { DEFAULT_CHECKERS_PID_FILE, DEFAULT_PID_FILE, DEFAULT_VRRP_PID_FILE, removePidFile, runningPid, writePidFile } from './pidfile.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

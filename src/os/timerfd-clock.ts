@@ -12,7 +12,7 @@
  * Times are process.hrtime (CLOCK_MONOTONIC) microseconds, the same as systemClock.now().
  */
 import koffi from 'koffi';
-import type { Clock } from '../daemon/clock.js';
+import type { Clock } from '../base/clock.js';
 import { close, EAGAIN, pollReadable, SyscallError } from './libc.js';
 
 const lib = koffi.load('libc.so.6');

@@ -2,7 +2,7 @@
  * The Internet checksum (RFC 1071) and VRRP's use of it: v2 over the VRRP message alone
  * (RFC 3768 5.3.8), v3 with the IPv4 or IPv6 pseudo-header in front (RFC 5798 5.2.8).
  */
-import { addressBytes, type Family } from './addr.js';
+import { addressBytes, type Family } from '../base/addr.js';
 
 export const IPPROTO_VRRP = 112;
 

@@ -8,7 +8,7 @@
  * alone can tell (length, version, type, checksum); what depends on the receiving instance is in
  * receive.ts.
  */
-import { addressLength, readAddress, writeAddress, type Family } from './addr.js';
+import { addressLength, readAddress, writeAddress, type Family } from '../base/addr.js';
 import { internetChecksum, onesComplementSum, pseudoHeaderSum } from './checksum.js';
 
 export const VRRP_TYPE_ADVERTISEMENT = 1;

@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import type { KeepalivedConfig } from '../../config/model.js';
 import { formatRs, formatVs } from '../../config/sections/lvs-format.js';
 import type { Script } from '../../config/values.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../../base/log.js';
 import type { Mail } from '../notify/format.js';
 import { smtpSettings } from '../notify/from-config.js';
 import { FifoWriter, startScript, type IdentityOf } from '../notify/notifier.js';

@@ -6,8 +6,8 @@
  */
 import * as os from 'node:os';
 import type { KeepalivedConfig } from '../../config/model.js';
-import type { Clock } from '../clock.js';
-import type { Logger } from '../log.js';
+import type { Clock } from '../../base/clock.js';
+import type { Logger } from '../../base/log.js';
 import type { TrackedState } from '../vrrp/tracking-feed.js';
 import { FileTracker } from './file-tracker.js';
 import { ProcessTracker } from './process-tracker.js';

@@ -18,7 +18,7 @@ import { memoryConfigFs } from '../src/config/fs.js';
 import { coarseClock } from '../src/base/clock.js';
 import { memoryLogger } from '../src/base/log.js';
 import { CheckRuntime } from '../src/daemon/check/runtime.js';
-import { realSpawner } from '../src/daemon/track/script-exec.js';
+import { realSpawner } from '../src/base/spawn.js';
 import { createScheduler, SCHEDULER_NAMES, type Dest } from '../src/lb/scheduler.js';
 import { tcpDialer } from '../src/os/dial.js';
 

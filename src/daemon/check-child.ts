@@ -34,7 +34,7 @@ import { resolveDrPaths } from '../os/neighbours.js';
 import { connectionCounts } from '../os/conntrack.js';
 import { lvsStatePath } from './pidfile.js';
 import { trackFileWatcher } from './check/file-watch.js';
-import { realSpawner } from './track/script-exec.js';
+import { realSpawner } from '../base/spawn.js';
 import { scriptIdentity, systemUserDb } from './track/users.js';
 import { formatCheckData } from './check/dump.js';
 

@@ -17,7 +17,7 @@ import { memoryLogger } from '../../src/base/log.js';
 import { trackFileWatcher } from '../../src/daemon/check/file-watch.js';
 import { CheckRuntime } from '../../src/daemon/check/runtime.js';
 import { tcpDialer } from '../../src/os/dial.js';
-import { realSpawner } from '../../src/daemon/track/script-exec.js';
+import { realSpawner } from '../../src/base/spawn.js';
 import { load } from '../config/lvs-helpers.js';
 
 test('verdicts: weight 0 is up/down on zero, a weight adds value x weight, reverse negates', () => {

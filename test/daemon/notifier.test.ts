@@ -12,7 +12,7 @@ import type { Script } from '../../src/config/values.js';
 import { memoryLogger } from '../../src/base/log.js';
 import type { Mail } from '../../src/daemon/notify/format.js';
 import { Notifier, type NotifierDeps } from '../../src/daemon/notify/notifier.js';
-import { realSpawner } from '../../src/daemon/track/script-exec.js';
+import { realSpawner } from '../../src/base/spawn.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ka-notify-'));
 const notifiers: Notifier[] = [];

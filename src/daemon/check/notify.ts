@@ -15,7 +15,7 @@ import type { Mail } from '../notify/format.js';
 import { smtpSettings } from '../notify/from-config.js';
 import { FifoWriter, startScript, type IdentityOf } from '../notify/notifier.js';
 import { sendMail } from '../notify/smtp.js';
-import { realSpawner, type Spawner } from '../track/script-exec.js';
+import { realSpawner, type Spawner } from '../../base/spawn.js';
 import { scriptIdentity, systemUserDb } from '../track/users.js';
 import type { CheckEvents } from './runtime.js';
 

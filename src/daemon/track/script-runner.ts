@@ -9,9 +9,8 @@
 import type { VrrpScript } from '../../config/sections/vrrp-track.js';
 import type { Clock } from '../../base/clock.js';
 import type { Logger } from '../../base/log.js';
-import type { ScriptExit, Spawner, RunningScript } from './script-exec.js';
+import type { RunningScript, ScriptExit, ScriptIdentity, Spawner } from '../../base/spawn.js';
 import { initialCounter, isGood, knownUp, stepCounter, type RunOutcome, type ScriptCounter } from './script-state.js';
-import type { ScriptIdentity } from './users.js';
 
 const S = 1_000_000;
 /** Keepalived: 2 s between SIGTERM and SIGKILL, 10 s between later SIGKILLs. */

@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Options } from '../cli/args.js';
+import type { Options } from '../base/options.js';
 import { formatDiagnostic, type Diagnostic } from '../config/diagnostics.js';
 import { loadConfig, type LoadResult } from '../config/load.js';
 import type { KeepalivedConfig } from '../config/model.js';

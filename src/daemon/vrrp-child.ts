@@ -4,7 +4,7 @@
  * options as JSON; stops on SIGTERM (masters send priority 0 and release their addresses).
  */
 import * as v8 from 'node:v8';
-import type { Options } from '../cli/args.js';
+import type { Options } from '../base/options.js';
 import { formatDiagnostic, type Diagnostic } from '../config/diagnostics.js';
 import { loadConfig } from '../config/load.js';
 import { linuxOs } from '../os/linux.js';

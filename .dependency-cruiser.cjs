@@ -1,8 +1,9 @@
 /**
  * The floors of keepalived-ts as import rules (see ARCHITECTURE.md), checked by
- * dependency-cruiser from test/architecture.test.ts:
- *   base -> config -> vrrp, sim -> os -> check, lb -> daemon -> cli, lab
- * Each floor imports only downward; nothing imports in a circle.
+ * dependency-cruiser from test/architecture.test.ts. From the ground up:
+ *   base | config | vrrp, sim | os | check, lb | daemon | cli, lab
+ * Each floor imports only downward (os may name a few upper types); nothing imports in a circle.
+ * By hand: npx depcruise src --config .dependency-cruiser.cjs
  */
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -41,6 +42,39 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/config/' },
       to: { path: '^src/(vrrp|sim|os|check|lb)/' },
+    },
+    {
+      name: 'protocol-core-is-pure',
+      comment: 'vrrp (the state machine and codec) and sim (it replayed on a simulated segment) touch no host and know no checker or balancer.',
+      severity: 'error',
+      from: { path: '^src/(vrrp|sim)/' },
+      to: { path: '^src/(os|check|lb)/' },
+    },
+    {
+      name: 'vrrp-not-sim',
+      comment: 'sim drives the engine; the engine does not know it is simulated.',
+      severity: 'error',
+      from: { path: '^src/vrrp/' },
+      to: { path: '^src/sim/' },
+    },
+    {
+      name: 'checkers-and-balancer-apart',
+      comment: 'check and lb are siblings: each takes from base, config and os, and neither from the protocol core or the other; the daemon joins them.',
+      severity: 'error',
+      from: { path: '^src/(check|lb)/' },
+      to: { path: '^src/(vrrp|sim)/' },
+    },
+    {
+      name: 'check-not-lb',
+      severity: 'error',
+      from: { path: '^src/check/' },
+      to: { path: '^src/lb/' },
+    },
+    {
+      name: 'lb-not-check',
+      severity: 'error',
+      from: { path: '^src/lb/' },
+      to: { path: '^src/check/' },
     },
     {
       name: 'daemon-not-cli',

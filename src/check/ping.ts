@@ -9,7 +9,7 @@
 import { isIPv6 } from 'node:net';
 import type { PingCheck } from '../config/sections/checkers/ping.js';
 import { addressBytes } from '../base/addr.js';
-import { internetChecksum } from '../vrrp/checksum.js';
+import { internetChecksum } from '../base/checksum.js';
 import { runAttempt } from './attempt.js';
 import type { Probe, ProbeResult } from './types.js';
 

@@ -51,6 +51,13 @@ module.exports = {
       to: { path: '^src/(os|check|lb)/' },
     },
     {
+      name: 'vrrp-config-types-only',
+      comment: 'The engine takes parameters built from the model (vrrp/from-config.ts) but runs no config code.',
+      severity: 'error',
+      from: { path: '^src/vrrp/' },
+      to: { path: '^src/config/', dependencyTypesNot: ['type-only'] },
+    },
+    {
       name: 'vrrp-not-sim',
       comment: 'sim drives the engine; the engine does not know it is simulated.',
       severity: 'error',

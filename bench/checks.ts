@@ -15,10 +15,10 @@ import { fileURLToPath } from 'node:url';
 import { checkerDriver } from '../src/check/index.js';
 import { loadConfig } from '../src/config/load.js';
 import { memoryConfigFs } from '../src/config/fs.js';
-import { coarseClock } from '../src/daemon/clock.js';
-import { memoryLogger } from '../src/daemon/log.js';
+import { coarseClock } from '../src/base/clock.js';
+import { memoryLogger } from '../src/base/log.js';
 import { CheckRuntime } from '../src/daemon/check/runtime.js';
-import { realSpawner } from '../src/daemon/track/script-exec.js';
+import { realSpawner } from '../src/base/spawn.js';
 import { createScheduler, SCHEDULER_NAMES, type Dest } from '../src/lb/scheduler.js';
 import { tcpDialer } from '../src/os/dial.js';
 

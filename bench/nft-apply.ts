@@ -9,7 +9,7 @@
 import { execFileSync } from 'node:child_process';
 import { loadConfig } from '../src/config/load.js';
 import { memoryConfigFs } from '../src/config/fs.js';
-import { memoryLogger } from '../src/daemon/log.js';
+import { memoryLogger } from '../src/base/log.js';
 import type { DrPath } from '../src/lb/dataplane/nft-match.js';
 import { NftDataPlane } from '../src/lb/dataplane/nft.js';
 import type { ServicePool } from '../src/lb/dataplane/types.js';

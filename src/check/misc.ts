@@ -1,7 +1,7 @@
 /**
  * MISC_CHECK (Keepalived check_misc.c misc_check_child_thread()): the real server is up while a
  * script of the user's exits 0. The script runs without a shell, as its user / group, in a process
- * group of its own (src/daemon/track/script-exec.ts, the one place scripts are spawned).
+ * group of its own (src/base/spawn.ts, the one place scripts are spawned).
  *
  * - misc_dynamic: exit 1 is down; 2..255 is up with weight (code - 2), so 0..253; exit 0 is up with
  *   the configured weight back. Without it, every code but 0 is down.
@@ -14,8 +14,7 @@
  */
 import { constants } from 'node:os';
 import type { MiscCheck } from '../config/sections/checkers/misc.js';
-import type { ScriptExit, Spawner } from '../daemon/track/script-exec.js';
-import type { ScriptIdentity } from '../daemon/track/users.js';
+import type { ScriptExit, ScriptIdentity, Spawner } from '../base/spawn.js';
 import type { Probe, ProbeResult } from './types.js';
 
 export interface MiscDeps {

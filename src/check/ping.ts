@@ -8,8 +8,8 @@
  */
 import { isIPv6 } from 'node:net';
 import type { PingCheck } from '../config/sections/checkers/ping.js';
-import { addressBytes } from '../vrrp/addr.js';
-import { internetChecksum } from '../vrrp/checksum.js';
+import { addressBytes } from '../base/addr.js';
+import { internetChecksum } from '../base/checksum.js';
 import { runAttempt } from './attempt.js';
 import type { Probe, ProbeResult } from './types.js';
 

@@ -1,31 +1,9 @@
 /**
  * Keepalived's command line (keepalived(8)), parsed into options; pure, so it is tested alone.
- * Flags keep Keepalived's meanings so a user's systemd unit and habits carry over.
+ * Flags keep Keepalived's meanings so a user's systemd unit and habits carry over. The record it
+ * fills (Options) lives in base/options.ts: the daemon reads it without knowing the command line.
  */
-
-export interface Options {
-  useFile: string;
-  configTest: boolean;
-  /** -t=FILE writes the config-test report there instead of stderr. */
-  configTestLog?: string;
-  configId?: string;
-  dontFork: boolean;
-  logConsole: boolean;
-  logDetail: boolean;
-  logFacility?: number;
-  vrrpOnly: boolean;
-  checkOnly: boolean;
-  pidFile?: string;
-  vrrpPidFile?: string;
-  checkersPidFile?: string;
-  releaseVips: boolean;
-  dontReleaseVrrp: boolean;
-  dontReleaseIpvs: boolean;
-  dumpConf: boolean;
-  version: boolean;
-  help: boolean;
-  signum?: string;
-}
+import type { Options } from '../base/options.js';
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';

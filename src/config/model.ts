@@ -13,8 +13,8 @@ import type { InterfaceUpDownDelay, LinkbeatInterface } from './sections/interfa
 import type { VirtualServer, VirtualServerGroup } from './sections/lvs.js';
 import type { SslConfig } from './sections/ssl.js';
 import type { IpAddress, Route, Rule } from './sections/static.js';
-import type { VrrpInstance } from './sections/vrrp-instance.js';
-import type { SyncGroup } from './sections/vrrp-sync-group.js';
+import type { VrrpInstance } from './sections/vrrp-instance-types.js';
+import type { SyncGroup } from './sections/vrrp-sync-group-types.js';
 import type { TrackGroup } from './sections/track-group.js';
 import type { TrackFile, TrackProcess, VrrpScript } from './sections/vrrp-track.js';
 
@@ -24,8 +24,8 @@ export type { InterfaceUpDownDelay, LinkbeatInterface } from './sections/interfa
 export type { Checker, RealServer, SorryServer, VirtualServer, VirtualServerGroup } from './sections/lvs.js';
 export type { SslConfig } from './sections/ssl.js';
 export type { IpAddress, Route, Rule } from './sections/static.js';
-export type { VrrpInstance } from './sections/vrrp-instance.js';
-export type { SyncGroup } from './sections/vrrp-sync-group.js';
+export type { VrrpInstance } from './sections/vrrp-instance-types.js';
+export type { SyncGroup } from './sections/vrrp-sync-group-types.js';
 export type { TrackFile, TrackProcess, VrrpScript } from './sections/vrrp-track.js';
 export type { GarpGroup } from './sections/garp-group.js';
 export type { TrackGroup } from './sections/track-group.js';

@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Options } from '../cli/args.js';
+import type { Options } from '../base/options.js';
 import { formatDiagnostic, type Diagnostic } from '../config/diagnostics.js';
 import { loadConfig, type LoadResult } from '../config/load.js';
 import type { KeepalivedConfig } from '../config/model.js';
@@ -18,8 +18,8 @@ import { tcpDialer } from '../os/dial.js';
 import { openIcmpSocket } from '../os/icmp-socket.js';
 import { onSignalNumber, SIG_JSON, SIG_STATS_CLEAR } from '../os/rt-signals.js';
 import { syslogLogger } from '../os/syslog.js';
-import { coarseClock } from './clock.js';
-import { consoleLogger, type Logger } from './log.js';
+import { coarseClock } from '../base/clock.js';
+import { consoleLogger, type Logger } from '../base/log.js';
 import { removePidFile, writePidFile } from './pidfile.js';
 import { openCheckNotifier, type CheckNotifier } from './check/notify.js';
 import { CheckRuntime } from './check/runtime.js';
@@ -34,7 +34,7 @@ import { resolveDrPaths } from '../os/neighbours.js';
 import { connectionCounts } from '../os/conntrack.js';
 import { lvsStatePath } from './pidfile.js';
 import { trackFileWatcher } from './check/file-watch.js';
-import { realSpawner } from './track/script-exec.js';
+import { realSpawner } from '../base/spawn.js';
 import { scriptIdentity, systemUserDb } from './track/users.js';
 import { formatCheckData } from './check/dump.js';
 

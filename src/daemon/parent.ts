@@ -6,12 +6,12 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Options } from '../cli/args.js';
+import type { Options } from '../base/options.js';
 import { formatDiagnostic } from '../config/diagnostics.js';
 import { loadConfig } from '../config/load.js';
 import { closeSignalWatchers, onSignalNumber, SIG_JSON, SIG_STATS_CLEAR } from '../os/rt-signals.js';
 import { syslogLogger } from '../os/syslog.js';
-import { consoleLogger, type Logger } from './log.js';
+import { consoleLogger, type Logger } from '../base/log.js';
 import { DEFAULT_CHECKERS_PID_FILE, DEFAULT_PID_FILE, DEFAULT_VRRP_PID_FILE, removePidFile, runningPid, writePidFile } from './pidfile.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

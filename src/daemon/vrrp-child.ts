@@ -4,15 +4,15 @@
  * options as JSON; stops on SIGTERM (masters send priority 0 and release their addresses).
  */
 import * as v8 from 'node:v8';
-import type { Options } from '../cli/args.js';
+import type { Options } from '../base/options.js';
 import { formatDiagnostic, type Diagnostic } from '../config/diagnostics.js';
 import { loadConfig } from '../config/load.js';
 import { linuxOs } from '../os/linux.js';
 import { uptimeSeconds } from '../os/host.js';
 import { syslogLogger } from '../os/syslog.js';
 import { timerfdClock } from '../os/timerfd-clock.js';
-import { systemClock, type Clock } from './clock.js';
-import { consoleLogger } from './log.js';
+import { systemClock, type Clock } from '../base/clock.js';
+import { consoleLogger } from '../base/log.js';
 import { removePidFile, writePidFile } from './pidfile.js';
 import { SPIN_US, VrrpDriver } from './vrrp/driver.js';
 import { takeoverTrace } from './vrrp/takeover-trace.js';

@@ -5,13 +5,13 @@
 import * as os from 'node:os';
 import type { KeepalivedConfig } from '../config/model.js';
 import { onSignalNumber, SIG_JSON, SIG_STATS_CLEAR } from '../os/rt-signals.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../base/clock.js';
 import { TransitionClock, wallNowUs, type DumpInput, type ScriptStatus, type StatsBaseline } from './dump/common.js';
 import { formatData } from './dump/data.js';
 import { formatJson } from './dump/json.js';
 import { formatStats, statsClear } from './dump/stats.js';
 import { writeDump } from './dump/writer.js';
-import type { Logger } from './log.js';
+import type { Logger } from '../base/log.js';
 import type { VrrpDriver } from './vrrp/driver.js';
 
 export class VrrpDumps {

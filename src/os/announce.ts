@@ -14,7 +14,7 @@
  * 7.2.6 allows as well. An ICMP6_FILTER blocking every type keeps that socket's queue empty.
  */
 import * as fs from 'node:fs';
-import { addressBytes, familyOf } from '../vrrp/addr.js';
+import { addressBytes, familyOf } from '../base/addr.js';
 import {
   AF_INET6, AF_PACKET, ETH_P_ARP, IPPROTO_ICMPV6, IPPROTO_IPV6, IPV6_AUTOFLOWLABEL, IPV6_MULTICAST_HOPS, IPV6_MULTICAST_LOOP, IPV6_PKTINFO,
   IPV6_UNICAST_HOPS, MsgArena, SOCK_RAW, SyscallError, close, sendto, setsockopt, setsockoptInt, sockaddr, socket,

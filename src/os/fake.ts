@@ -3,7 +3,7 @@
  * between fake sockets under a clock, links whose state the test sets, and address / announce
  * recorders. The real kernel is exercised by the namespace tests; these test the glue.
  */
-import type { Clock } from '../daemon/clock.js';
+import type { Clock } from '../base/clock.js';
 import type { Announcer, LinkInfo, Links, NetConfig, VmacSpec, Vmacs, VrrpSocket, VrrpSocketOptions } from './types.js';
 
 interface Member {

@@ -14,7 +14,7 @@
  */
 import koffi from 'koffi';
 import { isIPv6 } from 'node:net';
-import { addressBytes } from '../vrrp/addr.js';
+import { addressBytes } from '../base/addr.js';
 import {
   AF_INET, AF_INET6, IPPROTO_IP, IPPROTO_IPV6, MsgArena, SOCK_RAW, SOL_SOCKET, SO_BINDTODEVICE, SyscallError,
   bind, close, ifNameToIndex, pollReadable, sendto, setsockopt, setsockoptInt, sockaddr, socket,

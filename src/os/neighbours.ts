@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { isIPv6 } from 'node:net';
 import { promisify } from 'node:util';
-import { addressBytes, readAddress } from '../vrrp/addr.js';
+import { addressBytes, readAddress } from '../base/addr.js';
 import type { DrPath } from '../lb/dataplane/nft-match.js';
 
 const run = promisify(execFile);

@@ -5,7 +5,7 @@
  */
 import koffi from 'koffi';
 import { endianness } from 'node:os';
-import { addressBytes } from '../vrrp/addr.js';
+import { addressBytes } from '../base/addr.js';
 import type { IpAddress } from '../config/model.js';
 import type { DeepReadonly } from '../config/schema.js';
 import { bind, close, ifNameToIndex, readInt32, sendto, socket, SyscallError, waitReadable, writeInt32, writeUInt16, SOCK_RAW, EAGAIN } from './libc.js';

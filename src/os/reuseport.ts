@@ -6,7 +6,7 @@
  */
 import koffi from 'koffi';
 import { isIPv6 } from 'node:net';
-import { addressBytes } from '../vrrp/addr.js';
+import { addressBytes } from '../base/addr.js';
 import { AF_INET, AF_INET6, SOL_SOCKET, bind, close, setsockoptInt, sockaddr, socket } from './libc.js';
 
 const SOCK_STREAM = 1;

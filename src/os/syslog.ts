@@ -3,7 +3,7 @@
  * daemon, or local0-7 with -S), with the same idents (Keepalived, Keepalived_vrrp ...).
  */
 import koffi from 'koffi';
-import type { Logger } from '../daemon/log.js';
+import type { Logger } from '../base/log.js';
 
 const LOG_PID = 0x01;
 const LOG_NDELAY = 0x08;

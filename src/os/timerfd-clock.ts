@@ -4,7 +4,7 @@
  *
  * Why not setTimeout: libuv's timers count whole milliseconds on a loop time cached at the start
  * of each turn, and the epoll timeout is in milliseconds too, so a timer can fire up to a
- * millisecond or more late. The daemon's clock (daemon/clock.ts) arms 1 ms early and spins on
+ * millisecond or more late. The daemon's clock (base/clock.ts) arms 1 ms early and spins on
  * setImmediate, which still missed by 0.7-1.2 ms in 2 of 5 takeovers in bench/failover (a
  * Master_Down timer re-armed by every received advert). A timerfd wakes the event loop through
  * its file descriptor at the kernel's hrtimer precision.
@@ -12,7 +12,7 @@
  * Times are process.hrtime (CLOCK_MONOTONIC) microseconds, the same as systemClock.now().
  */
 import koffi from 'koffi';
-import type { Clock } from '../daemon/clock.js';
+import type { Clock } from '../base/clock.js';
 import { close, EAGAIN, pollReadable, SyscallError } from './libc.js';
 
 const lib = koffi.load('libc.so.6');

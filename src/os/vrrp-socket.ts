@@ -19,7 +19,7 @@
  * The backup's Master_Down timer starts at the advert's arrival, not at the moment a busy or
  * just-woken event loop got round to it (measured in bench/failover: 0.3-0.7 ms later).
  */
-import { addressBytes, readAddress } from '../vrrp/addr.js';
+import { addressBytes, readAddress } from '../base/addr.js';
 import {
   AF_INET, AF_INET6, IPPROTO_IP, IPPROTO_IPV6, IPPROTO_VRRP, IPV6_ADD_MEMBERSHIP, IPV6_HOPLIMIT, IPV6_MULTICAST_HOPS,
   IPV6_MULTICAST_IF, IPV6_MULTICAST_LOOP, IPV6_PKTINFO, IPV6_RECVHOPLIMIT, IPV6_RECVPKTINFO, IPV6_TCLASS,

@@ -1,24 +1,11 @@
 /**
- * The Internet checksum (RFC 1071) and VRRP's use of it: v2 over the VRRP message alone
+ * VRRP's use of the Internet checksum (base/checksum.ts): v2 over the VRRP message alone
  * (RFC 3768 5.3.8), v3 with the IPv4 or IPv6 pseudo-header in front (RFC 5798 5.2.8).
  */
-import { addressBytes, type Family } from './addr.js';
+import { addressBytes, type Family } from '../base/addr.js';
+import { onesComplementSum } from '../base/checksum.js';
 
 export const IPPROTO_VRRP = 112;
-
-/** One's complement sum of 16-bit words, folded; `initial` chains partial sums. */
-export function onesComplementSum(data: Uint8Array, initial = 0): number {
-  let sum = initial;
-  const n = data.length & ~1;
-  for (let i = 0; i < n; i += 2) sum += (data[i]! << 8) | data[i + 1]!;
-  if (data.length & 1) sum += data[data.length - 1]! << 8;
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  return sum;
-}
-
-export function internetChecksum(data: Uint8Array, initial = 0): number {
-  return ~onesComplementSum(data, initial) & 0xffff;
-}
 
 /** Sum of the pseudo-header: source, destination, protocol 112 and the VRRP message length. */
 export function pseudoHeaderSum(family: Family, src: string, dst: string, length: number): number {

@@ -14,7 +14,7 @@
  * of it: an owner at 255 listens to nobody. vrrp_startup_delay holds every instance in BACKUP,
  * deaf to adverts, until the delay has passed.
  */
-import { compareAddresses } from './addr.js';
+import { compareAddresses } from '../base/addr.js';
 import { masterDownUs, minSkewUs, skewUs } from './timers.js';
 import {
   PRIO_OWNER,

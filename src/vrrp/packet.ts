@@ -8,8 +8,9 @@
  * alone can tell (length, version, type, checksum); what depends on the receiving instance is in
  * receive.ts.
  */
-import { addressLength, readAddress, writeAddress, type Family } from './addr.js';
-import { internetChecksum, onesComplementSum, pseudoHeaderSum } from './checksum.js';
+import { addressLength, readAddress, writeAddress, type Family } from '../base/addr.js';
+import { internetChecksum, onesComplementSum } from '../base/checksum.js';
+import { pseudoHeaderSum } from './checksum.js';
 
 export const VRRP_TYPE_ADVERTISEMENT = 1;
 export const VRRP_HEADER_LENGTH = 8;

@@ -12,12 +12,12 @@ import { fileVerdict, fileWatch } from '../../src/check/file.js';
 import type { ProbeResult } from '../../src/check/types.js';
 import type { FileCheck } from '../../src/config/sections/checkers/file.js';
 import { checkerDriver } from '../../src/check/index.js';
-import { systemClock } from '../../src/daemon/clock.js';
-import { memoryLogger } from '../../src/daemon/log.js';
+import { systemClock } from '../../src/base/clock.js';
+import { memoryLogger } from '../../src/base/log.js';
 import { trackFileWatcher } from '../../src/daemon/check/file-watch.js';
 import { CheckRuntime } from '../../src/daemon/check/runtime.js';
 import { tcpDialer } from '../../src/os/dial.js';
-import { realSpawner } from '../../src/daemon/track/script-exec.js';
+import { realSpawner } from '../../src/base/spawn.js';
 import { load } from '../config/lvs-helpers.js';
 
 test('verdicts: weight 0 is up/down on zero, a weight adds value x weight, reverse negates', () => {

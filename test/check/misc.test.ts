@@ -12,7 +12,7 @@ import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { miscProbe, miscVerdict } from '../../src/check/misc.js';
 import type { MiscCheck } from '../../src/config/sections/checkers/misc.js';
-import { realSpawner } from '../../src/daemon/track/script-exec.js';
+import { realSpawner } from '../../src/base/spawn.js';
 import { load } from '../config/lvs-helpers.js';
 
 const fixture = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../test/fixtures/check-misc/misc-script.sh');

@@ -10,7 +10,7 @@ import { checkFiller, echoRequest, isEchoReply, pingProbe, type PingSocketFactor
 import type { PingCheck } from '../../src/config/sections/checkers/ping.js';
 import { labUnavailable } from '../../src/lab/lab.js';
 import { openIcmpSocket } from '../../src/os/icmp-socket.js';
-import { addressBytes } from '../../src/vrrp/addr.js';
+import { addressBytes } from '../../src/base/addr.js';
 import { load } from '../config/lvs-helpers.js';
 
 const sockets = { open: openIcmpSocket };

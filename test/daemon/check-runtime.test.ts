@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ManualClock } from '../../src/daemon/clock.js';
-import { memoryLogger } from '../../src/daemon/log.js';
+import { ManualClock } from '../../src/base/clock.js';
+import { memoryLogger } from '../../src/base/log.js';
 import { CheckRuntime, type CheckerDriver } from '../../src/daemon/check/runtime.js';
 import type { ProbeResult } from '../../src/check/types.js';
 import { load } from '../config/lvs-helpers.js';

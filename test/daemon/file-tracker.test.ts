@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
 import type { TrackFile } from '../../src/config/sections/vrrp-track.js';
-import { memoryLogger } from '../../src/daemon/log.js';
+import { memoryLogger } from '../../src/base/log.js';
 import { FileTracker, parseTrackValue } from '../../src/daemon/track/file-tracker.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ka-tfile-'));

@@ -9,10 +9,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
 import type { Script } from '../../src/config/values.js';
-import { memoryLogger } from '../../src/daemon/log.js';
+import { memoryLogger } from '../../src/base/log.js';
 import type { Mail } from '../../src/daemon/notify/format.js';
 import { Notifier, type NotifierDeps } from '../../src/daemon/notify/notifier.js';
-import { realSpawner } from '../../src/daemon/track/script-exec.js';
+import { realSpawner } from '../../src/base/spawn.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ka-notify-'));
 const notifiers: Notifier[] = [];

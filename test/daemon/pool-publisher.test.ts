@@ -1,7 +1,7 @@
 /** Pools reach the data plane coalesced, complete and in order, one apply at a time. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { memoryLogger } from '../../src/daemon/log.js';
+import { memoryLogger } from '../../src/base/log.js';
 import { PoolPublisher } from '../../src/daemon/check/publisher.js';
 import type { DataPlane, ServicePool } from '../../src/lb/dataplane/types.js';
 import { load } from '../config/lvs-helpers.js';

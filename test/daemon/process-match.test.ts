@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { TrackProcess } from '../../src/config/sections/vrrp-track.js';
-import { ManualClock } from '../../src/daemon/clock.js';
-import { memoryLogger } from '../../src/daemon/log.js';
+import { ManualClock } from '../../src/base/clock.js';
+import { memoryLogger } from '../../src/base/log.js';
 import { initialQuorum, processMatches, ProcessTracker, quorumCount, quorumTimer, type ProcEntry } from '../../src/daemon/track/process-tracker.js';
 
 const S = 1_000_000;

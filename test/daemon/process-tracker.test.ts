@@ -9,8 +9,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
 import type { TrackProcess } from '../../src/config/sections/vrrp-track.js';
-import { systemClock } from '../../src/daemon/clock.js';
-import { memoryLogger } from '../../src/daemon/log.js';
+import { systemClock } from '../../src/base/clock.js';
+import { memoryLogger } from '../../src/base/log.js';
 import { ProcessTracker, scanProc } from '../../src/daemon/track/process-tracker.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ka-tproc-'));

@@ -9,9 +9,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
 import type { VrrpScript } from '../../src/config/sections/vrrp-track.js';
-import { ManualClock, systemClock } from '../../src/daemon/clock.js';
-import { memoryLogger } from '../../src/daemon/log.js';
-import { realSpawner, type RunningScript, type ScriptExit, type Spawner } from '../../src/daemon/track/script-exec.js';
+import { ManualClock, systemClock } from '../../src/base/clock.js';
+import { memoryLogger } from '../../src/base/log.js';
+import { realSpawner, type RunningScript, type ScriptExit, type Spawner } from '../../src/base/spawn.js';
 import { ScriptRunner } from '../../src/daemon/track/script-runner.js';
 import { systemUserDb, resolveIdentity } from '../../src/daemon/track/users.js';
 

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import { after, test } from 'node:test';
-import { memoryLogger } from '../../src/daemon/log.js';
+import { memoryLogger } from '../../src/base/log.js';
 import { sendMail, type SmtpSettings } from '../../src/daemon/notify/smtp.js';
 
 const servers: net.Server[] = [];

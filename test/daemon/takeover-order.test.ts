@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { memoryConfigFs } from '../../src/config/fs.js';
 import { loadConfig } from '../../src/config/load.js';
-import { ManualClock } from '../../src/daemon/clock.js';
-import { memoryLogger } from '../../src/daemon/log.js';
+import { ManualClock } from '../../src/base/clock.js';
+import { memoryLogger } from '../../src/base/log.js';
 import { VrrpDriver } from '../../src/daemon/vrrp/driver.js';
 import { FakeAnnouncer, FakeLan, FakeLinks, FakeNet, SyncFakeNet } from '../../src/os/fake.js';
 

@@ -9,8 +9,8 @@ import * as path from 'node:path';
 import { after, test } from 'node:test';
 import { memoryConfigFs } from '../../src/config/fs.js';
 import { loadConfig } from '../../src/config/load.js';
-import { systemClock } from '../../src/daemon/clock.js';
-import { memoryLogger } from '../../src/daemon/log.js';
+import { systemClock } from '../../src/base/clock.js';
+import { memoryLogger } from '../../src/base/log.js';
 import { notifyAction, openNotifier, smtpSettings } from '../../src/daemon/notify/from-config.js';
 import { startTracking, type Tracking } from '../../src/daemon/track/start.js';
 

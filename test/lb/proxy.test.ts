@@ -11,7 +11,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { memoryLogger } from '../../src/daemon/log.js';
+import { memoryLogger } from '../../src/base/log.js';
 import type { LvsState } from '../../src/lb/dataplane/nft.js';
 import { proxyHeader } from '../../src/lb/dataplane/proxy-protocol.js';
 import { ProxyWorkers } from '../../src/lb/dataplane/proxy-workers.js';

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { garpFrame, naMessage } from '../../src/os/announce.js';
-import { addressBytes } from '../../src/vrrp/addr.js';
+import { addressBytes } from '../../src/base/addr.js';
 import { Lab, Lines, Peer, hasTcpdump, skipUnlessRoot, type Host } from './netns.js';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { readAddress, writeAddress, compareAddresses } from '../../src/vrrp/addr.js';
+import { readAddress, writeAddress, compareAddresses } from '../../src/base/addr.js';
 import {
   AUTH_PASS,
   decodeAdvertisement,

@@ -9,7 +9,7 @@ import type { Cx } from '../schema.js';
 import { isIPv6 } from 'node:net';
 import { HMAC_WINDOW_FLOOR, HMAC_WINDOW_MAX } from './vrrp-instance-auth.js';
 import { instanceRaw, type VrrpInstance } from './vrrp-instance-types.js';
-import type { SyncGroup } from './vrrp-sync-group.js';
+import type { SyncGroup } from './vrrp-sync-group-types.js';
 import { VRRP_DOWN_TIMER_ADVERTS, VRRP_PRIO_DFL, VRRP_PRIO_OWNER, type VrrpGlobals } from './vrrp-finish-globals.js';
 
 const DEFAULT_MTU = 1500;

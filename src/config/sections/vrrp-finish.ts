@@ -13,7 +13,8 @@ import { vrrpGlobals, VRRP_PRIO_OWNER } from './vrrp-finish-globals.js';
 import { checkMinimalConfig, completeInstance } from './vrrp-finish-instance.js';
 import { sameAddress } from './vrrp-instance-net.js';
 import { instanceRaw, type VrrpInstance } from './vrrp-instance-types.js';
-import { syncGroupSmtpAlert, type SyncGroup } from './vrrp-sync-group.js';
+import { syncGroupSmtpAlert } from './vrrp-sync-group.js';
+import type { SyncGroup } from './vrrp-sync-group-types.js';
 
 export function finishVrrp(draft: ConfigDraft, cx: Cx): void {
   const g = vrrpGlobals(draft.global_defs);

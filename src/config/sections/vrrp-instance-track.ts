@@ -12,23 +12,7 @@ import type { SourcePos } from '../diagnostics.js';
 import type { ConfigDraft } from '../model.js';
 import { parseInteger, type Cx } from '../schema.js';
 import type { ConfNode } from '../tree.js';
-
-export interface TrackedInterface {
-  name: string;
-  weight: number;
-  reverse: boolean;
-  pos: SourcePos;
-}
-
-/** A tracked vrrp_script, track_file, vrrp_track_process or bfd_instance, by name. */
-export interface TrackedObject {
-  name: string;
-  weight: number;
-  reverse: boolean;
-  /** True when the line gave `weight N` (Keepalived treats a default track_file weight apart). */
-  weight_set: boolean;
-  pos: SourcePos;
-}
+import type { TrackedInterface, TrackedObject } from './vrrp-instance-types.js';
 
 export type TrackKind = 'script' | 'file' | 'process' | 'bfd';
 

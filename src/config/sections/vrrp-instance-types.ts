@@ -13,9 +13,23 @@
 import type { SourcePos } from '../diagnostics.js';
 import type { Family, Script } from '../values.js';
 import type { IpAddress, Route, Rule } from './ip.js';
-import type { TrackedInterface, TrackedObject } from './vrrp-instance-track.js';
 
-export type { TrackedInterface, TrackedObject } from './vrrp-instance-track.js';
+export interface TrackedInterface {
+  name: string;
+  weight: number;
+  reverse: boolean;
+  pos: SourcePos;
+}
+
+/** A tracked vrrp_script, track_file, vrrp_track_process or bfd_instance, by name. */
+export interface TrackedObject {
+  name: string;
+  weight: number;
+  reverse: boolean;
+  /** True when the line gave `weight N` (Keepalived treats a default track_file weight apart). */
+  weight_set: boolean;
+  pos: SourcePos;
+}
 
 export type VrrpState = 'MASTER' | 'BACKUP';
 

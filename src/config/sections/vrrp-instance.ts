@@ -16,8 +16,6 @@ import { readTrackInterfaces, readTrackObjects, trackTargets } from './vrrp-inst
 import { instanceRaw, newVrrpInstance, type InstanceRaw, type VrrpInstance } from './vrrp-instance-types.js';
 import { readAuthentication, readAuthHmac } from './vrrp-instance-auth.js';
 
-export * from './vrrp-instance-types.js';
-
 /** The draft as read so far: Keepalived resolves tracked names against what precedes them. */
 interface Reading {
   readonly inst: VrrpInstance;

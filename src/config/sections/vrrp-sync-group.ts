@@ -5,42 +5,13 @@
  * Members are names of vrrp_instances; they are resolved in vrrp-finish.ts, after every instance
  * is read (Keepalived does it in vrrp_complete_init(), so order does not matter there).
  */
-import type { SourcePos } from '../diagnostics.js';
 import type { ConfigDraft } from '../model.js';
 import type { Cx, KeywordTable } from '../schema.js';
 import type { ConfNode } from '../tree.js';
-import { readScript, type Script } from '../values.js';
+import { readScript } from '../values.js';
 import { optBool } from './vrrp-instance.js';
-import { readTrackInterfaces, readTrackObjects, trackTargets, type TrackedInterface, type TrackedObject } from './vrrp-instance-track.js';
-
-export interface SyncGroupMember {
-  name: string;
-  pos: SourcePos;
-}
-
-export interface SyncGroup {
-  name: string;
-  pos: SourcePos;
-  /** The member instances, as resolved: unknown names and names already in a group are dropped. */
-  group: string[];
-  /** Every name of the group block with its line, as written. */
-  members: SyncGroupMember[];
-  track_interface: TrackedInterface[];
-  track_script: TrackedObject[];
-  track_file: TrackedObject[];
-  track_process: TrackedObject[];
-  track_bfd: TrackedObject[];
-  notify_master?: Script;
-  notify_backup?: Script;
-  notify_fault?: Script;
-  notify_stop?: Script;
-  notify?: Script;
-  smtp_alert: boolean;
-  /** Members keep the weights of their own tracked objects (also set by global_tracking). */
-  sync_group_tracking_weight: boolean;
-  /** As configured; members without their own setting inherit it. */
-  notify_priority_changes?: boolean;
-}
+import { readTrackInterfaces, readTrackObjects, trackTargets } from './vrrp-instance-track.js';
+import type { SyncGroup } from './vrrp-sync-group-types.js';
 
 /** What was configured before defaults: smtp_alert is settled in vrrp-finish.ts. */
 const configuredSmtp = new WeakMap<SyncGroup, boolean>();

@@ -1,6 +1,6 @@
 /** FILE_CHECK's watching: the same file reader and watcher VRRP's track_file uses. */
 import type { WatchFile } from '../../check/file.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../../base/log.js';
 import { FileTracker } from '../track/file-tracker.js';
 
 export function trackFileWatcher(log: Logger, reload: boolean): WatchFile {

@@ -10,12 +10,12 @@ import * as os from 'node:os';
 import type { KeepalivedConfig } from '../../config/model.js';
 import { formatRs, formatVs } from '../../config/sections/lvs-format.js';
 import type { Script } from '../../config/values.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../../base/log.js';
 import type { Mail } from '../notify/format.js';
 import { smtpSettings } from '../notify/from-config.js';
 import { FifoWriter, startScript, type IdentityOf } from '../notify/notifier.js';
 import { sendMail } from '../notify/smtp.js';
-import { realSpawner, type Spawner } from '../track/script-exec.js';
+import { realSpawner, type Spawner } from '../../base/spawn.js';
 import { scriptIdentity, systemUserDb } from '../track/users.js';
 import type { CheckEvents } from './runtime.js';
 

@@ -6,7 +6,7 @@
 import { formatVs } from '../../config/sections/lvs-format.js';
 import type { DataPlane, ServicePool, VirtualServerGroupModel, VirtualServerModel } from '../../lb/dataplane/types.js';
 import type { PoolEntry } from '../../lb/pool.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../../base/log.js';
 
 export class PoolPublisher {
   private readonly pools = new Map<number, ServicePool>();

@@ -11,8 +11,8 @@ import { afterAttempt, checkerTimes, firstDelay, initialCycle, type CheckerCycle
 import type { CheckerDriver } from '../../check/index.js';
 import type { ProbeResult } from '../../check/types.js';
 import { checkerDecided, desiredPool, startPool, weightChanged, type PoolEffect, type PoolEntry, type PoolState, type PoolStep, type PoolVs } from '../../lb/pool.js';
-import type { Clock } from '../clock.js';
-import type { Logger } from '../log.js';
+import type { Clock } from '../../base/clock.js';
+import type { Logger } from '../../base/log.js';
 
 type Vs = KeepalivedConfig['virtual_server'][number];
 type Checker = Vs['real_server'][number]['checkers'][number];

@@ -6,9 +6,9 @@
 import * as os from 'node:os';
 import type { KeepalivedConfig } from '../../config/model.js';
 import type { RouterAction } from '../../vrrp/router.js';
-import type { Logger } from '../log.js';
-import { realSpawner, type Spawner } from '../track/script-exec.js';
-import { scriptIdentity, systemUserDb, type ScriptIdentity, type UserDb } from '../track/users.js';
+import type { Logger } from '../../base/log.js';
+import { realSpawner, type ScriptIdentity, type Spawner } from '../../base/spawn.js';
+import { scriptIdentity, systemUserDb, type UserDb } from '../track/users.js';
 import type { NotifyState } from './format.js';
 import { Notifier } from './notifier.js';
 import { sendMail, type SmtpSettings } from './smtp.js';

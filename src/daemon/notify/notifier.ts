@@ -13,9 +13,8 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import type { NotifyFifo } from '../../config/sections/global-model.js';
 import type { Script } from '../../config/values.js';
-import type { Logger } from '../log.js';
-import type { RunningScript, Spawner } from '../track/script-exec.js';
-import type { ScriptIdentity } from '../track/users.js';
+import type { Logger } from '../../base/log.js';
+import type { RunningScript, ScriptIdentity, Spawner } from '../../base/spawn.js';
 import { fifoLine, planNotify, vrrpMail, type Mail, type NotifyEvent, type NotifyKind, type NotifyScripts, type NotifyState, type ScriptRun } from './format.js';
 
 export type IdentityOf = (s: { readonly user?: string; readonly group?: string }) => ScriptIdentity | { error: string };

@@ -8,7 +8,7 @@
  * not EHLO, and so do we: servers answer both, and it is what operators' logs show.
  */
 import * as net from 'node:net';
-import type { Logger } from '../log.js';
+import type { Logger } from '../../base/log.js';
 import { envelopeAddress, mailData, mailDate, type Mail } from './format.js';
 
 export interface SmtpSettings {

@@ -13,7 +13,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TrackFile } from '../../config/sections/vrrp-track.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../../base/log.js';
 
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX_PLUS_1 = 2 ** 31;

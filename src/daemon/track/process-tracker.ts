@@ -16,8 +16,8 @@
  */
 import * as fs from 'node:fs';
 import type { TrackProcess } from '../../config/sections/vrrp-track.js';
-import type { Clock } from '../clock.js';
-import type { Logger } from '../log.js';
+import type { Clock } from '../../base/clock.js';
+import type { Logger } from '../../base/log.js';
 
 const S = 1_000_000;
 

@@ -7,11 +7,10 @@
  * is success. The counting is script-state.ts; this file is timers and processes only.
  */
 import type { VrrpScript } from '../../config/sections/vrrp-track.js';
-import type { Clock } from '../clock.js';
-import type { Logger } from '../log.js';
-import type { ScriptExit, Spawner, RunningScript } from './script-exec.js';
+import type { Clock } from '../../base/clock.js';
+import type { Logger } from '../../base/log.js';
+import type { RunningScript, ScriptExit, ScriptIdentity, Spawner } from '../../base/spawn.js';
 import { initialCounter, isGood, knownUp, stepCounter, type RunOutcome, type ScriptCounter } from './script-state.js';
-import type { ScriptIdentity } from './users.js';
 
 const S = 1_000_000;
 /** Keepalived: 2 s between SIGTERM and SIGKILL, 10 s between later SIGKILLs. */

@@ -1,7 +1,7 @@
 /**
  * enable_script_security, as Keepalived checks it (notify.c check_script_secure, check_security,
  * find_path, is_executable). Pure over an injected file system, so the rules are tested with a
- * fake stat and the daemon passes nodeSecurityFs (script-exec.ts).
+ * fake stat and the daemon passes nodeSecurityFs (security-fs.ts).
  *
  * A script needs protecting when it runs as root (uid 0 or gid 0) or is set-uid/set-gid root.
  * Then every element of its path - "/", each directory, the file - must be owned by root and not

@@ -6,15 +6,16 @@
  */
 import * as os from 'node:os';
 import type { KeepalivedConfig } from '../../config/model.js';
-import type { Clock } from '../clock.js';
-import type { Logger } from '../log.js';
+import type { Clock } from '../../base/clock.js';
+import type { Logger } from '../../base/log.js';
 import type { TrackedState } from '../vrrp/tracking-feed.js';
 import { FileTracker } from './file-tracker.js';
 import { ProcessTracker } from './process-tracker.js';
-import { nodeSecurityFs, realSpawner, type Spawner } from './script-exec.js';
+import { realSpawner, type ScriptIdentity, type Spawner } from '../../base/spawn.js';
 import { ScriptRunner } from './script-runner.js';
+import { nodeSecurityFs } from './security-fs.js';
 import { checkScriptSecurity, SECURITY_VIOLATION, type SecurityFs } from './script-security.js';
-import { scriptIdentity, systemUserDb, type ScriptIdentity, type UserDb } from './users.js';
+import { scriptIdentity, systemUserDb, type UserDb } from './users.js';
 
 export interface TrackingDeps {
   readonly clock: Clock;

@@ -4,15 +4,11 @@
  * names are taken as ids. Parsing is pure; reading /etc/passwd and /etc/group is the edge.
  */
 import * as fs from 'node:fs';
+import type { ScriptIdentity } from '../../base/spawn.js';
 
 export interface UserDb {
   readonly users: ReadonlyMap<string, { readonly uid: number; readonly gid: number }>;
   readonly groups: ReadonlyMap<string, number>;
-}
-
-export interface ScriptIdentity {
-  readonly uid: number;
-  readonly gid: number;
 }
 
 /** `name:x:uid:gid:...` lines (passwd) or `name:x:gid:members` (group); malformed lines skipped. */

@@ -11,8 +11,8 @@ import { initialRouterState, routerWakeup, stepAll, stepRouter, type RouterActio
 import { carryOver, matchInstances, type InstanceIdentity } from '../../vrrp/reload.js';
 import { startupDelayUs } from '../../vrrp/from-config.js';
 import type { InstanceEvent, InstanceState, VrrpState } from '../../vrrp/types.js';
-import type { Clock } from '../clock.js';
-import type { Logger } from '../log.js';
+import type { Clock } from '../../base/clock.js';
+import type { Logger } from '../../base/log.js';
 import type { VipFirewall } from '../../os/vip-firewall.js';
 import { acceptModeFirewall } from './accept-mode.js';
 import { ExtraGarp } from './garp-extra.js';

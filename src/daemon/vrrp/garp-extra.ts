@@ -12,7 +12,7 @@
  * adverts then leave from the base interface and do not refresh the VMAC), and only when some
  * extra interface makes the timer run at all.
  */
-import type { Clock } from '../clock.js';
+import type { Clock } from '../../base/clock.js';
 import type { Runtime } from './runtime.js';
 
 export interface ExtraGarpTarget {

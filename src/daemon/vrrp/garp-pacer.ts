@@ -8,7 +8,7 @@
  */
 import type { KeepalivedConfig } from '../../config/model.js';
 import type { Announcer } from '../../os/types.js';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../../base/clock.js';
 
 const US = 1_000_000;
 

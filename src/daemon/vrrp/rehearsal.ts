@@ -17,8 +17,8 @@ import type { Announcer, VrrpSocket } from '../../os/types.js';
 import { encodeAdvertisement } from '../../vrrp/packet.js';
 import { stepAll, type RouterParams, type RouterState } from '../../vrrp/router.js';
 import type { InstanceState } from '../../vrrp/types.js';
-import type { Clock } from '../clock.js';
-import type { Logger } from '../log.js';
+import type { Clock } from '../../base/clock.js';
+import type { Logger } from '../../base/log.js';
 import type { Runtime } from './runtime.js';
 
 const REHEARSALS_AT_START = 50;

@@ -6,8 +6,8 @@
  * This is how bench/failover's gap to Keepalived was taken apart (bench/README.md). The driver
  * reports milestones through VrrpDeps.trace; nothing is kept when the variable is unset.
  */
-import type { Clock } from '../clock.js';
-import type { Logger } from '../log.js';
+import type { Clock } from '../../base/clock.js';
+import type { Logger } from '../../base/log.js';
 
 const KEEP = 40;
 

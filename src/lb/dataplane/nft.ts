@@ -8,7 +8,7 @@
  * close() removes the tables unless told to keep them (Keepalived's --dont-release-ipvs).
  */
 import * as fs from 'node:fs';
-import type { Logger } from '../../daemon/log.js';
+import type { Logger } from '../../base/log.js';
 import { drainStep, type DrainState, type Slots } from './dr-drain.js';
 import { drUpdate, freshSlots, type DrRuleset } from './nft-dr.js';
 import type { DrPath } from './nft-match.js';

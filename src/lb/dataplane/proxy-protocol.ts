@@ -3,7 +3,7 @@
  * server behind the userspace proxy who the client really was.
  */
 import * as net from 'node:net';
-import { addressBytes } from '../../vrrp/addr.js';
+import { addressBytes } from '../../base/addr.js';
 
 const V2_SIGNATURE = Buffer.from([0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a]);
 

@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import * as fs from 'node:fs';
-import type { Logger } from '../../daemon/log.js';
+import type { Logger } from '../../base/log.js';
 import { wake } from '../../os/stream-io.js';
 import { lvsState, type LiveCounts } from './nft.js';
 import type { DestStats } from './proxy-pool.js';

@@ -8,7 +8,7 @@
  */
 import * as dgram from 'node:dgram';
 import * as net from 'node:net';
-import type { Logger } from '../../daemon/log.js';
+import type { Logger } from '../../base/log.js';
 import type { Dest, Scheduler } from '../scheduler.js';
 import { ProxyCounters, proxyScheduler, syncDests, type DestStats } from './proxy-pool.js';
 import { proxyHeader } from './proxy-protocol.js';

@@ -18,7 +18,7 @@
  * eventfd) when they become readable, and apply() and close() run between waits.
  */
 import { isIPv6 } from 'node:net';
-import { addressBytes, readAddress } from '../../vrrp/addr.js';
+import { addressBytes, readAddress } from '../../base/addr.js';
 import { AF_INET, AF_INET6, EAGAIN, sockaddr } from '../../os/libc.js';
 import {
   EINPROGRESS, EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, Epoll, SHUT_WR, accept, at, closeFd, connect, copy, errno, nativeBuffer,

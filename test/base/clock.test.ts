@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { systemClock } from '../../src/daemon/clock.js';
+import { systemClock } from '../../src/base/clock.js';
 
 test('a timer never fires before its deadline, and cancel() stops it', async () => {
   const lateness: number[] = [];

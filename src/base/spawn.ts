@@ -3,12 +3,16 @@
  * configured, as the script's user and group, stdin/stdout/stderr on /dev/null, IFS, LD_PRELOAD
  * and LD_LIBRARY_PATH removed from the environment, in a process group of its own so that a
  * timeout kills whatever the script started too. This is the only place that spawns scripts;
- * tests give the runner and the notifier a fake Spawner instead.
+ * tests give the runner, the notifier and MISC_CHECK a fake Spawner instead. On the ground floor
+ * (base/) because both the daemon's trackers and the checkers (check/misc.ts) start scripts.
  */
 import { spawn } from 'node:child_process';
-import * as fs from 'node:fs';
-import type { ScriptIdentity } from './users.js';
-import type { SecurityFs, StatInfo } from './script-security.js';
+
+/** The user and group a child runs as (resolved from names by daemon/track/users.ts). */
+export interface ScriptIdentity {
+  readonly uid: number;
+  readonly gid: number;
+}
 
 export type ScriptExit =
   | { readonly kind: 'exit'; readonly code: number }
@@ -81,34 +85,5 @@ export const realSpawner: Spawner = {
       exited,
       kill: (signal) => (pid !== undefined ? killGroup(pid, signal) : false) || (!done && child.kill(signal)),
     };
-  },
-};
-
-function toStat(s: fs.Stats): StatInfo {
-  return { uid: s.uid, gid: s.gid, mode: s.mode, dev: s.dev, ino: s.ino };
-}
-
-/** The real file system for script-security.ts. */
-export const nodeSecurityFs: SecurityFs = {
-  lstat: (p) => {
-    try {
-      return toStat(fs.lstatSync(p));
-    } catch {
-      return undefined;
-    }
-  },
-  stat: (p) => {
-    try {
-      return toStat(fs.statSync(p));
-    } catch {
-      return undefined;
-    }
-  },
-  realpath: (p) => {
-    try {
-      return fs.realpathSync(p);
-    } catch {
-      return undefined;
-    }
   },
 };

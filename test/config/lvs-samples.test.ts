@@ -4,11 +4,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { SAMPLES } from '../paths.js';
 import { loadConfig, type LoadResult } from '../../src/config/load.js';
 import type { HttpCheck } from '../../src/config/sections/checkers/http.js';
 import { diags, timed } from './lvs-helpers.js';
 
-const SAMPLES = '/work/shared/keepalived-samples';
 
 function sample(name: string): LoadResult {
   return loadConfig(`${SAMPLES}/keepalived.conf.${name}`, { configId: 'x' });

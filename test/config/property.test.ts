@@ -15,7 +15,7 @@ import { loadConfig, type LoadOptions } from '../../src/config/load.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '../../..');
-const DIRS = [path.join(repo, 'test/fixtures/seeds'), path.resolve(repo, '../shared/keepalived-samples')];
+const DIRS = [path.join(repo, 'test/fixtures/seeds'), path.join(repo, 'test/fixtures/keepalived-samples')];
 const MAIN = '/etc/keepalived/keepalived.conf';
 
 const corpus: Array<{ name: string; text: string }> = DIRS.flatMap((dir) =>

@@ -14,7 +14,7 @@ import { loadConfig } from '../../src/config/load.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '../../..');
-const samples = path.resolve(repo, '../shared/keepalived-samples');
+const samples = path.join(repo, 'test/fixtures/keepalived-samples');
 const seeds = path.join(repo, 'test/fixtures/seeds');
 
 interface Expect {

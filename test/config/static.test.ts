@@ -7,9 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { memoryConfigFs } from '../../src/config/fs.js';
+import { SAMPLES } from '../paths.js';
 import { loadConfig } from '../../src/config/load.js';
 
-const SAMPLES = '/work/shared/keepalived-samples';
 
 function load(text: string) {
   const { config, diagnostics } = loadConfig('/etc/k.conf', { fs: memoryConfigFs({ '/etc/k.conf': text }), configId: 'x' });

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { memoryConfigFs } from '../../src/config/fs.js';
 import { loadConfig } from '../../src/config/load.js';
+import { SAMPLES } from '../paths.js';
 
 function load(text: string) {
   const { config, diagnostics } = loadConfig('/etc/k.conf', { fs: memoryConfigFs({ '/etc/k.conf': text }), configId: 'x' });
@@ -66,11 +67,11 @@ vrrp_script b {
 });
 
 test('sample conditional_conf: the script-less vrrp_script is removed at line 13', () => {
-  const { config, diagnostics } = loadConfig('/work/shared/keepalived-samples/keepalived.conf.conditional_conf', { configId: 'x' });
+  const { config, diagnostics } = loadConfig(`${SAMPLES}/keepalived.conf.conditional_conf`, { configId: 'x' });
   const mine = diagnostics.filter((d) => /vrrp_script/.test(d.message)).map((d) => `${d.pos?.line} ${d.message}`);
   assert.deepEqual(mine, ['13 No script set for vrrp_script check_VI_0 - removing']);
   assert.equal(config.vrrp_script.length, 0);
-  const high = loadConfig('/work/shared/keepalived-samples/keepalived.conf.conditional_conf', { configId: 'high' });
+  const high = loadConfig(`${SAMPLES}/keepalived.conf.conditional_conf`, { configId: 'high' });
   assert.deepEqual(high.config.vrrp_script.map((s) => [s.script.args[0], s.interval, s.timeout, s.rise, s.fall]), [
     ['/etc/keepalived/scripts/check_high_VI_0.sh', 1, 10, 3, 3],
   ]);

@@ -16,7 +16,7 @@ import { parseMonitorLine } from '../../src/os/links.js';
 import { parseBatchErrors } from '../../src/os/net-config.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const samples = path.resolve(here, '../../../../shared/keepalived-samples');
+const samples = path.resolve(here, '../../../test/fixtures/keepalived-samples');
 
 const sample = (name: string) => loadConfig(path.join(samples, `keepalived.conf.${name}`), { configId: 'x' }).config;
 const load = (text: string) => loadConfig('/etc/k.conf', { fs: memoryConfigFs({ '/etc/k.conf': text }), configId: 'x' }).config;

@@ -94,7 +94,7 @@ async function sequence(t: TestContext, real: boolean, vrid: number, n: number):
       fs.rmSync(p, { force: true });
       process.kill(parent, sig);
       let text: string | undefined;
-      await waitFor(() => (text = complete(p, json)) !== undefined, 5_000, `${name}: ${file} after signal ${sig}${out()}`);
+      await waitFor(() => (text = complete(p, json)) !== undefined, 5_000, `${name}: ${file} after signal ${sig}`).catch((e: Error) => assert.fail(`${e.message}${out()}`));
       return text!;
     };
     /** The parent and the same VRRP child still run (no respawn) and the VIP stays. */
@@ -134,12 +134,13 @@ async function sequence(t: TestContext, real: boolean, vrid: number, n: number):
     assert.ok((cleared.get('Advertisements Sent') ?? Infinity) <= 2, `${name}: sent counter restarted from 0: ${JSON.stringify([...cleared])}`);
     assert.equal(cleared.get('Became master'), 0, `${name}: became master cleared`);
 
-    const reloads = () => d.output.filter((l) => /Reload finished/.test(l)).length;
+    const reloads = () => d.output.filter((l) => /Reload (finished|complete)/.test(l)).length;
     const r0 = reloads();
     process.kill(parent, 'SIGHUP');
-    await waitFor(() => reloads() > r0, 10_000, `${name}: reload finished${out()}`);
+    await waitFor(() => reloads() > r0, 10_000, `${name}: reload finished`).catch((e: Error) => assert.fail(`${e.message}${out()}`));
     await stillRunning('SIGHUP');
 
+    t.diagnostic(`${name}: files in TMPDIR: ${fs.readdirSync(dir).sort().join(' ')}`);
     await d.kill('SIGTERM');
     assert.equal(d.proc.exitCode, 0, `${name}: exit status 0 on SIGTERM${out()}`);
     assert.ok(!(await v.holds('d1', vip)), `${name}: VIP removed on SIGTERM`);

@@ -81,11 +81,12 @@ async function sequence(t: TestContext, real: boolean, vrid: number, n: number):
   v.daemons.push(d);
   const dir = path.dirname(d.pidFile);
   const out = () => `\n--- ${name} output\n${d.output.join('\n')}`;
+  let childPid: number | undefined;
   try {
     await waitFor(() => v.holds('d1', vip), 15_000, `${name} takes the VIP`);
     await waitFor(() => fs.existsSync(d.pidFile) && fs.existsSync(d.vrrpPidFile), 5_000, 'pid files');
     const parent = readPid(d.pidFile);
-    const child = readPid(d.vrrpPidFile);
+    const child = (childPid = readPid(d.vrrpPidFile));
     assert.equal(parent, d.proc.pid, 'the -p pid file holds the process we started');
 
     /** Sends `sig` to the parent and waits for `file` in $TMPDIR (removed first); returns its text. */
@@ -147,6 +148,8 @@ async function sequence(t: TestContext, real: boolean, vrid: number, n: number):
     await waitFor(() => !alive(child), 5_000, `${name}: VRRP child gone`);
   } finally {
     await d.kill('SIGKILL');
+    // A parent that died of a signal leaves Daemon.kill() nothing to do: its VRRP child too.
+    if (childPid !== undefined && alive(childPid)) process.kill(childPid, 'SIGKILL');
   }
 }
 

@@ -258,10 +258,12 @@ class Machine {
     this.emit({ kind: 'add_addresses' });
     this.emit({ kind: 'send_garp', count: this.p.garp.repeat });
     const g = this.p.garp;
+    // garp_master_refresh counts from the transition, not from the delayed batch: Keepalived's
+    // vrrp_state_become_master() arms garp_refresh_timer = now + garp_refresh.
     this.set({
       deadline: this.now + this.p.advertIntervalUs,
       garpAt: g.delayUs > 0 ? [[this.now + g.delayUs, g.repeat]] : [],
-      garpRefreshAt: g.refreshUs > 0 ? this.now + g.delayUs + g.refreshUs : undefined,
+      garpRefreshAt: g.refreshUs > 0 ? this.now + g.refreshUs : undefined,
     });
     this.count('become_master');
     this.transition('MASTER', reason);

@@ -141,3 +141,25 @@ test('smtp_alert: one mail per state change, none for repeats or with smtp_alert
   await n.close();
   assert.deepEqual(mails.map((m) => m.subject), ['[lb1] VRRP Instance VI_1 - Entering BACKUP state', '[lb1] VRRP Instance VI_1 - Entering MASTER state']);
 });
+
+test('smtp_alert and STOP: no mail at shutdown, the STOP scripts and FIFO line as before', async () => {
+  const out = path.join(dir, 'stop-mail.out');
+  const fifo = path.join(dir, 'stop-mail.fifo');
+  const linesOut = path.join(dir, 'stop-mail-lines.out');
+  const rec = writeScript('stop-mail.sh', `echo "$*" >> ${out}`);
+  const reader = writeScript('stop-mail-reader.sh', `exec cat "$1" > ${linesOut}`);
+  const mails: Mail[] = [];
+  const n = Notifier.open({ vrrp_notify_fifo: { name: fifo, script: script(reader), pos } }, deps({ mail: async (m) => (mails.push(m), true) }));
+  notifiers.push(n);
+  await until('fifo reader', () => fs.existsSync(linesOut));
+  const s = { smtp_alert: true, notify_stop: script(rec, 'stop_script'), notify: script(rec) };
+  await n.instance('VI_1', s, 'MASTER', 150);
+  await n.instance('VI_1', s, 'STOP', 150);
+  await n.group('VG1', { smtp_alert: true, notify_stop: script(rec, 'group_stop') }, 'STOP');
+  await until('group stop script', () => read(out).includes('group_stop'));
+  await until('fifo lines', () => read(linesOut).includes('GROUP "VG1" STOP'));
+  await n.close();
+  assert.deepEqual(mails.map((m) => m.subject), ['[lb1] VRRP Instance VI_1 - Entering MASTER state']);
+  assert.deepEqual(read(out).split('\n').filter(Boolean).sort(), ['INSTANCE VI_1 MASTER 150', 'INSTANCE VI_1 STOP 150', 'group_stop', 'stop_script']);
+  assert.equal(read(linesOut), 'INSTANCE "VI_1" MASTER 150\nINSTANCE "VI_1" STOP 150\nGROUP "VG1" STOP 0\n');
+});

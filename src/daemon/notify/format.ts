@@ -94,7 +94,6 @@ const INSTANCE_MAIL: Partial<Record<NotifyState, [string, string]>> = {
   MASTER: ['Entering MASTER state', '=> VRRP Instance is now owning VRRP VIPs <='],
   BACKUP: ['Entering BACKUP state', '=> VRRP Instance is no longer owning VRRP VIPs <='],
   FAULT: ['Entering FAULT state', '=> VRRP Instance is no longer owning VRRP VIPs <='],
-  STOP: ['Stopping', '=> VRRP Instance stopping <='],
   DELETED: ['Deleted', '=> VRRP Deleted at reload <='],
 };
 
@@ -102,12 +101,15 @@ const GROUP_MAIL: Partial<Record<NotifyState, [string, string]>> = {
   MASTER: ['Entering MASTER state', '=> All VRRP group instances are now in MASTER state <='],
   BACKUP: ['Entering BACKUP state', '=> All VRRP group instances are now in BACKUP state <='],
   FAULT: ['Entering FAULT state', '=> All VRRP group instances are now in FAULT state <='],
-  STOP: ['Stopping', '=> All VRRP group instances are now stopping <='],
 };
 
 /**
  * The alert for a state change, or undefined when none is due: smtp_alert off, a FAULT with
  * no_email_faults, or the same state as the last mail (vrrp_smtp_notifier's last_email_state).
+ *
+ * STOP never mails. vrrp_smtp_notifier() has a "Stopping" alert, but Keepalived 2.2.7 reaches it
+ * only at shutdown, where smtp_alert() merely queues the connection on a thread master that is
+ * torn down before it runs: no mail leaves. The STOP scripts and FIFO line are unaffected.
  */
 export function vrrpMail(
   kind: NotifyKind,
@@ -115,7 +117,7 @@ export function vrrpMail(
   state: NotifyState,
   o: { routerId: string; smtpAlert: boolean; noEmailFaults: boolean; lastMailed?: NotifyState },
 ): Mail | undefined {
-  if (!o.smtpAlert || (o.noEmailFaults && state === 'FAULT') || o.lastMailed === state) return undefined;
+  if (!o.smtpAlert || state === 'STOP' || (o.noEmailFaults && state === 'FAULT') || o.lastMailed === state) return undefined;
   const words = (kind === 'GROUP' ? GROUP_MAIL : INSTANCE_MAIL)[state];
   if (!words) return undefined;
   const what = kind === 'GROUP' ? 'VRRP Group' : 'VRRP Instance';

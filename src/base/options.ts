@@ -26,4 +26,8 @@ export interface Options {
   version: boolean;
   help: boolean;
   signum?: string;
+  /** -R: a child's death ends the daemon instead of a respawn. */
+  dontRespawn?: boolean;
+  /** --all: start every child, even one the configuration gives nothing to do. */
+  all?: boolean;
 }

@@ -37,6 +37,7 @@ import { trackFileWatcher } from './check/file-watch.js';
 import { realSpawner } from '../base/spawn.js';
 import { scriptIdentity, systemUserDb } from './track/users.js';
 import { formatCheckData } from './check/dump.js';
+import { answerPings, tellParent } from './child-link.js';
 
 interface Running {
   config: KeepalivedConfig;
@@ -136,6 +137,7 @@ async function main(): Promise<void> {
       next = load(opts);
     } catch (e) {
       log.error(`reload failed, keeping the running configuration: ${(e as Error).message}`);
+      tellParent({ kind: 'reload-refused', reason: (e as Error).message });
       return;
     }
     for (const d of next.diagnostics) log.warn(formatDiagnostic(d));
@@ -143,6 +145,7 @@ async function main(): Promise<void> {
     const added = [...errors].filter((m) => !cur.errors.has(m));
     if (added.length > 0) {
       log.error(`reload refused, keeping the running configuration: ${added.length} new configuration error(s): ${added[0]}`);
+      tellParent({ kind: 'reload-refused', reason: added[0]! });
       return;
     }
     cur.runtime.stop();
@@ -151,7 +154,9 @@ async function main(): Promise<void> {
     const nextPublisher = plane ? new PoolPublisher(plane, log) : undefined;
     cur = { config: next.config, errors, ...startRuntime(next.config, log, nextPublisher, cur.runtime) };
     publisher = nextPublisher;
+    await settled(publisher);
     log.info('Reload finished');
+    tellParent({ kind: 'reloaded' });
   };
   const dump = () => {
     const file = path.join(process.env['TMPDIR'] ?? os.tmpdir(), 'keepalived_check.data');
@@ -169,6 +174,16 @@ async function main(): Promise<void> {
   process.on('SIGUSR2', () => undefined);
   for (const n of [SIG_JSON, SIG_STATS_CLEAR]) onSignalNumber(n, () => undefined);
   process.on('disconnect', () => void stop());
+  answerPings();
+  // The first table is in the kernel: the parent may tell systemd READY=1.
+  await settled(publisher);
+  tellParent({ kind: 'ready' });
+}
+
+/** After the checkers' first burst of pool events (set in start()), once the data plane has them. */
+async function settled(publisher: PoolPublisher | undefined): Promise<void> {
+  await new Promise((r) => setImmediate(r));
+  await publisher?.flush();
 }
 
 main().catch((e: Error) => {

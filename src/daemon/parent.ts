@@ -1,29 +1,22 @@
 /**
  * The keepalived-ts parent process, as Keepalived's: it checks the configuration, writes its pid
- * file, starts the VRRP child (a separate process, so that nothing else the daemon does can delay
- * an advert), forwards signals to it and restarts it if it dies. SIGTERM stops everything.
+ * file and hands the children it needs to the Supervisor (supervisor.ts): the VRRP child (a
+ * separate process, so that nothing else the daemon does can delay an advert) and the checkers.
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Options } from '../base/options.js';
-import { formatDiagnostic } from '../config/diagnostics.js';
+import { formatDiagnostic, type Diagnostic } from '../config/diagnostics.js';
 import { loadConfig } from '../config/load.js';
-import { closeSignalWatchers, onSignalNumber, SIG_JSON, SIG_STATS_CLEAR } from '../os/rt-signals.js';
+import type { KeepalivedConfig } from '../config/model.js';
+import { systemdNotifier } from '../os/sd-notify.js';
 import { syslogLogger } from '../os/syslog.js';
-import { consoleLogger, type Logger } from '../base/log.js';
+import { consoleLogger } from '../base/log.js';
+import { Supervisor, type ChildSpec } from './supervisor.js';
 import { DEFAULT_CHECKERS_PID_FILE, DEFAULT_PID_FILE, DEFAULT_VRRP_PID_FILE, removePidFile, runningPid, writePidFile } from './pidfile.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const FORWARDED: NodeJS.Signals[] = ['SIGHUP', 'SIGUSR1', 'SIGUSR2'];
-const RESPAWN_DELAY_MS = 1000;
-
-export interface ChildSpec {
-  /** As Keepalived names them in its log: "Starting VRRP child process", "Starting Healthcheck child process". */
-  readonly name: 'VRRP' | 'Healthcheck';
-  readonly script: string;
-  readonly pidFile: string;
-}
 
 /** Runs until stopped; resolves with the exit code. */
 export async function runParent(opts: Options, argv: readonly string[]): Promise<number> {
@@ -37,102 +30,65 @@ export async function runParent(opts: Options, argv: readonly string[]): Promise
     log.error(`daemon is already running (pid ${other}, ${pidFile})`);
     return 1;
   }
+  const load = () => loadConfig(opts.useFile, opts.configId !== undefined ? { configId: opts.configId } : {});
   let loaded;
   try {
-    loaded = loadConfig(opts.useFile, opts.configId !== undefined ? { configId: opts.configId } : {});
+    loaded = load();
   } catch (e) {
     log.error((e as Error).message);
     return 1;
   }
   for (const d of loaded.diagnostics) log.warn(formatDiagnostic(d));
+  let errors = errorMessages(loaded.diagnostics);
   writePidFile(pidFile);
   log.info(`Starting keepalived-ts (Keepalived-compatible), pid ${process.pid}`);
-  const children: ChildSpec[] = [];
-  if (!opts.checkOnly && loaded.config.vrrp_instance.length > 0) {
-    children.push({ name: 'VRRP', script: path.join(here, 'vrrp-child.js'), pidFile: opts.vrrpPidFile ?? DEFAULT_VRRP_PID_FILE });
-  }
-  // The health checkers run apart from VRRP, as Keepalived's checker process does.
-  if (!opts.vrrpOnly && loaded.config.virtual_server.length > 0) {
-    children.push({ name: 'Healthcheck', script: path.join(here, 'check-child.js'), pidFile: opts.checkersPidFile ?? DEFAULT_CHECKERS_PID_FILE });
-  }
-  const sup = new Supervisor(children, opts, log);
+  // A reload is refused for a file that cannot be read or adds an error; errors the running
+  // file already had do not block it (a file with an old unknown keyword stays reloadable).
+  const reread = () => {
+    let next;
+    try {
+      next = load();
+    } catch (e) {
+      return { refused: (e as Error).message };
+    }
+    const added = next.diagnostics.filter((d) => d.severity === 'error' && !errors.has(d.message));
+    if (added.length > 0) return { refused: formatDiagnostic(added[0]!) + (added.length > 1 ? ` (and ${added.length - 1} more)` : '') };
+    errors = errorMessages(next.diagnostics);
+    return { specs: childrenFor(next.config, opts) };
+  };
+  const systemd = systemdNotifier();
+  const watchdogUs = watchdogFor(process.env);
+  const sup = new Supervisor(childrenFor(loaded.config, opts), { opts, log, systemd, reread, ...(watchdogUs ? { watchdogUs } : {}) });
   const code = await sup.run();
+  systemd.close();
   removePidFile(pidFile);
   log.info('Stopped keepalived-ts');
   return code;
 }
 
-class Supervisor {
-  private readonly running = new Map<string, ChildProcess>();
-  private stopping = false;
-  private resolveDone: ((code: number) => void) | undefined;
-
-  constructor(
-    private readonly specs: readonly ChildSpec[],
-    private readonly opts: Options,
-    private readonly log: Logger,
-  ) {}
-
-  run(): Promise<number> {
-    const done = new Promise<number>((resolve) => (this.resolveDone = resolve));
-    const stop = () => this.stop();
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
-    for (const sig of FORWARDED) process.on(sig, () => this.forward(sig));
-    // Exporters signal the parent (its pid file); the dumps are the VRRP child's to write.
-    for (const n of [SIG_JSON, SIG_STATS_CLEAR]) onSignalNumber(n, () => this.forward(n));
-    for (const spec of this.specs) this.start(spec);
-    if (this.specs.length === 0) this.log.warn('nothing to run: no vrrp_instance or virtual_server in the configuration');
-    return done.finally(() => {
-      process.off('SIGTERM', stop);
-      process.off('SIGINT', stop);
-      for (const sig of FORWARDED) process.removeAllListeners(sig);
-      closeSignalWatchers();
-    });
+/** The children a configuration needs: VRRP for instances, the checkers for virtual servers (--all: both). */
+export function childrenFor(config: KeepalivedConfig, opts: Options): ChildSpec[] {
+  const children: ChildSpec[] = [];
+  if (!opts.checkOnly && (config.vrrp_instance.length > 0 || opts.all)) {
+    children.push({ name: 'VRRP', script: path.join(here, 'vrrp-child.js'), pidFile: opts.vrrpPidFile ?? DEFAULT_VRRP_PID_FILE });
   }
-
-  private start(spec: ChildSpec): void {
-    const child = fork(spec.script, [JSON.stringify({ ...this.opts, childPidFile: spec.pidFile })], { stdio: 'inherit', execArgv: [] });
-    this.running.set(spec.name, child);
-    this.log.info(`Starting ${spec.name} child process, pid=${child.pid}`);
-    child.on('exit', (code, signal) => {
-      this.running.delete(spec.name);
-      if (this.stopping) {
-        if (this.running.size === 0) this.resolveDone?.(0);
-        return;
-      }
-      this.log.error(`${spec.name} child process(${child.pid}) exited with ${signal ?? `status ${code}`} - restarting`);
-      setTimeout(() => {
-        if (!this.stopping) this.start(spec);
-      }, RESPAWN_DELAY_MS);
-    });
+  // The health checkers run apart from VRRP, as Keepalived's checker process does.
+  if (!opts.vrrpOnly && (config.virtual_server.length > 0 || opts.all)) {
+    children.push({ name: 'Healthcheck', script: path.join(here, 'check-child.js'), pidFile: opts.checkersPidFile ?? DEFAULT_CHECKERS_PID_FILE });
   }
+  return children;
+}
 
-  /**
-   * ChildProcess.kill() refuses signal numbers Node has no name for (36 JSON, 63 STATS_CLEAR:
-   * ERR_UNKNOWN_SIGNAL, which killed the parent); process.kill() takes any number.
-   */
-  private forward(sig: NodeJS.Signals | number): void {
-    for (const c of this.running.values()) {
-      if (c.pid === undefined || c.exitCode !== null || c.signalCode !== null) continue;
-      try {
-        process.kill(c.pid, sig);
-      } catch (e) {
-        this.log.warn(`could not forward signal ${sig} to child ${c.pid}: ${(e as Error).message}`);
-      }
-    }
-  }
+/** sd_watchdog_enabled(3): $WATCHDOG_USEC, for this process ($WATCHDOG_PID absent or ours). */
+export function watchdogFor(env: NodeJS.ProcessEnv): number | undefined {
+  const us = Number(env['WATCHDOG_USEC']);
+  if (!Number.isFinite(us) || us <= 0) return undefined;
+  const pid = env['WATCHDOG_PID'];
+  return pid === undefined || Number(pid) === process.pid ? us : undefined;
+}
 
-  private stop(): void {
-    if (this.stopping) return;
-    this.stopping = true;
-    this.log.info('Stopping');
-    if (this.running.size === 0) {
-      this.resolveDone?.(0);
-      return;
-    }
-    for (const c of this.running.values()) c.kill('SIGTERM');
-  }
+function errorMessages(diags: readonly Diagnostic[]): Set<string> {
+  return new Set(diags.filter((d) => d.severity === 'error').map((d) => d.message));
 }
 
 /**

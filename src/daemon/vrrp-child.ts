@@ -20,6 +20,7 @@ import type { ScriptStatus } from './dump/common.js';
 import { notifyAction, openNotifier } from './notify/from-config.js';
 import { startTracking, type Tracking } from './track/start.js';
 import { VrrpDumps } from './vrrp-dumps.js';
+import { answerPings, tellParent } from './child-link.js';
 
 // V8 drops the bytecode of functions that have not run for a while; a backup's takeover code
 // runs only at a failover, and recompiling it then would cost the takeover (vrrp/rehearsal.ts).
@@ -87,6 +88,7 @@ async function main(): Promise<void> {
       next = loadConfig(opts.useFile, opts.configId !== undefined ? { configId: opts.configId } : {});
     } catch (e) {
       log.error(`reload failed, keeping the running configuration: ${(e as Error).message}`);
+      tellParent({ kind: 'reload-refused', reason: (e as Error).message });
       return;
     }
     for (const d of next.diagnostics) log.warn(formatDiagnostic(d));
@@ -96,6 +98,7 @@ async function main(): Promise<void> {
     const added = [...nextErrors].filter((m) => !currentErrors.has(m));
     if (added.length > 0) {
       log.error(`reload refused, keeping the running configuration: ${added.length} new configuration error(s): ${added[0]}`);
+      tellParent({ kind: 'reload-refused', reason: added[0]! });
       return;
     }
     await tracking?.stop();
@@ -106,12 +109,16 @@ async function main(): Promise<void> {
     currentErrors = nextErrors;
     tracking = track(current, true);
     log.info('Reload finished');
+    tellParent({ kind: 'reloaded' });
   };
   // The parent's death must not leave orphaned VIPs behind: stop as if told to.
   process.on('disconnect', () => void stop());
   // Trackers first: a script disabled at start-up must not hold its instance in FAULT.
   tracking = track(config, false);
+  answerPings();
   await driver.start();
+  // Every instance has entered its first state: the parent may tell systemd READY=1.
+  tellParent({ kind: 'ready' });
 }
 
 /** VRRP's timers on a timerfd (os/timerfd-clock.ts); the spinning libuv clock if that fails. */

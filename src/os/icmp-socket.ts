@@ -15,10 +15,7 @@
 import koffi from 'koffi';
 import { isIPv6 } from 'node:net';
 import { addressBytes } from '../base/addr.js';
-import {
-  AF_INET, AF_INET6, IPPROTO_IP, IPPROTO_IPV6, MsgArena, SOCK_RAW, SOL_SOCKET, SO_BINDTODEVICE, SyscallError,
-  bind, close, ifNameToIndex, pollReadable, sendto, setsockopt, setsockoptInt, sockaddr, socket,
-} from './libc.js';
+import { AF_INET, AF_INET6, bind, close, ifNameToIndex, IPPROTO_IP, IPPROTO_IPV6, MsgArena, pollReadable, sendto, setsockopt, setsockoptInt, SO_BINDTODEVICE, SOCK_DGRAM, SOCK_RAW, sockaddr, socket, SOL_SOCKET, SyscallError } from './libc.js';
 
 const libc = koffi.load('libc.so.6');
 // Declared here rather than in libc.ts: only these sockets connect from native code.
@@ -27,7 +24,6 @@ const native = {
   send: libc.func('intptr_t send(int fd, const void *buf, size_t len, int flags)'),
 };
 
-const SOCK_DGRAM = 2;
 const IPPROTO_ICMP = 1;
 const IPPROTO_ICMPV6 = 58;
 const SO_MARK = 36;

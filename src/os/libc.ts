@@ -21,6 +21,7 @@ const c = {
   sendto: lib.func('intptr_t sendto(int fd, const void *buf, size_t len, int flags, const void *addr, uint32_t alen)'),
   sendmsg: lib.func('intptr_t sendmsg(int fd, void *msg, int flags)'),
   recvmsg: lib.func('intptr_t recvmsg(int fd, void *msg, int flags)'),
+  recv: lib.func('intptr_t recv(int fd, void *buf, size_t len, int flags)'),
   close: lib.func('int close(int fd)'),
   ifNameToIndex: lib.func('uint32_t if_nametoindex(const char *name)'),
   strerror: lib.func('const char *strerror(int errnum)'),
@@ -28,9 +29,11 @@ const c = {
   clockGettime: lib.func('int clock_gettime(int clockid, _Out_ kts_timespec *ts)'),
 };
 
+export const AF_UNIX = 1;
 export const AF_INET = 2;
 export const AF_INET6 = 10;
 export const AF_PACKET = 17;
+export const SOCK_DGRAM = 2;
 export const SOCK_RAW = 3;
 const SOCK_NONBLOCK = 0o4000;
 const SOCK_CLOEXEC = 0o2000000;
@@ -159,6 +162,13 @@ export function waitReadable(fd: number, timeoutMs: number): boolean {
   do r = c.poll(p, 1, timeoutMs) as number;
   while (r < 0 && koffi.errno() === EINTR);
   return check('poll', r) > 0;
+}
+
+/** One datagram into `buf` (its length), or -1 when none is waiting (the socket is non-blocking). */
+export function recv(fd: number, buf: Buffer): number {
+  const r = c.recv(fd, buf, buf.length, 0) as number;
+  if (r < 0 && koffi.errno() === EAGAIN) return -1;
+  return check('recv', r);
 }
 
 export function close(fd: number): void {

@@ -1,0 +1,239 @@
+/**
+ * The parent's children, as Keepalived's parent keeps them (core/main.c, config_notify.c): it
+ * starts the VRRP and Healthcheck children the configuration needs, forwards signals, respawns a
+ * child that dies (unless -R), and runs reloads one at a time. A reload re-reads the file here
+ * first: a file that does not load cleanly is refused and nothing changes; otherwise a child the
+ * new file no longer needs is stopped, one it now needs is started (the first virtual_server
+ * starts the checkers), and the others re-read it on SIGHUP. A SIGHUP during a reload is queued.
+ *
+ * systemd (Type=notify) hears of it all: READY=1 once every child has come up ("Startup
+ * complete"), RELOADING=1 and READY=1 around a reload ("Reload complete"), STATUS= when a reload
+ * is refused, STOPPING=1, and WATCHDOG=1 while every child answers the parent's pings.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import type { Logger } from '../base/log.js';
+import type { Options } from '../base/options.js';
+import { closeSignalWatchers, onSignalNumber, SIG_JSON, SIG_STATS_CLEAR } from '../os/rt-signals.js';
+import type { SystemdNotifier } from '../os/sd-notify.js';
+import { isChildMessage, type ChildMessage, type ParentMessage } from './child-link.js';
+
+const FORWARDED: NodeJS.Signals[] = ['SIGUSR1', 'SIGUSR2'];
+const RESPAWN_DELAY_MS = 1000;
+
+export interface ChildSpec {
+  /** As Keepalived names them in its log: "Starting VRRP child process", "Starting Healthcheck child process". */
+  readonly name: 'VRRP' | 'Healthcheck';
+  readonly script: string;
+  readonly pidFile: string;
+}
+
+export interface SupervisorDeps {
+  readonly opts: Options;
+  readonly log: Logger;
+  readonly systemd: SystemdNotifier;
+  /** Loads the file again: the children it needs, or why it is refused (FILE:LINE: message). */
+  readonly reread: () => { readonly specs: readonly ChildSpec[] } | { readonly refused: string };
+  /** $WATCHDOG_USEC, when systemd asks for keep-alives. */
+  readonly watchdogUs?: number;
+}
+
+type Phase = 'starting' | 'running' | 'reloading' | 'stopping';
+
+export class Supervisor {
+  private readonly running = new Map<ChildSpec['name'], ChildProcess>();
+  /** Children a start or reload still waits to hear from. */
+  private readonly waiting = new Set<ChildSpec['name']>();
+  /** Children stopped because the configuration no longer needs them: not respawned. */
+  private readonly retiring = new Set<ChildProcess>();
+  private readonly pongs = new Map<ChildProcess, number>();
+  private phase: Phase = 'starting';
+  private queued = false;
+  private refusal: string | undefined;
+  private pingSeq = 0;
+  private watchdog: NodeJS.Timeout | undefined;
+  private resolveDone: ((code: number) => void) | undefined;
+
+  constructor(
+    private specs: readonly ChildSpec[],
+    private readonly deps: SupervisorDeps,
+  ) {}
+
+  run(): Promise<number> {
+    const done = new Promise<number>((resolve) => (this.resolveDone = resolve));
+    const stop = () => this.stop();
+    const reload = () => this.reload();
+    const forwarders = FORWARDED.map((sig) => [sig, () => this.forward(sig)] as const);
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    process.on('SIGHUP', reload);
+    for (const [sig, fn] of forwarders) process.on(sig, fn);
+    // Exporters signal the parent (its pid file); the dumps are the VRRP child's to write.
+    for (const n of [SIG_JSON, SIG_STATS_CLEAR]) onSignalNumber(n, () => this.forward(n));
+    for (const spec of this.specs) this.start(spec, true);
+    if (this.specs.length === 0) this.deps.log.warn('nothing to run: no vrrp_instance or virtual_server in the configuration');
+    this.settle();
+    this.startWatchdog();
+    return done.finally(() => {
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+      process.off('SIGHUP', reload);
+      for (const [sig, fn] of forwarders) process.off(sig, fn);
+      closeSignalWatchers();
+      if (this.watchdog) clearInterval(this.watchdog);
+    });
+  }
+
+  private start(spec: ChildSpec, awaited: boolean): void {
+    const child = fork(spec.script, [JSON.stringify({ ...this.deps.opts, childPidFile: spec.pidFile })], { stdio: 'inherit', execArgv: [] });
+    this.running.set(spec.name, child);
+    if (awaited) this.waiting.add(spec.name);
+    this.deps.log.info(`Starting ${spec.name} child process, pid=${child.pid}`);
+    child.on('message', (m: unknown) => {
+      if (isChildMessage(m)) this.heard(spec.name, child, m);
+    });
+    child.on('exit', (code, signal) => this.exited(spec, child, code, signal));
+  }
+
+  private heard(name: ChildSpec['name'], child: ChildProcess, m: ChildMessage): void {
+    if (m.kind === 'pong') {
+      this.pongs.set(child, m.seq);
+      return;
+    }
+    if (this.running.get(name) !== child) return;
+    if (m.kind === 'reload-refused') this.refusal = m.reason;
+    this.waiting.delete(name);
+    this.settle();
+  }
+
+  private exited(spec: ChildSpec, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    this.pongs.delete(child);
+    if (this.retiring.delete(child)) return;
+    if (this.running.get(spec.name) === child) this.running.delete(spec.name);
+    if (this.phase === 'stopping') {
+      if (this.running.size === 0) this.resolveDone?.(0);
+      return;
+    }
+    const how = signal ?? `status ${code}`;
+    this.waiting.delete(spec.name);
+    if (this.deps.opts.dontRespawn) {
+      // Keepalived -R: a child's death ends the daemon (it raises SIGTERM on itself).
+      this.deps.log.error(`${spec.name} child process(${child.pid}) died (${how}): Exiting`);
+      this.stop();
+      return;
+    }
+    this.deps.log.error(`${spec.name} child process(${child.pid}) exited with ${how} - restarting`);
+    setTimeout(() => {
+      if (this.phase !== 'stopping' && this.specs.some((s) => s.name === spec.name) && !this.running.has(spec.name)) this.start(spec, false);
+    }, RESPAWN_DELAY_MS);
+    this.settle();
+  }
+
+  /** A start or reload is over once every child it waits for has answered. */
+  private settle(): void {
+    if (this.waiting.size > 0 || (this.phase !== 'starting' && this.phase !== 'reloading')) return;
+    const reloading = this.phase === 'reloading';
+    this.phase = 'running';
+    if (this.refusal !== undefined) {
+      this.deps.log.error(`Reload refused by a child, keeping the running configuration: ${this.refusal}`);
+      this.notify(`READY=1\nSTATUS=Reload refused: ${this.refusal}`);
+    } else {
+      this.deps.log.info(reloading ? 'Reload complete' : 'Startup complete');
+      this.notify(`READY=1\nSTATUS=${this.status()}`);
+    }
+    this.refusal = undefined;
+    if (this.queued) {
+      this.queued = false;
+      this.reload();
+    }
+  }
+
+  private status(): string {
+    const names = [...this.running.keys()];
+    return names.length === 0 ? 'Running, nothing configured' : `Running: ${names.join(' and ')} child${names.length > 1 ? 'ren' : ''}`;
+  }
+
+  private reload(): void {
+    if (this.phase === 'stopping') return;
+    if (this.phase !== 'running') {
+      this.queued = true;
+      this.deps.log.detail('Reload already in progress, request queued');
+      return;
+    }
+    this.deps.log.info('Reloading ...');
+    this.notify(`RELOADING=1\nMONOTONIC_USEC=${process.hrtime.bigint() / 1000n}`);
+    const next = this.deps.reread();
+    if ('refused' in next) {
+      this.deps.log.error(`Reload refused, keeping the running configuration: ${next.refused}`);
+      this.notify(`READY=1\nSTATUS=Reload refused: ${next.refused}`);
+      return;
+    }
+    this.phase = 'reloading';
+    const wanted = new Set(next.specs.map((s) => s.name));
+    for (const [name, child] of this.running) {
+      if (wanted.has(name)) continue;
+      this.deps.log.info(`Stopping ${name} child process, pid=${child.pid}: the configuration no longer needs it`);
+      this.running.delete(name);
+      this.retiring.add(child);
+      child.kill('SIGTERM');
+    }
+    this.specs = next.specs;
+    for (const spec of next.specs) {
+      const child = this.running.get(spec.name);
+      if (!child) this.start(spec, true);
+      else {
+        this.waiting.add(spec.name);
+        this.signal(child, 'SIGHUP');
+      }
+    }
+    this.settle();
+  }
+
+  /** ChildProcess.kill() refuses numbers Node has no name for (36, 63); process.kill() takes any. */
+  private signal(c: ChildProcess, sig: NodeJS.Signals | number): void {
+    if (c.pid === undefined || c.exitCode !== null || c.signalCode !== null) return;
+    try {
+      process.kill(c.pid, sig);
+    } catch (e) {
+      this.deps.log.warn(`could not send signal ${sig} to child ${c.pid}: ${(e as Error).message}`);
+    }
+  }
+
+  private forward(sig: NodeJS.Signals | number): void {
+    for (const c of this.running.values()) this.signal(c, sig);
+  }
+
+  private notify(state: string): void {
+    const err = this.deps.systemd.notify(state);
+    if (err) this.deps.log.warn(`sd_notify: ${err.message}`);
+  }
+
+  /** WATCHDOG=1 twice per WatchdogSec, and only when every child answered the last ping. */
+  private startWatchdog(): void {
+    const us = this.deps.watchdogUs;
+    if (!us || !this.deps.systemd.enabled) return;
+    const ping = () => {
+      this.pingSeq++;
+      const msg: ParentMessage = { kind: 'ping', seq: this.pingSeq };
+      for (const c of this.running.values()) if (c.connected) c.send(msg);
+    };
+    ping();
+    this.watchdog = setInterval(() => {
+      const alive = [...this.running.values()].every((c) => this.pongs.get(c) === this.pingSeq);
+      if (alive && this.phase !== 'stopping') this.notify('WATCHDOG=1');
+      ping();
+    }, Math.max(1, Math.floor(us / 2000)));
+    this.watchdog.unref();
+  }
+
+  private stop(): void {
+    if (this.phase === 'stopping') return;
+    this.phase = 'stopping';
+    this.deps.log.info('Stopping');
+    this.notify('STOPPING=1');
+    if (this.running.size === 0) {
+      this.resolveDone?.(0);
+      return;
+    }
+    for (const c of this.running.values()) this.signal(c, 'SIGTERM');
+  }
+}

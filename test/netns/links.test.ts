@@ -47,10 +47,10 @@ function monitorPids(ns: string): number[] {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('Links in a network namespace', { skip: labUnavailable() }, () => {
-  let lab: Lab | undefined;
+  let lab: Lab;
   let h: LabHost;
   // execSync(): nothing else runs before the test waits for the change it made.
-  const run = (cmd: string, ...args: string[]) => lab!.execSync('h', cmd, ...args);
+  const run = (cmd: string, ...args: string[]) => lab.execSync('h', cmd, ...args);
   before(async () => {
     lab = await Lab.create({ hosts: ['h'], subnet: [9, 0], ipv6: true, prefix6: 'fd00::', multicastSnooping: false });
     h = lab.host('h');

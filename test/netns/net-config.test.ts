@@ -31,9 +31,9 @@ interface AddrInfo {
 }
 
 describe('NetConfig in a network namespace', { skip: labUnavailable() }, () => {
-  let lab: Lab | undefined;
+  let lab: Lab;
   let ns: string;
-  const json = <T>(...args: string[]): T => JSON.parse(lab!.execSync('h', 'ip', '-j', ...args) || '[]') as T;
+  const json = <T>(...args: string[]): T => JSON.parse(lab.execSync('h', 'ip', '-j', ...args) || '[]') as T;
   const addrs = (): AddrInfo[] => json<Array<{ addr_info: AddrInfo[] }>>('addr', 'show', 'dev', 'eth0')[0]!.addr_info;
   const net = () => linuxNetConfig({ netns: ns });
 

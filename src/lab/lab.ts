@@ -1,7 +1,8 @@
 /**
  * A lab of hosts on one Ethernet segment, built from network namespaces: a "switch" namespace
- * holding a bridge, and one namespace per host joined to it by a veth pair. The namespace tests,
- * the failover benchmark and the demo all build their networks with it.
+ * holding a bridge, and one namespace per host joined to it by a veth pair. Every namespace test,
+ * the benchmarks and the demo build their networks with it (processes they run in the hosts:
+ * process.ts). Addresses stay inside 10.0.0.0/8 and fd00::/8.
  *
  * Names are unique per process and lab, so parallel runs do not collide, and destroy() removes
  * everything the lab made, killing only the processes it started.

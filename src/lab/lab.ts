@@ -1,12 +1,13 @@
 /**
  * A lab of hosts on one Ethernet segment, built from network namespaces: a "switch" namespace
- * holding a bridge, and one namespace per host joined to it by a veth pair. The namespace tests,
- * the failover benchmark and the demo all build their networks with it.
+ * holding a bridge, and one namespace per host joined to it by a veth pair. Every namespace test,
+ * the benchmarks and the demo build their networks with it (processes they run in the hosts:
+ * process.ts). Addresses stay inside 10.0.0.0/8 and fd00::/8.
  *
  * Names are unique per process and lab, so parallel runs do not collide, and destroy() removes
  * everything the lab made, killing only the processes it started.
  */
-import { execFile, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -20,8 +21,13 @@ export interface LabHost {
   /** The switch-side end of its veth (in the switch namespace). */
   readonly port: string;
   readonly address: string;
-  /** fd00:<net>:<sub>::(i + 1), with `ipv6: true` only. */
+  /** fd00:<net>:<sub>::(i + 1) (or in `prefix6`), with `ipv6: true` only. */
   readonly address6?: string;
+  /** eth0's index and MAC address in its namespace, as the lab made it. */
+  readonly ifindex: number;
+  readonly mac: string;
+  /** eth0's IPv6 link-local address, with `ipv6: true` only. */
+  readonly linkLocal?: string;
 }
 
 export interface LabOptions {
@@ -34,6 +40,8 @@ export interface LabOptions {
    * usable at once) and fd00:<net>:<sub>::(i + 1)/64 on eth0 beside the IPv4 address.
    */
   readonly ipv6?: boolean;
+  /** The /64 of the hosts' IPv6 addresses, as `fd00::`; default fd00:<net>:<sub>::. */
+  readonly prefix6?: string;
   /** Bridge multicast snooping (the kernel's default is on); off, the bridge floods every group as a plain switch without a querier would. */
   readonly multicastSnooping?: boolean;
   /**
@@ -51,22 +59,26 @@ export async function sh(cmd: string, ...args: string[]): Promise<string> {
 export class Lab {
   readonly hosts = new Map<string, LabHost>();
   private readonly children = new Set<ChildProcess>();
+  /** Every namespace made so far, hosts half set up included, for destroy(). */
+  private readonly namespaces: string[] = [];
   private destroyed = false;
 
   private constructor(
     readonly id: string,
     readonly switchNs: string,
     readonly subnet: readonly [number, number],
+    private readonly prefix6: string,
   ) {}
 
   static async create(opts: LabOptions): Promise<Lab> {
-    // Namespace and interface names: short (IFNAMSIZ is 16) and unique per process and lab.
-    const id = `kt${process.pid % 100000}x${labCounter++}`;
+    // Namespace names are unique per process (the whole pid) and lab; interface names inside
+    // them are short and fixed (IFNAMSIZ is 16).
+    const id = `kt${process.pid}x${labCounter++}`;
     const subnet = opts.subnet ?? [100 + (process.pid % 100), (labCounter * 7) % 250];
-    const lab = new Lab(id, `${id}sw`, subnet);
+    const lab = new Lab(id, `${id}sw`, subnet, opts.prefix6 ?? `fd00:${subnet[0]}:${subnet[1]}::`);
     try {
       const segments = opts.segments ?? 1;
-      await sh('ip', 'netns', 'add', lab.switchNs);
+      await lab.addNamespace(lab.switchNs);
       for (let k = 0; k < segments; k++) {
         await sh('ip', '-n', lab.switchNs, 'link', 'add', `br${k}`, 'type', 'bridge', ...(opts.multicastSnooping === false ? ['mcast_snooping', '0'] : []));
         await sh('ip', '-n', lab.switchNs, 'link', 'set', `br${k}`, 'up');
@@ -76,7 +88,7 @@ export class Lab {
         const ns = `${id}${name}`;
         const port = `p${i}`;
         const address = `10.${subnet[0]}.${subnet[1]}.${i + 1}`;
-        await sh('ip', 'netns', 'add', ns);
+        await lab.addNamespace(ns);
         if (opts.ipv6) {
           for (const k of ['all', 'default']) {
             await sh('ip', 'netns', 'exec', ns, 'sysctl', '-q', '-w', `net.ipv6.conf.${k}.accept_dad=0`);
@@ -95,7 +107,8 @@ export class Lab {
           await sh('ip', '-n', ns, 'link', 'set', ifname, 'up');
         }
         await sh('ip', '-n', ns, 'link', 'set', 'lo', 'up');
-        lab.hosts.set(name, { name, ns, ifname: 'eth0', port, address, ...(opts.ipv6 ? { address6: lab.address6(i + 1) } : {}) });
+        const eth0 = await linkOf(ns, 'eth0', opts.ipv6 === true);
+        lab.hosts.set(name, { name, ns, ifname: 'eth0', port, address, ...(opts.ipv6 ? { address6: lab.address6(i + 1) } : {}), ...eth0 });
         i++;
       }
     } catch (e) {
@@ -103,6 +116,11 @@ export class Lab {
       throw e;
     }
     return lab;
+  }
+
+  private async addNamespace(ns: string): Promise<void> {
+    await sh('ip', 'netns', 'add', ns);
+    this.namespaces.push(ns);
   }
 
   host(name: string): LabHost {
@@ -118,7 +136,7 @@ export class Lab {
 
   /** An IPv6 address of the lab's fd00::/64 (hosts have ::1, ::2...; VIPs take others). */
   address6(n: number): string {
-    return `fd00:${this.subnet[0]}:${this.subnet[1]}::${n.toString(16)}`;
+    return `${this.prefix6}${n.toString(16)}`;
   }
 
   /** An address of segment k's /24 (segment 0 is the one spareAddress() is on). */
@@ -137,6 +155,16 @@ export class Lab {
 
   async exec(host: string, cmd: string, ...args: string[]): Promise<string> {
     return sh('ip', 'netns', 'exec', this.host(host).ns, cmd, ...args);
+  }
+
+  /**
+   * exec() without yielding: nothing else in this process runs (no callback, no timer) until
+   * the command is done, so a test can watch for what it changed without missing an early event.
+   */
+  execSync(host: string, cmd: string, ...args: string[]): string {
+    return execFileSync('ip', ['netns', 'exec', this.host(host).ns, cmd, ...args], {
+      encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 16 * 1024 * 1024,
+    });
   }
 
   /** Starts a long-running process in a host; destroy() kills it if it is still running. */
@@ -161,17 +189,56 @@ export class Lab {
   async destroy(): Promise<void> {
     if (this.destroyed) return;
     this.destroyed = true;
-    for (const c of this.children) {
-      if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-    }
-    const names = [...this.hosts.values()].map((h) => h.ns);
-    for (const ns of [...names, this.switchNs]) {
+    // Gone before their namespaces are: a namespace with a process left in it (and its veths)
+    // outlives `ip netns del`.
+    await Promise.all([...this.children].map((c) => killed(c)));
+    for (const ns of this.namespaces.splice(0).reverse()) {
       try {
         await sh('ip', 'netns', 'del', ns);
       } catch {
         /* never created, or already gone */
       }
     }
+  }
+}
+
+/** SIGKILL, resolved when the process has exited (or after 5 s, should it be stuck in the kernel). */
+function killed(c: ChildProcess): Promise<void> {
+  if (c.exitCode !== null || c.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, 5000);
+    c.once('exit', () => {
+      clearTimeout(t);
+      resolve();
+    });
+    c.kill('SIGKILL');
+  });
+}
+
+/** An interface's index and MAC, and its link-local address when asked (it may come a moment after the link is up). */
+async function linkOf(ns: string, ifname: string, linkLocal: boolean): Promise<{ ifindex: number; mac: string; linkLocal?: string }> {
+  for (let tries = 0; ; tries++) {
+    const [l] = JSON.parse(await sh('ip', '-n', ns, '-j', 'addr', 'show', 'dev', ifname)) as Array<{
+      ifindex: number;
+      address: string;
+      addr_info: Array<{ family?: string; local?: string; scope?: string }>;
+    }>;
+    if (!l) throw new Error(`no ${ifname} in ${ns}`);
+    const ll = l.addr_info.find((a) => a.family === 'inet6' && a.scope === 'link')?.local;
+    if (!linkLocal) return { ifindex: l.ifindex, mac: l.address };
+    if (ll) return { ifindex: l.ifindex, mac: l.address, linkLocal: ll };
+    if (tries >= 40) throw new Error(`no IPv6 link-local address on ${ifname} in ${ns}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Whether tcpdump is installed (the tests that read packets with it skip otherwise). */
+export function hasTcpdump(): boolean {
+  try {
+    execFileSync('tcpdump', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
   }
 }
 

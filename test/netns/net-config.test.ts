@@ -2,7 +2,7 @@
  * linuxNetConfig() against a real kernel: addresses, routes and rules from keepalived.conf lines
  * go in exactly as written (checked with `ip -j`), come out again, and removing what is gone or
  * adding what is there is not an error, as in Keepalived. Each test works in its own namespace
- * (test/netns/netns.ts), removed afterwards even when the test fails. Needs root.
+ * (a Lab, src/lab/lab.ts), removed afterwards even when the test fails. Needs root.
  */
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
@@ -11,7 +11,7 @@ import { memoryConfigFs } from '../../src/config/fs.js';
 import { loadConfig } from '../../src/config/load.js';
 import { runIp } from '../../src/os/ip-command.js';
 import { linuxNetConfig, NetConfigError } from '../../src/os/net-config.js';
-import { Lab, skipUnlessRoot, type Host } from './netns.js';
+import { Lab, labUnavailable } from '../../src/lab/lab.js';
 
 const load = (text: string) => loadConfig('/etc/k.conf', { fs: memoryConfigFs({ '/etc/k.conf': text }), configId: 'x' }).config;
 // The kernel keeps addresses in its own order (by scope, then newest first); compare as sets.
@@ -30,19 +30,18 @@ interface AddrInfo {
   preferred_life_time?: number;
 }
 
-describe('NetConfig in a network namespace', { skip: skipUnlessRoot }, () => {
-  const lab = new Lab();
-  let h: Host;
+describe('NetConfig in a network namespace', { skip: labUnavailable() }, () => {
+  let lab: Lab;
   let ns: string;
-  const json = <T>(...args: string[]): T => JSON.parse(lab.run(ns, 'ip', '-j', ...args) || '[]') as T;
+  const json = <T>(...args: string[]): T => JSON.parse(lab.execSync('h', 'ip', '-j', ...args) || '[]') as T;
   const addrs = (): AddrInfo[] => json<Array<{ addr_info: AddrInfo[] }>>('addr', 'show', 'dev', 'eth0')[0]!.addr_info;
   const net = () => linuxNetConfig({ netns: ns });
 
-  before(() => {
-    h = lab.host();
-    ns = h.ns;
+  before(async () => {
+    lab = await Lab.create({ hosts: ['h'], subnet: [9, 0], ipv6: true, prefix6: 'fd00::', multicastSnooping: false });
+    ns = lab.host('h').ns;
   });
-  after(() => lab.cleanup());
+  after(() => lab?.destroy());
 
   test('IPv4 VIPs: /32 on the instance interface by default; brd, label and scope exactly', async () => {
     const c = load(

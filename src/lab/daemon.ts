@@ -14,7 +14,7 @@ export class Daemon {
   readonly vrrpPidFile: string;
   readonly checkersPidFile: string;
 
-  constructor(lab: Lab, host: string, dir: string, configText: string, repo: string, real = false) {
+  constructor(lab: Lab, host: string, dir: string, configText: string, repo: string, real = false, env: NodeJS.ProcessEnv = {}) {
     fs.mkdirSync(dir, { recursive: true });
     const conf = path.join(dir, 'keepalived.conf');
     fs.writeFileSync(conf, configText);
@@ -23,8 +23,8 @@ export class Daemon {
     this.checkersPidFile = path.join(dir, 'checkers.pid');
     const args = ['-n', '-l', '-D', '-f', conf, '-p', this.pidFile, '-r', this.vrrpPidFile, '-c', this.checkersPidFile];
     this.proc = real
-      ? lab.spawn(host, '/usr/sbin/keepalived', ['-P', ...args], { env: { ...process.env, TMPDIR: dir } })
-      : lab.spawn(host, process.execPath, [path.join(repo, 'bin/keepalived-ts'), ...args], { env: { ...process.env, TMPDIR: dir } });
+      ? lab.spawn(host, '/usr/sbin/keepalived', ['-P', ...args], { env: { ...process.env, TMPDIR: dir, ...env } })
+      : lab.spawn(host, process.execPath, [path.join(repo, 'bin/keepalived-ts'), ...args], { env: { ...process.env, TMPDIR: dir, ...env } });
     // Whole lines only: a chunk of a pipe can end mid-line (the rest comes with the next one).
     for (const s of [this.proc.stdout, this.proc.stderr]) {
       let partial = '';

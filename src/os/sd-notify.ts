@@ -36,7 +36,8 @@ export function systemdNotifier(env: NodeJS.ProcessEnv = process.env): SystemdNo
     notify(state) {
       try {
         fd ??= socket(AF_UNIX, SOCK_DGRAM, 0);
-        sendto(fd, Buffer.from(state), addr);
+        // Non-blocking: a manager that reads nothing must not stall the parent; it is told instead.
+        if (sendto(fd, Buffer.from(state), addr) < 0) return new Error(`notify socket ${name} is full, dropped ${state.split('\n')[0]}`);
         return undefined;
       } catch (e) {
         return e as Error;

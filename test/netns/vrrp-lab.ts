@@ -35,8 +35,8 @@ export class VrrpLab {
   }
 
   /** A keepalived-ts daemon in `host`, each start in a directory of its own (config, pid files). */
-  start(host: string, config: string): Daemon {
-    const d = new Daemon(this.lab, host, path.join(this.dir, `${host}-${this.runs++}`), config, repo);
+  start(host: string, config: string, env: NodeJS.ProcessEnv = {}): Daemon {
+    const d = new Daemon(this.lab, host, path.join(this.dir, `${host}-${this.runs++}`), config, repo, false, env);
     this.daemons.push(d);
     return d;
   }

@@ -37,7 +37,9 @@ import { trackFileWatcher } from './check/file-watch.js';
 import { realSpawner } from '../base/spawn.js';
 import { scriptIdentity, systemUserDb } from './track/users.js';
 import { formatCheckData } from './check/dump.js';
-import { answerPings, tellParent } from './child-link.js';
+import { answerParent, tellParent } from './child-link.js';
+import { CheckResults, lvsPart } from './status/check-status.js';
+import type { DataPlaneKind } from '../lb/scheduler-in-force.js';
 
 interface Running {
   config: KeepalivedConfig;
@@ -80,7 +82,12 @@ function openDataPlane(log: Logger, statePath: string, instance: string | undefi
   return new NftDataPlane({ log, run: (s) => runNft(s), resolve: (ips) => resolveDrPaths(ips), statePath, counts: connectionCounts, names: tableNames(instance), snat, ...drainS });
 }
 
-function startRuntime(config: KeepalivedConfig, log: Logger, publisher: PoolPublisher | undefined, previous?: CheckRuntime): Pick<Running, 'runtime' | 'notifier'> {
+function dataPlaneKind(): DataPlaneKind {
+  const kind = process.env['KEEPALIVED_TS_DATAPLANE'];
+  return kind === 'none' || kind === 'proxy' ? kind : 'nft';
+}
+
+function startRuntime(config: KeepalivedConfig, log: Logger, publisher: PoolPublisher | undefined, results: CheckResults, previous?: CheckRuntime): Pick<Running, 'runtime' | 'notifier'> {
   const notifier = openCheckNotifier(config, { log });
   const users = systemUserDb();
   const self = { uid: os.userInfo().uid, gid: os.userInfo().gid };
@@ -95,6 +102,7 @@ function startRuntime(config: KeepalivedConfig, log: Logger, publisher: PoolPubl
       realServer: (vs, i, up) => notifier.realServer(vs, i, up),
       quorum: (vs, up, d) => notifier.quorum(vs, up, d),
       checker: (vs, i, c, up, reason) => notifier.checker?.(vs, i, c, up, reason),
+      attempt: (v, i, c, ok, latencyUs, reason) => results.record(v, i, c.checker, ok, latencyUs, reason),
       pool: (v, vs, entries) => {
         log.detail(`Pool of VS ${formatVs(vs)}: ${entries.map((e) => `${e.ip}:${e.port} weight ${e.weight}`).join(', ') || 'empty'}`);
         publisher?.set(v, vs, entries, vs.group !== undefined ? config.virtual_server_group.find((g) => g.name === vs.group) : undefined);
@@ -116,7 +124,9 @@ async function main(): Promise<void> {
   log.info('Initializing ipvs');
   const plane = openDataPlane(log, lvsStatePath(opts.childPidFile), first.config.instance);
   let publisher = plane ? new PoolPublisher(plane, log) : undefined;
-  let cur: Running = { config: first.config, errors: errorMessages(first.diagnostics), ...startRuntime(first.config, log, publisher) };
+  const results = new CheckResults();
+  const planeKind = dataPlaneKind();
+  let cur: Running = { config: first.config, errors: errorMessages(first.diagnostics), ...startRuntime(first.config, log, publisher, results) };
 
   let stopping = false;
   const stop = async () => {
@@ -152,7 +162,7 @@ async function main(): Promise<void> {
     await cur.notifier.close();
     // A fresh picture: virtual servers that are gone must not linger in the data plane.
     const nextPublisher = plane ? new PoolPublisher(plane, log) : undefined;
-    cur = { config: next.config, errors, ...startRuntime(next.config, log, nextPublisher, cur.runtime) };
+    cur = { config: next.config, errors, ...startRuntime(next.config, log, nextPublisher, results, cur.runtime) };
     publisher = nextPublisher;
     await settled(publisher);
     log.info('Reload finished');
@@ -174,7 +184,7 @@ async function main(): Promise<void> {
   process.on('SIGUSR2', () => undefined);
   for (const n of [SIG_JSON, SIG_STATS_CLEAR]) onSignalNumber(n, () => undefined);
   process.on('disconnect', () => void stop());
-  answerPings();
+  answerParent(() => ({ lvs: lvsPart({ config: cur.config, runtime: cur.runtime, results, plane: planeKind }) }));
   // The first table is in the kernel: the parent may tell systemd READY=1.
   await settled(publisher);
   tellParent({ kind: 'ready' });

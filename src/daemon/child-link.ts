@@ -3,20 +3,32 @@
  * up (every instance in its first state, the first data-plane table applied) and when a reload is
  * done or refused; Keepalived's children signal the same through an eventfd, after which the
  * parent logs "Startup complete" / "Reload complete" and tells systemd READY=1. The parent pings
- * each child for the systemd watchdog; a child whose loop hangs answers no ping.
+ * each child for the systemd watchdog (a child whose loop hangs answers no ping), asks each for
+ * its part of `keepalived-ts status`, and hears its events (transitions, checker verdicts).
  */
+
+import type { LvsPart, StatusEvent, VrrpPart } from './status/model.js';
 
 export type ChildMessage =
   | { readonly kind: 'ready' }
   | { readonly kind: 'reloaded' }
   | { readonly kind: 'reload-refused'; readonly reason: string }
-  | { readonly kind: 'pong'; readonly seq: number };
+  | { readonly kind: 'pong'; readonly seq: number }
+  /** The answer to a status request: this child's part of the daemon's status. */
+  | { readonly kind: 'status-part'; readonly id: number; readonly part: StatusPart }
+  | { readonly kind: 'event'; readonly event: StatusEvent };
 
-export type ParentMessage = { readonly kind: 'ping'; readonly seq: number };
+export interface StatusPart {
+  readonly vrrp?: VrrpPart;
+  readonly lvs?: LvsPart;
+}
+
+export type ParentMessage = { readonly kind: 'ping'; readonly seq: number } | { readonly kind: 'status-request'; readonly id: number };
+
+const CHILD_KINDS = new Set(['ready', 'reloaded', 'reload-refused', 'pong', 'status-part', 'event']);
 
 export function isChildMessage(m: unknown): m is ChildMessage {
-  const k = (m as { kind?: unknown } | null)?.kind;
-  return k === 'ready' || k === 'reloaded' || k === 'reload-refused' || k === 'pong';
+  return CHILD_KINDS.has((m as { kind?: unknown } | null)?.kind as string);
 }
 
 /** In a child: tells the parent (a child started by hand, with no channel, tells nobody). */
@@ -24,10 +36,14 @@ export function tellParent(m: ChildMessage): void {
   if (process.connected) process.send?.(m);
 }
 
-/** In a child: answers the parent's watchdog pings from this process's event loop. */
-export function answerPings(): void {
+/**
+ * In a child: answers the parent's watchdog pings from this process's event loop, and its status
+ * requests with `status()` (this child's part).
+ */
+export function answerParent(status: () => StatusPart = () => ({})): void {
   process.on('message', (m: unknown) => {
-    const p = m as Partial<ParentMessage> | null;
+    const p = m as { kind?: unknown; seq?: unknown; id?: unknown } | null;
     if (p?.kind === 'ping' && typeof p.seq === 'number') tellParent({ kind: 'pong', seq: p.seq });
+    if (p?.kind === 'status-request' && typeof p.id === 'number') tellParent({ kind: 'status-part', id: p.id, part: status() });
   });
 }

@@ -20,7 +20,10 @@ import type { ScriptStatus } from './dump/common.js';
 import { notifyAction, openNotifier } from './notify/from-config.js';
 import { startTracking, type Tracking } from './track/start.js';
 import { VrrpDumps } from './vrrp-dumps.js';
-import { answerPings, tellParent } from './child-link.js';
+import { answerParent, tellParent } from './child-link.js';
+import { TransitionLog, vrrpPart } from './status/vrrp-status.js';
+import type { TrackedState } from './vrrp/tracking-feed.js';
+import { linkUp } from '../os/host.js';
 
 // V8 drops the bytecode of functions that have not run for a while; a backup's takeover code
 // runs only at a failover, and recompiling it then would cost the takeover (vrrp/rehearsal.ts).
@@ -39,6 +42,7 @@ async function main(): Promise<void> {
   const os = linuxOs();
   const clock = vrrpClock(log);
   let current = config;
+  const history = new TransitionLog();
   let dumps: VrrpDumps | undefined;
   let notifier = openNotifier(config, { log });
   const pending = new Set<Promise<void>>();
@@ -53,13 +57,25 @@ async function main(): Promise<void> {
       if (a.kind === 'transition') dumps?.transitions.record(a.instance);
       const name = a.kind === 'group_transition' ? undefined : a.instance;
       const priority = name === undefined ? 0 : (driver.routerState().instances[name]?.effectivePriority ?? 0);
+      if (a.kind === 'transition') {
+        // Off the takeover path: the status log and the parent's followers hear of it next tick.
+        const { instance, from, to, reason } = a;
+        setImmediate(() => tellParent({ kind: 'event', event: history.record(instance, from, to, reason, priority) }));
+      }
       const p = notifyAction(notifier, current, a, priority).catch((e: Error) => log.error(`notify: ${e.message}`));
       pending.add(p);
       void p.finally(() => pending.delete(p));
     },
   });
+  const trackedNow = new Map<string, TrackedState>();
   const track = (cfg: typeof config, reload: boolean) =>
-    startTracking(cfg, { clock, log, reload, setTracked: (kind, name, state) => driver.setTracked(kind, name, state) });
+    startTracking(cfg, {
+      clock, log, reload,
+      setTracked: (kind, name, state) => {
+        trackedNow.set(`${kind}:${name}`, state);
+        driver.setTracked(kind, name, state);
+      },
+    });
   let tracking: Tracking | undefined;
   dumps = new VrrpDumps(() => current, driver, clock, log, () => scriptStatuses(tracking));
   dumps.install();
@@ -115,7 +131,7 @@ async function main(): Promise<void> {
   process.on('disconnect', () => void stop());
   // Trackers first: a script disabled at start-up must not hold its instance in FAULT.
   tracking = track(config, false);
-  answerPings();
+  answerParent(() => ({ vrrp: vrrpPart({ dump: dumps!.input(), transitions: history, tracked: trackedNow, linkUp, lag: driver.lag }) }));
   await driver.start();
   // Every instance has entered its first state: the parent may tell systemd READY=1.
   tellParent({ kind: 'ready' });

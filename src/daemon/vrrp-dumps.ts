@@ -26,7 +26,7 @@ export class VrrpDumps {
     private readonly scripts: () => ReadonlyMap<string, ScriptStatus> = () => new Map(),
   ) {}
 
-  private input(): DumpInput {
+  input(): DumpInput {
     return {
       config: this.config(),
       runtimes: this.driver.runtimes,

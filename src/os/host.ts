@@ -36,3 +36,17 @@ export function localHost(): HostView {
     hasTunnel: (type) => fs.existsSync(`/sys/module/${type === 'gre' ? 'ip_gre' : type === 'gue' ? 'fou' : 'ipip'}`),
   };
 }
+
+/**
+ * Whether a link is up and running now (IFF_UP and IFF_RUNNING in /sys/class/net/NAME/flags, as
+ * Keepalived's link checks read them); undefined for a link that does not exist.
+ */
+export function linkUp(ifname: string): boolean | undefined {
+  if (ifname.includes('/')) return undefined;
+  try {
+    const flags = parseInt(fs.readFileSync(`/sys/class/net/${ifname}/flags`, 'utf8'), 16);
+    return (flags & 0x1) !== 0 && (flags & 0x40) !== 0;
+  } catch {
+    return undefined;
+  }
+}

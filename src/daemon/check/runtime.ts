@@ -28,6 +28,8 @@ export interface CheckEvents {
   checker?(vs: Vs, rsIndex: number, checker: Checker, up: boolean, reason: string): void;
   /** The pool of virtual server `vsIndex` is now `entries`. */
   pool(vsIndex: number, vs: Vs, entries: readonly PoolEntry[]): void;
+  /** Every attempt's outcome and how long it took (status, latency histograms). */
+  attempt?(vsIndex: number, rsIndex: number, checker: Checker, ok: boolean, latencyUs: number, reason: string): void;
 }
 
 export interface CheckRuntimeDeps {
@@ -55,6 +57,8 @@ interface CheckerRun {
   /** When the pending timer is due (µs), to measure how late attempts start. */
   dueAt: number;
   attempt: AbortController | undefined;
+  /** When the attempt in flight started (µs): its latency is measured from here. */
+  startedAt?: number;
 }
 
 /** How late attempts start against their schedule: the checker process's health. */
@@ -195,6 +199,7 @@ export class CheckRuntime {
     if (late > this.lag.maxLateUs) this.lag.maxLateUs = late;
     const ctl = new AbortController();
     run.attempt = ctl;
+    run.startedAt = this.deps.clock.now();
     void run.driver.probe.run(ctl.signal).then(
       (r) => this.attempted(run, ctl, r),
       (e: Error) => this.attempted(run, ctl, { ok: false, reason: `checker error: ${e.message}` }),
@@ -205,6 +210,7 @@ export class CheckRuntime {
     if (run.attempt !== ctl) return;
     run.attempt = undefined;
     if (this.stopped) return;
+    this.deps.events.attempt?.(run.vs, run.rs, run.checker, r.ok, this.deps.clock.now() - (run.startedAt ?? this.deps.clock.now()), r.reason);
     const t = run.times!;
     const before = run.cycle;
     const next = afterAttempt(t, before, r.ok);

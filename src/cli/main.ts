@@ -2,7 +2,7 @@
  * keepalived-ts command line entry.
  */
 import { writeFileSync } from 'node:fs';
-import { parseArgs, SIGNALS, UsageError } from './args.js';
+import { parseCommandLine, SIGNALS } from './args.js';
 import { runParent } from '../daemon/parent.js';
 import { runConfigCommand, runConfigTest, type Out } from './config-command.js';
 import { runGenhash } from './genhash.js';
@@ -41,16 +41,10 @@ export function main(argv: readonly string[], out: Out): number | Promise<number
   // Keepalived runs genhash as `keepalived --genhash ...` as well as through its genhash link.
   if (argv[0] === 'genhash' || argv[0] === '--genhash') return runGenhash(argv.slice(1), out);
   if (argv[0] === 'lvs') return runLvs(argv.slice(1), out);
-  let opts;
-  try {
-    opts = parseArgs(argv);
-  } catch (e) {
-    if (e instanceof UsageError) {
-      out.stderr(`keepalived-ts: ${e.message}\n${USAGE}`);
-      return 2;
-    }
-    throw e;
-  }
+  const cl = parseCommandLine(argv);
+  for (const m of cl.messages) out.stderr(`${m}\n`);
+  if (cl.genhash) return runGenhash(cl.genhash, out);
+  const opts = cl.options;
   if (opts.help) {
     out.stderr(USAGE);
     return 0;
@@ -69,6 +63,9 @@ export function main(argv: readonly string[], out: Out): number | Promise<number
     out.stdout(`${n}\n`);
     return 0;
   }
+  // Keepalived reports stray words and bad options only once the whole line is read.
+  if (cl.unexpected.length > 0) out.stdout(`Unexpected argument(s): ${cl.unexpected.join(' ')} \n`);
+  if (cl.failed) return 1;
   if (opts.configTest) {
     if (opts.configTestLog === undefined) return runConfigTest(opts.useFile, opts.configId, out);
     // -t=LOG_FILE: the report goes to the file, as Keepalived's --config-test=LOG_FILE.

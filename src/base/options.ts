@@ -63,7 +63,7 @@ export interface Options {
   snmpAgentSocket?: string;
   /** -s, --namespace (no effect here: run under `ip netns exec NAME`). */
   namespace?: string;
-  /** -m, --core-dump; also set by -M (no effect here). */
+  /** -m, --core-dump (no effect here). -M implies it in Keepalived. */
   coreDump: boolean;
   /** -M, --core-dump-pattern[=PATN]; '' when given without a pattern (Keepalived: 'core'). */
   coreDumpPattern?: string;
@@ -85,4 +85,25 @@ export function defaultOptions(useFile: string): Options {
     dontReleaseIpvs: false, dontRespawn: false, dumpConf: false, addressMonitoring: false, snmp: false,
     coreDump: false, allConfig: false, version: false, help: false,
   };
+}
+
+/**
+ * Options Keepalived 2.2.7 takes that mean nothing here, each with the reason and what to do
+ * instead. The daemon says so once per option at start (stderr and the log) rather than failing,
+ * so a unit written for Keepalived starts unchanged.
+ */
+export const NO_EFFECT: readonly { readonly flag: string; readonly given: (o: Options) => boolean; readonly why: string }[] = [
+  { flag: '-B', given: (o) => o.noBfd, why: 'keepalived-ts runs no BFD process, so there is none to leave out' },
+  { flag: '-b', given: (o) => o.bfdPidFile !== undefined, why: 'keepalived-ts runs no BFD process to write a pid file for' },
+  { flag: '-a', given: (o) => o.addressMonitoring, why: 'keepalived-ts does not log netlink address changes; watch them with `ip monitor address`' },
+  { flag: '-x', given: (o) => o.snmp, why: 'keepalived-ts has no SNMP subsystem; use the JSON dump (--signum=JSON) or keepalived-exporter' },
+  { flag: '-A', given: (o) => o.snmpAgentSocket !== undefined, why: 'keepalived-ts has no SNMP subsystem to connect to a master agent' },
+  { flag: '-s', given: (o) => o.namespace !== undefined, why: 'keepalived-ts does not enter a network namespace itself; run it under `ip netns exec NAME` instead' },
+  { flag: '-m', given: (o) => o.coreDump, why: 'keepalived-ts leaves core dumps to the environment (ulimit -c, systemd LimitCORE=)' },
+  { flag: '-M', given: (o) => o.coreDumpPattern !== undefined, why: 'keepalived-ts does not write /proc/sys/kernel/core_pattern; set it with sysctl kernel.core_pattern' },
+];
+
+/** One line per option given that has no effect here: `keepalived-ts: option -x has no effect here: why`. */
+export function noEffectWarnings(o: Options): string[] {
+  return NO_EFFECT.filter((n) => n.given(o)).map((n) => `keepalived-ts: option ${n.flag} has no effect here: ${n.why}`);
 }

@@ -71,8 +71,8 @@ const FLAGS: readonly Flag[] = [
   { short: 'x', long: 'snmp', arg: 'none', set: (o) => void (o.snmp = true) },
   { short: 'A', long: 'snmp-agent-socket', arg: 'required', set: (o, v) => void (o.snmpAgentSocket = v!) },
   { short: 'm', long: 'core-dump', arg: 'none', set: (o) => void (o.coreDump = true) },
-  // -M falls through to -m in Keepalived: a pattern implies a core dump.
-  { short: 'M', long: 'core-dump-pattern', arg: 'optional', set: (o, v) => void ((o.coreDump = true), (o.coreDumpPattern = v ?? '')) },
+  // -M falls through to -m in Keepalived: a pattern implies a core dump (kept apart here so each warns once).
+  { short: 'M', long: 'core-dump-pattern', arg: 'optional', set: (o, v) => void (o.coreDumpPattern = v ?? '') },
   { short: 's', long: 'namespace', arg: 'required', set: (o, v) => void (o.namespace = v!) },
   { short: 'i', long: 'config-id', arg: 'required', set: (o, v) => void (o.configId = v!) },
   { long: 'signum', arg: 'required', set: (o, v) => ((o.signum = v!), true) },

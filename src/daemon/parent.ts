@@ -6,17 +6,20 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Options } from '../base/options.js';
-import { formatDiagnostic } from '../config/diagnostics.js';
-import { loadConfig } from '../config/load.js';
+import { noEffectWarnings, type Options } from '../base/options.js';
+import { formatDiagnostic, hadConfigFileError } from '../config/diagnostics.js';
+import { configDumpLines } from '../config/dump-lines.js';
+import { loadConfig, loadOptionsOf } from '../config/load.js';
 import { closeSignalWatchers, onSignalNumber, SIG_JSON, SIG_STATS_CLEAR } from '../os/rt-signals.js';
-import { syslogLogger } from '../os/syslog.js';
-import { consoleLogger, type Logger } from '../base/log.js';
+import { daemonLogger } from './logger.js';
+import type { Logger } from '../base/log.js';
 import { DEFAULT_CHECKERS_PID_FILE, DEFAULT_PID_FILE, DEFAULT_VRRP_PID_FILE, removePidFile, runningPid, writePidFile } from './pidfile.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const FORWARDED: NodeJS.Signals[] = ['SIGHUP', 'SIGUSR1', 'SIGUSR2'];
 const RESPAWN_DELAY_MS = 1000;
+/** Keepalived's KEEPALIVED_EXIT_NO_CONFIG (EXIT_NOTCONFIGURED). */
+const KEEPALIVED_EXIT_NO_CONFIG = 6;
 
 export interface ChildSpec {
   /** As Keepalived names them in its log: "Starting VRRP child process", "Starting Healthcheck child process". */
@@ -28,9 +31,9 @@ export interface ChildSpec {
 /** Runs until stopped; resolves with the exit code. */
 export async function runParent(opts: Options, argv: readonly string[]): Promise<number> {
   if (!opts.dontFork && process.env['KTS_DAEMONIZED'] !== '1') return daemonize(opts, argv);
-  const log = opts.logConsole
-    ? consoleLogger({ detail: opts.logDetail })
-    : syslogLogger('Keepalived', { detail: opts.logDetail, ...(opts.logFacility !== undefined ? { facility: opts.logFacility } : {}) });
+  const log = daemonLogger('Keepalived', opts);
+  // cli/main.ts printed these on stderr unless the log writes there (-l -n); the log gets them too.
+  for (const w of noEffectWarnings(opts)) log.warn(w);
   const pidFile = opts.pidFile ?? DEFAULT_PID_FILE;
   const other = runningPid(pidFile);
   if (other !== undefined && other !== process.pid) {
@@ -39,12 +42,15 @@ export async function runParent(opts: Options, argv: readonly string[]): Promise
   }
   let loaded;
   try {
-    loaded = loadConfig(opts.useFile, opts.configId !== undefined ? { configId: opts.configId } : {});
+    loaded = loadConfig(opts.useFile, loadOptionsOf(opts));
   } catch (e) {
     log.error((e as Error).message);
     return 1;
   }
   for (const d of loaded.diagnostics) log.warn(formatDiagnostic(d));
+  // Keepalived 2.2.7 does not start when a file include_check (or -e) requires is missing.
+  if (hadConfigFileError(loaded.diagnostics)) return KEEPALIVED_EXIT_NO_CONFIG;
+  if (opts.dumpConf) for (const line of configDumpLines(loaded.config)) log.info(line);
   writePidFile(pidFile);
   log.info(`Starting keepalived-ts (Keepalived-compatible), pid ${process.pid}`);
   const children: ChildSpec[] = [];

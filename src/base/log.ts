@@ -56,3 +56,14 @@ export function memoryLogger(): Logger & { lines: string[] } {
   const lines: string[] = [];
   return { lines, info: (m) => lines.push(m), warn: (m) => lines.push(m), error: (m) => lines.push(m), detail: (m) => lines.push(m) };
 }
+
+/** Every line to each sink: Keepalived writes the console (-l -n) and syslog (unless -G) both. No sink: silence. */
+export function teeLogger(sinks: readonly Logger[]): Logger {
+  if (sinks.length === 1) return sinks[0]!;
+  return {
+    info: (m) => sinks.forEach((s) => s.info(m)),
+    warn: (m) => sinks.forEach((s) => s.warn(m)),
+    error: (m) => sinks.forEach((s) => s.error(m)),
+    detail: (m) => sinks.forEach((s) => s.detail(m)),
+  };
+}

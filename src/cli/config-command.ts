@@ -6,7 +6,7 @@
 import { formatDiagnostic } from '../config/diagnostics.js';
 import { checkHost, type HostView } from '../config/host-checks.js';
 import { localHost } from '../os/host.js';
-import { loadConfig, type LoadResult } from '../config/load.js';
+import { loadConfig, loadOptionsOf, type LoadOptions, type LoadResult } from '../config/load.js';
 import type { KeepalivedConfig } from '../config/model.js';
 
 export function configToJson(config: KeepalivedConfig, positions: boolean): string {
@@ -18,9 +18,9 @@ export interface Out {
   stderr(text: string): void;
 }
 
-/** `-t`: the problems in the file, then what does not fit this machine (as `keepalived -t`). */
-export function runConfigTest(file: string, configId: string | undefined, out: Out, host: HostView = localHost()): number {
-  const result = load(file, configId, out);
+/** `-t`: the problems in the file, then what does not fit this machine (as `keepalived -t`); -i and -e apply. */
+export function runConfigTest(file: string, cmd: { readonly configId?: string | undefined; readonly allConfig?: boolean }, out: Out, host: HostView = localHost()): number {
+  const result = load(file, loadOptionsOf(cmd), out);
   if (!result) return 1;
   const all = [...result.diagnostics, ...checkHost(result.config, host)];
   for (const d of all) out.stderr(formatDiagnostic(d) + '\n');
@@ -49,7 +49,7 @@ export function runConfigCommand(argv: readonly string[], out: Out): number {
     out.stderr('usage: keepalived-ts config --json -f FILE [-i CONFIG_ID] [--positions]\n');
     return 2;
   }
-  const result = load(file, configId, out);
+  const result = load(file, loadOptionsOf({ configId }), out);
   if (!result) return 1;
   for (const d of result.diagnostics) out.stderr(formatDiagnostic(d) + '\n');
   if (json) out.stdout(configToJson(result.config, positions) + '\n');
@@ -57,9 +57,9 @@ export function runConfigCommand(argv: readonly string[], out: Out): number {
   return 0;
 }
 
-function load(file: string, configId: string | undefined, out: Out): LoadResult | undefined {
+function load(file: string, opts: LoadOptions, out: Out): LoadResult | undefined {
   try {
-    return loadConfig(file, configId !== undefined ? { configId } : {});
+    return loadConfig(file, opts);
   } catch (e) {
     out.stderr(`keepalived-ts: ${(e as Error).message}\n`);
     return undefined;

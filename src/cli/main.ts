@@ -1,63 +1,33 @@
 /**
- * keepalived-ts command line entry.
+ * keepalived-ts command line entry: Keepalived's own order of events. Messages about bad options
+ * first (cli/args.ts), then -h, -v, --signum or -T where they stood, then stray words and, if an
+ * option was bad, exit 1; -u takes effect before any file is written; then -t or the daemon.
  */
 import { writeFileSync } from 'node:fs';
-import { parseArgs, SIGNALS, UsageError } from './args.js';
+import { noEffectWarnings } from '../base/options.js';
+import { parseCommandLine, SIGNALS } from './args.js';
 import { runParent } from '../daemon/parent.js';
+import { logSinks } from '../daemon/logger.js';
 import { runConfigCommand, runConfigTest, type Out } from './config-command.js';
 import { runGenhash } from './genhash.js';
+import { usageText, versionText } from './help.js';
 import { runLvs } from './lvs.js';
-
-export const VERSION = '0.1.0';
-
-const USAGE = `Usage: keepalived-ts [OPTION...]
-       keepalived-ts config --json -f FILE [-i CONFIG_ID] [--positions]
-       keepalived-ts lvs [-c CHECKERS_PID_FILE] [--stats | --rate] [--exact] [--json]
-       keepalived-ts genhash -s SERVER -p PORT -u URL [-S] [-I] [-V VHOST] [-P 1.0|1.0c|1.1] [-t SECONDS]
-
-  -f, --use-file=FILE          Use the specified configuration file
-  -t, --config-test[=LOG_FILE] Check the configuration for obvious errors
-  -i, --config-id id           Skip any configuration lines beginning '@' that don't match id
-  -n, --dont-fork              Don't fork the daemon process
-  -l, --log-console            Log messages to local console
-  -D, --log-detail             Detailed log messages
-  -S, --log-facility=[0-7]     Set syslog facility to LOG_LOCAL[0-7]
-  -P, --vrrp                   Only run with VRRP subsystem
-  -C, --check                  Only run with Health-checker subsystem
-  -p, --pid=FILE               Use specified pidfile for parent process
-  -r, --vrrp_pid=FILE          Use specified pidfile for VRRP child process
-  -c, --checkers_pid=FILE      Use specified pidfile for checkers child process
-  -X, --release-vips           Drop VIP on transition from signal.
-  -V, --dont-release-vrrp      Don't remove VRRP VIPs and VROUTEs on daemon stop
-  -I, --dont-release-ipvs      Don't remove IPVS topology on daemon stop
-  -d, --dump-conf              Dump the configuration data
-      --signum=SIGFUNC         Return signal number for STOP, RELOAD, DATA, STATS, STATS_CLEAR, JSON
-  -v, --version                Display the version number
-  -h, --help                   Display this help message
-`;
 
 export function main(argv: readonly string[], out: Out): number | Promise<number> {
   if (argv[0] === 'config') return runConfigCommand(argv.slice(1), out);
-  // Keepalived runs genhash as `keepalived --genhash ...` as well as through its genhash link.
-  if (argv[0] === 'genhash' || argv[0] === '--genhash') return runGenhash(argv.slice(1), out);
+  if (argv[0] === 'genhash') return runGenhash(argv.slice(1), out);
   if (argv[0] === 'lvs') return runLvs(argv.slice(1), out);
-  let opts;
-  try {
-    opts = parseArgs(argv);
-  } catch (e) {
-    if (e instanceof UsageError) {
-      out.stderr(`keepalived-ts: ${e.message}\n${USAGE}`);
-      return 2;
-    }
-    throw e;
-  }
+  const cl = parseCommandLine(argv);
+  for (const m of cl.messages) out.stderr(`${m}\n`);
+  // Keepalived runs genhash as `keepalived -T ...` / `--genhash` as well as through its genhash link.
+  if (cl.genhash) return runGenhash(cl.genhash, out);
+  const opts = cl.options;
   if (opts.help) {
-    out.stderr(USAGE);
+    out.stderr(usageText());
     return 0;
   }
   if (opts.version) {
-    // Exporters read the first line of `keepalived -v` on stderr as "Keepalived vX.Y.Z (...)".
-    out.stderr(`Keepalived v2.2.8 (keepalived-ts ${VERSION})\n`);
+    out.stderr(versionText());
     return 0;
   }
   if (opts.signum !== undefined) {
@@ -69,13 +39,20 @@ export function main(argv: readonly string[], out: Out): number | Promise<number
     out.stdout(`${n}\n`);
     return 0;
   }
+  // Keepalived reports stray words and bad options only once the whole line is read.
+  if (cl.unexpected.length > 0) out.stdout(`Unexpected argument(s): ${cl.unexpected.join(' ')} \n`);
+  if (cl.failed) return 1;
+  // set_umask() runs while the options are read, before any pid file or -t log is written.
+  if (opts.umask !== undefined) process.umask(opts.umask);
   if (opts.configTest) {
-    if (opts.configTestLog === undefined) return runConfigTest(opts.useFile, opts.configId, out);
+    if (opts.configTestLog === undefined) return runConfigTest(opts.useFile, opts, out);
     // -t=LOG_FILE: the report goes to the file, as Keepalived's --config-test=LOG_FILE.
     const report: string[] = [];
-    const code = runConfigTest(opts.useFile, opts.configId, { stdout: out.stdout, stderr: (t) => void report.push(t) });
+    const code = runConfigTest(opts.useFile, opts, { stdout: out.stdout, stderr: (t) => void report.push(t) });
     writeFileSync(opts.configTestLog, report.join(''));
     return code;
   }
+  // Once each on stderr, unless the daemon's log writes there itself (-l -n); parent.ts logs them.
+  if (!logSinks(opts).console) for (const w of noEffectWarnings(opts)) out.stderr(`${w}\n`);
   return runParent(opts, argv);
 }

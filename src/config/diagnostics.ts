@@ -18,6 +18,11 @@ export interface Diagnostic {
   readonly message: string;
   /** Absent for problems that belong to no line (a missing main file, a cross-section check). */
   readonly pos?: SourcePos;
+  /**
+   * 'file': an included file that include_check (includer/m/w/b/a, or -e) requires is missing or
+   * unreadable. Keepalived 2.2.7 then refuses to start (had_config_file_error()).
+   */
+  readonly kind?: 'file';
 }
 
 export function formatDiagnostic(d: Diagnostic): string {
@@ -30,8 +35,8 @@ export function formatDiagnostic(d: Diagnostic): string {
 export class Diagnostics {
   readonly list: Diagnostic[] = [];
 
-  error(pos: SourcePos | undefined, message: string): void {
-    this.list.push(pos ? { severity: 'error', message, pos } : { severity: 'error', message });
+  error(pos: SourcePos | undefined, message: string, kind?: 'file'): void {
+    this.list.push({ severity: 'error', message, ...(pos ? { pos } : {}), ...(kind ? { kind } : {}) });
   }
 
   warn(pos: SourcePos | undefined, message: string): void {
@@ -56,4 +61,9 @@ export class ConfigError extends Error {
   ) {
     super(message);
   }
+}
+
+/** Keepalived's had_config_file_error(): a required configuration file is missing. */
+export function hadConfigFileError(diagnostics: readonly Diagnostic[]): boolean {
+  return diagnostics.some((d) => d.kind === 'file');
 }

@@ -35,6 +35,8 @@ export interface LexOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Injected so that ${_RANDOM} is repeatable in tests. */
   readonly random?: (min: number, max: number) => number;
+  /** -e / --all-config: every include checks as `includea` (include_check_set(NULL)). */
+  readonly allConfig?: boolean;
 }
 
 const MAX_INCLUDE_DEPTH = 32;
@@ -218,10 +220,10 @@ class Lexer {
     // is one glob pattern (Keepalived does not strip quotes from it).
     const m = /^(include[rmwba]?)[ \t]+(.*)$/.exec(text);
     if (!m) return false;
-    const check = INCLUDE_KINDS[m[1]!]!;
+    const check = this.opts.allConfig ? INCLUDE_KINDS['includea']! : INCLUDE_KINDS[m[1]!]!;
     const spec = m[2]!;
     const report = (isError: boolean, message: string) =>
-      isError ? this.diag.error(pos, message) : this.diag.warn(pos, message);
+      isError ? this.diag.error(pos, message, 'file') : this.diag.warn(pos, message);
     const baseDir = path.dirname(this.fileStack[this.fileStack.length - 1]!);
     const g = globPattern(spec, baseDir, this.opts.fs);
     if (g.matches.length === 0) {

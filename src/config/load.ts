@@ -18,11 +18,18 @@ export interface LoadOptions {
   readonly fs?: ConfigFs;
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly random?: (min: number, max: number) => number;
+  /** -e / --all-config: a missing include is an error (hadConfigFileError()), as `includea`. */
+  readonly allConfig?: boolean;
 }
 
 export interface LoadResult {
   readonly config: KeepalivedConfig;
   readonly diagnostics: readonly Diagnostic[];
+}
+
+/** The command line's part in loading (-i, -e), from the daemon's Options or the like. */
+export function loadOptionsOf(o: { readonly configId?: string | undefined; readonly allConfig?: boolean }): LoadOptions {
+  return { ...(o.configId !== undefined ? { configId: o.configId } : {}), ...(o.allConfig ? { allConfig: true } : {}) };
 }
 
 export function defaultConfigId(): string {
@@ -40,7 +47,7 @@ export function loadConfig(file: string, opts: LoadOptions = {}): LoadResult {
   }
   const diag = new Diagnostics();
   const configId = opts.configId ?? defaultConfigId();
-  const lines = lex(file, { fs, configId, ...(opts.env ? { env: opts.env } : {}), ...(opts.random ? { random: opts.random } : {}) }, diag);
+  const lines = lex(file, { fs, configId, ...(opts.env ? { env: opts.env } : {}), ...(opts.random ? { random: opts.random } : {}), ...(opts.allConfig ? { allConfig: true } : {}) }, diag);
   const tree = buildTree(lines, diag);
   const cx = new Cx(diag, { configId });
   const draft = newConfigDraft();

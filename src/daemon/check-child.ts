@@ -10,16 +10,16 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Options } from '../base/options.js';
 import { formatDiagnostic, type Diagnostic } from '../config/diagnostics.js';
-import { loadConfig, type LoadResult } from '../config/load.js';
+import { loadConfig, loadOptionsOf, type LoadResult } from '../config/load.js';
 import type { KeepalivedConfig } from '../config/model.js';
 import { formatVs } from '../config/sections/lvs-format.js';
 import { checkerDriver } from '../check/index.js';
 import { tcpDialer } from '../os/dial.js';
 import { openIcmpSocket } from '../os/icmp-socket.js';
 import { onSignalNumber, SIG_JSON, SIG_STATS_CLEAR } from '../os/rt-signals.js';
-import { syslogLogger } from '../os/syslog.js';
+import { daemonLogger } from './logger.js';
 import { coarseClock } from '../base/clock.js';
-import { consoleLogger, type Logger } from '../base/log.js';
+import type { Logger } from '../base/log.js';
 import { removePidFile, writePidFile } from './pidfile.js';
 import { openCheckNotifier, type CheckNotifier } from './check/notify.js';
 import { CheckRuntime } from './check/runtime.js';
@@ -49,7 +49,7 @@ interface Running {
 }
 
 function load(opts: Options): LoadResult {
-  return loadConfig(opts.useFile, opts.configId !== undefined ? { configId: opts.configId } : {});
+  return loadConfig(opts.useFile, loadOptionsOf(opts));
 }
 
 function errorMessages(diags: readonly Diagnostic[]): Set<string> {
@@ -116,9 +116,7 @@ function startRuntime(config: KeepalivedConfig, log: Logger, publisher: PoolPubl
 async function main(): Promise<void> {
   const opts = JSON.parse(process.argv[2] ?? '{}') as Options & { childPidFile: string };
   // Keepalived's checker process logs as Keepalived_healthcheckers.
-  const log = opts.logConsole
-    ? consoleLogger({ detail: opts.logDetail })
-    : syslogLogger('Keepalived_healthcheckers', { detail: opts.logDetail, ...(opts.logFacility !== undefined ? { facility: opts.logFacility } : {}) });
+  const log = daemonLogger('Keepalived_healthcheckers', opts);
   const first = load(opts);
   writePidFile(opts.childPidFile);
   log.info('Initializing ipvs');

@@ -6,31 +6,33 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Options } from '../base/options.js';
-import { formatDiagnostic, type Diagnostic } from '../config/diagnostics.js';
-import { loadConfig } from '../config/load.js';
+import { noEffectWarnings, type Options } from '../base/options.js';
+import { formatDiagnostic, hadConfigFileError, type Diagnostic } from '../config/diagnostics.js';
+import { configDumpLines } from '../config/dump-lines.js';
+import { loadConfig, loadOptionsOf } from '../config/load.js';
 import type { KeepalivedConfig } from '../config/model.js';
 import { systemdNotifier } from '../os/sd-notify.js';
-import { syslogLogger } from '../os/syslog.js';
-import { consoleLogger } from '../base/log.js';
+import { daemonLogger } from './logger.js';
 import { Supervisor, type ChildSpec } from './supervisor.js';
 import { DEFAULT_CHECKERS_PID_FILE, DEFAULT_PID_FILE, DEFAULT_VRRP_PID_FILE, removePidFile, runningPid, writePidFile } from './pidfile.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+/** Keepalived's KEEPALIVED_EXIT_NO_CONFIG (EXIT_NOTCONFIGURED). */
+const KEEPALIVED_EXIT_NO_CONFIG = 6;
 
 /** Runs until stopped; resolves with the exit code. */
 export async function runParent(opts: Options, argv: readonly string[]): Promise<number> {
   if (!opts.dontFork && process.env['KTS_DAEMONIZED'] !== '1') return daemonize(opts, argv);
-  const log = opts.logConsole
-    ? consoleLogger({ detail: opts.logDetail })
-    : syslogLogger('Keepalived', { detail: opts.logDetail, ...(opts.logFacility !== undefined ? { facility: opts.logFacility } : {}) });
+  const log = daemonLogger('Keepalived', opts);
+  // cli/main.ts printed these on stderr unless the log writes there (-l -n); the log gets them too.
+  for (const w of noEffectWarnings(opts)) log.warn(w);
   const pidFile = opts.pidFile ?? DEFAULT_PID_FILE;
   const other = runningPid(pidFile);
   if (other !== undefined && other !== process.pid) {
     log.error(`daemon is already running (pid ${other}, ${pidFile})`);
     return 1;
   }
-  const load = () => loadConfig(opts.useFile, opts.configId !== undefined ? { configId: opts.configId } : {});
+  const load = () => loadConfig(opts.useFile, loadOptionsOf(opts));
   let loaded;
   try {
     loaded = load();
@@ -39,6 +41,9 @@ export async function runParent(opts: Options, argv: readonly string[]): Promise
     return 1;
   }
   for (const d of loaded.diagnostics) log.warn(formatDiagnostic(d));
+  // Keepalived 2.2.7 does not start when a file include_check (or -e) requires is missing.
+  if (hadConfigFileError(loaded.diagnostics)) return KEEPALIVED_EXIT_NO_CONFIG;
+  if (opts.dumpConf) for (const line of configDumpLines(loaded.config)) log.info(line);
   let errors = errorMessages(loaded.diagnostics);
   writePidFile(pidFile);
   log.info(`Starting keepalived-ts (Keepalived-compatible), pid ${process.pid}`);

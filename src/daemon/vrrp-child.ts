@@ -6,13 +6,12 @@
 import * as v8 from 'node:v8';
 import type { Options } from '../base/options.js';
 import { formatDiagnostic, type Diagnostic } from '../config/diagnostics.js';
-import { loadConfig } from '../config/load.js';
+import { loadConfig, loadOptionsOf } from '../config/load.js';
 import { linuxOs } from '../os/linux.js';
 import { uptimeSeconds } from '../os/host.js';
-import { syslogLogger } from '../os/syslog.js';
+import { daemonLogger } from './logger.js';
 import { timerfdClock } from '../os/timerfd-clock.js';
 import { systemClock, type Clock } from '../base/clock.js';
-import { consoleLogger } from '../base/log.js';
 import { removePidFile, writePidFile } from './pidfile.js';
 import { SPIN_US, VrrpDriver } from './vrrp/driver.js';
 import { takeoverTrace } from './vrrp/takeover-trace.js';
@@ -31,11 +30,9 @@ v8.setFlagsFromString('--no-flush-bytecode');
 
 async function main(): Promise<void> {
   const opts = JSON.parse(process.argv[2] ?? '{}') as Options & { childPidFile: string };
-  // Keepalived logs to syslog unless -l; its VRRP process's ident is Keepalived_vrrp.
-  const log = opts.logConsole
-    ? consoleLogger({ detail: opts.logDetail })
-    : syslogLogger('Keepalived_vrrp', { detail: opts.logDetail, ...(opts.logFacility !== undefined ? { facility: opts.logFacility } : {}) });
-  const loaded = loadConfig(opts.useFile, opts.configId !== undefined ? { configId: opts.configId } : {});
+  // Keepalived's VRRP process logs as Keepalived_vrrp (daemon/logger.ts: -l, -G).
+  const log = daemonLogger('Keepalived_vrrp', opts);
+  const loaded = loadConfig(opts.useFile, loadOptionsOf(opts));
   const config = loaded.config;
   let currentErrors = errorMessages(loaded.diagnostics);
   writePidFile(opts.childPidFile);
@@ -101,7 +98,7 @@ async function main(): Promise<void> {
     log.info('Reloading');
     let next;
     try {
-      next = loadConfig(opts.useFile, opts.configId !== undefined ? { configId: opts.configId } : {});
+      next = loadConfig(opts.useFile, loadOptionsOf(opts));
     } catch (e) {
       log.error(`reload failed, keeping the running configuration: ${(e as Error).message}`);
       tellParent({ kind: 'reload-refused', reason: (e as Error).message });

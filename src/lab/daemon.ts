@@ -21,7 +21,8 @@ export class Daemon {
     this.pidFile = path.join(dir, 'keepalived.pid');
     this.vrrpPidFile = path.join(dir, 'vrrp.pid');
     this.checkersPidFile = path.join(dir, 'checkers.pid');
-    const args = ['-n', '-l', '-D', '-f', conf, '-p', this.pidFile, '-r', this.vrrpPidFile, '-c', this.checkersPidFile];
+    // -G: console only, so a lab's daemons (ours and Keepalived alike) stay out of the host's syslog.
+    const args = ['-n', '-l', '-G', '-D', '-f', conf, '-p', this.pidFile, '-r', this.vrrpPidFile, '-c', this.checkersPidFile];
     this.proc = real
       ? lab.spawn(host, '/usr/sbin/keepalived', ['-P', ...args], { env: { ...process.env, TMPDIR: dir, ...env } })
       : lab.spawn(host, process.execPath, [path.join(repo, 'bin/keepalived-ts'), ...args], { env: { ...process.env, TMPDIR: dir, ...env } });

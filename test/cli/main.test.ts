@@ -78,14 +78,46 @@ test('--signum prints the bare number exporters expect', () => {
   assert.notEqual(run(['--signum=NOPE']).code, 0);
 });
 
-test('-v starts with "Keepalived v" on stderr, as exporters parse it', () => {
+test('-v starts with "Keepalived v" on stderr, as exporters parse it, then says what it is', () => {
   const r = run(['-v']);
   assert.equal(r.code, 0);
-  assert.match(r.stderr.split('\n')[0]!, /^Keepalived v\d+\.\d+\.\d+ \(/);
+  assert.equal(r.stdout, '');
+  const [first, second] = r.stderr.split('\n');
+  assert.match(first!, /^Keepalived v\d+\.\d+\.\d+ \(keepalived-ts \d+\.\d+\.\d+\)$/);
+  assert.match(second!, /^keepalived-ts \S+: Keepalived \S+ rebuilt in TypeScript on Node\.js v\d+/);
 });
 
-test('an unknown option is a usage error (exit 2)', () => {
-  const r = run(['--bogus']);
-  assert.equal(r.code, 2);
-  assert.match(r.stderr, /--bogus/);
+test('--help goes to stderr and exits 0, as Keepalived\'s', () => {
+  const r = run(['--help']);
+  assert.equal(r.code, 0);
+  assert.equal(r.stdout, '');
+  assert.match(r.stderr, /^Usage: keepalived-ts \[OPTION\.\.\.\]/);
+});
+
+test('-g is refused with exit 1, as the 2.2.7 build without --enable-log-file', () => {
+  const r = run(['-g']);
+  assert.equal(r.code, 1);
+  assert.equal(r.stderr, '-g requires configure option --enable-log-file\n');
+});
+
+test('-e: a missing include stops the daemon (exit 6) after one warning per option without effect', () => {
+  const file = tmpConf('include /nonexistent/extra.conf\n');
+  const pid = path.join(path.dirname(file), 'k.pid');
+  const r = run(['-n', '-G', '-e', '-x', '-p', pid, '-f', file]);
+  assert.equal(r.code, 6);
+  assert.equal(r.stderr, 'keepalived-ts: option -x has no effect here: keepalived-ts has no SNMP subsystem; use the JSON dump (--signum=JSON) or keepalived-exporter\n');
+  assert.equal(fs.existsSync(pid), false);
+});
+
+test('-u sets the umask before the -t report file is written', () => {
+  const file = tmpConf('bogus_root_keyword\n');
+  const log = path.join(path.dirname(file), 'umask.log');
+  run(['-u', '0077', `--config-test=${log}`, '-f', file]);
+  assert.equal(fs.statSync(log).mode & 0o777, 0o600);
+});
+
+test('an unknown option exits 1 after saying so, as Keepalived', () => {
+  const r = run(['--bogus', '-q']);
+  assert.equal(r.code, 1);
+  assert.equal(r.stderr, 'Unknown option --bogus\nUnknown option -q\n');
 });

@@ -110,3 +110,15 @@ test('definitions made in an included file are seen after the include; ${_PWD} i
   });
   assert.deepEqual(r.text, [`here ${D}/sub`, `use fromSub ${D}`]);
 });
+
+test('-e (--all-config) checks every include as includea; a required missing file is a file error', async () => {
+  const { hadConfigFileError } = await import('../../src/config/diagnostics.js');
+  const files = { [`${D}/keepalived.conf`]: 'include missing.conf\ninclude none/*.conf\nafter\n' };
+  const plain = lexFiles(files);
+  assert.deepEqual(plain.diags.map((d) => d.severity), ['warning', 'warning']);
+  assert.equal(hadConfigFileError(plain.diags), false);
+  const all = lexFiles(files, { allConfig: true });
+  assert.deepEqual(all.problems, ["error 1: Config files missing 'missing.conf'.", "error 2: Config files missing 'none/*.conf'."]);
+  assert.equal(hadConfigFileError(all.diags), true);
+  assert.deepEqual(all.text, ['after']);
+});

@@ -1,0 +1,112 @@
+/**
+ * What `keepalived-ts --help` and `-v` print. The option list is Keepalived 2.2.7's help, word for
+ * word (test/fixtures/keepalived-help.txt is the golden copy the tests hold it to), with a
+ * `keepalived-ts:` line under each option that means something else here; then our own commands
+ * and the KEEPALIVED_TS_* environment settings. Both go to stderr, as Keepalived's do.
+ */
+import { readFileSync } from 'node:fs';
+
+/** The Keepalived release whose behaviour we copy; exporters read it from `-v`. */
+export const KEEPALIVED_VERSION = '2.2.7';
+
+/** Ours, from package.json (the nearest one above this file, in src/ or dist/). */
+export function packageVersion(): string {
+  for (let dir = new URL('./', import.meta.url); ; dir = new URL('../', dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'keepalived-ts' && pkg.version) return pkg.version;
+    } catch {
+      // none here: go up
+    }
+    if (dir.pathname === '/') return '0.0.0';
+  }
+}
+
+/**
+ * keepalived-exporter and others parse the first line as "Keepalived vX.Y.Z (...)" on stderr;
+ * the second says what answers.
+ */
+export function versionText(): string {
+  const v = packageVersion();
+  return `Keepalived v${KEEPALIVED_VERSION} (keepalived-ts ${v})\n` +
+    `keepalived-ts ${v}: Keepalived ${KEEPALIVED_VERSION} rebuilt in TypeScript on Node.js ${process.version}\n`;
+}
+
+const NOTE = '                                keepalived-ts: ';
+
+/** Every KEEPALIVED_TS_* setting read in src/, one line each (a test holds this list to src/). */
+export const ENVIRONMENT: readonly (readonly [string, string])[] = [
+  ['KEEPALIVED_TS_DATAPLANE=proxy|none', 'virtual servers through the userspace proxy, or no data plane (checks and notifications only); default nftables'],
+  ['KEEPALIVED_TS_PROXY_PROTOCOL=v1|v2', 'the proxy sends a PROXY protocol header so real servers see the client address'],
+  ['KEEPALIVED_TS_PROXY_WORKERS=N', 'proxy worker threads (default one per core; 1: the single-threaded proxy)'],
+  ['KEEPALIVED_TS_PROXY_ENGINE=streams', "the proxy relays with Node's sockets and pipes instead of its relay loops"],
+  ['KEEPALIVED_TS_DR_DRAIN=SECONDS', 'how long a DR service keeps old connections on their real servers after a change'],
+  ['KEEPALIVED_TS_NAT_SNAT=1', 'one-armed NAT: real servers see the director as the client'],
+  ['KEEPALIVED_TS_TRACE=1', 'one log line per VRRP takeover with the time each step took'],
+];
+
+export function usageText(): string {
+  return `Usage: keepalived-ts [OPTION...]
+  -f, --use-file=FILE          Use the specified configuration file
+                                default '/etc/keepalived/keepalived.conf'
+  -P, --vrrp                   Only run with VRRP subsystem
+  -C, --check                  Only run with Health-checker subsystem
+  -B, --no_bfd                 Don't run BFD subsystem
+${NOTE}no effect (no BFD process), a warning says so
+      --all                    Force all child processes to run, even if have no configuration
+  -l, --log-console            Log messages to local console
+${NOTE}with -n only, as Keepalived (a forked daemon has no console);
+${NOTE}syslog as well unless -G
+  -D, --log-detail             Detailed log messages
+  -S, --log-facility=([0-7]|local[0-7]|user|daemon)
+                               Set syslog facility to LOG_LOCAL[0-7], user or daemon (default)
+  -G, --no-syslog              Don't log via syslog
+  -u, --umask=MASK             umask for file creation (in numeric form)
+  -X, --release-vips           Drop VIP on transition from signal.
+  -V, --dont-release-vrrp      Don't remove VRRP VIPs and VROUTEs on daemon stop
+  -I, --dont-release-ipvs      Don't remove IPVS topology on daemon stop
+  -R, --dont-respawn           Don't respawn child processes
+  -n, --dont-fork              Don't fork the daemon process
+  -d, --dump-conf              Dump the configuration data
+${NOTE}logs the resolved model at start, one line per block as
+${NOTE}compact JSON (the model \`keepalived-ts config --json\` prints)
+  -p, --pid=FILE               Use specified pidfile for parent process
+  -r, --vrrp_pid=FILE          Use specified pidfile for VRRP child process
+  -T, --genhash                Enter into genhash utility mode (this should be the first option used).
+${NOTE}the same as \`keepalived-ts genhash\`
+  -c, --checkers_pid=FILE      Use specified pidfile for checkers child process
+  -a, --address-monitoring     Report all address additions/deletions notified via netlink
+${NOTE}no effect, a warning says so (use \`ip monitor address\`)
+  -b, --bfd_pid=FILE           Use specified pidfile for BFD child process
+${NOTE}no effect (no BFD process), a warning says so
+  -x, --snmp                   Enable SNMP subsystem
+${NOTE}no effect (no SNMP), a warning says so
+  -A, --snmp-agent-socket=FILE Use the specified socket for master agent
+${NOTE}no effect (no SNMP), a warning says so
+  -s, --namespace=NAME         Run in network namespace NAME (overrides config)
+${NOTE}no effect, a warning says so: run under \`ip netns exec NAME\`
+  -m, --core-dump              Produce core dump if terminate abnormally
+${NOTE}no effect, a warning says so (ulimit -c, systemd LimitCORE=)
+  -M, --core-dump-pattern=PATN Also set /proc/sys/kernel/core_pattern to PATN (default 'core')
+${NOTE}no effect, a warning says so (sysctl kernel.core_pattern)
+  -e, --all-config             Error if any configuration file missing (same as includet)
+  -i, --config-id id           Skip any configuration lines beginning '@' that don't match id
+                                or any lines beginning @^ that do match.
+                                The config-id defaults to the node name if option not used
+      --signum=SIGFUNC         Return signal number for STOP, RELOAD, DATA, STATS, STATS_CLEAR, JSON
+  -t, --config-test[=LOG_FILE] Check the configuration for obvious errors, output to
+                                stderr by default
+  -v, --version                Display the version number
+  -h, --help                   Display this help message
+
+Commands of keepalived-ts:
+  keepalived-ts config --json -f FILE [-i CONFIG_ID] [--positions]
+                               Print the resolved configuration model as JSON
+  keepalived-ts lvs [-c CHECKERS_PID_FILE] [--stats | --rate] [--exact] [--json]
+                               Show the virtual servers as \`ipvsadm -L -n\` does
+  keepalived-ts genhash -s SERVER -p PORT -u URL [-S] [-I] [-V VHOST] [-P 1.0|1.0c|1.1] [-t SECONDS]
+                               Print the digest an HTTP_GET / SSL_GET url needs (also -T, --genhash)
+
+Environment:
+${ENVIRONMENT.map(([name, what]) => `  ${name}\n                               ${what[0]!.toUpperCase()}${what.slice(1)}\n`).join('')}`;
+}

@@ -15,7 +15,7 @@
  *   left out (RT_SCOPE_NOWHERE: any), as Keepalived does.
  */
 import type { IpAddress, Route, Rule } from '../config/model.js';
-import type { Nexthop, RouteEncap } from '../config/sections/ip-route.js';
+import type { Nexthop, RouteEncap } from '../config/sections/ip-route-types.js';
 import type { IpPrefix } from '../config/sections/ip-words.js';
 import type { DeepReadonly } from '../config/schema.js';
 

@@ -5,8 +5,11 @@
  *
  * Where Keepalived 2.2.7 deviates from its own manual we follow the manual and say so:
  * `inet`/`inet6` there also swallow the word after them, so `inet6 default` fails.
+ *
+ * This is the entry point: the line's destination, addresses, table and the words that change
+ * how it is installed. Metrics are ip-route-metrics.ts's, nexthops ip-route-nexthop.ts's,
+ * encapsulation ip-route-encap.ts's; the types are in ip-route-types.ts.
  */
-import type { SourcePos } from '../diagnostics.js';
 import type { Cx } from '../schema.js';
 import type { ConfNode } from '../tree.js';
 import type { Family } from '../values.js';
@@ -19,172 +22,18 @@ import {
   findTable,
   parseIp,
   parseRouteTarget,
-  parseUnsigned,
   resolveTarget,
   routeTypeName,
   RTPROT_KEEPALIVED,
   U32_MAX,
-  Words,
-  type IpPrefix,
-  type RouteTarget,
 } from './ip-words.js';
+import { readEncap } from './ip-route-encap.js';
+import { readRouteMetric } from './ip-route-metrics.js';
+import { readNexthops } from './ip-route-nexthop.js';
+import { RouteReader } from './ip-route-reader.js';
+import type { Route } from './ip-route-types.js';
 
-export type RouteEncap =
-  | { type: 'ip' | 'ip6'; /** Decimal: a u64 does not fit a number. */ id?: string; dst?: string; src?: string; tos?: number; ttl?: number; flags?: number }
-  | { type: 'mpls'; labels: number[] };
-
-export interface Nexthop {
-  via?: string;
-  dev?: string;
-  /** 1..256, as ip route. */
-  weight?: number;
-  onlink: boolean;
-  realms?: number;
-  encap?: RouteEncap;
-}
-
-/** Route metrics whose value may be preceded by `lock`. */
-type Lockable = 'mtu' | 'advmss' | 'rtt' | 'rttvar' | 'reordering' | 'cwnd' | 'ssthresh' | 'rto_min' | 'congctl';
-
-export interface Route {
-  pos: SourcePos;
-  family: Family;
-  /** The destination; `default`/`any`/`all` is 0.0.0.0/0 or ::/0. */
-  to: IpPrefix;
-  /** rtm_type by name: unicast unless a type (blackhole, unreachable, ...) precedes the prefix. */
-  type: string;
-  /** Preferred source address (`src`). */
-  src?: string;
-  /** Source prefix (`from`, IPv6 only). */
-  from?: IpPrefix;
-  /** `via`, or the deprecated `gw`. */
-  via?: string;
-  /** `dev` / `oif`. */
-  dev?: string;
-  table: number;
-  scope: number;
-  /** Always RTPROT_KEEPALIVED (18) for a tracked route. */
-  protocol: number;
-  /** `metric` / `priority` / `preference`. */
-  metric?: number;
-  /** `tos` / `dsfield`. */
-  tos?: number;
-  onlink: boolean;
-  realms?: number;
-  expires?: number;
-  mtu?: number;
-  hoplimit?: number;
-  advmss?: number;
-  /** Seconds (rtt, rttvar, rto_min). */
-  rtt?: number;
-  rttvar?: number;
-  rto_min?: number;
-  reordering?: number;
-  window?: number;
-  cwnd?: number;
-  ssthresh?: number;
-  initcwnd?: number;
-  initrwnd?: number;
-  features: string[];
-  quickack?: number;
-  congctl?: string;
-  /** IPv6 router preference: low 3, medium 0, high 1, or a number. */
-  pref?: number;
-  'ttl-propagate'?: boolean;
-  fastopen_no_cookie?: boolean;
-  /** Metrics given as `METRIC lock VALUE`. */
-  lock: Lockable[];
-  encap?: RouteEncap;
-  /** `vrf NAME`: the route goes into that VRF's table (resolved on the host). */
-  vrf?: string;
-  /** `prepend` (Keepalived's and the kernel's default), `add` or `append`. */
-  install: 'prepend' | 'add' | 'append';
-  nexthop: Nexthop[];
-  no_track: boolean;
-  /** Static routes only. */
-  track_group?: string;
-}
-
-const RT_TABLE_MAIN = 254;
-const PREF: Readonly<Record<string, number>> = { low: 3, medium: 0, high: 1 };
-
-/** Reading one route; `fail()` drops it (Keepalived's `goto err`). */
-class RouteReader {
-  readonly w: Words;
-  family: Family | undefined;
-  dst: RouteTarget | undefined;
-  dest = '';
-  failed = false;
-  protocolSet = false;
-  readonly r: Omit<Route, 'family' | 'to'>;
-
-  constructor(
-    readonly node: ConfNode,
-    readonly cx: Cx,
-  ) {
-    this.w = new Words(node, cx);
-    this.r = {
-      pos: node.pos,
-      type: 'unicast',
-      table: RT_TABLE_MAIN,
-      scope: 0,
-      protocol: RTPROT_KEEPALIVED,
-      onlink: false,
-      features: [],
-      lock: [],
-      install: 'prepend',
-      nexthop: [],
-      no_track: false,
-    };
-  }
-
-  fail(message: string): undefined {
-    this.cx.error(this.node, message);
-    this.failed = true;
-    return undefined;
-  }
-
-  /** Agrees the line's family with `f`; false (after reporting) on a mix. */
-  setFamily(f: Family | undefined, message = 'Cannot mix IPv4 and IPv6 addresses for route'): boolean {
-    if (f === undefined) return true;
-    if (this.family === undefined) this.family = f;
-    else if (this.family !== f) {
-      this.fail(message);
-      return false;
-    }
-    return true;
-  }
-
-  /** A u32-style value: `what` names it in Keepalived's message "Invalid W V specified for route". */
-  num(keyword: string, max: number, what: string): number | undefined {
-    const v = this.w.take(keyword);
-    if (v === undefined) return undefined;
-    const n = parseUnsigned(v, max);
-    if (n === undefined) return this.fail(`Invalid ${what} ${v} specified for route`);
-    return n;
-  }
-
-  locked(keyword: Lockable): void {
-    if (this.w.peek() === 'lock') {
-      this.w.next();
-      this.r.lock.push(keyword);
-    }
-  }
-
-  /** rtt/rttvar/rto_min: `N` in the kernel's units (1/unitsPerMs ms), or `Ns`/`Nms`. */
-  time(keyword: 'rtt' | 'rttvar' | 'rto_min', unitsPerMs: number): number | undefined {
-    this.locked(keyword);
-    const v = this.w.take(keyword);
-    if (v === undefined) return undefined;
-    const m = /^(\d+(?:\.\d*)?|\.\d+)(s|sec|secs|ms|msec|msecs)?$/i.exec(v);
-    const label = keyword === 'rto_min' ? 'rto_min value' : keyword;
-    if (!m) return this.fail(`Invalid ${label} ${v} for route`);
-    const n = Number(m[1]);
-    const unit = m[2]?.toLowerCase();
-    if (unit === undefined) return n / unitsPerMs / 1000;
-    return unit.startsWith('m') ? n / 1000 : n;
-  }
-}
+export type { Nexthop, Route, RouteEncap } from './ip-route-types.js';
 
 /** One line of a route block; `static` allows track_group. */
 export function readRouteLine(node: ConfNode, cx: Cx, kind: 'static' | 'virtual' = 'virtual'): Route | undefined {
@@ -194,6 +43,7 @@ export function readRouteLine(node: ConfNode, cx: Cx, kind: 'static' | 'virtual'
   let stop = false;
   while (!w.done && !rd.failed && !stop) {
     const word = w.next()!;
+    if (readRouteMetric(rd, word)) continue;
     switch (word) {
       case 'inet':
       case 'inet6': {
@@ -291,91 +141,12 @@ export function readRouteLine(node: ConfNode, cx: Cx, kind: 'static' | 'virtual'
         if (e) r.encap = e;
         break;
       }
-      case 'expires':
-        if (!rd.setFamily('inet6', 'expires is only valid for IPv6')) break;
-        r.expires = rd.num(word, U32_MAX, 'expires time');
-        break;
-      case 'mtu':
-        rd.locked(word);
-        r.mtu = rd.num(word, U32_MAX, 'MTU');
-        break;
-      case 'hoplimit':
-        r.hoplimit = rd.num(word, 255, 'hoplimit');
-        break;
-      case 'advmss':
-        rd.locked(word);
-        r.advmss = rd.num(word, U32_MAX, 'advmss');
-        break;
-      case 'rtt':
-        r.rtt = rd.time(word, 8);
-        break;
-      case 'rttvar':
-        r.rttvar = rd.time(word, 4);
-        break;
-      case 'rto_min':
-        r.rto_min = rd.time(word, 1);
-        break;
-      case 'reordering':
-        rd.locked(word);
-        r.reordering = rd.num(word, U32_MAX, 'reordering value');
-        break;
-      case 'window':
-        r.window = rd.num(word, U32_MAX, 'window value');
-        break;
-      case 'cwnd':
-        rd.locked(word);
-        r.cwnd = rd.num(word, U32_MAX, 'cwnd value');
-        break;
-      case 'ssthresh':
-        rd.locked(word);
-        r.ssthresh = rd.num(word, U32_MAX, 'ssthresh value');
-        break;
       case 'realms': {
         const v = w.take(word);
         if (v === undefined) break;
         const n = findRealms(v);
         if (n === undefined) rd.fail(`Invalid realms ${v} for route`);
         else if (rd.setFamily('inet', 'realms are only valid for IPv4')) r.realms = n;
-        break;
-      }
-      case 'initcwnd':
-        r.initcwnd = rd.num(word, U32_MAX, 'initcwnd value');
-        break;
-      case 'initrwnd':
-        r.initrwnd = rd.num(word, U32_MAX, 'initrwnd value');
-        break;
-      case 'features': {
-        const v = w.take(word);
-        if (v === undefined) break;
-        if (v === 'ecn') r.features.push(v);
-        else cx.warn(node, `feature ${v} not supported`);
-        break;
-      }
-      case 'quickack':
-        r.quickack = rd.num(word, 1, 'quickack value');
-        break;
-      case 'congctl':
-        rd.locked(word);
-        r.congctl = w.take(word);
-        break;
-      case 'pref': {
-        if (!rd.setFamily('inet6', 'pref is only valid for IPv6')) break;
-        const v = w.peek();
-        if (v !== undefined && v in PREF) {
-          w.next();
-          r.pref = PREF[v];
-        } else r.pref = rd.num(word, 255, 'pref value');
-        break;
-      }
-      case 'ttl-propagate': {
-        const v = w.take(word);
-        if (v === 'enabled' || v === 'disabled') r['ttl-propagate'] = v === 'enabled';
-        else if (v !== undefined) cx.warn(node, `ttl-propagate value ${v} not recognised`);
-        break;
-      }
-      case 'fastopen_no_cookie': {
-        const n = rd.num(word, 1, 'fastopen_no_cookie value');
-        if (n !== undefined) r.fastopen_no_cookie = n === 1;
         break;
       }
       case 'add':
@@ -464,134 +235,4 @@ export function readRouteLine(node: ConfNode, cx: Cx, kind: 'static' | 'virtual'
   // A route that could be either family is IPv4 (keepalived.conf(5)).
   const family = rd.family ?? 'inet';
   return { ...r, family, to: resolveTarget(rd.dst, family) };
-}
-
-/** `nexthop [via [inet|inet6] A] [dev IF] [weight N] [onlink] [realms R] [encap ...]`, repeated. */
-function readNexthops(rd: RouteReader): boolean {
-  const { w, cx, node, r } = rd;
-  while (w.peek() === 'nexthop' && !rd.failed) {
-    w.next();
-    const nh: Nexthop = { onlink: false };
-    let more = true;
-    while (more && !w.done && !rd.failed) {
-      const word = w.peek()!;
-      switch (word) {
-        case 'via': {
-          w.next();
-          let v = w.take(word);
-          if (v === 'inet' || v === 'inet6') {
-            if (!rd.setFamily(v, 'IPv4/6 mismatch for nexthop')) break;
-            v = w.take(v);
-          }
-          if (v === undefined) break;
-          const p = parseIp(cx, node, v, false);
-          if (!p) rd.fail(`invalid nexthop address ${v}`);
-          else if (rd.setFamily(p.family, 'Address family mismatch for next hop')) nh.via = p.address;
-          break;
-        }
-        case 'dev':
-          w.next();
-          nh.dev = w.take(word);
-          break;
-        case 'weight': {
-          w.next();
-          const v = w.take(word);
-          if (v === undefined) break;
-          const n = parseUnsigned(v, 256);
-          if (n === undefined) rd.fail(`Invalid weight ${v} specified for route`);
-          else if (n === 0) rd.fail('Invalid weight 0 specified for route');
-          else nh.weight = n;
-          break;
-        }
-        case 'onlink':
-          w.next();
-          nh.onlink = true;
-          break;
-        case 'encap': {
-          w.next();
-          const e = readEncap(rd);
-          if (e) nh.encap = e;
-          break;
-        }
-        case 'realms': {
-          w.next();
-          const v = w.take(word);
-          if (v === undefined) break;
-          const n = findRealms(v);
-          if (n === undefined) rd.fail(`Invalid realms ${v} for route`);
-          else if (rd.setFamily('inet', 'realms are only supported for IPv4')) nh.realms = n;
-          break;
-        }
-        case 'as':
-          w.next();
-          if (w.take(word) === 'to') w.take('to');
-          rd.fail("'as [to]' (nat) not supported");
-          break;
-        default:
-          more = false;
-      }
-    }
-    if (!rd.failed && !w.missing) r.nexthop.push(nh);
-  }
-  if (rd.failed || w.missing) return false;
-  if (!w.done) {
-    rd.fail(`Route has trailing nonsense after nexthops - ${w.peek()}`);
-    return false;
-  }
-  return true;
-}
-
-/** `encap ip|ip6 [id N] [dst A] [src A] [tos|tc T] [ttl|hoplimit N] [flags N]` or `encap mpls L[/L...]`. */
-function readEncap(rd: RouteReader): RouteEncap | undefined {
-  const { w, cx, node } = rd;
-  const type = w.take('encap');
-  if (type === undefined) return undefined;
-  if (type === 'mpls') {
-    const v = w.take(type);
-    if (v === undefined) return undefined;
-    const labels = v.split('/').map((l) => parseUnsigned(l, 0xfffff, true));
-    if (labels.length > 16 || labels.some((l) => l === undefined)) {
-      cx.warn(node, `invalid mpls address ${v} for encapsulation`);
-      return undefined;
-    }
-    return { type, labels: labels as number[] };
-  }
-  if (type !== 'ip' && type !== 'ip6') {
-    cx.warn(node, `Unknown encap type - ${type}`);
-    return undefined;
-  }
-  const e: RouteEncap & { type: 'ip' | 'ip6' } = { type };
-  const want: Family = type === 'ip' ? 'inet' : 'inet6';
-  const bad = (msg: string) => {
-    cx.warn(node, msg);
-    return undefined;
-  };
-  while (w.peek(1) !== undefined) {
-    const k = w.peek()!;
-    const v = w.peek(1)!;
-    if (k === 'id') {
-      if (!/^\d+$/.test(v) || BigInt(v) > 0xffffffffffffffffn) return bad(`encap id ${v} value is invalid`);
-      e.id = BigInt(v).toString();
-    } else if (k === 'dst' || k === 'src') {
-      const p = parseIp(cx, node, v, false);
-      if (!p) return bad(`Invalid encap ${type} ${k} ${v}`);
-      if (p.family !== want) return bad(`${want === 'inet' ? 'IPv6' : 'IPv4'} address ${v} not valid for ${type} encapsulation`);
-      e[k] = p.address;
-    } else if (k === (type === 'ip' ? 'tos' : 'tc')) {
-      const n = findDsfield(v);
-      if (n === undefined) return bad(`dsfield ${v} not valid for ${type} encapsulation`);
-      e.tos = n;
-    } else if (k === (type === 'ip' ? 'ttl' : 'hoplimit')) {
-      const n = parseUnsigned(v, 255);
-      if (n === undefined) return bad(`${k} ${v} is not valid for ${type} encapsulation`);
-      e.ttl = n;
-    } else if (k === 'flags') {
-      const n = parseUnsigned(v, 0xffff);
-      if (n === undefined) return bad(`flags ${v} is not valid for ${type} encapsulation`);
-      e.flags = n;
-    } else break;
-    w.i += 2;
-  }
-  if (e.dst === undefined && e.id === undefined) return bad(`address or id missing for ${type} encapsulation`);
-  return e;
 }

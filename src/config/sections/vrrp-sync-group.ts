@@ -9,7 +9,7 @@ import type { ConfigDraft } from '../model.js';
 import type { Cx, KeywordTable } from '../schema.js';
 import type { ConfNode } from '../tree.js';
 import { readScript } from '../values.js';
-import { optBool } from './vrrp-instance.js';
+import { optBool } from './vrrp-instance-reading.js';
 import { readTrackInterfaces, readTrackObjects, trackTargets } from './vrrp-instance-track.js';
 import type { SyncGroup } from './vrrp-sync-group-types.js';
 

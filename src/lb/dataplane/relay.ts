@@ -24,23 +24,14 @@ import {
   EINPROGRESS, EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, Epoll, SHUT_WR, accept, at, closeFd, connect, copy, errno, nativeBuffer,
   noDelay, read, resetOnClose, sendMore, shutdown, tcpSocket, write, writeBytes, type NativeBuffer,
 } from '../../os/stream-io.js';
-import type { Scheduler } from '../scheduler.js';
-import { ProxyCounters, proxyScheduler, syncDests, type DestStats, type ProxyDest } from './proxy-pool.js';
+import { ProxyCounters, type DestStats, type ProxyDest } from './proxy-pool.js';
 import { proxyHeader, unmapped } from './proxy-protocol.js';
+import { RelayServices, type RelayService } from './relay-services.js';
 import type { ServicePool } from './types.js';
 
 const IO_SIZE = 65536;
 const MAX_EVENTS = 256;
 const ACCEPTS_PER_WAKE = 64;
-
-interface Service {
-  readonly key: string;
-  readonly ip: string;
-  readonly port: number;
-  readonly listenFd: number;
-  readonly scheduler: Scheduler;
-  readonly dests: Map<string, ProxyDest>;
-}
 
 /** One direction's bytes that the receiving socket could not take yet. */
 interface Parked {
@@ -78,8 +69,7 @@ export class Relay {
   private readonly io = nativeBuffer(IO_SIZE);
   private readonly peer = nativeBuffer(128);
   private readonly peerLen = nativeBuffer(4);
-  private readonly services = new Map<string, Service>();
-  private readonly listeners = new Map<number, Service>();
+  private readonly services: RelayServices;
   private readonly conns = new Map<number, Conn>();
   private readonly now: () => number;
   /** Extra fds the caller watches (its wake-up eventfd): their readiness ends wait(). */
@@ -90,6 +80,7 @@ export class Relay {
 
   constructor(private readonly opts: RelayOptions) {
     this.now = opts.now ?? Date.now;
+    this.services = new RelayServices(this.ep, opts);
   }
 
   stats(): DestStats[] {
@@ -102,34 +93,7 @@ export class Relay {
   }
 
   apply(pools: readonly ServicePool[]): void {
-    const wanted = new Set<string>();
-    for (const p of pools) {
-      const vs = p.vs;
-      if (vs.protocol === 'UDP') continue; // the stream proxy serves UDP
-      if (vs.ip === undefined || vs.port === undefined) {
-        this.opts.log(`VS ${p.key}: the proxy serves address:port virtual servers only - not forwarded`);
-        continue;
-      }
-      wanted.add(p.key);
-      let s = this.services.get(p.key);
-      if (!s) {
-        const listenFd = this.opts.listenFd(vs.ip, vs.port);
-        // Accepted sockets inherit TCP_NODELAY from the listener: one call per service, not per connection.
-        noDelay(listenFd);
-        s = { key: p.key, ip: vs.ip, port: vs.port, listenFd, scheduler: proxyScheduler(vs), dests: new Map() };
-        this.services.set(p.key, s);
-        this.listeners.set(listenFd, s);
-        this.ep.add(listenFd, EPOLLIN);
-      }
-      syncDests(s.dests, s.scheduler, p);
-    }
-    for (const [key, s] of this.services) {
-      if (wanted.has(key)) continue;
-      // Stops new connections only: running ones drain.
-      this.services.delete(key);
-      this.listeners.delete(s.listenFd);
-      closeFd(s.listenFd);
-    }
+    this.services.apply(pools);
   }
 
   /**
@@ -146,7 +110,7 @@ export class Relay {
       // A number closed (and maybe reused by an accept) earlier in this batch.
       if (this.closedNow.has(fd)) continue;
       if (this.external.has(fd)) woke.push(fd);
-      else if (this.listeners.has(fd)) this.accepting(this.listeners.get(fd)!);
+      else if (this.services.listeners.has(fd)) this.accepting(this.services.listeners.get(fd)!);
       else {
         const c = this.conns.get(fd);
         if (c) this.event(c, fd, ev);
@@ -155,7 +119,7 @@ export class Relay {
     return woke;
   }
 
-  private accepting(s: Service): void {
+  private accepting(s: RelayService): void {
     for (let i = 0; i < ACCEPTS_PER_WAKE; i++) {
       const fd = accept(s.listenFd, this.peer, this.peerLen);
       if (fd < 0) return; // EAGAIN, or an error the next wake-up meets again
@@ -174,7 +138,7 @@ export class Relay {
     }
   }
 
-  private openPair(client: number, d: ProxyDest, saddr: string, sport: number, s: Service): void {
+  private openPair(client: number, d: ProxyDest, saddr: string, sport: number, s: RelayService): void {
     const server = tcpSocket(isIPv6(d.ip) ? AF_INET6 : AF_INET);
     if (server < 0) {
       resetOnClose(client);
@@ -374,9 +338,7 @@ export class Relay {
 
   /** Stops listening; running connections end now unless `keep`. */
   close(keep = false): void {
-    for (const s of this.services.values()) closeFd(s.listenFd);
-    this.services.clear();
-    this.listeners.clear();
+    this.services.close();
     if (!keep) for (const c of [...this.conns.values()]) this.end(c, false);
   }
 

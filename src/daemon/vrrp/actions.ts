@@ -1,0 +1,149 @@
+/**
+ * The takeover path's hands: the engine's actions carried out. Adverts are encoded and sent, VIPs
+ * added and removed (addresses.ts), gratuitous ARP / unsolicited NA paced (garp-pacer.ts,
+ * garp-extra.ts), state changes logged as Keepalived logs them ("(VI_1) Entering MASTER STATE")
+ * and handed to the child for notify scripts. Keepalived does the same in vrrp_state_become_master()
+ * and vrrp_send_adv(); the decisions stay the engine's.
+ */
+import type { KeepalivedConfig } from '../../config/model.js';
+import type { Announcer, NetConfig, VrrpSocket } from '../../os/types.js';
+import { encodeAdvertisement } from '../../vrrp/packet.js';
+import type { RouterAction } from '../../vrrp/router.js';
+import type { Clock } from '../../base/clock.js';
+import type { Logger } from '../../base/log.js';
+import type { AddressQueue } from './addresses.js';
+import { ExtraGarp } from './garp-extra.js';
+import { GarpPacer } from './garp-pacer.js';
+import type { Runtime } from './runtime.js';
+
+/** The parts of VrrpDeps (driver.ts) the actions use. */
+export interface ActionDeps {
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly announcer: Announcer;
+  readonly net: Pick<NetConfig, 'addAddressesNow'>;
+  readonly onAction?: (a: RouterAction, rt: Runtime | undefined) => void;
+  readonly trace?: (what: string) => void;
+}
+
+/** What the actions read of the driver, at the time they run. */
+export interface ActionView {
+  readonly config: KeepalivedConfig;
+  readonly runtimes: ReadonlyMap<string, Runtime>;
+  /** False only while stopping with -V: addresses stay. */
+  readonly releasing: boolean;
+}
+
+export class ActionRunner {
+  private extraGarpOf: ExtraGarp | undefined;
+  private pacer: GarpPacer | undefined;
+
+  constructor(
+    private readonly deps: ActionDeps,
+    private readonly addresses: AddressQueue,
+    private readonly socketFor: (rt: Runtime) => VrrpSocket,
+    private readonly view: () => ActionView,
+  ) {}
+
+  execute(a: RouterAction): void {
+    const rt = a.kind === 'group_transition' ? undefined : this.view().runtimes.get(a.instance);
+    this.deps.onAction?.(a, rt);
+    if (a.kind === 'group_transition') {
+      this.deps.log.info(`VRRP_Group(${a.group}) Syncing instances to ${a.to} state`);
+      return;
+    }
+    if (!rt) return;
+    const name = rt.inst.name;
+    switch (a.kind) {
+      case 'send_advert': {
+        const bytes = encodeAdvertisement({ ...rt.advertTemplate, priority: a.priority }, { src: rt.src, dst: rt.destinations[0]!, ...(rt.inst.v3_checksum_as_v2 ? { v3ChecksumAsV2: true } : {}) });
+        for (const dst of rt.destinations) {
+          // v3's checksum covers the destination: each unicast peer gets its own.
+          const payload = dst === rt.destinations[0] || rt.inst.version === 2 ? bytes : encodeAdvertisement({ ...rt.advertTemplate, priority: a.priority }, { src: rt.src, dst });
+          try {
+            this.socketFor(rt).send(payload, dst, rt.src, rt.ttl);
+            this.deps.trace?.('advert sent');
+          } catch (e) {
+            this.deps.log.error(`(${name}) cannot send advert to ${dst}: ${(e as Error).message}`);
+          }
+        }
+        break;
+      }
+      case 'add_addresses': {
+        // Keepalived adds the VIPs and announces them in the same breath as the advert; so do
+        // we when nothing is queued before (rtnetlink answers synchronously). Routes and rules
+        // go through `ip` and follow on the queue.
+        const { net } = this.deps;
+        if (net.addAddressesNow && !this.addresses.busy(name)) {
+          try {
+            net.addAddressesNow(rt.addresses, rt.ifname);
+          } catch (e) {
+            this.deps.log.error(`(${name}) ${(e as Error).message}`);
+          }
+          this.deps.trace?.('addresses added');
+          if (rt.inst.virtual_routes.length > 0 || rt.inst.virtual_rules.length > 0) this.addresses.enqueue(name, () => this.addresses.addRoutesAndRules(rt));
+        } else {
+          this.addresses.enqueue(name, () => this.addresses.addAddresses(rt), true);
+        }
+        break;
+      }
+      case 'remove_addresses':
+        this.garp.cancel(name);
+        // -V (--dont-release-vrrp): a stopping daemon leaves its addresses where they are.
+        if (this.view().releasing) this.addresses.enqueue(name, () => this.addresses.removeAddresses(rt), true);
+        break;
+      case 'send_garp': {
+        const send = () => {
+          for (const g of rt.announce) {
+            // One interface failing (say, removed) does not silence the others.
+            try {
+              this.garp.send(name, g.pace, g.ifname, g.addresses, a.count);
+            } catch (e) {
+              this.deps.log.error(`(${name}) ${(e as Error).message}`);
+            }
+          }
+          this.deps.trace?.('announced');
+        };
+        // Announced once the addresses are in place: at once unless an address change is queued.
+        if (this.addresses.changingAddresses(name)) this.addresses.enqueue(name, async () => send());
+        else send();
+        break;
+      }
+      case 'transition':
+        if (a.to === 'MASTER') this.extraGarp.start(rt);
+        else if (a.from === 'MASTER') this.extraGarp.stop(name);
+        this.deps.trace?.(`reported ${a.to}`);
+        this.deps.log.info(`(${name}) Entering ${a.to} STATE${a.reason === 'init' ? ' (init)' : ''}${a.reason !== 'init' ? ` (${a.reason})` : ''}`);
+        break;
+      case 'master_rx_lower_pri':
+      case 'priority_change':
+        break;
+      case 'log':
+        this.deps.log.info(a.message);
+        break;
+    }
+  }
+
+  /** garp_extra_if (garp-extra.ts), through the pacer like every other announcement. */
+  private get extraGarp(): ExtraGarp {
+    return (this.extraGarpOf ??= new ExtraGarp(this.deps.clock, (rt, t) => {
+      try {
+        // A VMAC's messages count against its base interface's pace; others against their own.
+        this.garp.send(rt.inst.name, t.ifname === rt.vipIfname ? rt.ifname : t.ifname, t.ifname, [t.address], 1);
+      } catch (e) {
+        this.deps.log.error(`(${rt.inst.name}) ${(e as Error).message}`);
+      }
+    }));
+  }
+
+  /** vrrp_garp_interval / vrrp_gna_interval / garp_group spacing (garp-pacer.ts). */
+  private get garp(): GarpPacer {
+    return (this.pacer ??= new GarpPacer(this.deps.clock, this.deps.announcer, () => this.view().config));
+  }
+
+  /** At stop: no more announcements. */
+  stopAnnouncing(): void {
+    this.extraGarp.stopAll();
+    this.garp.cancelAll();
+  }
+}

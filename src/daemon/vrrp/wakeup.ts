@@ -1,0 +1,90 @@
+/**
+ * The engine's clock: one timer armed at the next wake-up vrrp/router.ts asks for (an advert to
+ * send, a Master_Down deadline). Before a backup's deadline it warms the takeover path
+ * (rehearsal.ts) and spends the last stretch awake, so that a takeover starts on time; every
+ * firing's lateness is measured (TimerLag), the measure of whether the daemon keeps VRRP's clock.
+ */
+import type { VrrpSocket } from '../../os/types.js';
+import { routerWakeup, type RouterState } from '../../vrrp/router.js';
+import type { Clock } from '../../base/clock.js';
+import type { TakeoverRehearsal } from './rehearsal.js';
+
+/** Engine timers that fire late: the measure of whether the daemon keeps VRRP's clock. */
+export interface TimerLag {
+  fired: number;
+  maxLateUs: number;
+  totalLateUs: number;
+}
+
+export interface WakeupDeps {
+  readonly clock: Clock;
+  readonly trace?: (what: string) => void;
+  /** How long before a backup's Master_Down deadline to wake and wait awake, µs (VrrpDeps.spinUs). */
+  readonly spinUs?: number;
+}
+
+/** What the timer reads of the driver when it is armed and when it fires. */
+export interface WakeupView {
+  readonly state: RouterState;
+  readonly stopped: boolean;
+  readonly sockets: Iterable<VrrpSocket>;
+}
+
+export class EngineWakeup {
+  readonly lag: TimerLag = { fired: 0, maxLateUs: 0, totalLateUs: 0 };
+  private timer: unknown;
+  private timerAt: number | undefined;
+
+  /** `fire(now)`: steps the engine for its timers. */
+  constructor(
+    private readonly deps: WakeupDeps,
+    private readonly rehearsal: TakeoverRehearsal,
+    private readonly view: () => WakeupView,
+    private readonly fire: (now: number) => void,
+  ) {}
+
+  /** Arms the timer for the engine's next wake-up (after every step). */
+  schedule(): void {
+    const { state, stopped } = this.view();
+    if (stopped) return;
+    const next = routerWakeup(state);
+    if (next === this.timerAt) return;
+    if (this.timer !== undefined) this.deps.clock.cancel(this.timer);
+    this.rehearsal.cancel();
+    this.timer = undefined;
+    this.timerAt = next;
+    if (next === undefined) return;
+    // A backup whose Master_Down timer is the next one: warm its takeover path first, and wake
+    // up early to wait for the deadline awake (below).
+    const due = Object.entries(state.instances).filter(([, st]) => st.state === 'BACKUP' && st.deadline === next).map(([n]) => n);
+    if (due.length > 0) this.rehearsal.warmUntil(next, new Set(due));
+    const spinUs = this.deps.spinUs ?? 0;
+    const spin = due.length > 0 && spinUs > 0;
+    this.timer = this.deps.clock.at(spin ? next - spinUs : next, () => {
+      this.timer = undefined;
+      this.timerAt = undefined;
+      if (spin) {
+        // The last stretch before a takeover is spent awake: a timer wake-up on this VM is 50-400 us
+        // late and the takeover path then runs on a cold CPU (bench/failover, KEEPALIVED_TS_TRACE).
+        // This only happens when the master has already been silent for Master_Down less SPIN_US:
+        // adverts push the deadline away long before. Adverts that came in meanwhile are read
+        // first; one that moves the deadline cancels the takeover.
+        while (this.deps.clock.now() < next);
+        for (const s of this.view().sockets) s.drain?.();
+        if (this.timerAt !== undefined || this.view().stopped) return;
+      }
+      const now = this.deps.clock.now();
+      const late = Math.max(0, now - next);
+      this.lag.fired++;
+      this.lag.totalLateUs += late;
+      this.lag.maxLateUs = Math.max(this.lag.maxLateUs, late);
+      this.deps.trace?.(`timer (${late} us late)`);
+      this.fire(now);
+    });
+  }
+
+  /** At stop: the timer is not armed again (the view says stopped). */
+  cancel(): void {
+    if (this.timer !== undefined) this.deps.clock.cancel(this.timer);
+  }
+}

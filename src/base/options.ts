@@ -75,6 +75,8 @@ export interface Options {
   help: boolean;
   /** --signum=SIGFUNC */
   signum?: string;
+  /** --http ADDR:PORT: /metrics, /api/status and the live page (keepalived-ts only). */
+  http?: string;
 }
 
 /** The record before any option is read: Keepalived's defaults. */

@@ -76,6 +76,8 @@ const FLAGS: readonly Flag[] = [
   { short: 's', long: 'namespace', arg: 'required', set: (o, v) => void (o.namespace = v!) },
   { short: 'i', long: 'config-id', arg: 'required', set: (o, v) => void (o.configId = v!) },
   { long: 'signum', arg: 'required', set: (o, v) => ((o.signum = v!), true) },
+  // Ours, not Keepalived's: the read-only status listener (also KEEPALIVED_TS_HTTP).
+  { long: 'http', arg: 'required', set: (o, v) => void (o.http = v!) },
   // -t implies -R -n -G in Keepalived: a config test never forks, respawns or logs to syslog.
   { short: 't', long: 'config-test', arg: 'optional', set: (o, v) => void Object.assign(o, { configTest: true, dontRespawn: true, dontFork: true, noSyslog: true }, v ? { configTestLog: v } : {}) },
   { short: 'v', long: 'version', arg: 'none', set: (o) => ((o.version = true), true) },
@@ -83,7 +85,8 @@ const FLAGS: readonly Flag[] = [
 ];
 
 /** Every option 2.2.7 lists in --help, as [short, long] (for the help and its test). */
-export const OPTION_NAMES: readonly (readonly [string | undefined, string])[] = FLAGS.filter((f) => f.short !== 'g').map((f) => [f.short, f.long]);
+/** Keepalived's own options (ours, like --http, are not Keepalived's). */
+export const OPTION_NAMES: readonly (readonly [string | undefined, string])[] = FLAGS.filter((f) => f.short !== 'g' && f.long !== 'http').map((f) => [f.short, f.long]);
 
 function refuse(r: CommandLine, message: string): void {
   r.messages.push(message);

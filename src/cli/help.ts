@@ -4,23 +4,10 @@
  * `keepalived-ts:` line under each option that means something else here; then our own commands
  * and the KEEPALIVED_TS_* environment settings. Both go to stderr, as Keepalived's do.
  */
-import { readFileSync } from 'node:fs';
 
-/** The Keepalived release whose behaviour we copy; exporters read it from `-v`. */
-export const KEEPALIVED_VERSION = '2.2.7';
+import { KEEPALIVED_VERSION, packageVersion } from '../base/version.js';
 
-/** Ours, from package.json (the nearest one above this file, in src/ or dist/). */
-export function packageVersion(): string {
-  for (let dir = new URL('./', import.meta.url); ; dir = new URL('../', dir)) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'keepalived-ts' && pkg.version) return pkg.version;
-    } catch {
-      // none here: go up
-    }
-    if (dir.pathname === '/') return '0.0.0';
-  }
-}
+export { KEEPALIVED_VERSION, packageVersion };
 
 /**
  * keepalived-exporter and others parse the first line as "Keepalived vX.Y.Z (...)" on stderr;
@@ -43,6 +30,7 @@ export const ENVIRONMENT: readonly (readonly [string, string])[] = [
   ['KEEPALIVED_TS_DR_DRAIN=SECONDS', 'how long a DR service keeps old connections on their real servers after a change'],
   ['KEEPALIVED_TS_NAT_SNAT=1', 'one-armed NAT: real servers see the director as the client'],
   ['KEEPALIVED_TS_TRACE=1', 'one log line per VRRP takeover with the time each step took'],
+  ['KEEPALIVED_TS_HTTP=ADDR:PORT', 'as --http: serve /metrics, /api/status and the live page there (read-only)'],
 ];
 
 export function usageText(): string {
@@ -99,7 +87,12 @@ ${NOTE}no effect, a warning says so (sysctl kernel.core_pattern)
   -v, --version                Display the version number
   -h, --help                   Display this help message
 
+Options of keepalived-ts only:
+      --http=ADDR:PORT         Serve /metrics (Prometheus), /api/status (JSON) and a live page, read-only
+
 Commands of keepalived-ts:
+  keepalived-ts status [-p PIDFILE] [--json] [--follow]
+                               What the running daemon is doing (its control socket, the pid file's .sock)
   keepalived-ts config --json -f FILE [-i CONFIG_ID] [--positions]
                                Print the resolved configuration model as JSON
   keepalived-ts lvs [-c CHECKERS_PID_FILE] [--stats | --rate] [--exact] [--json]

@@ -12,7 +12,7 @@ import type { Options } from '../base/options.js';
 import { formatDiagnostic, type Diagnostic } from '../config/diagnostics.js';
 import { loadConfig, loadOptionsOf, type LoadResult } from '../config/load.js';
 import type { KeepalivedConfig } from '../config/model.js';
-import { formatVs } from '../config/sections/lvs-format.js';
+import { formatRs, formatVs } from '../config/sections/lvs-format.js';
 import { checkerDriver } from '../check/index.js';
 import { tcpDialer } from '../os/dial.js';
 import { openIcmpSocket } from '../os/icmp-socket.js';
@@ -101,11 +101,15 @@ function startRuntime(config: KeepalivedConfig, log: Logger, publisher: PoolPubl
     events: {
       realServer: (vs, i, up) => notifier.realServer(vs, i, up),
       quorum: (vs, up, d) => notifier.quorum(vs, up, d),
-      checker: (vs, i, c, up, reason) => notifier.checker?.(vs, i, c, up, reason),
+      checker: (vs, i, c, up, reason) => {
+        notifier.checker?.(vs, i, c, up, reason);
+        tellParent({ kind: 'event', event: { at: new Date().toISOString(), type: 'checker', vs: formatVs(vs), rs: formatRs(vs.real_server[i]!, vs), up, reason } });
+      },
       attempt: (v, i, c, ok, latencyUs, reason) => results.record(v, i, c.checker, ok, latencyUs, reason),
       pool: (v, vs, entries) => {
         log.detail(`Pool of VS ${formatVs(vs)}: ${entries.map((e) => `${e.ip}:${e.port} weight ${e.weight}`).join(', ') || 'empty'}`);
         publisher?.set(v, vs, entries, vs.group !== undefined ? config.virtual_server_group.find((g) => g.name === vs.group) : undefined);
+        tellParent({ kind: 'event', event: { at: new Date().toISOString(), type: 'pool', vs: formatVs(vs), servers: entries.map((e) => ({ rs: `[${e.ip}]:${e.port}`, weight: e.weight })) } });
       },
     },
   }, previous);

@@ -14,6 +14,9 @@ import type { KeepalivedConfig } from '../config/model.js';
 import { systemdNotifier } from '../os/sd-notify.js';
 import { daemonLogger } from './logger.js';
 import { Supervisor, type ChildSpec } from './supervisor.js';
+import { controlSocketPath, StatusServer } from './status/server.js';
+import { packageVersion } from '../base/version.js';
+import type { Logger } from '../base/log.js';
 import { DEFAULT_CHECKERS_PID_FILE, DEFAULT_PID_FILE, DEFAULT_VRRP_PID_FILE, removePidFile, runningPid, writePidFile } from './pidfile.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -63,12 +66,38 @@ export async function runParent(opts: Options, argv: readonly string[]): Promise
   };
   const systemd = systemdNotifier();
   const watchdogUs = watchdogFor(process.env);
-  const sup = new Supervisor(childrenFor(loaded.config, opts), { opts, log, systemd, reread, ...(watchdogUs ? { watchdogUs } : {}) });
+  const startedAt = new Date().toISOString();
+  let sup: Supervisor | undefined;
+  const status = new StatusServer({
+    status: async () => {
+      const parts = (await sup?.statusParts()) ?? [];
+      return { pid: process.pid, version: `keepalived-ts ${packageVersion()}`, startedAt, children: sup?.children() ?? [], ...Object.assign({}, ...parts) };
+    },
+  }, log);
+  sup = new Supervisor(childrenFor(loaded.config, opts), { opts, log, systemd, reread, onEvent: (e) => status.publish(e), ...(watchdogUs ? { watchdogUs } : {}) });
+  await openStatus(status, opts, pidFile, log);
   const code = await sup.run();
+  status.close();
   systemd.close();
   removePidFile(pidFile);
   log.info('Stopped keepalived-ts');
   return code;
+}
+
+/** The control socket always; HTTP only when asked for (--http, KEEPALIVED_TS_HTTP). Failures are logged, not fatal. */
+async function openStatus(status: StatusServer, opts: Options, pidFile: string, log: Logger): Promise<void> {
+  try {
+    await status.listenControl(controlSocketPath(pidFile));
+  } catch (e) {
+    log.error(`control socket: ${(e as Error).message}`);
+  }
+  const http = opts.http ?? process.env['KEEPALIVED_TS_HTTP'];
+  if (!http) return;
+  try {
+    log.info(`Status page, /metrics and /api/status on http://${await status.listenHttp(http)}/`);
+  } catch (e) {
+    log.error(`--http ${http}: ${(e as Error).message}`);
+  }
 }
 
 /** The children a configuration needs: VRRP for instances, the checkers for virtual servers (--all: both). */

@@ -15,7 +15,8 @@ import type { Logger } from '../base/log.js';
 import type { Options } from '../base/options.js';
 import { closeSignalWatchers, onSignalNumber, SIG_JSON, SIG_STATS_CLEAR } from '../os/rt-signals.js';
 import type { SystemdNotifier } from '../os/sd-notify.js';
-import { isChildMessage, type ChildMessage, type ParentMessage } from './child-link.js';
+import { isChildMessage, type ChildMessage, type ParentMessage, type StatusPart } from './child-link.js';
+import type { StatusEvent } from './status/model.js';
 
 const FORWARDED: NodeJS.Signals[] = ['SIGUSR1', 'SIGUSR2'];
 const RESPAWN_DELAY_MS = 1000;
@@ -35,6 +36,8 @@ export interface SupervisorDeps {
   readonly reread: () => { readonly specs: readonly ChildSpec[] } | { readonly refused: string };
   /** $WATCHDOG_USEC, when systemd asks for keep-alives. */
   readonly watchdogUs?: number;
+  /** What the children report as it happens (transitions, checker verdicts), and reloads. */
+  readonly onEvent?: (e: StatusEvent) => void;
 }
 
 type Phase = 'starting' | 'running' | 'reloading' | 'stopping';
@@ -52,6 +55,8 @@ export class Supervisor {
   private pingSeq = 0;
   private watchdog: NodeJS.Timeout | undefined;
   private resolveDone: ((code: number) => void) | undefined;
+  private readonly parts = new Map<number, (child: ChildProcess, part: StatusPart) => void>();
+  private partSeq = 0;
 
   constructor(
     private specs: readonly ChildSpec[],
@@ -99,6 +104,14 @@ export class Supervisor {
       this.pongs.set(child, m.seq);
       return;
     }
+    if (m.kind === 'event') {
+      this.deps.onEvent?.(m.event);
+      return;
+    }
+    if (m.kind === 'status-part') {
+      this.parts.get(m.id)?.(child, m.part);
+      return;
+    }
     if (this.running.get(name) !== child) return;
     if (m.kind === 'reload-refused') this.refusal = m.reason;
     this.waiting.delete(name);
@@ -133,12 +146,15 @@ export class Supervisor {
     if (this.waiting.size > 0 || (this.phase !== 'starting' && this.phase !== 'reloading')) return;
     const reloading = this.phase === 'reloading';
     this.phase = 'running';
+    const at = new Date().toISOString();
     if (this.refusal !== undefined) {
       this.deps.log.error(`Reload refused by a child, keeping the running configuration: ${this.refusal}`);
       this.notify(`READY=1\nSTATUS=Reload refused: ${this.refusal}`);
+      this.deps.onEvent?.({ at, type: 'reload', outcome: 'refused', detail: this.refusal });
     } else {
       this.deps.log.info(reloading ? 'Reload complete' : 'Startup complete');
       this.notify(`READY=1\nSTATUS=${this.status()}`);
+      if (reloading) this.deps.onEvent?.({ at, type: 'reload', outcome: 'complete' });
     }
     this.refusal = undefined;
     if (this.queued) {
@@ -165,6 +181,7 @@ export class Supervisor {
     if ('refused' in next) {
       this.deps.log.error(`Reload refused, keeping the running configuration: ${next.refused}`);
       this.notify(`READY=1\nSTATUS=Reload refused: ${next.refused}`);
+      this.deps.onEvent?.({ at: new Date().toISOString(), type: 'reload', outcome: 'refused', detail: next.refused });
       return;
     }
     this.phase = 'reloading';
@@ -186,6 +203,33 @@ export class Supervisor {
       }
     }
     this.settle();
+  }
+
+  /** Each running child's part of the status; a child that does not answer in time is left out. */
+  statusParts(timeoutMs = 1000): Promise<StatusPart[]> {
+    const id = ++this.partSeq;
+    const asked = [...this.running.values()].filter((c) => c.connected);
+    const got = new Map<ChildProcess, StatusPart>();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.parts.delete(id);
+        resolve([...got.values()]);
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.parts.set(id, (child, part) => {
+        got.set(child, part);
+        if (asked.every((c) => got.has(c))) done();
+      });
+      const msg: ParentMessage = { kind: 'status-request', id };
+      for (const c of asked) c.send(msg);
+      if (asked.length === 0) done();
+    });
+  }
+
+  /** The children running now, by name. */
+  children(): string[] {
+    return [...this.running.keys()];
   }
 
   /** ChildProcess.kill() refuses numbers Node has no name for (36, 63); process.kill() takes any. */

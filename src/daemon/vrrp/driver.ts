@@ -7,6 +7,8 @@ import type { KeepalivedConfig } from '../../config/model.js';
 import type { Announcer, LinkInfo, Links, NetConfig, Vmacs, VmacSpec, VrrpPacket, VrrpSocket, VrrpSocketOptions } from '../../os/types.js';
 import { decodeAdvertisement, encodeAdvertisement } from '../../vrrp/packet.js';
 import { checkAdvert, type RefuseReason } from '../../vrrp/receive.js';
+import { ahAccepted, ahBecameMaster, ahNextSend, buildAhDatagram } from '../../vrrp/ah.js';
+import { compareAddresses } from '../../base/addr.js';
 import { initialRouterState, routerWakeup, stepAll, stepRouter, type RouterAction, type RouterParams, type RouterState } from '../../vrrp/router.js';
 import { carryOver, matchInstances, type InstanceIdentity } from '../../vrrp/reload.js';
 import { startupDelayUs } from '../../vrrp/from-config.js';
@@ -60,7 +62,7 @@ export const SPIN_US = 300;
 /** A socket timestamp older than this is not believed (a wall-clock step between arrival and read). */
 const MAX_RX_AGE_US = 100_000;
 
-const REFUSE_STAT: Record<RefuseReason, keyof ErrorStats> = {
+const REFUSE_STAT: Record<Exclude<RefuseReason, 'not_vrrp'>, keyof ErrorStats> = {
   ttl: 'ip_ttl_err', version: 'version_err', auth_type_invalid: 'invalid_authtype', auth_type_mismatch: 'authtype_mismatch',
   auth_failure: 'auth_failure', interval: 'advert_interval_err', unicast_peer: 'unicast_src_err',
 };
@@ -259,6 +261,13 @@ export class VrrpDriver {
     for (const [newName, oldName] of match.matched) {
       const old = oldState.instances[oldName]!;
       instances[newName] = carryOver(old, next.get(newName)!.params, now);
+      // Keepalived keeps the AH sequence number across a reload.
+      const was = oldRuntimes.get(oldName)?.ah;
+      const becomes = next.get(newName)!.ah;
+      if (was && becomes) {
+        becomes.counter = was.counter;
+        becomes.ipId = was.ipId;
+      }
       if (old.state === 'MASTER') this.moveAddresses(oldRuntimes.get(oldName)!, next.get(newName)!);
     }
     const groups: Record<string, VrrpState> = {};
@@ -327,6 +336,7 @@ export class VrrpDriver {
         family: rt.family,
         ifname: rt.xmitIfname,
         groups,
+        ...(rt.ah ? { protocol: 'ah' as const } : {}),
         onPacket: (p) => this.received(rt.socketKey, p),
         onError: (e) => this.deps.log.error(`VRRP socket ${rt.socketKey}: ${e.message}`),
       });
@@ -354,9 +364,22 @@ export class VrrpDriver {
       return;
     }
     const multicast = rt.family === 'inet' ? /^2(2[4-9]|3\d)\./.test(p.dst) : p.dst.startsWith('ff');
-    const verdict = checkAdvert(decoded.advert, { src: p.src, ttl: p.ttl, multicast }, rt.recv);
+    const verdict = checkAdvert(
+      decoded.advert,
+      { src: p.src, ttl: p.ttl, multicast, ...(p.ahDatagram ? { ahDatagram: p.ahDatagram } : {}), ...(rt.ah ? { ahCounter: rt.ah.counter } : {}) },
+      rt.recv,
+    );
+    if (rt.ah && verdict.ahSeq !== undefined) {
+      // Keepalived: the counter follows every authenticated advert; a master hearing a lower
+      // priority (not 0) moves past that advert's number.
+      const st = this.state.instances[rt.inst.name];
+      const prio = decoded.advert.priority;
+      const lower = verdict.accept && st?.state === 'MASTER' && prio !== 0 &&
+        (prio < st.effectivePriority || (prio === st.effectivePriority && compareAddresses(p.src, rt.src) < 0));
+      rt.ah.counter = ahAccepted(rt.ah.counter, verdict.ahSeq, lower);
+    }
     if (!verdict.accept) {
-      rt.errors[REFUSE_STAT[verdict.reason]]++;
+      if (verdict.reason !== 'not_vrrp') rt.errors[REFUSE_STAT[verdict.reason]]++;
       this.deps.log.detail(`(${rt.inst.name}) dropped advert from ${p.src}: ${verdict.detail}`);
       return;
     }
@@ -429,6 +452,25 @@ export class VrrpDriver {
     });
   }
 
+  /** An AH advert: the next sequence number and IP ID, one ICV per destination (it covers the IP header). */
+  private sendAh(rt: Runtime, priority: number): void {
+    const ah = rt.ah!;
+    ah.counter = ahNextSend(ah.counter);
+    ah.ipId = (ah.ipId % 0xffff) + 1;
+    const bytes = encodeAdvertisement({ ...rt.advertTemplate, priority }, { src: rt.src, dst: rt.destinations[0]! });
+    for (const dst of rt.destinations) {
+      try {
+        const datagram = buildAhDatagram(bytes, { src: rt.src, dst, id: ah.ipId, ttl: rt.ttl, seq: ah.counter.seq, unicast: rt.inst.unicast }, ah.key);
+        const s = this.socketFor(rt);
+        if (!s.sendDatagram) throw new Error('this socket cannot send AH datagrams');
+        s.sendDatagram(datagram, dst);
+        this.deps.trace?.('advert sent');
+      } catch (e) {
+        this.deps.log.error(`(${rt.inst.name}) cannot send advert to ${dst}: ${(e as Error).message}`);
+      }
+    }
+  }
+
   private execute(a: RouterAction): void {
     const rt = a.kind === 'group_transition' ? undefined : this.runtimes.get(a.instance);
     this.deps.onAction?.(a, rt);
@@ -440,6 +482,10 @@ export class VrrpDriver {
     const name = rt.inst.name;
     switch (a.kind) {
       case 'send_advert': {
+        if (rt.ah) {
+          this.sendAh(rt, a.priority);
+          break;
+        }
         const bytes = encodeAdvertisement({ ...rt.advertTemplate, priority: a.priority }, { src: rt.src, dst: rt.destinations[0]!, ...(rt.inst.v3_checksum_as_v2 ? { v3ChecksumAsV2: true } : {}) });
         for (const dst of rt.destinations) {
           // v3's checksum covers the destination: each unicast peer gets its own.
@@ -494,6 +540,8 @@ export class VrrpDriver {
         break;
       }
       case 'transition':
+        // A counter that reached its end starts again from 0 (Keepalived's vrrp_state_goto_master).
+        if (a.to === 'MASTER' && rt.ah) rt.ah.counter = ahBecameMaster(rt.ah.counter);
         if (a.to === 'MASTER') this.extraGarp.start(rt);
         else if (a.from === 'MASTER') this.extraGarp.stop(name);
         this.deps.trace?.(`reported ${a.to}`);

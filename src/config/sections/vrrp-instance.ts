@@ -14,7 +14,7 @@ import { readRouteLine, readRuleLine } from './ip.js';
 import { readMcastDstIp, readSourceIp, readUnicastPeers, readUnsigned, readUseIpvlan, readUseVmac, readVips } from './vrrp-instance-net.js';
 import { readTrackInterfaces, readTrackObjects, trackTargets } from './vrrp-instance-track.js';
 import { instanceRaw, newVrrpInstance, type InstanceRaw, type VrrpInstance } from './vrrp-instance-types.js';
-import { readAuthentication, readAuthHmac } from './vrrp-instance-auth.js';
+import { readAuthentication } from './vrrp-instance-auth.js';
 
 /** The draft as read so far: Keepalived resolves tracked names against what precedes them. */
 interface Reading {
@@ -381,7 +381,6 @@ const table: KeywordTable<Reading> = {
     else r.inst.kernel_rx_buf_size = v;
   },
   authentication: { block, run: (r, node, cx) => readAuthentication(r.inst, r.raw, node, cx) },
-  auth_hmac: { block, run: (r, node, cx) => readAuthHmac(r.inst, r.raw, node, cx) },
 };
 
 function timerExpiredBackup(r: Reading, node: ConfNode, cx: Cx): void {

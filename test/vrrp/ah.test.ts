@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
   AH_COUNTER_START,
   AH_SEQ_LIMIT,
@@ -17,7 +17,8 @@ import {
   buildAhDatagram,
   checkAhDatagram,
 } from '../../src/vrrp/ah.js';
-import { AUTH_AH, decodeAdvertisement, encodeAdvertisement, type Advertisement } from '../../src/vrrp/packet.js';
+import { AUTH_AH, AUTH_PASS, decodeAdvertisement, encodeAdvertisement, passAuthData, type Advertisement } from '../../src/vrrp/packet.js';
+import { checkAdvert, type ReceiveParams } from '../../src/vrrp/receive.js';
 
 const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 
@@ -119,4 +120,40 @@ test('the sequence counter: sent numbers count up from 1; only a higher number i
   const top = { seq: AH_SEQ_LIMIT + 1, cycle: false };
   assert.deepEqual(ahNextSend(top), { seq: AH_SEQ_LIMIT + 1, cycle: true });
   assert.deepEqual(ahBecameMaster(ahNextSend(top)), AH_COUNTER_START);
+});
+
+describe('checkAdvert with auth_type AH', () => {
+  const params: ReceiveParams = {
+    version: 2, authType: AUTH_AH, ahKey: key, advertIntervalCs: 100, addresses: ['10.77.0.100', '10.77.0.101'],
+    checkUnicastSrc: false, skipCheckAdvAddr: false,
+  };
+  const decoded = (d: Uint8Array) => {
+    const r = decodeAdvertisement(ahPayload(d)!, 'inet', { src: '10.77.0.1', dst: '224.0.0.18' });
+    assert.ok(r.ok);
+    return r.advert;
+  };
+  const meta = (d: Uint8Array | undefined, seq = 0) => ({ src: '10.77.0.1', ttl: 255, multicast: true, ...(d ? { ahDatagram: d } : {}), ahCounter: { seq, cycle: false } });
+
+  test("Keepalived's advert is accepted with its sequence number", () => {
+    assert.deepEqual(checkAdvert(decoded(KEEPALIVED_SEQ2), meta(KEEPALIVED_SEQ2, 1), params), { accept: true, addressListMismatch: false, ahSeq: 2 });
+  });
+
+  test('a number already heard is a replay; a wrong password an auth failure', () => {
+    const r = checkAdvert(decoded(KEEPALIVED_SEQ1), meta(KEEPALIVED_SEQ1, 1), params);
+    assert.equal(!r.accept && r.reason, 'auth_failure');
+    const w = checkAdvert(decoded(KEEPALIVED_SEQ1), meta(KEEPALIVED_SEQ1), { ...params, ahKey: ahKey('other') });
+    assert.equal(!w.accept && w.reason, 'auth_failure');
+  });
+
+  test('AH where none is expected, or none where it is, is an auth type mismatch', () => {
+    const none = checkAdvert(decoded(KEEPALIVED_SEQ1), meta(undefined), params);
+    assert.equal(!none.accept && none.reason, 'auth_type_mismatch');
+    const pass = checkAdvert(decoded(KEEPALIVED_SEQ1), meta(KEEPALIVED_SEQ1), { ...params, authType: AUTH_PASS, authData: passAuthData('secret12') });
+    assert.equal(!pass.accept && pass.reason, 'auth_type_mismatch');
+  });
+
+  test('an authenticated advert refused later (interval) still moves the counter', () => {
+    const r = checkAdvert(decoded(KEEPALIVED_SEQ1), meta(KEEPALIVED_SEQ1), { ...params, advertIntervalCs: 200 });
+    assert.deepEqual([r.accept, !r.accept && r.reason, r.ahSeq], [false, 'interval', 1]);
+  });
 });

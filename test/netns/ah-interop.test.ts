@@ -3,7 +3,8 @@
  * inside an IPsec AH header (IP protocol 51), HMAC-MD5-96 keyed by auth_pass, with sequence
  * numbers. keepalived-ts and keepalived in one VRID, each as master and as backup, multicast and
  * unicast: one master, the backup takes over when the master is killed, and the killed one comes
- * back and takes over again (its sequence number picked up from the other's adverts). A wrong
+ * back and takes over again (its sequence number picked up from the other's adverts) and, stopped,
+ * hands over at once with a priority 0 advert. A wrong
  * password is refused as an authentication failure by both, and each instance becomes master. A
  * crafted sender's adverts with a bad ICV are discarded, the same adverts correctly signed obeyed.
  */
@@ -80,7 +81,7 @@ for (const unicast of [false, true]) {
   for (const oursIsHigher of [true, false]) {
     const name = `AH ${unicast ? 'unicast' : 'multicast'}: ${oursIsHigher ? 'keepalived-ts master, keepalived backup' : 'keepalived master, keepalived-ts backup'}`;
     const id = vrid++;
-    test(`${name}; the backup takes over, the master comes back and preempts`, { skip, timeout: 90_000 }, async () => {
+    test(`${name}; the backup takes over, the master comes back and preempts, then resigns`, { skip, timeout: 90_000 }, async () => {
       const vip = lab.spareAddress(id + 60);
       const ours = lab.host('ours').address;
       const theirs = lab.host('theirs').address;
@@ -115,7 +116,12 @@ for (const unicast of [false, true]) {
         .catch((e: Error) => assert.fail(e.message + out(backup, again)));
       await sleep(2_000);
       assert.ok(!(await holds(backupHost, vip)), `${backupHost} backs off for good${out(backup, again)}`);
+      // A stopping master's priority 0 advert (AH too) hands over at once: well within the 3.6 s
+      // Master_Down interval a lost or refused advert would take.
+      const stopped = Date.now();
       await again.kill('SIGTERM');
+      await waitFor(() => holds(backupHost, vip), 2_500, `${backupHost} takes over from the priority 0 advert`).catch((e: Error) => assert.fail(e.message + out(backup, again)));
+      assert.ok(Date.now() - stopped < 2_500);
       await backup.kill('SIGTERM');
     });
   }

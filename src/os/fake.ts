@@ -36,21 +36,27 @@ export class FakeLan {
     return (opts) => {
       const m: Member = { node, opts, addresses, open: true };
       this.members.push(m);
+      const deliver = (bytes: Uint8Array, dst: string, src: string, ttl: number, ahDatagram?: Uint8Array) => {
+        if (!m.open || this.down) return;
+        const multicast = dst.startsWith('224.') || dst.startsWith('ff');
+        for (const to of this.members) {
+          // A socket hears its own IP protocol only: VRRP (112) or AH (51).
+          if (to === m || !to.open || to.opts.family !== opts.family || (to.opts.protocol ?? 'vrrp') !== (opts.protocol ?? 'vrrp')) continue;
+          if (!multicast && !to.addresses().includes(dst)) continue;
+          const arrival = this.clock.now() + this.delayUs;
+          this.clock.at(arrival + this.readLatencyUs, () => {
+            if (!to.open || this.down) return;
+            this.arrivals.push(arrival);
+            to.opts.onPacket({ bytes, src, dst, ttl, ifindex: 1, ...(this.readLatencyUs ? { ageUs: this.readLatencyUs } : {}), ...(ahDatagram ? { ahDatagram } : {}) });
+          });
+        }
+      };
       return {
-        send: (payload, dst, src, ttl = 255) => {
-          if (!m.open || this.down) return;
-          const bytes = Uint8Array.from(payload);
-          const multicast = dst.startsWith('224.') || dst.startsWith('ff');
-          for (const to of this.members) {
-            if (to === m || !to.open || to.opts.family !== opts.family) continue;
-            if (!multicast && !to.addresses().includes(dst)) continue;
-            const arrival = this.clock.now() + this.delayUs;
-            this.clock.at(arrival + this.readLatencyUs, () => {
-              if (!to.open || this.down) return;
-              this.arrivals.push(arrival);
-              to.opts.onPacket({ bytes, src, dst, ttl, ifindex: 1, ...(this.readLatencyUs ? { ageUs: this.readLatencyUs } : {}) });
-            });
-          }
+        send: (payload, dst, src, ttl = 255) => deliver(Uint8Array.from(payload), dst, src, ttl),
+        // An AH datagram (vrrp/ah.ts): a 20-byte IP header, the 24-byte AH header, the advert.
+        sendDatagram: (datagram, dst) => {
+          const d = Uint8Array.from(datagram);
+          deliver(d.subarray(44), dst, d.subarray(12, 16).join('.'), d[8]!, d);
         },
         close: () => {
           m.open = false;

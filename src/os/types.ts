@@ -19,12 +19,16 @@ export interface VrrpPacket {
   readonly ifindex: number;
   /** How long ago the kernel received it, µs (a socket timestamp against the wall clock now). */
   readonly ageUs?: number;
+  /** An AH socket's packet: the whole IPv4 datagram (header, AH, VRRP); `bytes` is the VRRP part. */
+  readonly ahDatagram?: Uint8Array;
 }
 
 /** A raw IPPROTO_VRRP (112) socket on one interface and family, shared by its instances. */
 export interface VrrpSocket {
   /** Sends a VRRP message with TTL / hop limit `ttl` (255 unless unicast_ttl says otherwise). */
   send(payload: Uint8Array, dst: string, src: string, ttl?: number): void;
+  /** An AH socket: sends a whole IPv4 datagram built by us (vrrp/ah.ts), header included. */
+  sendDatagram?(datagram: Uint8Array, dst: string): void;
   /**
    * Runs send()'s code without sending anything: a backup's first advert comes at a failover,
    * and V8 compiling the send path then cost about 0.3 ms of the takeover (measured).
@@ -40,6 +44,11 @@ export interface VrrpSocketOptions {
   readonly ifname: string;
   /** Multicast groups to join on the interface (224.0.0.18 / ff02::12 unless configured). */
   readonly groups: readonly string[];
+  /**
+   * 'ah': IP protocol 51 (auth_type AH, IPv4 only), as Keepalived opens a separate socket for it:
+   * adverts arrive inside an AH header and go out as datagrams whose IP header is ours.
+   */
+  readonly protocol?: 'vrrp' | 'ah';
   readonly onPacket: (p: VrrpPacket) => void;
   readonly onError: (e: Error) => void;
 }

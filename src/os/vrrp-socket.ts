@@ -15,13 +15,18 @@
  * IPV6_HOPLIMIT cmsgs. Readiness comes from koffi's libuv poll on Node's event loop; each wake-up
  * drains the socket with non-blocking recvmsg.
  *
+ * auth_type AH (IPv4 only): a socket of IP protocol 51 instead, as Keepalived opens one. Its
+ * adverts' ICV covers the IP header, the IP ID included, so that header is ours (IP_HDRINCL; the
+ * kernel fills only the length and checksum), built with the AH header by vrrp/ah.ts and sent
+ * whole with sendDatagram(). Received datagrams keep their IP header for the ICV check.
+ *
  * Each packet carries its age: how long before we read it the kernel received it (SO_TIMESTAMPNS).
  * The backup's Master_Down timer starts at the advert's arrival, not at the moment a busy or
  * just-woken event loop got round to it (measured in bench/failover: 0.3-0.7 ms later).
  */
 import { addressBytes, readAddress } from '../base/addr.js';
 import {
-  AF_INET, AF_INET6, IPPROTO_IP, IPPROTO_IPV6, IPPROTO_VRRP, IPV6_ADD_MEMBERSHIP, IPV6_HOPLIMIT, IPV6_MULTICAST_HOPS,
+  AF_INET, AF_INET6, IPPROTO_AH, IPPROTO_IP, IPPROTO_IPV6, IPPROTO_VRRP, IP_HDRINCL, IPV6_ADD_MEMBERSHIP, IPV6_HOPLIMIT, IPV6_MULTICAST_HOPS,
   IPV6_MULTICAST_IF, IPV6_MULTICAST_LOOP, IPV6_PKTINFO, IPV6_RECVHOPLIMIT, IPV6_RECVPKTINFO, IPV6_TCLASS,
   IPV6_UNICAST_HOPS, IP_ADD_MEMBERSHIP, IP_MTU_DISCOVER, IP_MULTICAST_IF, IP_MULTICAST_LOOP, IP_MULTICAST_TTL,
   IP_PKTINFO, IP_PMTUDISC_DONT, IP_TOS, IP_TTL, MsgArena, SCM_TIMESTAMPNS, SOCK_RAW, SOL_SOCKET, SO_BINDTODEVICE, SO_TIMESTAMPNS, close, ifNameToIndex, int32,
@@ -33,12 +38,16 @@ import type { VrrpPacket, VrrpSocket, VrrpSocketOptions } from './types.js';
 const TOS_INTERNETCONTROL = 0xc0;
 /** RFC 5798 5.1.1.3 / 5.1.2.3: sent with 255, anything else is dropped by the receiver. */
 const DEFAULT_TTL = 255;
+/** The IPsec AH header of Keepalived's VRRP adverts (RFC 2402 with a 96-bit ICV). */
+const AH_HEADER_LENGTH = 24;
 /** Packets handled per readiness callback before yielding to the event loop (poll fires again). */
 const DRAIN_LIMIT = 256;
 
 export function openVrrpSocket(opts: VrrpSocketOptions): VrrpSocket {
   const v4 = opts.family === 'inet';
-  const fd = socket(v4 ? AF_INET : AF_INET6, SOCK_RAW, IPPROTO_VRRP);
+  const ah = opts.protocol === 'ah';
+  if (ah && !v4) throw new Error('AH authentication is IPv4 only');
+  const fd = socket(v4 ? AF_INET : AF_INET6, SOCK_RAW, ah ? IPPROTO_AH : IPPROTO_VRRP);
   let ifindex: number;
   try {
     ifindex = ifNameToIndex(opts.ifname);
@@ -47,6 +56,7 @@ export function openVrrpSocket(opts: VrrpSocketOptions): VrrpSocket {
     setsockoptInt(fd, SOL_SOCKET, SO_TIMESTAMPNS, 1, 'SO_TIMESTAMPNS');
     if (v4) configureInet(fd, ifindex, opts.groups);
     else configureInet6(fd, ifindex, opts.groups);
+    if (ah) setsockoptInt(fd, IPPROTO_IP, IP_HDRINCL, 1, 'IP_HDRINCL');
   } catch (e) {
     close(fd);
     throw e;
@@ -64,7 +74,7 @@ export function openVrrpSocket(opts: VrrpSocketOptions): VrrpSocket {
         return;
       }
       if (!got) return;
-      const p = v4 ? parseInet(got, ifindex) : parseInet6(got, ifindex);
+      const p = v4 ? parseInet(got, ifindex, ah) : parseInet6(got, ifindex);
       if (!p) continue;
       const age = ageUs(got);
       try {
@@ -88,6 +98,15 @@ export function openVrrpSocket(opts: VrrpSocketOptions): VrrpSocket {
     send(payload, dst, src, ttl = DEFAULT_TTL) {
       if (closed) throw new Error(`VRRP socket on ${opts.ifname} is closed`);
       if (!sendTo(fd, payload, dst, src, ttl)) {
+        throw Object.assign(new Error(`VRRP advert to ${dst} dropped: socket buffer full`), { code: 'EAGAIN' });
+      }
+    },
+    sendDatagram(datagram, dst) {
+      if (closed) throw new Error(`VRRP socket on ${opts.ifname} is closed`);
+      if (!ah) throw new Error('sendDatagram needs an AH socket');
+      // The header is ours; IP_PKTINFO still names the interface and the source to route from.
+      const src = readAddress(datagram, 12, 'inet');
+      if (!mem.send(fd, datagram, sockaddr(addressOf(dst, 4), 0), [inetCmsgs(ifindex, src, DEFAULT_TTL)[0]!])) {
         throw Object.assign(new Error(`VRRP advert to ${dst} dropped: socket buffer full`), { code: 'EAGAIN' });
       }
     },
@@ -178,19 +197,26 @@ function ageUs(r: Received): number | undefined {
   return undefined;
 }
 
-/** Strips the IPv4 header (with any options); undefined for a malformed datagram. */
-function parseInet(r: Received, boundIndex: number): VrrpPacket | undefined {
+/**
+ * Strips the IPv4 header (with any options), and on an AH socket the AH header too (keeping the
+ * datagram); undefined for a malformed datagram.
+ */
+function parseInet(r: Received, boundIndex: number, ah = false): VrrpPacket | undefined {
   const d = r.data;
   if (r.truncated || d.length < 20 || d[0]! >> 4 !== 4) return undefined;
   const ihl = (d[0]! & 0x0f) * 4;
   const total = (d[2]! << 8) | d[3]!;
   if (ihl < 20 || total < ihl || d.length < ihl) return undefined;
+  // Keepalived: "IPv4 VRRP packet with AH too short".
+  if (ah && (d[9] !== IPPROTO_AH || Math.min(total, d.length) < ihl + AH_HEADER_LENGTH)) return undefined;
+  const start = ah ? ihl + AH_HEADER_LENGTH : ihl;
   let ifindex = boundIndex;
   for (const m of r.cmsgs) {
     if (m.level === IPPROTO_IP && m.type === IP_PKTINFO && m.data.length >= 4) ifindex = readInt32(m.data, 0);
   }
   return {
-    bytes: d.slice(ihl, Math.min(total, d.length)),
+    bytes: d.slice(start, Math.min(total, d.length)),
+    ...(ah ? { ahDatagram: d.slice(0, Math.min(total, d.length)) } : {}),
     src: readAddress(d, 12, 'inet'),
     dst: readAddress(d, 16, 'inet'),
     ttl: d[8]!,

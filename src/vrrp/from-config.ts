@@ -5,6 +5,7 @@
  */
 import type { KeepalivedConfig, VrrpInstance } from '../config/model.js';
 import type { DeepReadonly } from '../config/schema.js';
+import { ahKey } from './ah.js';
 import { AUTH_AH, AUTH_NONE, AUTH_PASS, passAuthData } from './packet.js';
 import type { ReceiveParams } from './receive.js';
 import type { RouterParams } from './router.js';
@@ -61,6 +62,7 @@ export function receiveParams(inst: Instance, skipCheckAdvAddr = inst.skip_check
     version: inst.version,
     authType: auth,
     ...(auth === AUTH_PASS ? { authData: passAuthData(inst.authentication!.auth_pass) } : {}),
+    ...(auth === AUTH_AH ? { ahKey: ahKey(inst.authentication!.auth_pass) } : {}),
     advertIntervalCs: Math.round(inst.advert_int * 100),
     addresses: inst.virtual_ipaddress.map((a) => a.address),
     ...(inst.unicast

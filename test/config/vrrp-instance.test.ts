@@ -220,19 +220,11 @@ test('authentication: PASS kept (v2), auth_pass truncated to 8 characters, AH wi
   assert.deepEqual(lines(r.diagnostics), ['8: (VI_1) VRRP version 3 does not support authentication. Ignoring.']);
 });
 
-test('auth_hmac: keys, active_key, derived time_window', () => {
-  const key = 'hex:' + '00'.repeat(32);
-  let r = load(instance(`  auth_hmac {\n    key 1 ${key}\n    active_key 1\n  }`));
-  assert.deepEqual(lines(r.diagnostics), []);
-  const h = only(r.config).auth_hmac!;
-  assert.equal(h.mode, 'enforce');
-  assert.equal(h.anti_replay, 'time');
-  assert.equal(h.time_window, 5, 'max(3 x advert_int, 5)');
-  r = load(instance(`  advert_int 4\n  auth_hmac {\n    key 1 ${key}\n    active_key 2\n    key 3 short\n  }`));
-  assert.deepEqual(lines(r.diagnostics), ['11: (VI_1) auth_hmac key 3 length 5 not in range [32, 64]', '8: (VI_1) auth_hmac active_key 2 is not defined, disabling extension']);
-  assert.equal(only(r.config).auth_hmac, undefined);
-  r = load(instance(`  advert_int 4\n  auth_hmac {\n    key 1 ${key}\n    active_key 1\n  }`));
-  assert.equal(only(r.config).auth_hmac!.time_window, 12);
+test('auth_hmac is not a Keepalived 2.2.7 keyword (it came with 2.4.0): unknown, and authentication stays', () => {
+  const r = load(instance(`  auth_hmac {\n    key 1 hex:${'00'.repeat(32)}\n    active_key 1\n  }\n  authentication {\n    auth_type AH\n    auth_pass secret12\n  }`));
+  assert.deepEqual(lines(r.diagnostics), ["7: Unknown keyword 'auth_hmac'"]);
+  assert.equal((only(r.config) as Record<string, unknown>).auth_hmac, undefined);
+  assert.deepEqual({ ...only(r.config).authentication, pos: undefined }, { auth_type: 'AH', auth_pass: 'secret12', pos: undefined });
 });
 
 test('track_script: weight from the vrrp_script, per-line weight, not found, duplicates', () => {

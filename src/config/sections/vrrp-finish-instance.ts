@@ -7,7 +7,6 @@
 import type { SourcePos } from '../diagnostics.js';
 import type { Cx } from '../schema.js';
 import { isIPv6 } from 'node:net';
-import { HMAC_WINDOW_FLOOR, HMAC_WINDOW_MAX } from './vrrp-instance-auth.js';
 import { instanceRaw, type VrrpInstance } from './vrrp-instance-types.js';
 import type { SyncGroup } from './vrrp-sync-group-types.js';
 import { VRRP_DOWN_TIMER_ADVERTS, VRRP_PRIO_DFL, VRRP_PRIO_OWNER, type VrrpGlobals } from './vrrp-finish-globals.js';
@@ -182,7 +181,7 @@ function nopreemptReset(inst: VrrpInstance, at: (k: string) => SourcePos, cx: Cx
   return true;
 }
 
-/** Legacy authentication and auth_hmac: what Keepalived keeps of them. */
+/** authentication: what Keepalived keeps of it. */
 function completeAuth(inst: VrrpInstance, strict: boolean, cx: Cx): void {
   const raw = instanceRaw(inst);
   const n = inst.name;
@@ -205,27 +204,6 @@ function completeAuth(inst: VrrpInstance, strict: boolean, cx: Cx): void {
       // An AH sequence number has to be learnt from an advert before taking over.
       cx.error(pos, `(${n}) Initial state master is incompatible with AH authentication - clearing`);
       inst.state = 'BACKUP';
-    }
-  }
-  const h = inst.auth_hmac;
-  if (h) {
-    if (type !== undefined) {
-      cx.error(h.pos, `(${n}) auth_hmac cannot be combined with authentication, dropping legacy auth`);
-      type = undefined;
-    }
-    if (!h.key.some((k) => k.id === h.active_key)) {
-      cx.error(h.pos, `(${n}) auth_hmac active_key ${h.active_key} is not defined, disabling extension`);
-      delete inst.auth_hmac;
-    } else {
-      if (strict && h.mode !== 'enforce') {
-        cx.error(h.pos, `(${n}) strict mode requires auth_hmac mode enforce`);
-        h.mode = 'enforce';
-      }
-      if (h.anti_replay === 'time' && h.time_window === 0) {
-        // Keepalived derives it before advert_int gets its default, in whole seconds.
-        const adv = Math.floor((raw.advert_int_us ?? 0) / 1_000_000);
-        h.time_window = Math.min(HMAC_WINDOW_MAX, Math.max(HMAC_WINDOW_FLOOR, 3 * adv));
-      }
     }
   }
   if (type !== undefined) inst.authentication = { auth_type: type, auth_pass: raw.auth_pass!, pos };

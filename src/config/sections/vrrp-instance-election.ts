@@ -5,7 +5,7 @@
  */
 import { parseInteger, type Cx, type KeywordTable } from '../schema.js';
 import type { ConfNode } from '../tree.js';
-import { readAuthentication, readAuthHmac } from './vrrp-instance-auth.js';
+import { readAuthentication } from './vrrp-instance-auth.js';
 import { readUnsigned } from './vrrp-instance-net.js';
 import { block, boolInto, flag, need, optBool, readDecimalUnits, uintInto, type Reading } from './vrrp-instance-reading.js';
 
@@ -110,7 +110,6 @@ export const electionKeywords: KeywordTable<Reading> = {
     }
   },
   authentication: { block, run: (r, node, cx) => readAuthentication(r.inst, r.raw, node, cx) },
-  auth_hmac: { block, run: (r, node, cx) => readAuthHmac(r.inst, r.raw, node, cx) },
 };
 
 function timerExpiredBackup(r: Reading, node: ConfNode, cx: Cx): void {

@@ -48,17 +48,6 @@ export interface Authentication {
   pos: SourcePos;
 }
 
-/** auth_hmac { key ...; active_key N; anti_replay; time_window; mode } (Keepalived extension). */
-export interface AuthHmac {
-  key: { id: number; /** hex of the key bytes, or the `file:` path when read from a file */ value: string; from_file?: string; pos: SourcePos }[];
-  active_key: number;
-  anti_replay: 'time' | 'monotonic';
-  /** Seconds; derived from advert_int (max(3 x advert_int, 5), at most 300) when not set. */
-  time_window: number;
-  mode: 'enforce' | 'permissive' | 'receive-only';
-  pos: SourcePos;
-}
-
 export interface UseVmac {
   name?: string;
   /** MAC address as written; five octets means the VRID is the sixth. */
@@ -131,7 +120,6 @@ export interface VrrpInstance {
   notify_priority_changes: boolean;
   smtp_alert: boolean;
   authentication?: Authentication;
-  auth_hmac?: AuthHmac;
   virtual_ipaddress: IpAddress[];
   virtual_ipaddress_excluded: IpAddress[];
   virtual_routes: Route[];

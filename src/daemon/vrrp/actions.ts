@@ -5,6 +5,7 @@
  * and handed to the child for notify scripts. Keepalived does the same in vrrp_state_become_master()
  * and vrrp_send_adv(); the decisions stay the engine's.
  */
+import { ahBecameMaster, ahNextSend, buildAhDatagram } from '../../vrrp/ah.js';
 import type { KeepalivedConfig } from '../../config/model.js';
 import type { Announcer, NetConfig, VrrpSocket } from '../../os/types.js';
 import { encodeAdvertisement } from '../../vrrp/packet.js';
@@ -45,6 +46,25 @@ export class ActionRunner {
     private readonly view: () => ActionView,
   ) {}
 
+  /** An AH advert: the next sequence number and IP ID, one ICV per destination (it covers the IP header). */
+  private sendAh(rt: Runtime, priority: number): void {
+    const ah = rt.ah!;
+    ah.counter = ahNextSend(ah.counter);
+    ah.ipId = (ah.ipId % 0xffff) + 1;
+    const bytes = encodeAdvertisement({ ...rt.advertTemplate, priority }, { src: rt.src, dst: rt.destinations[0]! });
+    for (const dst of rt.destinations) {
+      try {
+        const datagram = buildAhDatagram(bytes, { src: rt.src, dst, id: ah.ipId, ttl: rt.ttl, seq: ah.counter.seq, unicast: rt.inst.unicast }, ah.key);
+        const s = this.socketFor(rt);
+        if (!s.sendDatagram) throw new Error('this socket cannot send AH datagrams');
+        s.sendDatagram(datagram, dst);
+        this.deps.trace?.('advert sent');
+      } catch (e) {
+        this.deps.log.error(`(${rt.inst.name}) cannot send advert to ${dst}: ${(e as Error).message}`);
+      }
+    }
+  }
+
   execute(a: RouterAction): void {
     const rt = a.kind === 'group_transition' ? undefined : this.view().runtimes.get(a.instance);
     this.deps.onAction?.(a, rt);
@@ -56,6 +76,10 @@ export class ActionRunner {
     const name = rt.inst.name;
     switch (a.kind) {
       case 'send_advert': {
+        if (rt.ah) {
+          this.sendAh(rt, a.priority);
+          break;
+        }
         const bytes = encodeAdvertisement({ ...rt.advertTemplate, priority: a.priority }, { src: rt.src, dst: rt.destinations[0]!, ...(rt.inst.v3_checksum_as_v2 ? { v3ChecksumAsV2: true } : {}) });
         for (const dst of rt.destinations) {
           // v3's checksum covers the destination: each unicast peer gets its own.
@@ -110,6 +134,8 @@ export class ActionRunner {
         break;
       }
       case 'transition':
+        // A counter that reached its end starts again from 0 (Keepalived's vrrp_state_goto_master).
+        if (a.to === 'MASTER' && rt.ah) rt.ah.counter = ahBecameMaster(rt.ah.counter);
         if (a.to === 'MASTER') this.extraGarp.start(rt);
         else if (a.from === 'MASTER') this.extraGarp.stop(name);
         this.deps.trace?.(`reported ${a.to}`);

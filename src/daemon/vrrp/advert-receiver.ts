@@ -7,7 +7,9 @@
 import type { VrrpPacket } from '../../os/types.js';
 import { decodeAdvertisement } from '../../vrrp/packet.js';
 import { checkAdvert, type RefuseReason } from '../../vrrp/receive.js';
-import type { InstanceEvent } from '../../vrrp/types.js';
+import type { InstanceEvent, InstanceState } from '../../vrrp/types.js';
+import { ahAccepted } from '../../vrrp/ah.js';
+import { compareAddresses } from '../../base/addr.js';
 import type { Clock } from '../../base/clock.js';
 import type { Logger } from '../../base/log.js';
 import type { ErrorStats, Runtime } from './runtime.js';
@@ -15,7 +17,7 @@ import type { ErrorStats, Runtime } from './runtime.js';
 /** A socket timestamp older than this is not believed (a wall-clock step between arrival and read). */
 const MAX_RX_AGE_US = 100_000;
 
-const REFUSE_STAT: Record<RefuseReason, keyof ErrorStats> = {
+const REFUSE_STAT: Record<Exclude<RefuseReason, 'not_vrrp'>, keyof ErrorStats> = {
   ttl: 'ip_ttl_err', version: 'version_err', auth_type_invalid: 'invalid_authtype', auth_type_mismatch: 'authtype_mismatch',
   auth_failure: 'auth_failure', interval: 'advert_interval_err', unicast_peer: 'unicast_src_err',
 };
@@ -24,6 +26,8 @@ export interface ReceiveDeps {
   readonly clock: Clock;
   readonly log: Logger;
   readonly trace?: (what: string) => void;
+  /** The engine's view of an instance now (AH: a master's counter moves past lower adverts). */
+  readonly instanceState?: (name: string) => InstanceState | undefined;
 }
 
 /** An accepted advert: the instance's event and when it happened. */
@@ -63,9 +67,22 @@ export class AdvertReceiver {
       return undefined;
     }
     const multicast = rt.family === 'inet' ? /^2(2[4-9]|3\d)\./.test(p.dst) : p.dst.startsWith('ff');
-    const verdict = checkAdvert(decoded.advert, { src: p.src, ttl: p.ttl, multicast }, rt.recv);
+    const verdict = checkAdvert(
+      decoded.advert,
+      { src: p.src, ttl: p.ttl, multicast, ...(p.ahDatagram ? { ahDatagram: p.ahDatagram } : {}), ...(rt.ah ? { ahCounter: rt.ah.counter } : {}) },
+      rt.recv,
+    );
+    if (rt.ah && verdict.ahSeq !== undefined) {
+      // Keepalived: the counter follows every authenticated advert; a master hearing a lower
+      // priority (not 0) moves past that advert's number.
+      const st = this.deps.instanceState?.(rt.inst.name);
+      const prio = decoded.advert.priority;
+      const lower = verdict.accept && st?.state === 'MASTER' && prio !== 0 &&
+        (prio < st.effectivePriority || (prio === st.effectivePriority && compareAddresses(p.src, rt.src) < 0));
+      rt.ah.counter = ahAccepted(rt.ah.counter, verdict.ahSeq, lower);
+    }
     if (!verdict.accept) {
-      rt.errors[REFUSE_STAT[verdict.reason]]++;
+      if (verdict.reason !== 'not_vrrp') rt.errors[REFUSE_STAT[verdict.reason]]++;
       this.deps.log.detail(`(${rt.inst.name}) dropped advert from ${p.src}: ${verdict.detail}`);
       return undefined;
     }

@@ -94,7 +94,7 @@ export class VrrpDriver {
       this.deps.trace?.('engine stepped');
       this.apply(r);
     });
-    this.receiver = new AdvertReceiver(deps);
+    this.receiver = new AdvertReceiver({ ...deps, instanceState: (name) => this.state.instances[name] });
     this.addresses = new AddressQueue(deps);
     this.actions = new ActionRunner(deps, this.addresses, (rt) => this.socketFor(rt), () => ({ config: this.config, runtimes: this.runtimes, releasing: this.releasing }));
     this.host = new HostSetup(deps);
@@ -261,6 +261,7 @@ export class VrrpDriver {
         family: rt.family,
         ifname: rt.xmitIfname,
         groups,
+        ...(rt.ah ? { protocol: 'ah' as const } : {}),
         onPacket: (p) => this.received(rt.socketKey, p),
         onError: (e) => this.deps.log.error(`VRRP socket ${rt.socketKey}: ${e.message}`),
       });

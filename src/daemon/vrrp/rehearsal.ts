@@ -14,6 +14,7 @@
  * through hours of being a backup: vrrp-child.ts.)
  */
 import type { Announcer, VrrpSocket } from '../../os/types.js';
+import { buildAhDatagram } from '../../vrrp/ah.js';
 import { encodeAdvertisement } from '../../vrrp/packet.js';
 import { stepAll, type RouterParams, type RouterState } from '../../vrrp/router.js';
 import type { InstanceState } from '../../vrrp/types.js';
@@ -65,7 +66,9 @@ export class TakeoverRehearsal {
             { ...rt.advertTemplate, priority: rt.params.basePriority },
             { src: rt.src, dst, ...(rt.inst.v3_checksum_as_v2 ? { v3ChecksumAsV2: true } : {}) },
           );
-          this.deps.socketFor(rt).prepare?.(bytes, dst, rt.src, rt.ttl);
+          // AH: the ICV's code too, with the next number but without using it up.
+          if (rt.ah) buildAhDatagram(bytes, { src: rt.src, dst, id: (rt.ah.ipId % 0xffff) + 1, ttl: rt.ttl, seq: Math.min(rt.ah.counter.seq + 1, 0xffffffff), unicast: rt.inst.unicast }, rt.ah.key);
+          else this.deps.socketFor(rt).prepare?.(bytes, dst, rt.src, rt.ttl);
           this.deps.announcer.rehearse?.(rt.vipIfname, rt.advertTemplate.addresses);
         } catch (e) {
           this.deps.log.detail(`(${rt.inst.name}) rehearsing a takeover: ${(e as Error).message}`);

@@ -37,6 +37,13 @@ export function reloadedState(
   for (const [newName, oldName] of match.matched) {
     const old = oldState.instances[oldName]!;
     instances[newName] = carryOver(old, after.get(newName)!.params, now);
+    // Keepalived keeps the AH sequence number across a reload.
+    const was = before.get(oldName)?.ah;
+    const becomes = after.get(newName)!.ah;
+    if (was && becomes) {
+      becomes.counter = was.counter;
+      becomes.ipId = was.ipId;
+    }
     if (old.state === 'MASTER') masters.push([before.get(oldName)!, after.get(newName)!]);
   }
   const groups: Record<string, VrrpState> = {};

@@ -8,7 +8,8 @@ import type { IpAddress } from '../../config/model.js';
 import type { LinkInfo, VmacSpec } from '../../os/types.js';
 import { vmacAddress } from '../../os/vmac.js';
 import { instanceParams, receiveParams, authType } from '../../vrrp/from-config.js';
-import { AUTH_PASS, passAuthData, type Advertisement } from '../../vrrp/packet.js';
+import { AH_COUNTER_START, ahKey, type AhCounter } from '../../vrrp/ah.js';
+import { AUTH_AH, AUTH_PASS, passAuthData, type Advertisement } from '../../vrrp/packet.js';
 import type { ReceiveParams } from '../../vrrp/receive.js';
 import type { InstanceParams } from '../../vrrp/types.js';
 
@@ -27,6 +28,14 @@ export interface ErrorStats {
   checksum_err: number;
   version_err: number;
   unicast_src_err: number;
+}
+
+/** auth_type AH: the key, and what changes with every advert (Keepalived's seq_counter_t and ip_id). */
+export interface AhState {
+  readonly key: Uint8Array;
+  counter: AhCounter;
+  /** The last IP ID sent: 1..65535, never 0 (the kernel would choose one, outside the ICV). */
+  ipId: number;
 }
 
 export interface Runtime {
@@ -58,6 +67,8 @@ export interface Runtime {
   readonly ttl: number;
   readonly advertTemplate: Omit<Advertisement, 'priority'>;
   readonly errors: ErrorStats;
+  /** auth_type AH (VRRPv2, IPv4): its socket is IP protocol 51's. */
+  readonly ah?: AhState;
 }
 
 export function zeroErrors(): ErrorStats {
@@ -104,6 +115,7 @@ export function buildRuntime(config: KeepalivedConfig, inst: Instance, links: Re
   if (src === undefined) return `(${inst.name}) interface ${ifname} has no ${inst.family === 'inet' ? 'IPv4' : 'IPv6'} address to send from`;
   const group = inst.mcast_dst_ip ?? (inst.family === 'inet' ? config.global_defs.vrrp_mcast_group4 : config.global_defs.vrrp_mcast_group6);
   const auth = authType(inst);
+  const ah = auth === AUTH_AH && inst.family === 'inet';
   const addresses = [...inst.virtual_ipaddress, ...inst.virtual_ipaddress_excluded].map(onVmac);
   const byIf = new Map<string, string[]>();
   for (const a of addresses) {
@@ -122,7 +134,7 @@ export function buildRuntime(config: KeepalivedConfig, inst: Instance, links: Re
     addresses,
     announce,
     family: inst.family,
-    socketKey: `${xmitIfname}/${inst.family}`,
+    socketKey: `${xmitIfname}/${inst.family}${ah ? '/ah' : ''}`,
     src,
     destinations: inst.unicast ? inst.unicast_peer.map((p) => p.address) : [group],
     group,
@@ -137,5 +149,6 @@ export function buildRuntime(config: KeepalivedConfig, inst: Instance, links: Re
       ...(auth === AUTH_PASS ? { authData: passAuthData(inst.authentication!.auth_pass) } : {}),
     },
     errors: zeroErrors(),
+    ...(ah ? { ah: { key: ahKey(inst.authentication!.auth_pass), counter: AH_COUNTER_START, ipId: 0 } } : {}),
   };
 }

@@ -1,9 +1,10 @@
 /**
  * `keepalived-ts config --json -f FILE [-i ID] [--positions]`: the resolved, typed model as
  * indented JSON, for users and tests; and `-t` (config test), which prints each problem as
- * `FILE:LINE: message` and exits non-zero when anything was reported.
+ * `FILE:LINE: message` and exits 5 when anything Keepalived 2.2.7 would report was found (notes,
+ * `FILE:LINE: note: message`, leave the exit status alone).
  */
-import { formatDiagnostic } from '../config/diagnostics.js';
+import { counts, formatDiagnostic } from '../config/diagnostics.js';
 import { checkHost, type HostView } from '../config/host-checks.js';
 import { localHost } from '../os/host.js';
 import { loadConfig, type LoadResult } from '../config/load.js';
@@ -24,8 +25,11 @@ export function runConfigTest(file: string, configId: string | undefined, out: O
   if (!result) return 1;
   const all = [...result.diagnostics, ...checkHost(result.config, host)];
   for (const d of all) out.stderr(formatDiagnostic(d) + '\n');
-  return all.length === 0 ? 0 : 1;
+  return all.some(counts) ? CONFIG_TEST_FAILED : 0;
 }
+
+/** Keepalived 2.2.7's KEEPALIVED_EXIT_CONFIG_TEST: `-t` found something to report. */
+export const CONFIG_TEST_FAILED = 5;
 
 export function runConfigCommand(argv: readonly string[], out: Out): number {
   let file: string | undefined;

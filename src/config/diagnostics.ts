@@ -11,7 +11,12 @@ export interface SourcePos {
   readonly line: number;
 }
 
-export type Severity = 'error' | 'warning';
+/**
+ * error and warning: what Keepalived 2.2.7 itself reports (either makes `-t` exit 5); note: what
+ * it does not (newer Keepalived versions' deprecations, keepalived-ts's own advice), shown but
+ * never counted.
+ */
+export type Severity = 'error' | 'warning' | 'note';
 
 export interface Diagnostic {
   readonly severity: Severity;
@@ -23,8 +28,13 @@ export interface Diagnostic {
 export function formatDiagnostic(d: Diagnostic): string {
   const where = d.pos ? `${d.pos.file}:${d.pos.line}: ` : '';
   // Many of Keepalived's own warnings already say so ("WARNING - interface ...").
-  const tag = d.severity === 'warning' && !/^warning\b/i.test(d.message) ? 'warning: ' : '';
+  const tag = d.severity === 'note' ? 'note: ' : d.severity === 'warning' && !/^warning\b/i.test(d.message) ? 'warning: ' : '';
   return `${where}${tag}${d.message}`;
+}
+
+/** What Keepalived 2.2.7 would report too: errors and warnings, not notes. */
+export function counts(d: Diagnostic): boolean {
+  return d.severity !== 'note';
 }
 
 export class Diagnostics {
@@ -36,6 +46,10 @@ export class Diagnostics {
 
   warn(pos: SourcePos | undefined, message: string): void {
     this.list.push(pos ? { severity: 'warning', message, pos } : { severity: 'warning', message });
+  }
+
+  note(pos: SourcePos | undefined, message: string): void {
+    this.list.push(pos ? { severity: 'note', message, pos } : { severity: 'note', message });
   }
 
   get errorCount(): number {

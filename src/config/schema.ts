@@ -63,6 +63,11 @@ export class Cx {
     this.diag.warn('pos' in at ? at.pos : at, message);
   }
 
+  /** Shown by `-t` but not counted: Keepalived 2.2.7 says nothing here (newer versions do). */
+  note(at: ConfNode | SourcePos, message: string): void {
+    this.diag.note('pos' in at ? at.pos : at, message);
+  }
+
   /** Runs each node of `nodes` through `table` against `target`. */
   apply<T>(target: T, nodes: readonly ConfNode[] | undefined, table: KeywordTable<T>): void {
     for (const node of nodes ?? []) {

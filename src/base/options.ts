@@ -10,6 +10,8 @@ export interface Options {
   /** -t=FILE writes the config-test report there instead of stderr. */
   configTestLog?: string;
   configId?: string;
+  /** -e / --all-config: any missing configuration file is an error. */
+  allConfig?: boolean;
   dontFork: boolean;
   logConsole: boolean;
   logDetail: boolean;

@@ -17,6 +17,7 @@ type Flag = { short?: string; long: string; arg: 'none' | 'required' | 'optional
 const FLAGS: Flag[] = [
   { short: 'f', long: 'use-file', arg: 'required', set: (o, v) => (o.useFile = v!) },
   { short: 't', long: 'config-test', arg: 'optional', set: (o, v) => { o.configTest = true; if (v) o.configTestLog = v; } },
+  { short: 'e', long: 'all-config', arg: 'none', set: (o) => (o.allConfig = true) },
   { short: 'i', long: 'config-id', arg: 'required', set: (o, v) => (o.configId = v!) },
   { short: 'n', long: 'dont-fork', arg: 'none', set: (o) => (o.dontFork = true) },
   { short: 'l', long: 'log-console', arg: 'none', set: (o) => (o.logConsole = true) },

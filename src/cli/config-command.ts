@@ -4,7 +4,7 @@
  * `FILE:LINE: message` and exits 5 when anything Keepalived 2.2.7 would report was found (notes,
  * `FILE:LINE: note: message`, leave the exit status alone).
  */
-import { counts, formatDiagnostic } from '../config/diagnostics.js';
+import { ConfigError, counts, formatDiagnostic, type Diagnostic } from '../config/diagnostics.js';
 import { checkHost, type HostView } from '../config/host-checks.js';
 import { localHost } from '../os/host.js';
 import { loadConfig, type LoadResult } from '../config/load.js';
@@ -20,16 +20,37 @@ export interface Out {
 }
 
 /** `-t`: the problems in the file, then what does not fit this machine (as `keepalived -t`). */
-export function runConfigTest(file: string, configId: string | undefined, out: Out, host: HostView = localHost()): number {
-  const result = load(file, configId, out);
-  if (!result) return 1;
-  const all = [...result.diagnostics, ...checkHost(result.config, host)];
-  for (const d of all) out.stderr(formatDiagnostic(d) + '\n');
-  return all.some(counts) ? CONFIG_TEST_FAILED : 0;
+export function runConfigTest(file: string, configId: string | undefined, out: Out, host: HostView = localHost(), allConfig = false): number {
+  const report = configTest(file, { ...(configId !== undefined ? { configId } : {}), host, allConfig });
+  for (const d of report.diagnostics) out.stderr(formatDiagnostic(d) + '\n');
+  return report.code;
 }
 
-/** Keepalived 2.2.7's KEEPALIVED_EXIT_CONFIG_TEST: `-t` found something to report. */
-export const CONFIG_TEST_FAILED = 5;
+/** Keepalived 2.2.7's exit statuses for `-t` (keepalived.h KEEPALIVED_EXIT_*). */
+export const EXIT_CONFIG = 4;
+export const EXIT_CONFIG_TEST = 5;
+/** -e and an include that finds no file. */
+export const EXIT_MISSING_FILE = 6;
+
+export interface ConfigTestReport {
+  readonly code: number;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/** What `-t` prints and the status it exits with, as Keepalived 2.2.7's `keepalived -t`. */
+export function configTest(file: string, opts: { configId?: string; host?: HostView; allConfig?: boolean } = {}): ConfigTestReport {
+  let result: LoadResult;
+  try {
+    result = loadConfig(file, { ...(opts.configId !== undefined ? { configId: opts.configId } : {}), ...(opts.allConfig ? { allConfig: true } : {}) });
+  } catch (e) {
+    if (!(e instanceof ConfigError) || e.code !== 'ERR_CONFIG_NOT_FOUND') throw e;
+    // Keepalived 2.2.7 reports a missing main file and yet exits 0, unless -e asks for the check.
+    return { code: opts.allConfig ? EXIT_CONFIG : 0, diagnostics: [{ severity: 'note', message: `Config files missing '${file}'.`, missingFile: true }] };
+  }
+  const diagnostics = [...result.diagnostics, ...checkHost(result.config, opts.host ?? localHost())];
+  const code = opts.allConfig && diagnostics.some((d) => d.missingFile) ? EXIT_MISSING_FILE : diagnostics.some(counts) ? EXIT_CONFIG_TEST : 0;
+  return { code, diagnostics };
+}
 
 export function runConfigCommand(argv: readonly string[], out: Out): number {
   let file: string | undefined;

@@ -17,6 +17,7 @@ const USAGE = `Usage: keepalived-ts [OPTION...]
 
   -f, --use-file=FILE          Use the specified configuration file
   -t, --config-test[=LOG_FILE] Check the configuration for obvious errors
+  -e, --all-config             Error if any configuration file missing (same as includea)
   -i, --config-id id           Skip any configuration lines beginning '@' that don't match id
   -n, --dont-fork              Don't fork the daemon process
   -l, --log-console            Log messages to local console
@@ -70,10 +71,10 @@ export function main(argv: readonly string[], out: Out): number | Promise<number
     return 0;
   }
   if (opts.configTest) {
-    if (opts.configTestLog === undefined) return runConfigTest(opts.useFile, opts.configId, out);
+    if (opts.configTestLog === undefined) return runConfigTest(opts.useFile, opts.configId, out, undefined, opts.allConfig);
     // -t=LOG_FILE: the report goes to the file, as Keepalived's --config-test=LOG_FILE.
     const report: string[] = [];
-    const code = runConfigTest(opts.useFile, opts.configId, { stdout: out.stdout, stderr: (t) => void report.push(t) });
+    const code = runConfigTest(opts.useFile, opts.configId, { stdout: out.stdout, stderr: (t) => void report.push(t) }, undefined, opts.allConfig);
     writeFileSync(opts.configTestLog, report.join(''));
     return code;
   }

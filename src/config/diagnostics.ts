@@ -23,12 +23,15 @@ export interface Diagnostic {
   readonly message: string;
   /** Absent for problems that belong to no line (a missing main file, a cross-section check). */
   readonly pos?: SourcePos;
+  /** A configuration file that is not there: with -e (--all-config) `-t` exits 6 for these. */
+  readonly missingFile?: true;
 }
 
 export function formatDiagnostic(d: Diagnostic): string {
   const where = d.pos ? `${d.pos.file}:${d.pos.line}: ` : '';
   // Many of Keepalived's own warnings already say so ("WARNING - interface ...").
-  const tag = d.severity === 'note' ? 'note: ' : d.severity === 'warning' && !/^warning\b/i.test(d.message) ? 'warning: ' : '';
+  // A missing file is said in Keepalived's own words, counted or not.
+  const tag = d.missingFile ? '' : d.severity === 'note' ? 'note: ' : d.severity === 'warning' && !/^warning\b/i.test(d.message) ? 'warning: ' : '';
   return `${where}${tag}${d.message}`;
 }
 
@@ -46,6 +49,15 @@ export class Diagnostics {
 
   warn(pos: SourcePos | undefined, message: string): void {
     this.list.push(pos ? { severity: 'warning', message, pos } : { severity: 'warning', message });
+  }
+
+  /**
+   * An include that finds no file. Keepalived 2.2.7 prints it but counts it only when the include
+   * asks for the check (includem, -e ...): otherwise it is a note here.
+   */
+  missingFile(pos: SourcePos | undefined, message: string, counted: boolean): void {
+    const severity: Severity = counted ? 'error' : 'note';
+    this.list.push(pos ? { severity, message, pos, missingFile: true } : { severity, message, missingFile: true });
   }
 
   note(pos: SourcePos | undefined, message: string): void {

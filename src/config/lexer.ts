@@ -35,6 +35,8 @@ export interface LexOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Injected so that ${_RANDOM} is repeatable in tests. */
   readonly random?: (min: number, max: number) => number;
+  /** -e / --all-config: every include checks for missing files, as includea. */
+  readonly allConfig?: boolean;
 }
 
 const MAX_INCLUDE_DEPTH = 32;
@@ -218,19 +220,19 @@ class Lexer {
     // is one glob pattern (Keepalived does not strip quotes from it).
     const m = /^(include[rmwba]?)[ \t]+(.*)$/.exec(text);
     if (!m) return false;
-    const check = INCLUDE_KINDS[m[1]!]!;
+    const check = this.opts.allConfig ? INCLUDE_KINDS['includea']! : INCLUDE_KINDS[m[1]!]!;
     const spec = m[2]!;
     const report = (isError: boolean, message: string) =>
       isError ? this.diag.error(pos, message) : this.diag.warn(pos, message);
     const baseDir = path.dirname(this.fileStack[this.fileStack.length - 1]!);
     const g = globPattern(spec, baseDir, this.opts.fs);
     if (g.matches.length === 0) {
-      if (g.missing > 0) report(g.hasBrace ? check.b : check.m, `Config files missing '${spec}'.`);
-      else if (check.w) report(true, `No config files matched '${spec}'.`);
+      if (g.missing > 0) this.diag.missingFile(pos, `Config files missing '${spec}'.`, g.hasBrace ? check.b : check.m);
+      else if (check.w) this.diag.missingFile(pos, `No config files matched '${spec}'.`, true);
       return true;
     }
     if (g.missing > 0) {
-      report(check.b, `Some config files missing: "${spec}".`);
+      this.diag.missingFile(pos, `Some config files missing: "${spec}".`, check.b);
       if (check.b) return true;
     }
     for (const f of g.matches) {

@@ -18,6 +18,8 @@ export interface LoadOptions {
   readonly fs?: ConfigFs;
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly random?: (min: number, max: number) => number;
+  /** -e / --all-config: a missing include is an error. */
+  readonly allConfig?: boolean;
 }
 
 export interface LoadResult {
@@ -40,7 +42,7 @@ export function loadConfig(file: string, opts: LoadOptions = {}): LoadResult {
   }
   const diag = new Diagnostics();
   const configId = opts.configId ?? defaultConfigId();
-  const lines = lex(file, { fs, configId, ...(opts.env ? { env: opts.env } : {}), ...(opts.random ? { random: opts.random } : {}) }, diag);
+  const lines = lex(file, { fs, configId, ...(opts.env ? { env: opts.env } : {}), ...(opts.random ? { random: opts.random } : {}), ...(opts.allConfig ? { allConfig: true } : {}) }, diag);
   const tree = buildTree(lines, diag);
   const cx = new Cx(diag, { configId });
   const draft = newConfigDraft();

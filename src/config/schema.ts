@@ -97,8 +97,8 @@ export class Cx {
    * unknown keyword; we report the same lines. (Inside a known block Keepalived then takes that
    * '}' as the end of the enclosing block and reads on one level up; we keep the block structure.)
    */
-  private unknown(node: ConfNode): void {
-    this.error(node, `Unknown keyword '${node.keyword}'`);
+  unknown(node: ConfNode, hint?: string): void {
+    this.error(node, `Unknown keyword '${node.keyword}'${hint ? ` - did you mean ${hint}?` : ''}`);
     if (!node.block) return;
     this.error(node, "Unexpected '{' - ignoring");
     for (const child of node.block) this.unknown(child);

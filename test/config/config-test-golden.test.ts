@@ -129,15 +129,31 @@ const DIFFERENCES: ReadonlyArray<{ readonly fixture: string; readonly theirs?: r
     ],
     why: 'instance checks go on past a missing interface: also "accept mode for VRRP version 2 does not comply with RFC3768"',
   },
+  // The same for sync groups: with the interfaces present Keepalived 2.2.7 says these (measured).
+  {
+    fixture: 'keepalived.conf.vrrp.lvs_syncd',
+    ours: ['keepalived-samples/keepalived.conf.vrrp.lvs_syncd:3'],
+    why: 'sync group checks go on past a missing interface: "Sync group VG1 has no virtual router(s). removing"',
+  },
+  {
+    fixture: 'sync-group.conf',
+    ours: ['config-test/sync-group.conf:1', 'config-test/sync-group.conf:5', 'config-test/sync-group.conf:7', 'config-test/sync-group.conf:10'],
+    why: 'sync group and instance checks go on past a missing interface: no virtual routers, a member that does not exist, one member, unicast without peers',
+  },
+  // Keepalived 2.2.7 takes the '}' of an unknown keyword's block inside global_defs as the end of
+  // global_defs and reads the rest of global_defs at the top level, where every keyword is unknown
+  // (so notification_email is lost). keepalived-ts keeps the block as written and reads it.
+  {
+    fixture: 'nested-unknown.conf',
+    theirs: ['config-test/nested-unknown.conf:6', 'config-test/nested-unknown.conf:7', 'config-test/nested-unknown.conf:8', 'config-test/nested-unknown.conf:9'],
+    ours: ['config-test/nested-unknown.conf:5'],
+    why: "the block structure is kept after an unknown keyword's block inside a known block",
+  },
 ];
 
-function without(list: readonly string[], drop: readonly string[] | undefined): string[] {
-  const out = [...list];
-  for (const d of drop ?? []) {
-    const i = out.indexOf(d);
-    if (i >= 0) out.splice(i, 1);
-  }
-  return out;
+/** Places are compared as sets: a place listed in DIFFERENCES leaves with all its messages. */
+function without(list: readonly string[], drop: readonly string[]): string[] {
+  return list.filter((p) => !drop.includes(p));
 }
 
 const SUMMARY = 'Non-existent interface specified in configuration';

@@ -46,8 +46,8 @@ const EXPECTED: Record<string, readonly Expect[]> = {
     { line: 4, re: /Unknown keyword 'VI_2'/ },
     { line: 5, re: /Unknown keyword 'VI_3'/ },
     { line: 11, re: /lvs_sync_daemon_interface.*deprecated/ },
-    // newer: the group's only lines were unknown keywords, so it has no members.
-    { line: 3, re: /Sync group VG1 has no members/ },
+    // the group's only lines were unknown keywords, so it has no virtual routers.
+    { line: 3, re: /Sync group VG1 has no virtual router\(s\)/ },
   ],
   'keepalived.conf.vrrp.routes': [
     { line: 29, re: /cannot track route/ },

@@ -70,8 +70,7 @@ export function completeInstance(inst: VrrpInstance, sync: SyncGroup | undefined
   // Unicast: any unicast keyword plus at least one peer.
   inst.unicast = raw.unicast_configured && inst.unicast_peer.length > 0;
   if (raw.unicast_configured && inst.unicast_peer.length === 0 && !inst.unicast_fault_no_peer) {
-    // A note: Keepalived 2.2.7's -t says nothing here.
-    cx.note(inst.pos, `(${n}) A unicast keyword has been specified without any unicast peers. Defaulting to multicast. This usage is deprecated - please update your configuration.`);
+    cx.warn(inst.pos, `(${n}) A unicast keyword has been specified without any unicast peers. Defaulting to multicast. This usage is deprecated - please update your configuration.`);
   }
   if (inst.unicast && inst.family === 'inet') inst.unicast_ttl = raw.ttl ?? 255;
   else if (inst.unicast && raw.ttl !== undefined) inst.unicast_ttl = raw.ttl;

@@ -70,8 +70,7 @@ function setGroup(sg: SyncGroup, byName: ReadonlyMap<string, VrrpInstance>, grou
     return false;
   }
   if (sg.group.length === 1) {
-    // A note: Keepalived 2.2.7's -t says nothing here.
-    cx.note(sg.pos, `Sync group ${sg.name} has only 1 virtual router(s) - this probably isn't what you want`);
+    cx.warn(sg.pos, `Sync group ${sg.name} has only 1 virtual router(s) - this probably isn't what you want`);
   }
   return true;
 }

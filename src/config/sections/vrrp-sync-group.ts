@@ -115,8 +115,8 @@ export function readSyncGroup(node: ConfNode, cx: Cx, draft?: ConfigDraft): Sync
   };
   cx.apply<Reading>({ g, draft, hadGroup: false }, node.block, syncGroupTable);
   if (g.members.length === 0) {
-    // A note: Keepalived 2.2.7 drops the group silently (newer versions say so).
-    cx.note(node, `Sync group ${name} has no members - removing`);
+    // Keepalived 2.2.7's words (newer versions say "has no members").
+    cx.error(node, `Sync group ${name} has no virtual router(s). removing`);
     return undefined;
   }
   return g;

@@ -81,7 +81,8 @@ export function checkHost(config: KeepalivedConfig, host: HostView): Diagnostic[
     for (const kind of ['notify_master', 'notify_backup', 'notify_fault', 'notify_stop', 'notify'] as const) script(g[kind], `(${g.name}) ${kind}`);
   }
   for (const s of config.vrrp_script) {
-    if (!known(s.script)) warn(keywordPos(s, 'user') ?? s.pos, `Unable to set uid/gid for script '${s.script.args.join(' ')}'`);
+    // Keepalived quotes each word of the command: '/bin/true' 'x'.
+    if (!known(s.script)) warn(keywordPos(s, 'user') ?? s.pos, `Unable to set uid/gid for script ${s.script.args.map((a) => `'${a}'`).join(' ')}`);
   }
   // keepalived-ts forwards with nftables; lb_kind TUN needs the kernel's tunnel devices.
   if (host.hasTunnel) {

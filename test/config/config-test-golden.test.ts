@@ -190,3 +190,15 @@ for (const name of fs.readdirSync(golden).sort()) {
 test('every difference listed names a golden file', () => {
   for (const d of DIFFERENCES) assert.ok(fs.existsSync(path.join(golden, `${d.fixture}.txt`)), d.fixture);
 });
+
+test('every fixture has its golden file (re-run scripts/golden/config-test.sh after adding one)', () => {
+  const want: string[] = [];
+  for (const folder of FOLDERS) {
+    for (const name of fs.readdirSync(path.join(fixtures, folder))) {
+      if (name === 'README.md' || !fs.statSync(path.join(fixtures, folder, name)).isFile()) continue;
+      if (name === 'keepalived.conf.conditional_conf') want.push(`${name}@high.txt`, `${name}@low.txt`);
+      else want.push(`${name}.txt`);
+    }
+  }
+  assert.deepEqual(fs.readdirSync(golden).sort(), want.sort());
+});

@@ -4,6 +4,7 @@
  * `FILE:LINE: message` and exits 5 when anything Keepalived 2.2.7 would report was found (notes,
  * `FILE:LINE: note: message`, leave the exit status alone).
  */
+import * as fs from 'node:fs';
 import { ConfigError, counts, formatDiagnostic, type Diagnostic } from '../config/diagnostics.js';
 import { checkHost, type HostView } from '../config/host-checks.js';
 import { localHost } from '../os/host.js';
@@ -43,9 +44,12 @@ export function configTest(file: string, opts: { configId?: string; host?: HostV
   try {
     result = loadConfig(file, { ...(opts.configId !== undefined ? { configId: opts.configId } : {}), ...(opts.allConfig ? { allConfig: true } : {}) });
   } catch (e) {
-    if (!(e instanceof ConfigError) || e.code !== 'ERR_CONFIG_NOT_FOUND') throw e;
-    // Keepalived 2.2.7 reports a missing main file and yet exits 0, unless -e asks for the check.
-    return { code: opts.allConfig ? EXIT_CONFIG : 0, diagnostics: [{ severity: 'note', message: `Config files missing '${file}'.`, missingFile: true }] };
+    if (!(e instanceof ConfigError)) throw e;
+    if (e.code !== 'ERR_CONFIG_NOT_FOUND') return { code: EXIT_CONFIG_TEST, diagnostics: [{ severity: 'error', message: e.message }, ...e.diagnostics] };
+    // Keepalived 2.2.7 reports a missing main file (or a directory) and yet exits 0, unless -e
+    // asks for the check.
+    const message = isDirectory(file) ? `Configuration file '${file.replace(/\/*$/, '/')}' is a directory - skipping` : `Config files missing '${file}'.`;
+    return { code: opts.allConfig ? EXIT_CONFIG : 0, diagnostics: [{ severity: 'note', message, missingFile: true }] };
   }
   const diagnostics = [...result.diagnostics, ...checkHost(result.config, opts.host ?? localHost())];
   const code = opts.allConfig && diagnostics.some((d) => d.missingFile) ? EXIT_MISSING_FILE : diagnostics.some(counts) ? EXIT_CONFIG_TEST : 0;
@@ -88,6 +92,14 @@ function load(file: string, configId: string | undefined, out: Out): LoadResult 
   } catch (e) {
     out.stderr(`keepalived-ts: ${(e as Error).message}\n`);
     return undefined;
+  }
+}
+
+function isDirectory(file: string): boolean {
+  try {
+    return fs.statSync(file).isDirectory();
+  } catch {
+    return false;
   }
 }
 

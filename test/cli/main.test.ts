@@ -63,6 +63,14 @@ test('-t on a missing file says so and exits 0, as Keepalived 2.2.7; 4 with -e (
   assert.equal(run(['-t', '--all-config', '-f', '/nonexistent']).code, 4);
 });
 
+test('-t on a directory says so and exits 0 (4 with -e), as Keepalived 2.2.7', () => {
+  const dir = path.dirname(tmpConf(''));
+  const r = run(['-t', '-f', dir]);
+  assert.equal(r.stderr, `Configuration file '${dir}/' is a directory - skipping\n`);
+  assert.equal(r.code, 0);
+  assert.equal(run(['-t', '-e', '-f', dir]).code, 4);
+});
+
 test('-t -e: an include that finds no file exits 6, as Keepalived 2.2.7; without -e it is a note (exit 0)', () => {
   const file = tmpConf('global_defs {\n  router_id r1\n}\ninclude no-such.conf\n');
   const plain = run(['-t', '-f', file]);

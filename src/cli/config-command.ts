@@ -1,9 +1,11 @@
 /**
  * `keepalived-ts config --json -f FILE [-i ID] [--positions]`: the resolved, typed model as
  * indented JSON, for users and tests; and `-t` (config test), which prints each problem as
- * `FILE:LINE: message` and exits non-zero when anything was reported.
+ * `FILE:LINE: message` and exits 5 when anything Keepalived 2.2.7 would report was found (notes,
+ * `FILE:LINE: note: message`, leave the exit status alone).
  */
-import { formatDiagnostic } from '../config/diagnostics.js';
+import * as fs from 'node:fs';
+import { ConfigError, counts, formatDiagnostic, type Diagnostic } from '../config/diagnostics.js';
 import { checkHost, type HostView } from '../config/host-checks.js';
 import { localHost } from '../os/host.js';
 import { loadConfig, loadOptionsOf, type LoadOptions, type LoadResult } from '../config/load.js';
@@ -18,13 +20,40 @@ export interface Out {
   stderr(text: string): void;
 }
 
-/** `-t`: the problems in the file, then what does not fit this machine (as `keepalived -t`); -i and -e apply. */
+/** `-t`: the problems in the file, then what does not fit this machine (as `keepalived -t`). */
 export function runConfigTest(file: string, cmd: { readonly configId?: string | undefined; readonly allConfig?: boolean }, out: Out, host: HostView = localHost()): number {
-  const result = load(file, loadOptionsOf(cmd), out);
-  if (!result) return 1;
-  const all = [...result.diagnostics, ...checkHost(result.config, host)];
-  for (const d of all) out.stderr(formatDiagnostic(d) + '\n');
-  return all.length === 0 ? 0 : 1;
+  const report = configTest(file, { ...(cmd.configId !== undefined ? { configId: cmd.configId } : {}), host, allConfig: cmd.allConfig === true });
+  for (const d of report.diagnostics) out.stderr(formatDiagnostic(d) + '\n');
+  return report.code;
+}
+
+/** Keepalived 2.2.7's exit statuses for `-t` (keepalived.h KEEPALIVED_EXIT_*). */
+export const EXIT_CONFIG = 4;
+export const EXIT_CONFIG_TEST = 5;
+/** -e and an include that finds no file. */
+export const EXIT_MISSING_FILE = 6;
+
+export interface ConfigTestReport {
+  readonly code: number;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/** What `-t` prints and the status it exits with, as Keepalived 2.2.7's `keepalived -t`. */
+export function configTest(file: string, opts: { configId?: string; host?: HostView; allConfig?: boolean } = {}): ConfigTestReport {
+  let result: LoadResult;
+  try {
+    result = loadConfig(file, { ...(opts.configId !== undefined ? { configId: opts.configId } : {}), ...(opts.allConfig ? { allConfig: true } : {}) });
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    if (e.code !== 'ERR_CONFIG_NOT_FOUND') return { code: EXIT_CONFIG_TEST, diagnostics: [{ severity: 'error', message: e.message }, ...e.diagnostics] };
+    // Keepalived 2.2.7 reports a missing main file (or a directory) and yet exits 0, unless -e
+    // asks for the check.
+    const message = isDirectory(file) ? `Configuration file '${file.replace(/\/*$/, '/')}' is a directory - skipping` : `Config files missing '${file}'.`;
+    return { code: opts.allConfig ? EXIT_CONFIG : 0, diagnostics: [{ severity: 'note', message, missingFile: true }] };
+  }
+  const diagnostics = [...result.diagnostics, ...checkHost(result.config, opts.host ?? localHost())];
+  const code = opts.allConfig && diagnostics.some((d) => d.missingFile) ? EXIT_MISSING_FILE : diagnostics.some(counts) ? EXIT_CONFIG_TEST : 0;
+  return { code, diagnostics };
 }
 
 export function runConfigCommand(argv: readonly string[], out: Out): number {
@@ -63,6 +92,14 @@ function load(file: string, opts: LoadOptions, out: Out): LoadResult | undefined
   } catch (e) {
     out.stderr(`keepalived-ts: ${(e as Error).message}\n`);
     return undefined;
+  }
+}
+
+function isDirectory(file: string): boolean {
+  try {
+    return fs.statSync(file).isDirectory();
+  } catch {
+    return false;
   }
 }
 

@@ -11,7 +11,12 @@ export interface SourcePos {
   readonly line: number;
 }
 
-export type Severity = 'error' | 'warning';
+/**
+ * error and warning: what Keepalived 2.2.7 itself reports (either makes `-t` exit 5); note: what
+ * it does not (newer Keepalived versions' deprecations, keepalived-ts's own advice), shown but
+ * never counted.
+ */
+export type Severity = 'error' | 'warning' | 'note';
 
 export interface Diagnostic {
   readonly severity: Severity;
@@ -19,17 +24,23 @@ export interface Diagnostic {
   /** Absent for problems that belong to no line (a missing main file, a cross-section check). */
   readonly pos?: SourcePos;
   /**
-   * 'file': an included file that include_check (includer/m/w/b/a, or -e) requires is missing or
-   * unreadable. Keepalived 2.2.7 then refuses to start (had_config_file_error()).
+   * A configuration file that is not there: with -e (--all-config) `-t` exits 6 for these, and
+   * when the include asks for the check (counted: an error) Keepalived 2.2.7 refuses to start.
    */
-  readonly kind?: 'file';
+  readonly missingFile?: true;
 }
 
 export function formatDiagnostic(d: Diagnostic): string {
   const where = d.pos ? `${d.pos.file}:${d.pos.line}: ` : '';
   // Many of Keepalived's own warnings already say so ("WARNING - interface ...").
-  const tag = d.severity === 'warning' && !/^warning\b/i.test(d.message) ? 'warning: ' : '';
+  // A missing file is said in Keepalived's own words, counted or not.
+  const tag = d.missingFile ? '' : d.severity === 'note' ? 'note: ' : d.severity === 'warning' && !/^warning\b/i.test(d.message) ? 'warning: ' : '';
   return `${where}${tag}${d.message}`;
+}
+
+/** What Keepalived 2.2.7 would report too: errors and warnings, not notes. */
+export function counts(d: Diagnostic): boolean {
+  return d.severity !== 'note';
 }
 
 export class Diagnostics {
@@ -41,6 +52,19 @@ export class Diagnostics {
 
   warn(pos: SourcePos | undefined, message: string): void {
     this.list.push(pos ? { severity: 'warning', message, pos } : { severity: 'warning', message });
+  }
+
+  /**
+   * An include that finds no file. Keepalived 2.2.7 prints it but counts it only when the include
+   * asks for the check (includem, -e ...): otherwise it is a note here.
+   */
+  missingFile(pos: SourcePos | undefined, message: string, counted: boolean): void {
+    const severity: Severity = counted ? 'error' : 'note';
+    this.list.push(pos ? { severity, message, pos, missingFile: true } : { severity, message, missingFile: true });
+  }
+
+  note(pos: SourcePos | undefined, message: string): void {
+    this.list.push(pos ? { severity: 'note', message, pos } : { severity: 'note', message });
   }
 
   get errorCount(): number {
@@ -65,5 +89,5 @@ export class ConfigError extends Error {
 
 /** Keepalived's had_config_file_error(): a required configuration file is missing. */
 export function hadConfigFileError(diagnostics: readonly Diagnostic[]): boolean {
-  return diagnostics.some((d) => d.kind === 'file');
+  return diagnostics.some((d) => d.missingFile === true && d.severity === 'error');
 }

@@ -3,12 +3,14 @@
  * do not exist, script users and groups that do not exist. Kept apart from loading so that the
  * model stays the same on every host; the host is seen through the small HostView interface.
  */
-import type { Diagnostic, SourcePos } from './diagnostics.js';
+import type { Diagnostic, Severity, SourcePos } from './diagnostics.js';
 import type { KeepalivedConfig, Script } from './model.js';
 import { keywordPos } from './schema.js';
 
 export interface HostView {
   hasInterface(name: string): boolean;
+  /** A loopback interface (IFF_LOOPBACK), which VRRP cannot use; absent: not checked. */
+  isLoopback?(name: string): boolean;
   hasUser(name: string): boolean;
   hasGroup(name: string): boolean;
   /** Kernel support for an LVS tunnel type (ipip, gre, gue); absent: not checked. */
@@ -19,29 +21,45 @@ export interface HostView {
 
 export function checkHost(config: KeepalivedConfig, host: HostView): Diagnostic[] {
   const out: Diagnostic[] = [];
-  const warn = (pos: SourcePos | undefined, message: string) =>
-    out.push(pos ? { severity: 'warning', message, pos } : { severity: 'warning', message });
+  const say = (severity: Severity, pos: SourcePos | undefined, message: string) =>
+    out.push(pos ? { severity, message, pos } : { severity, message });
+  const warn = (pos: SourcePos | undefined, message: string) => say('warning', pos, message);
+  const note = (pos: SourcePos | undefined, message: string) => say('note', pos, message);
   let missingInterface = false;
+  // Interfaces of another network namespace are not this host's: Keepalived 2.2.7's -t says
+  // nothing about them.
+  const hereIsThere = config.net_namespace === undefined;
   const iface = (name: string | undefined, pos: SourcePos | undefined, what: string) => {
-    if (name === undefined || host.hasInterface(name)) return;
+    if (name === undefined || !hereIsThere || host.hasInterface(name)) return;
     missingInterface = true;
     warn(pos, `WARNING - interface ${name} for ${what} doesn't exist`);
   };
+  // Notify scripts: Keepalived 2.2.7 does not check their user at -t (newer versions do), a note.
   const script = (s: Script | undefined, what: string) => {
     if (!s?.user) return;
     // Keepalived takes the word after the command as the user: `notify_master /x.sh arg` runs as "arg".
-    if (!host.hasUser(s.user)) warn(s.pos, `Invalid user/group for ${what} script ${s.args[0]} - user '${s.user}' does not exist, the script will be ignored`);
+    if (!host.hasUser(s.user)) note(s.pos, `Invalid user/group for ${what} script ${s.args[0]} - user '${s.user}' does not exist, the script will be ignored`);
     else if (s.group !== undefined && !host.hasGroup(s.group.replace(/^:/, ''))) {
-      warn(s.pos, `Invalid user/group for ${what} script ${s.args[0]} - group '${s.group}' does not exist, the script will be ignored`);
+      note(s.pos, `Invalid user/group for ${what} script ${s.args[0]} - group '${s.group}' does not exist, the script will be ignored`);
     }
   };
+  const known = (u: { user?: string; group?: string | undefined }) =>
+    (u.user === undefined || host.hasUser(u.user)) && (u.group === undefined || host.hasGroup(u.group.replace(/^:/, '')));
+  const su = config.global_defs.script_user;
+  if (su && !known(su)) warn(keywordPos(config.global_defs, 'script_user'), 'Error setting global script uid/gid');
 
   for (const a of config.static_ipaddress) iface(a.dev, a.pos, `ip address ${a.address}/${a.prefixlen}`);
-  for (const r of config.static_routes) iface(r.dev, r.pos, 'VROUTE');
+  for (const r of config.static_routes) iface(r.dev, r.pos, 'VROUTE nexthop');
   for (const inst of config.vrrp_instance) {
-    iface(inst.interface, keywordPos(inst, 'interface') ?? inst.pos, `vrrp_instance ${inst.name}`);
+    const ifPos = keywordPos(inst, 'interface') ?? inst.pos;
+    if (inst.interface !== undefined && hereIsThere && host.isLoopback?.(inst.interface)) {
+      // vrrp_parser.c: the interface is dropped at parse time, then the instance has none.
+      warn(ifPos, `(${inst.name}) cannot use a loopback interface (${inst.interface}) for vrrp - ignoring`);
+      // chk_min_cfg() stops at a missing VRID, and unicast needs no interface.
+      if (inst.virtual_router_id !== 0 && inst.unicast_peer.length === 0) warn(undefined, `(${inst.name}) Unknown interface!`);
+    } else iface(inst.interface, ifPos, `vrrp_instance ${inst.name}`);
     for (const t of inst.track_interface) {
-      if (!host.hasInterface(t.name)) {
+      if (hereIsThere && !host.hasInterface(t.name)) {
         missingInterface = true;
         warn(t.pos, `(${inst.name}) tracked interface ${t.name} doesn't exist`);
       }
@@ -49,11 +67,12 @@ export function checkHost(config: KeepalivedConfig, host: HostView): Diagnostic[
     for (const a of [...inst.virtual_ipaddress, ...inst.virtual_ipaddress_excluded]) iface(a.dev, a.pos, `ip address ${a.address}/${a.prefixlen}`);
     if (inst.use_ipvlan) {
       const why = host.hasIpvlan && !host.hasIpvlan() ? 'this kernel has no ipvlan support and ' : '';
-      warn(inst.use_ipvlan.pos, `(${inst.name}) use_ipvlan: ${why}keepalived-ts does not create ipvlan interfaces - the instance will run on its interface itself`);
+      note(inst.use_ipvlan.pos, `(${inst.name}) use_ipvlan: ${why}keepalived-ts does not create ipvlan interfaces - the instance will run on its interface itself`);
     }
-    for (const t of inst.track_bfd) warn(t.pos, `(${inst.name}) track_bfd ${t.name}: keepalived-ts runs no BFD - it will never change the instance`);
-    if (inst.use_vmac_addr) warn(keywordPos(inst, 'use_vmac_addr') ?? inst.pos, `(${inst.name}) use_vmac_addr: keepalived-ts does not create VMACs for VIPs on other interfaces - they stay on those interfaces' own MACs`);
-    for (const r of inst.virtual_routes) iface(r.dev, r.pos, 'VROUTE');
+    // keepalived-ts's own advice, which Keepalived has no reason to give: notes.
+    for (const t of inst.track_bfd) note(t.pos, `(${inst.name}) track_bfd ${t.name}: keepalived-ts runs no BFD - it will never change the instance`);
+    if (inst.use_vmac_addr) note(keywordPos(inst, 'use_vmac_addr') ?? inst.pos, `(${inst.name}) use_vmac_addr: keepalived-ts does not create VMACs for VIPs on other interfaces - they stay on those interfaces' own MACs`);
+    for (const r of inst.virtual_routes) iface(r.dev, r.pos, 'VROUTE nexthop');
     for (const kind of ['notify_master', 'notify_backup', 'notify_fault', 'notify_stop', 'notify', 'notify_master_rx_lower_pri'] as const) {
       script(inst[kind], `(${inst.name}) ${kind}`);
     }
@@ -61,13 +80,16 @@ export function checkHost(config: KeepalivedConfig, host: HostView): Diagnostic[
   for (const g of config.vrrp_sync_group) {
     for (const kind of ['notify_master', 'notify_backup', 'notify_fault', 'notify_stop', 'notify'] as const) script(g[kind], `(${g.name}) ${kind}`);
   }
-  for (const s of config.vrrp_script) script(s.script, `vrrp_script ${s.name}`);
+  for (const s of config.vrrp_script) {
+    // Keepalived quotes each word of the command: '/bin/true' 'x'.
+    if (!known(s.script)) warn(keywordPos(s, 'user') ?? s.pos, `Unable to set uid/gid for script ${s.script.args.map((a) => `'${a}'`).join(' ')}`);
+  }
   // keepalived-ts forwards with nftables; lb_kind TUN needs the kernel's tunnel devices.
   if (host.hasTunnel) {
     for (const vs of config.virtual_server) {
       for (const rs of vs.real_server) {
         const type = rs.tunnel?.type ?? 'ipip';
-        if (rs.lvs_method === 'TUN' && !host.hasTunnel(type)) warn(rs.pos, `real server ${rs.ip} uses lb_kind TUN (${type}), but this kernel has no ${type} tunnel support - it will not be forwarded`);
+        if (rs.lvs_method === 'TUN' && !host.hasTunnel(type)) note(rs.pos, `real server ${rs.ip} uses lb_kind TUN (${type}), but this kernel has no ${type} tunnel support - it will not be forwarded`);
       }
     }
   }

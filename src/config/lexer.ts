@@ -227,12 +227,12 @@ class Lexer {
     const baseDir = path.dirname(this.fileStack[this.fileStack.length - 1]!);
     const g = globPattern(spec, baseDir, this.opts.fs);
     if (g.matches.length === 0) {
-      if (g.missing > 0) report(g.hasBrace ? check.b : check.m, `Config files missing '${spec}'.`);
-      else if (check.w) report(true, `No config files matched '${spec}'.`);
+      if (g.missing > 0) this.diag.missingFile(pos, `Config files missing '${spec}'.`, g.hasBrace ? check.b : check.m);
+      else if (check.w) this.diag.missingFile(pos, `No config files matched '${spec}'.`, true);
       return true;
     }
     if (g.missing > 0) {
-      report(check.b, `Some config files missing: "${spec}".`);
+      this.diag.missingFile(pos, `Some config files missing: "${spec}".`, check.b);
       if (check.b) return true;
     }
     for (const f of g.matches) {

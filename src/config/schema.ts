@@ -63,13 +63,17 @@ export class Cx {
     this.diag.warn('pos' in at ? at.pos : at, message);
   }
 
+  /** Shown by `-t` but not counted: Keepalived 2.2.7 says nothing here (newer versions do). */
+  note(at: ConfNode | SourcePos, message: string): void {
+    this.diag.note('pos' in at ? at.pos : at, message);
+  }
+
   /** Runs each node of `nodes` through `table` against `target`. */
   apply<T>(target: T, nodes: readonly ConfNode[] | undefined, table: KeywordTable<T>): void {
     for (const node of nodes ?? []) {
       const entry = Object.prototype.hasOwnProperty.call(table, node.keyword) ? table[node.keyword] : undefined;
       if (!entry) {
-        // The unknown keyword's own block, if any, is skipped with it: one report, not one per line.
-        this.error(node, `Unknown keyword '${node.keyword}'`);
+        this.unknown(node);
         continue;
       }
       const spec: KeywordSpec<T> = typeof entry === 'function' ? { run: entry } : entry;
@@ -85,6 +89,20 @@ export class Cx {
         this.apply(target, node.block, table);
       }
     }
+  }
+
+  /**
+   * An unknown keyword. Keepalived 2.2.7 does not know that a block follows: it ignores the '{',
+   * reads each line inside as a keyword of its own (unknown too) and reports the closing '}' as an
+   * unknown keyword; we report the same lines. (Inside a known block Keepalived then takes that
+   * '}' as the end of the enclosing block and reads on one level up; we keep the block structure.)
+   */
+  unknown(node: ConfNode, hint?: string): void {
+    this.error(node, `Unknown keyword '${node.keyword}'${hint ? ` - did you mean ${hint}?` : ''}`);
+    if (!node.block) return;
+    this.error(node, "Unexpected '{' - ignoring");
+    for (const child of node.block) this.unknown(child);
+    if (node.end) this.error(node.end, "Unknown keyword '}'");
   }
 
   /** The argument at `index`, or undefined (and an error) when it is missing. */

@@ -23,11 +23,22 @@ export function uptimeSeconds(): number | undefined {
   }
 }
 
+const IFF_LOOPBACK = 0x8;
+
+function readOr(file: string, fallback: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8').trim();
+  } catch {
+    return fallback;
+  }
+}
+
 export function localHost(): HostView {
   let users: Set<string> | undefined;
   let groups: Set<string> | undefined;
   return {
     hasInterface: (name) => fs.existsSync(`/sys/class/net/${name}`) && !name.includes('/'),
+    isLoopback: (name) => !name.includes('/') && (Number(readOr(`/sys/class/net/${name}/flags`, '0')) & IFF_LOOPBACK) !== 0,
     hasUser: (name) => (users ??= names('/etc/passwd')).has(name) || /^\d+$/.test(name),
     hasGroup: (name) => (groups ??= names('/etc/group')).has(name) || /^\d+$/.test(name),
     // A tunnel module that is loaded (or built in) shows under /sys/module.

@@ -37,10 +37,10 @@ test('-t on a clean file exits 0 and prints nothing', () => {
   assert.equal(r.code, 0);
 });
 
-test('-t prints each problem as FILE:LINE: message and exits non-zero', () => {
+test('-t prints each problem as FILE:LINE: message and exits 5, as Keepalived 2.2.7', () => {
   const file = tmpConf('global_defs {\n  router_id r1\n  no_such_keyword 1\n}\n}\n');
   const r = run(['-t', '-f', file]);
-  assert.notEqual(r.code, 0);
+  assert.equal(r.code, 5);
   const lines = r.stderr.trim().split('\n');
   assert.ok(lines.includes(`${file}:3: Unknown keyword 'no_such_keyword'`), r.stderr);
   assert.ok(lines.includes(`${file}:5: Extra '}' found`), r.stderr);
@@ -50,15 +50,40 @@ test('-t=LOG_FILE writes the report to that file', () => {
   const file = tmpConf('bogus_root_keyword\n');
   const log = path.join(path.dirname(file), 'report.log');
   const r = run([`--config-test=${log}`, '-f', file]);
-  assert.notEqual(r.code, 0);
+  assert.equal(r.code, 5);
   assert.equal(r.stderr, '');
   assert.equal(fs.readFileSync(log, 'utf8'), `${file}:1: Unknown keyword 'bogus_root_keyword'\n`);
 });
 
-test('-t on a missing file says so and exits non-zero', () => {
-  const r = run(['-t', '-f', '/nonexistent/keepalived.conf']);
-  assert.notEqual(r.code, 0);
-  assert.match(r.stderr, /nonexistent\/keepalived\.conf/);
+test('-t on a missing file says so and exits 0, as Keepalived 2.2.7; 4 with -e (--all-config)', () => {
+  const r = run(['-t', '-f', '/nonexistent']);
+  assert.equal(r.stderr, "Config files missing '/nonexistent'.\n");
+  assert.equal(r.code, 0);
+  assert.equal(run(['-t', '-e', '-f', '/nonexistent']).code, 4);
+  assert.equal(run(['-t', '--all-config', '-f', '/nonexistent']).code, 4);
+});
+
+test('-t on a directory says so and exits 0 (4 with -e), as Keepalived 2.2.7', () => {
+  const dir = path.dirname(tmpConf(''));
+  const r = run(['-t', '-f', dir]);
+  assert.equal(r.stderr, `Configuration file '${dir}/' is a directory - skipping\n`);
+  assert.equal(r.code, 0);
+  assert.equal(run(['-t', '-e', '-f', dir]).code, 4);
+});
+
+test('-t -e: an include that finds no file exits 6, as Keepalived 2.2.7; without -e it is a note (exit 0)', () => {
+  const file = tmpConf('global_defs {\n  router_id r1\n}\ninclude no-such.conf\n');
+  const plain = run(['-t', '-f', file]);
+  assert.equal(plain.code, 0);
+  assert.equal(plain.stderr, `${file}:4: Config files missing 'no-such.conf'.\n`);
+  assert.equal(run(['-t', '-e', '-f', file]).code, 6);
+});
+
+test('-t: a note (what Keepalived 2.2.7 does not say) is shown and leaves the exit status alone', () => {
+  const file = tmpConf('vrrp_track_file f {\n  file /tmp/x\n}\n');
+  const r = run(['-t', '-f', file]);
+  assert.equal(r.stderr, `${file}:1: note: "vrrp_track_file" is deprecated, please use "track_file"\n`);
+  assert.equal(r.code, 0);
 });
 
 test('config --json prints the resolved model, -i selecting conditional lines', () => {

@@ -183,7 +183,7 @@ test('SMTP_CHECK: helo_name default and errors; host blocks become checkers', ()
   assert.equal((list[0] as { helo_name: string }).helo_name, 'b');
   // No connection option on the checker: the first host is the checker, the others are added.
   ({ r, list } = checkers(rsText('    SMTP_CHECK {\n      retry 4\n      host {\n        connect_ip 10.0.0.7\n        connect_port 587\n      }\n      host {\n        connect_ip 10.0.0.8\n      }\n    }')));
-  assert.deepEqual(diags(r), ['8 warning The SMTP_CHECK host block is deprecated. Please define additional checkers.']);
+  assert.deepEqual(diags(r), ['8 note The SMTP_CHECK host block is deprecated. Please define additional checkers.']);
   assert.deepEqual(list.map((c) => (c.checker === 'SMTP_CHECK' ? [c.connect_ip, c.connect_port, c.retry, c.pos.line] : [])), [['10.0.0.7', 587, 4, 8], ['10.0.0.8', 80, 4, 12]]);
 });
 

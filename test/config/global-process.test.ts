@@ -13,7 +13,7 @@ test('process names: defaults, explicit names, 15-character limit, deprecated lv
   assert.deepEqual([d.process_name, d.vrrp_process_name, d.checker_process_name], ['ka', 'a_very_long_pro', 'chk']);
   assert.deepEqual(diags(r), [
     '3 warning Process name a_very_long_process_name more than 15 characters, truncating',
-    "4 warning 'lvs_process_name' is deprecated - please use 'checker_process_name'",
+    "4 note 'lvs_process_name' is deprecated - please use 'checker_process_name'",
   ]);
 });
 
@@ -34,7 +34,7 @@ test('cpu affinity, rlimit_rttime and its deprecated spelling', () => {
   assert.deepEqual(d.vrrp_cpu_affinity, [0, 1]);
   assert.equal(d.checker_rlimit_rttime, 2, 'Keepalived raises 1 to 2');
   assert.equal(d.bfd_rlimit_rttime, 5000);
-  assert.deepEqual(diags(r), ["4 warning 'bfd_rlimit_rtime' is deprecated - please use 'bfd_rlimit_rttime'"]);
+  assert.deepEqual(diags(r), ["4 note 'bfd_rlimit_rtime' is deprecated - please use 'bfd_rlimit_rttime'"]);
   assert.deepEqual(g('vrrp_cpu_affinity 0 x').vrrp_cpu_affinity, [], 'a bad id drops the whole set');
   assert.deepEqual(diags(loadGlobal('bfd_cpu_affinity')), ['2 error bfd_cpu_affinity: no cpu_id specified']);
 });
@@ -125,7 +125,7 @@ test('SNMP and D-Bus settings are read (keepalived-ts has neither agent)', () =>
     [d.snmp_socket, d.enable_traps, d.enable_snmp_rfcv2, d.enable_snmp_rfcv3, d.enable_snmp_vrrp, d.enable_snmp_checker, d.snmp_vs_stats_update_interval, d.snmp_rs_stats_update_interval, d.enable_dbus, d.dbus_service_name, d.dbus_no_interface_name],
     ['udp:1.2.3.4:705', true, true, true, true, true, 0.5, 0.5, true, 'org.x', 'nil'],
   );
-  assert.deepEqual(diags(r), ["5 warning 'enable_snmp_keepalived' is deprecated - please use 'enable_snmp_vrrp'"]);
+  assert.deepEqual(diags(r), ["5 note 'enable_snmp_keepalived' is deprecated - please use 'enable_snmp_vrrp'"]);
   assert.deepEqual(diags(loadGlobal('snmp_socket a b', 'snmp_rs_stats_update_interval 31')), [
     '2 error Too many parameters specified for snmp_socket - ignoring',
     "3 error snmp_rs_stats_update_interval: number '31' outside range [0.001, 30]",

@@ -77,7 +77,7 @@ test('vrrp_garp_extra_if and its deprecated spelling', () => {
   assert.deepEqual(g('vrrp_garp_extra_if all 300').vrrp_garp_extra_if, { interval: 300, all: true });
   const r = loadGlobal('vrrp_vmac_garp_intvl 60', 'vrrp_garp_extra_if all', 'vrrp_garp_extra_if 86401');
   assert.deepEqual(diags(r), [
-    "2 warning 'vrrp_vmac_garp_intvl' is deprecated - please use 'vrrp_garp_extra_if'",
+    '2 warning Keyword "vrrp_vmac_garp_intvl" is deprecated - please use "vrrp_garp_extra_if"',
     '3 error vrrp_garp_extra_if specified without time - ignoring',
     "4 error vrrp_garp_extra_if: number '86401' outside range [1, 86400]",
   ]);

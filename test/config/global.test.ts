@@ -88,6 +88,10 @@ test('an unknown keyword is reported at its line, with the nearest keyword as a 
   ]);
   assert.deepEqual(diags(loadGlobal('notification_emails {', 'a@b', '}')), [
     "2 error Unknown keyword 'notification_emails' - did you mean notification_email?",
+    // Keepalived 2.2.7 reads an unknown keyword's block line by line, each line unknown too.
+    "2 error Unexpected '{' - ignoring",
+    "3 error Unknown keyword 'a@b'",
+    "4 error Unknown keyword '}'",
   ]);
   // Nothing close: no hint.
   assert.deepEqual(diags(loadGlobal('frobnicate 1')), ["2 error Unknown keyword 'frobnicate'"]);

@@ -42,6 +42,8 @@ test('seed 002: `notify_master /path/x.sh notify_master` names a user that does 
   // notify_master, notify_backup, notify_fault and notify each pass their own name as a second word.
   assert.deepEqual(lines, [47, 48, 49, 50]);
   assert.match(got[0]!.message, /user 'notify_master' does not exist/);
+  // Keepalived 2.2.7's -t does not check notify scripts' users (measured): notes, exit 0.
+  assert.deepEqual(new Set(got.map((d) => d.severity)), new Set(['note']));
 });
 
 test('lb_kind TUN on a kernel without tunnel support is reported at the real server, never silently dropped', async () => {
@@ -80,4 +82,36 @@ test('track_bfd is reported at its line: there is no BFD to move it', async () =
   assert.deepEqual(diagnostics.filter((d) => d.severity === 'error'), []);
   const got = checkHost(config, host(['eth0'])).map((d) => `${d.pos?.line}: ${d.message}`);
   assert.deepEqual(got, ['9: (VI_1) track_bfd b1: keepalived-ts runs no BFD - it will never change the instance']);
+});
+
+test("keepalived-ts's own advice (TUN, use_ipvlan, use_vmac_addr, track_bfd) is a note: Keepalived 2.2.7 has no reason to say it", async () => {
+  const { memoryConfigFs } = await import('../../src/config/fs.js');
+  const text = 'vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n use_vmac\n use_vmac_addr\n use_ipvlan iv1\n virtual_ipaddress {\n  10.0.0.9/24\n }\n}\n';
+  const { config } = loadConfig('/k.conf', { fs: memoryConfigFs({ '/k.conf': text }) });
+  const got = checkHost(config, host(['eth0']));
+  assert.equal(got.length, 2);
+  assert.ok(got.every((d) => d.severity === 'note'));
+});
+
+test('a loopback interface is refused in Keepalived 2.2.7\'s words, and the instance then has none', async () => {
+  const { memoryConfigFs } = await import('../../src/config/fs.js');
+  const text = 'vrrp_instance VI_1 {\n interface lo\n virtual_router_id 1\n virtual_ipaddress {\n  10.0.0.9/24\n }\n}\n';
+  const { config } = loadConfig('/k.conf', { fs: memoryConfigFs({ '/k.conf': text }) });
+  const got = checkHost(config, { ...host(['lo']), isLoopback: (n) => n === 'lo' }).map((d) => `${d.pos?.line ?? '-'} ${d.severity}: ${d.message}`);
+  assert.deepEqual(got, ['2 warning: (VI_1) cannot use a loopback interface (lo) for vrrp - ignoring', '- warning: (VI_1) Unknown interface!']);
+});
+
+test('under net_namespace the interfaces are another namespace\'s: not checked here (as Keepalived 2.2.7)', async () => {
+  const { memoryConfigFs } = await import('../../src/config/fs.js');
+  const text = 'net_namespace blue\nvrrp_instance VI_1 {\n interface eth7\n virtual_router_id 1\n track_interface {\n  eth8\n }\n virtual_ipaddress {\n  10.0.0.9/24\n }\n}\n';
+  const { config } = loadConfig('/k.conf', { fs: memoryConfigFs({ '/k.conf': text }) });
+  assert.deepEqual(checkHost(config, host(['lo'])), []);
+});
+
+test('vrrp_script and global script users are checked where Keepalived 2.2.7 checks them, in its words', async () => {
+  const { memoryConfigFs } = await import('../../src/config/fs.js');
+  const text = 'global_defs {\n script_user nobody_here\n}\nvrrp_script chk {\n script "/bin/true x"\n user root nogroup_here\n}\n';
+  const { config } = loadConfig('/k.conf', { fs: memoryConfigFs({ '/k.conf': text }) });
+  const got = checkHost(config, host([])).map((d) => `${d.pos?.line} ${d.severity}: ${d.message}`);
+  assert.deepEqual(got, ['2 warning: Error setting global script uid/gid', "6 warning: Unable to set uid/gid for script '/bin/true' 'x'"]);
 });

@@ -64,8 +64,8 @@ test('sample virtualhost: the virtual server virtualhost reaches every url', () 
 test('sample SMTP_CHECK: helo names, host blocks expanded into checkers', () => {
   const r = sample('SMTP_CHECK');
   assert.deepEqual(lvsDiags(r).map((d) => d.replace(/^\d+ /, '')), [
-    'warning The SMTP_CHECK host block is deprecated. Please define additional checkers.',
-    'warning The SMTP_CHECK host block is deprecated. Please define additional checkers.',
+    'note The SMTP_CHECK host block is deprecated. Please define additional checkers.',
+    'note The SMTP_CHECK host block is deprecated. Please define additional checkers.',
   ]);
   const rss = r.config.virtual_server[0]!.real_server;
   const smtp = rss.map((rs) => rs.checkers.map((c) => (c.checker === 'SMTP_CHECK' ? `${c.connect_ip}:${c.connect_port}/${c.helo_name}/${c.connect_timeout}/${c.retry}` : c.checker)));

@@ -96,7 +96,7 @@ function check(text: string): void {
     throw e;
   }
   for (const d of result.diagnostics) {
-    assert.ok(d.severity === 'error' || d.severity === 'warning');
+    assert.ok(d.severity === 'error' || d.severity === 'warning' || d.severity === 'note');
     assert.equal(typeof d.message, 'string');
     if (d.pos) {
       assert.ok(typeof d.pos.file === 'string' && d.pos.file.length > 0, `no file: ${d.message}`);

@@ -222,7 +222,8 @@ test('authentication: PASS kept (v2), auth_pass truncated to 8 characters, AH wi
 
 test('auth_hmac is not a Keepalived 2.2.7 keyword (it came with 2.4.0): unknown, and authentication stays', () => {
   const r = load(instance(`  auth_hmac {\n    key 1 hex:${'00'.repeat(32)}\n    active_key 1\n  }\n  authentication {\n    auth_type AH\n    auth_pass secret12\n  }`));
-  assert.deepEqual(lines(r.diagnostics), ["7: Unknown keyword 'auth_hmac'"]);
+  // 2.2.7 reports an unknown block line by line.
+  assert.deepEqual(lines(r.diagnostics), ["7: Unknown keyword 'auth_hmac'", "7: Unexpected '{' - ignoring", "8: Unknown keyword 'key'", "9: Unknown keyword 'active_key'", "10: Unknown keyword '}'"]);
   assert.equal((only(r.config) as Record<string, unknown>).auth_hmac, undefined);
   assert.deepEqual({ ...only(r.config).authentication, pos: undefined }, { auth_type: 'AH', auth_pass: 'secret12', pos: undefined });
 });

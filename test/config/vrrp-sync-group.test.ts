@@ -34,7 +34,7 @@ test('unknown member, member of two groups, one-member group, empty group', () =
     ['G1'],
   );
   const e = load(`vrrp_sync_group E {\n  group {\n  }\n}\n${two}`);
-  assert.deepEqual(lines(e.diagnostics), ['2: Warning - sync group E has empty group block', '1: Sync group E has no members - removing']);
+  assert.deepEqual(lines(e.diagnostics), ['3: Warning - sync group E has empty group block', '1: Sync group E has no virtual router(s). removing']);
   assert.equal(e.config.vrrp_sync_group.length, 0);
 });
 

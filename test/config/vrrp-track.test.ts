@@ -100,7 +100,7 @@ track_file f4 {
   assert.deepEqual(diags, [
     '8 warning: Weight already set for track file f2 - ignoring 4',
     '9 error: No file set for track_file f2 - ignoring',
-    '10 warning: "vrrp_track_file" is deprecated, please use "track_file"',
+    '10 note: "vrrp_track_file" is deprecated, please use "track_file"',
     '12 warning: File already set for track file f3 - ignoring /var/run/f4',
     '13 warning: Track file f3 init value 500 is outside sensible range [-254, 254]',
     '13 warning: Unknown track file init option bogus',

@@ -53,10 +53,14 @@ export function seconds(key: KeysOf<number>, min: number, max: number): Handler<
   };
 }
 
-/** Keepalived's keywords kept for old configurations: read as `now`, with a note. */
-export function deprecated(now: string, run: Handler<GlobalDefs>): Handler<GlobalDefs> {
+/**
+ * Keepalived's keywords kept for old configurations: read as `now`, with a note (Keepalived 2.2.7
+ * takes most old names silently), or with its own warning when `warned` (it says so for this one).
+ */
+export function deprecated(now: string, run: Handler<GlobalDefs>, warned = false): Handler<GlobalDefs> {
   return (g, n, cx: Cx) => {
-    cx.warn(n, `'${n.keyword}' is deprecated - please use '${now}'`);
+    if (warned) cx.warn(n, `Keyword "${n.keyword}" is deprecated - please use "${now}"`);
+    else cx.note(n, `'${n.keyword}' is deprecated - please use '${now}'`);
     run(g, n, cx);
   };
 }

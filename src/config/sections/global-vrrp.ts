@@ -184,7 +184,7 @@ export const globalVrrpTable: KeywordTable<GlobalDefs> = {
   vrrp_gna_interval: seconds('vrrp_gna_interval', 0.000001, TIMER_MAX_SECONDS),
   vrrp_min_garp: minGarp,
   vrrp_garp_extra_if: garpExtraIf,
-  vrrp_vmac_garp_intvl: deprecated('vrrp_garp_extra_if', garpExtraIf),
+  vrrp_vmac_garp_intvl: deprecated('vrrp_garp_extra_if', garpExtraIf, true),
   vrrp_lower_prio_no_advert: boolean('vrrp_lower_prio_no_advert'),
   vrrp_higher_prio_send_advert: boolean('vrrp_higher_prio_send_advert'),
   vrrp_version: (g, n, cx) => {

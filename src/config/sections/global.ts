@@ -39,7 +39,7 @@ export function applyGlobalDefs(g: GlobalDefs, nodes: readonly ConfNode[] | unde
       continue;
     }
     const hint = closestKeyword(node.keyword, KNOWN);
-    cx.error(node, `Unknown keyword '${node.keyword}'${hint ? ` - did you mean ${hint}?` : ''}`);
+    cx.unknown(node, hint);
   }
 }
 

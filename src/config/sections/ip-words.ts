@@ -104,7 +104,8 @@ export function parseRouteTarget(cx: Cx, node: ConfNode, raw: string): RouteTarg
   if (raw === 'default' || raw === 'any' || raw === 'all') return { any: true };
   // Kept by Keepalived for configurations from v2.0.7 and earlier.
   if (raw === 'default6') {
-    cx.warn(node, "'default6' is deprecated - please replace with 'inet6 default'");
+    // A note: Keepalived 2.2.7 takes it silently.
+    cx.note(node, "'default6' is deprecated - please replace with 'inet6 default'");
     return { any: true, family: 'inet6' };
   }
   return parseIp(cx, node, raw, true);

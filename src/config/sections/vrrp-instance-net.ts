@@ -177,7 +177,8 @@ function isDuplicateVip(inst: VrrpInstance, vip: IpAddress, line: ConfNode, cx: 
   for (const v of inst.virtual_ipaddress) {
     if (excluded && v.dev !== vip.dev) continue;
     if (v.family === vip.family && sameAddress(v.address, vip.address)) {
-      cx.error(line, `(${inst.name}): ${prefix}VIP duplicates a VIP ${line.keyword} - ignoring`);
+      // A note: Keepalived 2.2.7 takes the duplicate silently (newer versions drop it and say so).
+      cx.note(line, `(${inst.name}): ${prefix}VIP duplicates a VIP ${line.keyword} - ignoring`);
       return true;
     }
   }

@@ -55,7 +55,7 @@ export const syncGroupTable: KeywordTable<Reading> = {
       for (const line of node.block ?? []) {
         for (const name of [line.keyword, ...line.args]) r.g.members.push({ name, pos: line.pos });
       }
-      if (r.g.members.length === 0) cx.error(node, `Warning - sync group ${r.g.name} has empty group block`);
+      if (r.g.members.length === 0) cx.error(node.end ?? node.pos, `Warning - sync group ${r.g.name} has empty group block`);
     },
   },
   track_interface: { block, run: ({ g }, node, cx) => readTrackInterfaces(g.name, node, cx, g.track_interface) },
@@ -115,7 +115,8 @@ export function readSyncGroup(node: ConfNode, cx: Cx, draft?: ConfigDraft): Sync
   };
   cx.apply<Reading>({ g, draft, hadGroup: false }, node.block, syncGroupTable);
   if (g.members.length === 0) {
-    cx.error(node, `Sync group ${name} has no members - removing`);
+    // Keepalived 2.2.7's words (newer versions say "has no members").
+    cx.error(node, `Sync group ${name} has no virtual router(s). removing`);
     return undefined;
   }
   return g;

@@ -9,7 +9,7 @@
  * script's user exists is the daemon's business, not the model's.
  */
 import type { SourcePos } from '../diagnostics.js';
-import { parseInteger, type Cx, type KeywordTable } from '../schema.js';
+import { moveKeywordPositions, parseInteger, type Cx, type KeywordTable } from '../schema.js';
 import type { ConfNode } from '../tree.js';
 import { readScript, type Script } from '../values.js';
 
@@ -160,7 +160,10 @@ export function readVrrpScript(node: ConfNode, cx: Cx): VrrpScript | undefined {
     return undefined;
   }
   const { user, script, timeout, ...rest } = s;
-  return { ...rest, script: user ? { ...script, ...user } : script, timeout: timeout ?? s.interval };
+  const done = { ...rest, script: user ? { ...script, ...user } : script, timeout: timeout ?? s.interval };
+  // `-t` names the `user` line when that user does not exist.
+  moveKeywordPositions(s, done);
+  return done;
 }
 
 export const trackFileTable: KeywordTable<FileDraft> = {
@@ -197,7 +200,8 @@ export const trackFileTable: KeywordTable<FileDraft> = {
 export function readTrackFile(node: ConfNode, cx: Cx): TrackFile | undefined {
   const name = cx.str(node);
   if (name === undefined) return undefined;
-  if (node.keyword === 'vrrp_track_file') cx.warn(node, '"vrrp_track_file" is deprecated, please use "track_file"');
+  // A note: Keepalived 2.2.7 takes the old name silently.
+  if (node.keyword === 'vrrp_track_file') cx.note(node, '"vrrp_track_file" is deprecated, please use "track_file"');
   const t: FileDraft = { name, pos: node.pos, weight: 1, reverse: false };
   cx.apply(t, node.block, trackFileTable);
   if (t.file === undefined) {

@@ -47,7 +47,8 @@ export function readSmtpCheck(node: ConfNode, cx: Cx): SmtpCheck[] {
   const { host, ...main } = c;
   main.helo_name ??= SMTP_DEFAULT_HELO;
   if (host.length === 0) return [main as SmtpCheck];
-  cx.warn(host[0]!.pos!, 'The SMTP_CHECK host block is deprecated. Please define additional checkers.');
+  // A note: Keepalived 2.2.7 reads host blocks silently; newer versions deprecate them.
+  cx.note(host[0]!.pos!, 'The SMTP_CHECK host block is deprecated. Please define additional checkers.');
   const timing: Unresolved<SmtpCheck> = { ...main };
   for (const k of CONNECTION_KEYS) delete timing[k];
   const fromHost = (h: Unresolved<SmtpCheck>) => ({ ...timing, ...h }) as SmtpCheck;

@@ -109,6 +109,7 @@ function views(state: LvsState, s: Sample, prev?: Sample, seconds = 1): ServiceV
     return {
       protocol: (svc.protocol as ServiceView['protocol']) ?? 'TCP',
       ...(svc.fwmark !== undefined ? { fwmark: svc.fwmark } : { address: svc.ip!, port: svc.port! }),
+      ...(svc.family === 'inet6' || (svc.ip ?? '').includes(':') ? { ipv6: true } : {}),
       scheduler: svc.scheduler,
       ...(svc.persistence !== undefined ? { persistent: svc.persistence } : {}),
       ...(svc.granularity !== undefined ? { mask: String(svc.granularity) } : {}),

@@ -33,10 +33,12 @@ export interface ServiceView {
   address?: string;
   port?: number;
   fwmark?: number;
+  /** An IPv6 service: a fwmark one prints `FWM  N IPv6`, as ipvsadm does for AF_INET6. */
+  ipv6?: boolean;
   scheduler: string;
   /** Seconds, when persistent. */
   persistent?: number;
-  /** Persistence granularity: a netmask (IPv4) or a prefix length (IPv6); printed when not a host mask. */
+  /** Persistence granularity: a netmask (IPv4) or a prefix length (IPv6); printed on persistent services when not a host mask. */
   mask?: string;
   ops?: boolean;
   stats: Counters;
@@ -53,7 +55,7 @@ function hostPort(address: string, port: number): string {
 }
 
 function serviceName(s: ServiceView): string {
-  if (s.fwmark !== undefined) return `FWM  ${s.fwmark}`;
+  if (s.fwmark !== undefined) return `FWM  ${s.fwmark}${s.ipv6 ? ' IPv6' : ''}`;
   return `${s.protocol.padEnd(4)} ${hostPort(s.address ?? '0.0.0.0', s.port ?? 0)}`;
 }
 
@@ -87,8 +89,12 @@ export function formatIpvsadm(services: readonly ServiceView[], layout: Layout =
   for (const s of services) {
     if (layout === 'plain') {
       let line = `${serviceName(s)} ${s.scheduler}`;
-      if (s.persistent !== undefined) line += ` persistent ${s.persistent}`;
-      if (s.mask !== undefined && s.mask !== '255.255.255.255' && s.mask !== '128') line += ` mask ${s.mask}`;
+      // ipvsadm print_service_entry(): the mask belongs to persistence and shows only there,
+      // and only when it is not the host mask (0xffffffff, or 128 for IPv6).
+      if (s.persistent !== undefined) {
+        line += ` persistent ${s.persistent}`;
+        if (s.mask !== undefined && s.mask !== '255.255.255.255' && s.mask !== '128') line += ` mask ${s.mask}`;
+      }
       if (s.ops) line += ' ops';
       out.push(line);
       for (const d of s.dests) {

@@ -23,11 +23,11 @@ test('ipvsadm -L -n: the header, the service with its flags, the destination row
 
 test('fwmark services, IPv6 brackets, masks and ops', () => {
   const text = formatIpvsadm([
-    { ...svc, address: undefined, port: undefined, fwmark: 5, persistent: undefined, mask: '255.255.255.0', dests: [] },
+    { ...svc, address: undefined, port: undefined, fwmark: 5, persistent: 300, mask: '255.255.255.0', dests: [] },
     { ...svc, protocol: 'UDP', address: 'fd00::1', port: 53, persistent: undefined, ops: true, dests: [{ ...svc.dests[0]!, address: 'fd00::2', port: 53, forward: 'Masq' }] },
   ]);
   const lines = text.split('\n');
-  assert.equal(lines[3], 'FWM  5 wlc mask 255.255.255.0');
+  assert.equal(lines[3], 'FWM  5 wlc persistent 300 mask 255.255.255.0');
   assert.equal(lines[4], 'UDP  [fd00::1]:53 wlc ops');
   assert.equal(lines[5], '  -> [fd00::2]:53                 Masq    1      5          12        ');
 });
@@ -49,4 +49,21 @@ test('large numbers abbreviate from 10^8 as ipvsadm does, unless exact', () => {
   assert.equal(largeNumber(123_000_000_000_000), '     123T');
   assert.equal(largeNumber(1_500_000_000, true), ' 1500000000');
   assert.equal(largeNumber(7, true), '        7');
+});
+
+test('the mask shows on persistent services only, and never the host mask', () => {
+  const line = (over: Partial<ServiceView>) => formatIpvsadm([{ ...svc, dests: [], ...over }]).split('\n')[3];
+  // ipvsadm prints the netmask inside its persistence branch: a service without persistence has none.
+  assert.equal(line({ persistent: undefined, mask: '255.255.255.0' }), 'TCP  10.66.0.100:80 wlc');
+  assert.equal(line({ persistent: 50, mask: '255.255.255.255' }), 'TCP  10.66.0.100:80 wlc persistent 50');
+  assert.equal(line({ persistent: 50, mask: '255.255.0.0' }), 'TCP  10.66.0.100:80 wlc persistent 50 mask 255.255.0.0');
+  assert.equal(line({ address: 'fd00::1', persistent: 50, mask: '128' }), 'TCP  [fd00::1]:80 wlc persistent 50');
+  assert.equal(line({ address: 'fd00::1', persistent: 50, mask: '64' }), 'TCP  [fd00::1]:80 wlc persistent 50 mask 64');
+});
+
+test('an IPv6 fwmark service says so: FWM  1 IPv6', () => {
+  const fwm = { ...svc, address: undefined, port: undefined, fwmark: 1, persistent: undefined, scheduler: 'rr', stats: zero, dests: [] };
+  assert.equal(formatIpvsadm([{ ...fwm, ipv6: true }]).split('\n')[3], 'FWM  1 IPv6 rr');
+  assert.equal(formatIpvsadm([fwm]).split('\n')[3], 'FWM  1 rr');
+  assert.equal(formatIpvsadm([{ ...fwm, ipv6: true }], 'stats').split('\n')[3], 'FWM  1 IPv6'.padEnd(33) + '        0'.repeat(5));
 });

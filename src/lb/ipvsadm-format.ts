@@ -108,3 +108,31 @@ export function formatIpvsadm(services: readonly ServiceView[], layout: Layout =
   }
   return out.join('\n') + '\n';
 }
+
+/** One line of `ipvsadm -L -n -c`. */
+export interface ConnectionView {
+  /** TCP, UDP, SCTP. */
+  protocol: string;
+  /** Seconds left. */
+  expires: number;
+  /** IPVS's state name: ESTABLISHED, TIME_WAIT..., UDP for UDP. */
+  state: string;
+  source: { address: string; port: number };
+  virtual: { address: string; port: number };
+  destination: { address: string; port: number };
+}
+
+/**
+ * ipvsadm list_conn() / print_conn(): "IPVS connection entries", the header
+ * `"pro expire %-11s %-18s %-18s %s"`, rows `"%-3s %-6s %-11s %-18s %-18s %s"` with the expiry as
+ * `%02d:%02d` minutes and seconds.
+ */
+export function formatConnections(rows: readonly ConnectionView[]): string {
+  const out = ['IPVS connection entries', `pro expire ${'state'.padEnd(11)} ${'source'.padEnd(18)} ${'virtual'.padEnd(18)} destination`];
+  for (const r of rows) {
+    const expire = `${String(Math.trunc(r.expires / 60)).padStart(2, '0')}:${String(Math.trunc(r.expires % 60)).padStart(2, '0')}`;
+    const name = (e: { address: string; port: number }) => hostPort(e.address, e.port);
+    out.push(`${r.protocol.padEnd(3)} ${expire.padEnd(6)} ${r.state.padEnd(11)} ${name(r.source).padEnd(18)} ${name(r.virtual).padEnd(18)} ${name(r.destination)}`);
+  }
+  return out.join('\n') + '\n';
+}

@@ -1,7 +1,7 @@
 /** `keepalived-ts lvs` prints ipvsadm's layouts byte for byte (shared/reference/keepalived-observability.md). */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatIpvsadm, largeNumber, type Counters, type ServiceView } from '../../src/lb/ipvsadm-format.js';
+import { formatConnections, formatIpvsadm, largeNumber, type Counters, type ServiceView } from '../../src/lb/ipvsadm-format.js';
 
 const zero: Counters = { conns: 0, inPkts: 0, outPkts: 0, inBytes: 0, outBytes: 0 };
 
@@ -66,4 +66,18 @@ test('an IPv6 fwmark service says so: FWM  1 IPv6', () => {
   assert.equal(formatIpvsadm([{ ...fwm, ipv6: true }]).split('\n')[3], 'FWM  1 IPv6 rr');
   assert.equal(formatIpvsadm([fwm]).split('\n')[3], 'FWM  1 rr');
   assert.equal(formatIpvsadm([{ ...fwm, ipv6: true }], 'stats').split('\n')[3], 'FWM  1 IPv6'.padEnd(33) + '        0'.repeat(5));
+});
+
+test('-L -n -c: ipvsadm connection entries, expiry as mm:ss, IPv6 in brackets', () => {
+  const row = { protocol: 'TCP', expires: 231, state: 'ESTABLISHED', source: { address: '192.168.56.1', port: 56954 }, virtual: { address: '192.168.56.200', port: 80 }, destination: { address: '192.168.56.102', port: 80 } };
+  assert.equal(
+    formatConnections([row, { ...row, expires: 118, state: 'FIN_WAIT', source: { address: '192.168.56.1', port: 57322 } }]),
+    'IPVS connection entries\n' +
+      'pro expire state       source             virtual            destination\n' +
+      'TCP 03:51  ESTABLISHED 192.168.56.1:56954 192.168.56.200:80  192.168.56.102:80\n' +
+      'TCP 01:58  FIN_WAIT    192.168.56.1:57322 192.168.56.200:80  192.168.56.102:80\n',
+  );
+  const v6 = formatConnections([{ ...row, protocol: 'UDP', expires: 7201, state: 'UDP', source: { address: 'fd00::9', port: 5353 }, virtual: { address: 'fd00::1', port: 53 }, destination: { address: 'fd00::2', port: 53 } }]);
+  assert.equal(v6.split('\n')[2], 'UDP 120:01 UDP         [fd00::9]:5353     [fd00::1]:53       [fd00::2]:53');
+  assert.equal(formatConnections([]), 'IPVS connection entries\npro expire state       source             virtual            destination\n');
 });

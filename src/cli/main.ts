@@ -12,7 +12,7 @@ export const VERSION = '0.1.0';
 
 const USAGE = `Usage: keepalived-ts [OPTION...]
        keepalived-ts config --json -f FILE [-i CONFIG_ID] [--positions]
-       keepalived-ts lvs [-c CHECKERS_PID_FILE] [--stats | --rate] [--exact] [--json]
+       keepalived-ts lvs [-L] [-n] [-c] [--stats | --rate] [--exact] [-t|-u ADDR:PORT | -f MARK] [--json] [--checkers-pid FILE]
        keepalived-ts genhash -s SERVER -p PORT -u URL [-S] [-I] [-V VHOST] [-P 1.0|1.0c|1.1] [-t SECONDS]
 
   -f, --use-file=FILE          Use the specified configuration file

@@ -77,9 +77,18 @@ function counters(c: Counters, exact: boolean): string {
   return [c.conns, c.inPkts, c.outPkts, c.inBytes, c.outBytes].map((n) => largeNumber(n, exact)).join('');
 }
 
-export function formatIpvsadm(services: readonly ServiceView[], layout: Layout = 'plain', opts: { exact?: boolean } = {}): string {
+/** The service as the note lines name it: `10.0.0.100:80`, `[fd00::1]:80`, `FWM 5`. */
+export function serviceLabel(s: Pick<ServiceView, 'fwmark' | 'address' | 'port'>): string {
+  return s.fwmark !== undefined ? `FWM ${s.fwmark}` : hostPort(s.address ?? '0.0.0.0', s.port ?? 0);
+}
+
+/**
+ * `header: false` is ipvsadm's list_service() (one service asked for with -t/-u/-f): the column
+ * titles without the "IP Virtual Server version" line that list_all() prints first.
+ */
+export function formatIpvsadm(services: readonly ServiceView[], layout: Layout = 'plain', opts: { exact?: boolean; header?: boolean } = {}): string {
   const exact = opts.exact ?? false;
-  const out: string[] = [HEADER];
+  const out: string[] = opts.header === false ? [] : [HEADER];
   if (layout === 'plain') {
     out.push('Prot LocalAddress:Port Scheduler Flags', '  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn');
   } else {
@@ -103,7 +112,12 @@ export function formatIpvsadm(services: readonly ServiceView[], layout: Layout =
     } else {
       const pick = (x: { stats: Counters; rate: Counters }) => (layout === 'stats' ? x.stats : x.rate);
       out.push(serviceName(s).padEnd(33) + counters(pick(s), exact));
-      for (const d of s.dests) out.push(`  -> ${hostPort(d.address, d.port).padEnd(28)}` + counters(pick(d), exact));
+      for (const d of s.dests) {
+        const c = pick(d);
+        // A destination's CPS, InPPS and OutPPS are plain `%8u` in ipvsadm, never abbreviated.
+        const row = layout === 'rate' ? [c.conns, c.inPkts, c.outPkts].map((n) => ` ${String(Math.trunc(n)).padStart(8)}`).join('') + largeNumber(c.inBytes, exact) + largeNumber(c.outBytes, exact) : counters(c, exact);
+        out.push(`  -> ${hostPort(d.address, d.port).padEnd(28)}` + row);
+      }
     }
   }
   return out.join('\n') + '\n';

@@ -81,3 +81,16 @@ test('-L -n -c: ipvsadm connection entries, expiry as mm:ss, IPv6 in brackets', 
   assert.equal(v6.split('\n')[2], 'UDP 120:01 UDP         [fd00::9]:5353     [fd00::1]:53       [fd00::2]:53');
   assert.equal(formatConnections([]), 'IPVS connection entries\npro expire state       source             virtual            destination\n');
 });
+
+test('one service (-t/-u/-f): the column titles without the version line, as list_service() prints', () => {
+  const lines = formatIpvsadm([svc], 'plain', { header: false }).split('\n');
+  assert.equal(lines[0], 'Prot LocalAddress:Port Scheduler Flags');
+  assert.equal(lines[2], 'TCP  10.66.0.100:80 wlc persistent 50');
+});
+
+test('--rate: a destination\'s CPS, InPPS and OutPPS are never abbreviated, its InBPS and OutBPS are', () => {
+  const big = { conns: 123_456_789, inPkts: 100_000_000, outPkts: 0, inBytes: 250_000_000, outBytes: 0 };
+  const lines = formatIpvsadm([{ ...svc, rate: big, dests: [{ ...svc.dests[0]!, rate: big }] }], 'rate').split('\n');
+  assert.equal(lines[3], 'TCP  10.66.0.100:80'.padEnd(33) + '  123456K  100000K        0  250000K        0');
+  assert.equal(lines[4], '  -> 10.66.1.10:80'.padEnd(33) + ' 123456789 100000000        0  250000K        0');
+});

@@ -111,7 +111,7 @@ ${[rs1!, rs2!].map((h, i) => realServer(h.address, port, w[i]!)).join('')}}
       },
       sessions: async (count, rounds, everyMs) => JSON.parse(await lab.exec('client', process.execPath, peer, '--sessions', `http://${vip}/`, String(count), String(rounds), String(everyMs))) as { by: Record<string, number>; errors: number; switched: number },
       get: (urlPath) => lab.exec('client', 'curl', '-s', '--max-time', '10', `http://${vip}${urlPath}`),
-      lvs: (...args) => lab.exec('director', process.execPath, path.join(repo, 'bin/keepalived-ts'), 'lvs', '-c', path.join(dir, 'c.pid'), ...args),
+      lvs: (...args) => lab.exec('director', process.execPath, path.join(repo, 'bin/keepalived-ts'), 'lvs', '--checkers-pid', path.join(dir, 'c.pid'), ...args),
     };
     await body(r);
   } finally {

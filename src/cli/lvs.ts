@@ -14,7 +14,7 @@
 import * as fs from 'node:fs';
 import { DEFAULT_CHECKERS_PID_FILE, lvsStatePath, runningPid } from '../daemon/pidfile.js';
 import type { LvsState } from '../lb/dataplane/nft.js';
-import { formatConnections, formatIpvsadm, serviceLabel, type ConnectionView } from '../lb/ipvsadm-format.js';
+import { formatConnections, formatIpvsadm, serviceLabel, sortLikeIpvsadm, type ConnectionView } from '../lb/ipvsadm-format.js';
 import { schedulerNote } from '../lb/scheduler-in-force.js';
 import { conntrackEntries, type ConntrackEntry } from '../os/conntrack.js';
 import type { Out } from './config-command.js';
@@ -116,7 +116,7 @@ export async function runLvs(argv: readonly string[], out: Out): Promise<number>
     await new Promise((r) => setTimeout(r, 1000));
     first = await sample(state, statePath);
   }
-  const v = views(services, planeOf(state), first, prev);
+  const v = sortLikeIpvsadm(views(services, planeOf(state), first, prev));
   if (o.json) {
     out.stdout(JSON.stringify({ services: v }, null, 2) + '\n');
     return 0;

@@ -4,6 +4,7 @@
  * abbreviations of large numbers, the FWM and IPv6 forms) are ipvsadm's, as measured and noted in
  * shared/reference/keepalived-observability.md.
  */
+import { compareAddresses } from '../base/addr.js';
 
 export type Forward = 'Masq' | 'Route' | 'Tunnel' | 'Local';
 
@@ -149,4 +150,21 @@ export function formatConnections(rows: readonly ConnectionView[]): string {
     out.push(`${r.protocol.padEnd(3)} ${expire.padEnd(6)} ${r.state.padEnd(11)} ${name(r.source).padEnd(18)} ${name(r.virtual).padEnd(18)} ${name(r.destination)}`);
   }
   return out.join('\n') + '\n';
+}
+
+const PROTO_NUMBER: Readonly<Record<ServiceView['protocol'], number>> = { TCP: 6, UDP: 17, SCTP: 132 };
+
+/**
+ * ipvsadm's order (it sorts unless --nosort): services by fwmark (address services, mark 0,
+ * first), family (IPv4 first), protocol number, address, port (libipvs ipvs_cmp_services());
+ * each service's destinations by address, then port (ipvs_cmp_dests()).
+ */
+export function sortLikeIpvsadm<S extends ServiceView>(services: readonly S[]): S[] {
+  const v6 = (s: ServiceView) => (s.ipv6 || (s.address ?? '').includes(':') ? 1 : 0);
+  const byAddr = (a: string, b: string) => (a.includes(':') === b.includes(':') ? compareAddresses(a, b) : a.includes(':') ? 1 : -1);
+  return services
+    .map((s) => ({ ...s, dests: [...s.dests].sort((a, b) => byAddr(a.address, b.address) || a.port - b.port) }))
+    .sort((a, b) =>
+      (a.fwmark ?? 0) - (b.fwmark ?? 0) || v6(a) - v6(b) || PROTO_NUMBER[a.protocol] - PROTO_NUMBER[b.protocol] ||
+      byAddr(a.address ?? '0.0.0.0', b.address ?? '0.0.0.0') || (a.port ?? 0) - (b.port ?? 0));
 }

@@ -1,7 +1,7 @@
 /** `keepalived-ts lvs` prints ipvsadm's layouts byte for byte (shared/reference/keepalived-observability.md). */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatConnections, formatIpvsadm, largeNumber, type Counters, type ServiceView } from '../../src/lb/ipvsadm-format.js';
+import { formatConnections, formatIpvsadm, largeNumber, sortLikeIpvsadm, type Counters, type ServiceView } from '../../src/lb/ipvsadm-format.js';
 
 const zero: Counters = { conns: 0, inPkts: 0, outPkts: 0, inBytes: 0, outBytes: 0 };
 
@@ -93,4 +93,19 @@ test('--rate: a destination\'s CPS, InPPS and OutPPS are never abbreviated, its 
   const lines = formatIpvsadm([{ ...svc, rate: big, dests: [{ ...svc.dests[0]!, rate: big }] }], 'rate').split('\n');
   assert.equal(lines[3], 'TCP  10.66.0.100:80'.padEnd(33) + '  123456K  100000K        0  250000K        0');
   assert.equal(lines[4], '  -> 10.66.1.10:80'.padEnd(33) + ' 123456789 100000000        0  250000K        0');
+});
+
+test('services and destinations in ipvsadm\'s order: address services before marks, IPv4 first, TCP before UDP, then address and port', () => {
+  const d = (address: string, port: number) => ({ ...svc.dests[0]!, address, port });
+  const order = sortLikeIpvsadm([
+    { ...svc, address: undefined, port: undefined, fwmark: 2, dests: [] },
+    { ...svc, address: undefined, port: undefined, fwmark: 1, dests: [] },
+    { ...svc, address: 'fd00::1', port: 80, dests: [] },
+    { ...svc, protocol: 'UDP', address: '10.0.0.1', port: 53, dests: [] },
+    { ...svc, address: '10.0.0.10', port: 80, dests: [d('10.0.1.20', 80), d('10.0.1.3', 81), d('10.0.1.3', 80)] },
+    { ...svc, address: '10.0.0.9', port: 443, dests: [] },
+    { ...svc, address: '10.0.0.9', port: 80, dests: [] },
+  ]);
+  assert.deepEqual(order.map((s) => s.fwmark ?? `${s.protocol} ${s.address}:${s.port}`), ['TCP 10.0.0.9:80', 'TCP 10.0.0.9:443', 'TCP 10.0.0.10:80', 'UDP 10.0.0.1:53', 'TCP fd00::1:80', 1, 2]);
+  assert.deepEqual(order[2]!.dests.map((x) => `${x.address}:${x.port}`), ['10.0.1.3:80', '10.0.1.3:81', '10.0.1.20:80']);
 });

@@ -7,12 +7,14 @@ import { runParent } from '../daemon/parent.js';
 import { runConfigCommand, runConfigTest, type Out } from './config-command.js';
 import { runGenhash } from './genhash.js';
 import { runLvs } from './lvs.js';
+import { runRealserver } from './realserver.js';
 
 export const VERSION = '0.1.0';
 
 const USAGE = `Usage: keepalived-ts [OPTION...]
        keepalived-ts config --json -f FILE [-i CONFIG_ID] [--positions]
        keepalived-ts lvs [-L] [-n] [-c] [--stats | --rate] [--exact] [-t|-u ADDR:PORT | -f MARK] [--json] [--checkers-pid FILE]
+       keepalived-ts realserver start|stop|status --vip ADDR [--vip ADDR...] [--dev lo] [--state FILE]
        keepalived-ts genhash -s SERVER -p PORT -u URL [-S] [-I] [-V VHOST] [-P 1.0|1.0c|1.1] [-t SECONDS]
 
   -f, --use-file=FILE          Use the specified configuration file
@@ -41,6 +43,7 @@ export function main(argv: readonly string[], out: Out): number | Promise<number
   // Keepalived runs genhash as `keepalived --genhash ...` as well as through its genhash link.
   if (argv[0] === 'genhash' || argv[0] === '--genhash') return runGenhash(argv.slice(1), out);
   if (argv[0] === 'lvs') return runLvs(argv.slice(1), out);
+  if (argv[0] === 'realserver') return runRealserver(argv.slice(1), out);
   let opts;
   try {
     opts = parseArgs(argv);

@@ -1,8 +1,8 @@
 /**
  * `keepalived-ts lvs` against a running daemon (dataplane-rig.ts): the NAT services in the
- * kernel as `ipvsadm -Ln` lists them, one of them with -t, the connection entries with -Lnc, and,
- * once the daemon is killed with SIGKILL (its state file left behind in its directory), that no
- * daemon runs, exit 1.
+ * kernel as `ipvsadm -Ln` lists them, one of them with -t, the connection entries with -Lnc; with
+ * the table deleted under the live daemon, that it is missing; once the daemon is killed with
+ * SIGKILL (its state file left behind in its directory), that no daemon runs. Both exit 1.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -38,7 +38,7 @@ const alive = (pid: number) => {
   }
 };
 
-test('lvs -Ln lists the NAT services in the kernel, -t VIP:PORT only that one, -Lnc its connections; after SIGKILL no daemon runs', { skip }, async () => {
+test('lvs -Ln lists the NAT services in the kernel, -t VIP:PORT only that one, -Lnc its connections; a missing table and, after SIGKILL, no daemon are said', { skip }, async () => {
   // A second NAT service, lblc, with one unchecked server.
   const second = 'virtual_server __VIP2__ 81 {\n  lb_algo lblc\n  lb_kind NAT\n  protocol TCP\n  real_server __RS1__ 8080 {\n  }\n}\n';
   await rig('NAT', async (r) => {
@@ -81,6 +81,11 @@ test('lvs -Ln lists the NAT services in the kernel, -t VIP:PORT only that one, -
 
     const json = JSON.parse(lvs(r, '-Ln', '--json').stdout) as { services: Array<{ port: number; scheduler: string; schedulerInForce: { scheduler: string } }> };
     assert.deepEqual(json.services.map((s) => [s.port, s.scheduler, s.schedulerInForce.scheduler]), [[80, 'wrr', 'wrr'], [81, 'lblc', 'random']]);
+
+    // The table gone under a live daemon (an operator's `nft flush ruleset`): said, exit 1.
+    const checkerPid = Number(fs.readFileSync(path.join(r.dir, 'c.pid'), 'utf8'));
+    await r.lab.exec('director', 'nft', 'delete', 'table', 'inet', 'keepalived_ts');
+    assert.deepEqual(lvs(r, '-Ln'), { code: 1, stdout: '', stderr: `keepalived-ts lvs: the checker process (pid ${checkerPid}) is running, but the nftables table inet keepalived_ts is missing\n` });
 
     // SIGKILL to both, stopped first: a checker process that saw its parent go would shut down
     // cleanly and take its state file with it.

@@ -12,6 +12,7 @@
  * with `#`, and --json carries `schedulerInForce` for every service.
  */
 import * as fs from 'node:fs';
+import { addressBytes, familyOf, readAddress } from '../base/addr.js';
 import { DEFAULT_CHECKERS_PID_FILE, lvsStatePath, runningPid } from '../daemon/pidfile.js';
 import type { LvsState } from '../lb/dataplane/nft.js';
 import { formatConnections, formatIpvsadm, serviceLabel, sortLikeIpvsadm, type ConnectionView } from '../lb/ipvsadm-format.js';
@@ -23,10 +24,16 @@ import { drTableName, natTableName, planeOf, readNatTable, sample, tableExists, 
 
 const PREFIX = 'keepalived-ts lvs: ';
 
+/** One text per address (the configuration may spell an IPv6 address otherwise than conntrack does). */
+function canon(a: string | undefined): string | undefined {
+  const f = a === undefined ? undefined : familyOf(a);
+  return f ? readAddress(addressBytes(a!), 0, f) : a;
+}
+
 function selected(svc: StateService, sel: ServiceSelector | undefined): boolean {
   if (!sel) return true;
   if ('fwmark' in sel) return svc.fwmark === sel.fwmark;
-  return svc.fwmark === undefined && svc.protocol === sel.protocol && svc.ip?.toLowerCase() === sel.address.toLowerCase() && svc.port === sel.port;
+  return svc.fwmark === undefined && svc.protocol === sel.protocol && canon(svc.ip) === canon(sel.address) && svc.port === sel.port;
 }
 
 /** IPVS's names for the connection states conntrack reports. */
@@ -44,8 +51,8 @@ function connectionRows(entries: readonly ConntrackEntry[], services: readonly S
     const proto = e.protocol.toUpperCase();
     const ours = nat.some((s) =>
       s.ip !== undefined && s.fwmark === undefined
-        ? s.ip === e.vip && s.port === e.vport && s.protocol === proto
-        : s.dests.some((d) => d.ip === e.server && (d.port === e.serverPort || d.port === 0)),
+        ? canon(s.ip) === canon(e.vip) && s.port === e.vport && s.protocol === proto
+        : s.dests.some((d) => canon(d.ip) === canon(e.server) && (d.port === e.serverPort || d.port === 0)),
     );
     if (!ours) continue;
     rows.push({

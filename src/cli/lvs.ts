@@ -44,7 +44,7 @@ function ipvsState(e: ConntrackEntry): string {
 }
 
 /** The conntrack entries of the NAT services among `services`, as ipvsadm -c lines. */
-function connectionRows(entries: readonly ConntrackEntry[], services: readonly StateService[]): ConnectionView[] {
+export function connectionRows(entries: readonly ConntrackEntry[], services: readonly StateService[]): ConnectionView[] {
   const nat = services.filter((s) => s.method === 'NAT');
   const rows: ConnectionView[] = [];
   for (const e of entries) {

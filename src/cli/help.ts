@@ -95,8 +95,10 @@ Commands of keepalived-ts:
                                What the running daemon is doing (its control socket, the pid file's .sock)
   keepalived-ts config --json -f FILE [-i CONFIG_ID] [--positions]
                                Print the resolved configuration model as JSON
-  keepalived-ts lvs [-c CHECKERS_PID_FILE] [--stats | --rate] [--exact] [--json]
+  keepalived-ts lvs [-L] [-n] [-c] [--stats | --rate] [--exact] [-t|-u ADDR:PORT | -f MARK] [--json] [--checkers-pid FILE]
                                Show the virtual servers as \`ipvsadm -L -n\` does
+  keepalived-ts realserver start|stop|status --vip ADDR [--vip ADDR...] [--dev lo] [--state FILE]
+                               A DR real server's side: VIPs on lo, arp_ignore 1, arp_announce 2
   keepalived-ts genhash -s SERVER -p PORT -u URL [-S] [-I] [-V VHOST] [-P 1.0|1.0c|1.1] [-t SECONDS]
                                Print the digest an HTTP_GET / SSL_GET url needs (also -T, --genhash)
 

@@ -1,159 +1,134 @@
 /**
- * `keepalived-ts lvs`: the forwarding table as `ipvsadm -L -n` shows it (plus --stats, --rate,
- * --exact, --json). The services are those the checker process last installed (its state file
- * beside the checkers' pid file); connection counts come from the nftables counters (NAT: one per
- * real server's DNAT chain, packets and bytes on the forward path) and active / inactive
- * connections from conntrack (ESTABLISHED is active, as IPVS counts). DR is stateless on the
- * director: its real servers show no connection counts, as there is nothing to count them from.
- * The userspace proxy counts for itself (connections, bytes, active ones) and writes its counts
- * into the state file every second; packets it cannot know.
+ * `keepalived-ts lvs`: the forwarding table as `ipvsadm -L -n` shows it, with ipvsadm's listing
+ * options (lvs-args.ts: -c connection entries, --stats, --rate, --exact, one service by -t/-u/-f)
+ * and --json. What runs now, not what once ran: the checker process named by its pid file must be
+ * alive and its nftables tables present, else it says so on stderr and exits 1 (a daemon killed
+ * with SIGKILL leaves its state file in /run; that is no table). NAT services are listed when
+ * their chain is in the kernel's table; servers and weights are those the checker process last
+ * installed (its state file); the counts come from the host (lvs-kernel.ts).
+ *
+ * The text is ipvsadm's, byte for byte; where this data plane runs another scheduler than the one
+ * configured (scheduler-in-force.ts), one note line per such service follows the table, starting
+ * with `#`, and --json carries `schedulerInForce` for every service.
  */
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
-import { promisify } from 'node:util';
-import { DEFAULT_CHECKERS_PID_FILE, lvsStatePath } from '../daemon/pidfile.js';
-import { DEFAULT_TABLES } from '../lb/dataplane/nft-rules.js';
+import { addressBytes, familyOf, readAddress } from '../base/addr.js';
+import { DEFAULT_CHECKERS_PID_FILE, lvsStatePath, runningPid } from '../daemon/pidfile.js';
 import type { LvsState } from '../lb/dataplane/nft.js';
-import { formatIpvsadm, type Counters, type Forward, type Layout, type ServiceView } from '../lb/ipvsadm-format.js';
-import { connectionCounts } from '../os/conntrack.js';
+import { formatConnections, formatIpvsadm, serviceLabel, sortLikeIpvsadm, type ConnectionView } from '../lb/ipvsadm-format.js';
+import { schedulerNote } from '../lb/scheduler-in-force.js';
+import { conntrackEntries, type ConntrackEntry } from '../os/conntrack.js';
 import type { Out } from './config-command.js';
+import { LVS_USAGE, LvsUsageError, parseLvsArgs, type LvsOptions, type ServiceSelector } from './lvs-args.js';
+import { drTableName, natTableName, planeOf, readNatTable, sample, tableExists, views, type Sample, type StateService } from './lvs-kernel.js';
 
-const run = promisify(execFile);
-const FORWARD: Readonly<Record<string, Forward>> = { NAT: 'Masq', DR: 'Route', TUN: 'Tunnel' };
-const zero = (): Counters => ({ conns: 0, inPkts: 0, outPkts: 0, inBytes: 0, outBytes: 0 });
+const PREFIX = 'keepalived-ts lvs: ';
 
-interface Sample {
-  /** Per "i_k": conns, in/out packets and bytes. */
-  readonly dest: Map<string, Counters>;
-  /** Per "vip|port|rs|rport": [active, inactive]. */
-  readonly conns: Map<string, [number, number]>;
+/** One text per address (the configuration may spell an IPv6 address otherwise than conntrack does). */
+function canon(a: string | undefined): string | undefined {
+  const f = a === undefined ? undefined : familyOf(a);
+  return f ? readAddress(addressBytes(a!), 0, f) : a;
 }
 
-async function nftCounters(table: string): Promise<Map<string, Counters>> {
-  const out = new Map<string, Counters>();
-  let json: { nftables?: Array<Record<string, unknown>> };
-  try {
-    json = JSON.parse((await run('nft', ['-j', 'list', 'table', 'inet', table])).stdout) as typeof json;
-  } catch {
-    return out;
-  }
-  const get = (k: string) => out.get(k) ?? (out.set(k, zero()), out.get(k)!);
-  for (const o of json.nftables ?? []) {
-    const c = o['counter'] as { name: string; packets: number; bytes: number } | undefined;
-    if (c) {
-      const m = /^(in|out)_(\d+_\d+)$/.exec(c.name);
-      if (!m) continue;
-      const d = get(m[2]!);
-      if (m[1] === 'in') {
-        d.inPkts = c.packets;
-        d.inBytes = c.bytes;
-      } else {
-        d.outPkts = c.packets;
-        d.outBytes = c.bytes;
-      }
-    }
-    const r = o['rule'] as { chain: string; expr: Array<Record<string, unknown>> } | undefined;
-    const m = r && /^rs_(\d+_\d+)$/.exec(r.chain);
-    if (r && m) {
-      const counter = r.expr.find((e) => 'counter' in e)?.['counter'] as { packets: number } | undefined;
-      if (counter) get(m[1]!).conns = counter.packets;
-    }
-  }
-  return out;
+function selected(svc: StateService, sel: ServiceSelector | undefined): boolean {
+  if (!sel) return true;
+  if ('fwmark' in sel) return svc.fwmark === sel.fwmark;
+  return svc.fwmark === undefined && svc.protocol === sel.protocol && canon(svc.ip) === canon(sel.address) && svc.port === sel.port;
 }
 
-/** The proxy keeps its own counts in the state file (re-read, for --rate). */
-function liveSample(statePath: string, first: LvsState): Sample {
-  let state = first;
-  try {
-    state = JSON.parse(fs.readFileSync(statePath, 'utf8')) as LvsState;
-  } catch {
-    // gone meanwhile: the counts of the first read
-  }
-  const dest = new Map<string, Counters>();
-  const conns = new Map<string, [number, number]>();
-  for (const svc of state.services) {
-    svc.dests.forEach((d, k) => {
-      const id = d.id ?? `${svc.index}_${k}`;
-      const l = state.live?.[id];
-      if (!l) return;
-      dest.set(id, { conns: l.conns, inPkts: 0, outPkts: 0, inBytes: l.inBytes, outBytes: l.outBytes });
-      conns.set(`${svc.ip}|${svc.port}|${d.ip}|${d.port}`, [l.active, l.inactive]);
+/** IPVS's names for the connection states conntrack reports. */
+function ipvsState(e: ConntrackEntry): string {
+  if (e.protocol === 'udp') return 'UDP';
+  if (e.state === 'SYN_SENT2') return 'SYN_SENT';
+  return e.state ?? 'NONE';
+}
+
+/** The conntrack entries of the NAT services among `services`, as ipvsadm -c lines. */
+export function connectionRows(entries: readonly ConntrackEntry[], services: readonly StateService[]): ConnectionView[] {
+  const nat = services.filter((s) => s.method === 'NAT');
+  const rows: ConnectionView[] = [];
+  for (const e of entries) {
+    const proto = e.protocol.toUpperCase();
+    const ours = nat.some((s) =>
+      s.ip !== undefined && s.fwmark === undefined
+        ? canon(s.ip) === canon(e.vip) && s.port === e.vport && s.protocol === proto
+        : s.dests.some((d) => canon(d.ip) === canon(e.server) && (d.port === e.serverPort || d.port === 0)),
+    );
+    if (!ours) continue;
+    rows.push({
+      protocol: proto, expires: e.expires, state: ipvsState(e),
+      source: { address: e.client, port: e.clientPort }, virtual: { address: e.vip, port: e.vport }, destination: { address: e.server, port: e.serverPort },
     });
   }
-  return { dest, conns };
+  return rows;
 }
 
-async function sample(state: LvsState, statePath: string): Promise<Sample> {
-  if (state.live) return liveSample(statePath, state);
-  const [dest, conns] = await Promise.all([nftCounters(state.tables?.nat ?? DEFAULT_TABLES.nat), connectionCounts()]);
-  return { dest, conns };
-}
-
-function views(state: LvsState, s: Sample, prev?: Sample, seconds = 1): ServiceView[] {
-  return state.services.map((svc) => {
-    const dests = svc.dests.map((d, k) => {
-      const id = d.id ?? `${svc.index}_${k}`;
-      const now = s.dest.get(id) ?? zero();
-      const before = prev?.dest.get(id) ?? now;
-      const [active, inactive] = s.conns.get(`${svc.ip}|${svc.port}|${d.ip}|${d.port}`) ?? [0, 0];
-      const rate: Counters = { conns: 0, inPkts: 0, outPkts: 0, inBytes: 0, outBytes: 0 };
-      for (const f of Object.keys(rate) as (keyof Counters)[]) rate[f] = Math.max(0, (now[f] - before[f]) / seconds);
-      return { address: d.ip, port: d.port, forward: FORWARD[svc.method] ?? 'Masq', weight: d.weight, activeConns: active, inactConns: inactive, stats: now, rate };
-    });
-    const sum = (pick: (x: (typeof dests)[number]) => Counters): Counters => {
-      const t = zero();
-      for (const d of dests) for (const f of Object.keys(t) as (keyof Counters)[]) t[f] += pick(d)[f];
-      return t;
-    };
-    return {
-      protocol: (svc.protocol as ServiceView['protocol']) ?? 'TCP',
-      ...(svc.fwmark !== undefined ? { fwmark: svc.fwmark } : { address: svc.ip!, port: svc.port! }),
-      scheduler: svc.scheduler,
-      ...(svc.persistence !== undefined ? { persistent: svc.persistence } : {}),
-      ...(svc.granularity !== undefined ? { mask: String(svc.granularity) } : {}),
-      ops: svc.ops,
-      stats: sum((d) => d.stats),
-      rate: sum((d) => d.rate),
-      dests,
-    };
-  });
-}
-
-export async function runLvs(argv: readonly string[], out: Out): Promise<number> {
-  let layout: Layout = 'plain';
-  let json = false;
-  let exact = false;
-  let statePath = lvsStatePath(DEFAULT_CHECKERS_PID_FILE);
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--stats') layout = 'stats';
-    else if (a === '--rate') layout = 'rate';
-    else if (a === '--json') json = true;
-    else if (a === '--exact') exact = true;
-    else if ((a === '-c' || a === '--checkers_pid') && argv[i + 1]) statePath = lvsStatePath(argv[++i]!);
-    else if (a === '--state' && argv[i + 1]) statePath = argv[++i]!;
-    else if (a === '-n' || a === '-L') continue;
-    else {
-      out.stderr(`Usage: keepalived-ts lvs [-c CHECKERS_PID_FILE | --state FILE] [--stats | --rate] [--exact] [--json]\n`);
-      return 1;
-    }
-  }
+/** The state of a live checker process whose tables are in the kernel, or the reason there is none. */
+async function liveState(o: LvsOptions): Promise<{ state: LvsState; statePath: string; services: StateService[] } | string> {
+  const pidFile = o.checkersPid ?? DEFAULT_CHECKERS_PID_FILE;
+  const pid = runningPid(pidFile);
+  if (pid === undefined) return `no keepalived-ts checker process is running (pid file ${pidFile})`;
+  const statePath = o.state ?? lvsStatePath(pidFile);
   let state: LvsState;
   try {
     state = JSON.parse(fs.readFileSync(statePath, 'utf8')) as LvsState;
   } catch {
-    out.stderr(`No forwarding table installed (${statePath} not found): is the checker process running?\n`);
+    return `the checker process (pid ${pid}) has installed no forwarding table (${statePath} not found)`;
+  }
+  if (planeOf(state) === 'proxy') return { state, statePath, services: [...state.services] };
+  let services = [...state.services];
+  if (services.some((s) => s.method === 'NAT')) {
+    const nat = await readNatTable(natTableName(state));
+    if (!nat) return `the checker process (pid ${pid}) is running, but the nftables table inet ${natTableName(state)} is missing`;
+    services = services.filter((s) => s.method !== 'NAT' || nat.chains.has(s.index));
+  }
+  if (services.some((s) => s.method === 'DR') && !(await tableExists('netdev', drTableName(state)))) {
+    return `the checker process (pid ${pid}) is running, but the nftables table netdev ${drTableName(state)} is missing`;
+  }
+  return { state, statePath, services };
+}
+
+export async function runLvs(argv: readonly string[], out: Out): Promise<number> {
+  let o: LvsOptions;
+  try {
+    o = parseLvsArgs(argv);
+  } catch (e) {
+    if (!(e instanceof LvsUsageError)) throw e;
+    out.stderr(`${PREFIX}${e.message}\n${LVS_USAGE}`);
+    return 2;
+  }
+  const live = await liveState(o);
+  if (typeof live === 'string') {
+    out.stderr(`${PREFIX}${live}\n`);
     return 1;
   }
-  let first = await sample(state, statePath);
+  const { state, statePath } = live;
+  const services = live.services.filter((s) => selected(s, o.service));
+  if (o.service && services.length === 0) {
+    // ipvsadm: ipvs_get_service() fails with ESRCH.
+    out.stderr('No such service\n');
+    return 1;
+  }
+
+  if (o.connections) {
+    const rows = planeOf(state) === 'nft' ? connectionRows(await conntrackEntries(), services) : [];
+    out.stdout(o.json ? JSON.stringify({ connections: rows }, null, 2) + '\n' : formatConnections(rows));
+    return 0;
+  }
+
+  let first: Sample = await sample(state, statePath);
   let prev: Sample | undefined;
-  if (layout === 'rate') {
+  if (o.layout === 'rate') {
     prev = first;
     await new Promise((r) => setTimeout(r, 1000));
     first = await sample(state, statePath);
   }
-  const v = views(state, first, prev);
-  out.stdout(json ? JSON.stringify({ services: v }, null, 2) + '\n' : formatIpvsadm(v, layout, { exact }));
+  const v = sortLikeIpvsadm(views(services, planeOf(state), first, prev));
+  if (o.json) {
+    out.stdout(JSON.stringify({ services: v }, null, 2) + '\n');
+    return 0;
+  }
+  const notes = v.flatMap((s) => schedulerNote(s.method, serviceLabel(s), s.scheduler, s.schedulerInForce) ?? []);
+  out.stdout(formatIpvsadm(v, o.layout, { exact: o.exact, header: o.service === undefined }) + notes.map((n) => n + '\n').join(''));
   return 0;
 }

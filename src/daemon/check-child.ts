@@ -38,8 +38,7 @@ import { realSpawner } from '../base/spawn.js';
 import { scriptIdentity, systemUserDb } from './track/users.js';
 import { formatCheckData } from './check/dump.js';
 import { answerParent, tellParent } from './child-link.js';
-import { CheckResults, lvsPart } from './status/check-status.js';
-import type { DataPlaneKind } from '../lb/scheduler-in-force.js';
+import { CheckResults, lvsPart, type DataPlaneKind } from './status/check-status.js';
 
 interface Running {
   config: KeepalivedConfig;

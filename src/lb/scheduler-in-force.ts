@@ -1,28 +1,42 @@
 /**
- * Which scheduler a data plane really runs for a virtual server, where it differs from lb_algo:
- * the nftables DR table always picks by a Maglev hash (every director then agrees on a flow's
- * server); nftables NAT picks rr, wrr, sh, dh, mh and fo exactly, steers lc, wlc, sed and nq by
- * conntrack counts every second (steering.ts), runs ovf as fo without its connection cap, and
- * lblc, lblcr and twos as wrr. The userspace proxy runs every scheduler as IPVS does.
+ * The scheduler a service really runs with here, beside the one configured (what `keepalived-ts
+ * lvs` shows as ipvsadm would). The nftables data plane cannot run every IPVS scheduler as the
+ * kernel does:
+ * - DR rewrites MACs statelessly at ingress, so it always picks through a Maglev table
+ *   (nft-dr.ts): every lb_algo runs as mh.
+ * - NAT (nft-nat.ts) runs rr, wrr, sh, dh, mh and fo as they are, steers lc, wlc, sed and nq by
+ *   conntrack counts (steering.ts: the same balance, converging each second); lblc, lblcr and
+ *   twos are a weighted random draw (numgen random), and ovf sends everything to the highest
+ *   weight as fo does, with no overflow to the next server.
+ * The userspace proxy schedules every connection through the schedulers of lb/schedulers/.
  */
-import type { LvsScheduler } from '../config/sections/lvs.js';
-import { STEERED } from './dataplane/steering.js';
 
-export type DataPlaneKind = 'nft' | 'proxy' | 'none';
+export type PlaneKind = 'nft' | 'proxy';
 
-export interface InForce {
-  /** The scheduler that picks, in ipvsadm's names. */
-  readonly name: string;
-  /** False where it is not what lb_algo asks for. */
-  readonly exact: boolean;
-  readonly note?: string;
+export interface SchedulerInForce {
+  /** An IPVS scheduler name where one fits, else a short name of what runs. */
+  readonly scheduler: string;
+  /** How it runs, for a person: "Maglev", "weighted random". */
+  readonly description: string;
 }
 
-export function schedulerInForce(plane: DataPlaneKind, kind: string, sched: LvsScheduler): InForce {
-  if (plane !== 'nft') return { name: sched, exact: true };
-  if (kind === 'DR') return sched === 'mh' ? { name: 'mh', exact: true } : { name: 'mh', exact: false, note: `lb_algo ${sched} runs as mh (Maglev hash) in the DR table` };
-  if (STEERED.has(sched)) return { name: sched, exact: false, note: `lb_algo ${sched} is approximated: weights steered by conntrack counts every second` };
-  if (sched === 'ovf') return { name: 'fo', exact: false, note: 'lb_algo ovf runs as fo (no connection cap)' };
-  if (sched === 'lblc' || sched === 'lblcr' || sched === 'twos') return { name: 'wrr', exact: false, note: `lb_algo ${sched} runs as wrr in the NAT table` };
-  return { name: sched, exact: true };
+const NAT_SUBSTITUTES: Readonly<Record<string, SchedulerInForce>> = {
+  lblc: { scheduler: 'random', description: 'weighted random' },
+  lblcr: { scheduler: 'random', description: 'weighted random' },
+  twos: { scheduler: 'random', description: 'weighted random' },
+  ovf: { scheduler: 'fo', description: 'highest weight, no overflow' },
+};
+
+/** What runs for `configured` with lb_kind `method` on `plane`. */
+export function schedulerInForce(method: string, configured: string, plane: PlaneKind): SchedulerInForce {
+  if (plane === 'nft' && method === 'DR') return { scheduler: 'mh', description: 'Maglev' };
+  if (plane === 'nft' && method === 'NAT') return NAT_SUBSTITUTES[configured] ?? { scheduler: configured, description: configured };
+  return { scheduler: configured, description: configured };
+}
+
+/** The trailing note line when what runs differs from what is configured; undefined when not. */
+export function schedulerNote(method: string, service: string, configured: string, inForce: SchedulerInForce): string | undefined {
+  if (inForce.scheduler === configured) return undefined;
+  const what = inForce.description === inForce.scheduler ? inForce.scheduler : inForce.scheduler === 'random' ? inForce.description : `${inForce.scheduler} (${inForce.description})`;
+  return `# ${method} ${service}: lb_algo ${configured} runs as ${what} here`;
 }

@@ -90,3 +90,55 @@ export function connectionCounts(): Promise<ConnectionCounts> {
     p.on('close', (code) => resolve(code === 0 ? counter.end() : new Map()));
   });
 }
+
+/** One translated connection, as `conntrack -L --dst-nat` prints it (the -c listing of `keepalived-ts lvs`). */
+export interface ConntrackEntry {
+  /** tcp, udp, sctp... as conntrack names it. */
+  readonly protocol: string;
+  /** Seconds left. */
+  readonly expires: number;
+  /** TCP/SCTP state (ESTABLISHED, TIME_WAIT...); absent for UDP. */
+  readonly state?: string;
+  readonly client: string;
+  readonly clientPort: number;
+  readonly vip: string;
+  readonly vport: number;
+  /** The reply's source: the real server after DNAT. */
+  readonly server: string;
+  readonly serverPort: number;
+}
+
+/** `tcp 6 431999 ESTABLISHED src=C dst=VIP sport=.. dport=80 src=RS dst=C sport=8080 dport=.. [ASSURED] ...` */
+export function parseConntrackLine(line: string): ConntrackEntry | undefined {
+  const f = line.trim().split(/\s+/);
+  if (f.length < 4) return undefined;
+  const expires = Number(f[2]);
+  if (!Number.isFinite(expires)) return undefined;
+  const state = f[3] !== undefined && !f[3].includes('=') && !f[3].startsWith('[') ? f[3] : undefined;
+  const values: Record<string, string[]> = {};
+  for (const w of f) {
+    const eq = w.indexOf('=');
+    if (eq > 0) (values[w.slice(0, eq)] ??= []).push(w.slice(eq + 1));
+  }
+  const [client, server] = values['src'] ?? [];
+  const [vip] = values['dst'] ?? [];
+  const [sport, rport] = values['sport'] ?? [];
+  const [dport] = values['dport'] ?? [];
+  if (!client || !server || !vip || sport === undefined || rport === undefined || dport === undefined) return undefined;
+  return {
+    protocol: f[0]!, expires, ...(state ? { state } : {}),
+    client, clientPort: Number(sport), vip, vport: Number(dport), server, serverPort: Number(rport),
+  };
+}
+
+/** The connections the tables translated (DNAT): the NAT services' connection entries; empty when conntrack fails. */
+export function conntrackEntries(): Promise<ConntrackEntry[]> {
+  return new Promise((resolve) => {
+    let text = '';
+    const p = spawn('conntrack', ['-L', '--dst-nat'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    p.stdout.setEncoding('latin1');
+    p.stdout.on('data', (d: string) => (text += d));
+    p.on('error', () => resolve([]));
+    p.on('close', (code) => resolve(code === 0 ? text.split('\n').flatMap((l) => parseConntrackLine(l) ?? []) : []));
+  });
+}

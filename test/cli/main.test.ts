@@ -146,3 +146,27 @@ test('an unknown option exits 1 after saying so, as Keepalived', () => {
   assert.equal(r.code, 1);
   assert.equal(r.stderr, 'Unknown option --bogus\nUnknown option -q\n');
 });
+
+test('lvs with no live checker process says so and exits 1, even with a state file left behind', () => {
+  const dir = path.dirname(tmpConf(''));
+  const pidFile = path.join(dir, 'c.pid');
+  const missing = run(['lvs', '-Ln', '--checkers-pid', pidFile]);
+  assert.equal(missing.code, 1);
+  assert.equal(missing.stderr, `keepalived-ts lvs: no keepalived-ts checker process is running (pid file ${pidFile})\n`);
+  assert.equal(missing.stdout, '');
+  // A daemon killed with SIGKILL: its pid file names a dead process, its state file stays.
+  const dead = spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' });
+  fs.writeFileSync(pidFile, dead.stdout);
+  fs.writeFileSync(path.join(dir, 'c.lvs.json'), JSON.stringify({ services: [{ index: 0, key: 'k', protocol: 'TCP', ip: '10.0.0.1', port: 80, scheduler: 'rr', method: 'NAT', ops: false, dests: [] }] }));
+  const stale = run(['lvs', '-Ln', '--checkers-pid', pidFile]);
+  assert.equal(stale.code, 1);
+  assert.match(stale.stderr, /no keepalived-ts checker process is running/);
+  assert.equal(stale.stdout, '');
+});
+
+test('lvs: -c lists connections now; the old -c FILE is refused with the new option named', () => {
+  const r = run(['lvs', '-c', '/run/keepalived_checkers.pid']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /--checkers-pid FILE/);
+  assert.match(r.stderr, /^Usage: keepalived-ts lvs/m);
+});

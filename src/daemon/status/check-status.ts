@@ -7,7 +7,10 @@
  */
 import type { KeepalivedConfig } from '../../config/model.js';
 import { formatRs, formatVs } from '../../config/sections/lvs-format.js';
-import { schedulerInForce, type DataPlaneKind } from '../../lb/scheduler-in-force.js';
+import { schedulerInForce } from '../../lb/scheduler-in-force.js';
+
+/** The data plane the checker process feeds (KEEPALIVED_TS_DATAPLANE). */
+export type DataPlaneKind = 'nft' | 'proxy' | 'none';
 import type { CheckRuntime } from '../check/runtime.js';
 import type { CheckHistogram, CheckResult, LvsPart, VirtualServerStatus } from './model.js';
 
@@ -66,7 +69,7 @@ export function lvsPart(input: LvsStatusInput): LvsPart {
   const { config } = input;
   const virtualServers = config.virtual_server.map((vs, v): VirtualServerStatus => {
     const st = input.runtime.poolState(v);
-    const inForce = schedulerInForce(input.plane, vs.lvs_method, vs.lvs_sched);
+    const inForce = input.plane === 'none' ? vs.lvs_sched : schedulerInForce(vs.lvs_method, vs.lvs_sched, input.plane).scheduler;
     return {
       name: formatVs(vs),
       ...(vs.ip !== undefined ? { address: vs.ip } : {}),
@@ -75,7 +78,7 @@ export function lvsPart(input: LvsStatusInput): LvsPart {
       protocol: vs.protocol ?? 'TCP',
       kind: vs.lvs_method,
       scheduler: vs.lvs_sched,
-      schedulerInForce: inForce.name,
+      schedulerInForce: inForce,
       quorumUp: st.quorumUp,
       realServers: vs.real_server.map((rs, i) => {
         const live = st.rs[i]!;

@@ -61,6 +61,8 @@ export interface LvsState {
     readonly ip?: string;
     readonly port?: number;
     readonly fwmark?: number;
+    /** The resolved address family (IPv6 fwmark services print `FWM  N IPv6`). */
+    readonly family?: string;
     readonly scheduler: string;
     readonly method: string;
     readonly persistence?: number;
@@ -78,6 +80,7 @@ export function lvsState(pools: readonly ServicePool[], tables?: TableNames, ser
     services: pools.map((p, index) => ({
       index, key: p.key, protocol: p.vs.protocol ?? 'TCP', scheduler: p.vs.lvs_sched, method: p.vs.lvs_method, ops: p.vs.ops,
       ...(p.vs.ip !== undefined ? { ip: p.vs.ip } : {}), ...(p.vs.port !== undefined ? { port: p.vs.port } : {}), ...(p.vs.fwmark !== undefined ? { fwmark: p.vs.fwmark } : {}),
+      ...(p.vs.family !== undefined ? { family: p.vs.family } : {}),
       ...(p.vs.persistence_timeout !== undefined ? { persistence: p.vs.persistence_timeout } : {}), ...(p.vs.persistence_granularity !== undefined ? { granularity: p.vs.persistence_granularity } : {}),
       dests: p.entries.map((e, k) => {
         const s = servers?.get(p.key)?.findIndex((x) => x.ip === e.ip && x.port === e.port) ?? -1;

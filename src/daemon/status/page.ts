@@ -45,7 +45,8 @@ function line(e) {
   return t + "  reload " + e.outcome + (e.detail ? ": " + e.detail : "");
 }
 function addEvent(e) {
-  const key = JSON.stringify(e);
+  // A transition arrives twice (as an event, and in the instance's history): one line for it.
+  const key = e.type === "transition" ? [e.at, e.instance, e.from, e.to].join("|") : JSON.stringify(e);
   if (seen.has(key)) return;
   seen.add(key);
   const li = document.createElement("li");
@@ -61,6 +62,8 @@ function render(s) {
     "</td><td>" + i.effectivePriority + "</td><td>" + text(i.master ?? "") + "</td><td>" + text(i.vips.join(" ")) + "</td><td>" +
     i.tracked.map((t) => text(t.kind + " " + t.name + ": " + t.state)).join("<br>") + "</td></tr>").join("");
   for (const i of s.vrrp?.instances ?? []) for (const tr of i.transitions) addEvent({ at: tr.at, type: "transition", instance: i.name, from: tr.from, to: tr.to, reason: tr.reason });
+  $("#pools").hidden = !(s.lvs?.virtualServers ?? []).length;
+  $("#pools").previousElementSibling.hidden = $("#pools").hidden;
   const pb = $("#pools tbody");
   pb.innerHTML = (s.lvs?.virtualServers ?? []).flatMap((v) => v.realServers.map((r, k) =>
     "<tr>" + (k === 0 ? '<td rowspan="' + v.realServers.length + '">' + text(v.name) + " " + text(v.kind) + (v.quorumUp ? "" : ' <span class="down">quorum lost</span>') +

@@ -151,17 +151,25 @@ virtual_server 127.0.0.1 18080 {
   await waitFor('quorum gained', () => out.includes(`Gained quorum 3+0=3 <= 4 for VS ${VS}`), 5_000);
   await waitFor('notify_up ran', () => fs.readFileSync(notifyLog, 'utf8').includes('up a'), 5_000);
 
-  // The FIFO got Keepalived's lines, in order.
+  // The FIFO got Keepalived's lines, in order. The VS UP line follows notify_up's start, so it is
+  // read until it is there (the daemon holds the FIFO open: the bytes stay until read).
   const fd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   const buf = Buffer.alloc(65536);
-  let n = 0;
+  let text = '';
   try {
-    n = fs.readSync(fd, buf);
-  } catch {
-    n = 0;
+    await waitFor('the FIFO lines', () => {
+      try {
+        const n = fs.readSync(fd, buf);
+        text += buf.subarray(0, n).toString();
+      } catch {
+        // EAGAIN: nothing new yet
+      }
+      return text.includes(`VS ${VS} UP`);
+    }, 5_000).catch(() => undefined);
+  } finally {
+    fs.closeSync(fd);
   }
-  fs.closeSync(fd);
-  const lines = buf.subarray(0, n).toString().split('\n').filter(Boolean);
+  const lines = text.split('\n').filter(Boolean);
   assert.deepEqual(lines, [`RS ${A} ${VS} DOWN`, `VS ${VS} DOWN`, `RS ${A} ${VS} UP`, `VS ${VS} UP`]);
 
   daemon.kill('SIGTERM');

@@ -4,6 +4,7 @@
  * `FILE:LINE: message` and exits 5 when anything Keepalived 2.2.7 would report was found (notes,
  * `FILE:LINE: note: message`, leave the exit status alone).
  */
+import { dataPlaneOf, substitutionNotes } from '../lb/scheduler-in-force.js';
 import * as fs from 'node:fs';
 import { ConfigError, counts, formatDiagnostic, type Diagnostic } from '../config/diagnostics.js';
 import { checkHost, type HostView } from '../config/host-checks.js';
@@ -51,7 +52,7 @@ export function configTest(file: string, opts: { configId?: string; host?: HostV
     const message = isDirectory(file) ? `Configuration file '${file.replace(/\/*$/, '/')}' is a directory - skipping` : `Config files missing '${file}'.`;
     return { code: opts.allConfig ? EXIT_CONFIG : 0, diagnostics: [{ severity: 'note', message, missingFile: true }] };
   }
-  const diagnostics = [...result.diagnostics, ...checkHost(result.config, opts.host ?? localHost())];
+  const diagnostics = [...result.diagnostics, ...checkHost(result.config, opts.host ?? localHost()), ...substitutionNotes(result.config, dataPlaneOf(process.env))];
   const code = opts.allConfig && diagnostics.some((d) => d.missingFile) ? EXIT_MISSING_FILE : diagnostics.some(counts) ? EXIT_CONFIG_TEST : 0;
   return { code, diagnostics };
 }

@@ -38,7 +38,8 @@ import { realSpawner } from '../base/spawn.js';
 import { scriptIdentity, systemUserDb } from './track/users.js';
 import { formatCheckData } from './check/dump.js';
 import { answerParent, tellParent } from './child-link.js';
-import { CheckResults, lvsPart, type DataPlaneKind } from './status/check-status.js';
+import { CheckResults, lvsPart } from './status/check-status.js';
+import { dataPlaneOf, substitutionNotes } from '../lb/scheduler-in-force.js';
 
 interface Running {
   config: KeepalivedConfig;
@@ -81,11 +82,6 @@ function openDataPlane(log: Logger, statePath: string, instance: string | undefi
   return new NftDataPlane({ log, run: (s) => runNft(s), resolve: (ips) => resolveDrPaths(ips), statePath, counts: connectionCounts, names: tableNames(instance), snat, ...drainS });
 }
 
-function dataPlaneKind(): DataPlaneKind {
-  const kind = process.env['KEEPALIVED_TS_DATAPLANE'];
-  return kind === 'none' || kind === 'proxy' ? kind : 'nft';
-}
-
 function startRuntime(config: KeepalivedConfig, log: Logger, publisher: PoolPublisher | undefined, results: CheckResults, previous?: CheckRuntime): Pick<Running, 'runtime' | 'notifier'> {
   const notifier = openCheckNotifier(config, { log });
   const users = systemUserDb();
@@ -126,7 +122,9 @@ async function main(): Promise<void> {
   const plane = openDataPlane(log, lvsStatePath(opts.childPidFile), first.config.instance);
   let publisher = plane ? new PoolPublisher(plane, log) : undefined;
   const results = new CheckResults();
-  const planeKind = dataPlaneKind();
+  const planeKind = dataPlaneOf(process.env);
+  // What is configured is what runs, or the log says so at the line.
+  for (const d of substitutionNotes(first.config, planeKind)) log.warn(formatDiagnostic(d));
   let cur: Running = { config: first.config, errors: errorMessages(first.diagnostics), ...startRuntime(first.config, log, publisher, results) };
 
   let stopping = false;

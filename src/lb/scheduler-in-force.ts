@@ -11,6 +11,10 @@
  * The userspace proxy schedules every connection through the schedulers of lb/schedulers/.
  */
 
+import type { Diagnostic } from '../config/diagnostics.js';
+import type { KeepalivedConfig } from '../config/model.js';
+import { formatVs } from '../config/sections/lvs-format.js';
+
 export type PlaneKind = 'nft' | 'proxy';
 
 export interface SchedulerInForce {
@@ -39,4 +43,27 @@ export function schedulerNote(method: string, service: string, configured: strin
   if (inForce.scheduler === configured) return undefined;
   const what = inForce.description === inForce.scheduler ? inForce.scheduler : inForce.scheduler === 'random' ? inForce.description : `${inForce.scheduler} (${inForce.description})`;
   return `# ${method} ${service}: lb_algo ${configured} runs as ${what} here`;
+}
+
+/**
+ * What is configured is what runs, or the operator is told: a note at each virtual server whose
+ * scheduler the data plane replaces, for `-t` and the checker process's start-up log.
+ */
+export function substitutionNotes(config: KeepalivedConfig, plane: PlaneKind | 'none'): Diagnostic[] {
+  if (plane === 'none') return [];
+  const out: Diagnostic[] = [];
+  for (const vs of config.virtual_server) {
+    const inForce = schedulerInForce(vs.lvs_method, vs.lvs_sched, plane);
+    const note = schedulerNote(vs.lvs_method, formatVs(vs), vs.lvs_sched, inForce);
+    if (note === undefined) continue;
+    const message = `${note.replace(/^# /, '')} (the ${vs.lvs_method === 'DR' ? 'nftables DR table picks by a Maglev hash' : 'nftables NAT table cannot run it'}; KEEPALIVED_TS_DATAPLANE=proxy runs every scheduler)`;
+    out.push(vs.pos ? { severity: 'note', message, pos: vs.pos } : { severity: 'note', message });
+  }
+  return out;
+}
+
+/** The data plane KEEPALIVED_TS_DATAPLANE selects (default nftables). */
+export function dataPlaneOf(env: NodeJS.ProcessEnv): PlaneKind | 'none' {
+  const kind = env['KEEPALIVED_TS_DATAPLANE'];
+  return kind === 'none' || kind === 'proxy' ? kind : 'nft';
 }

@@ -85,6 +85,9 @@ test('lvs_timeouts', () => {
   ]);
 });
 
+/** Diagnostics without the notes that say a keyword is read but not acted on. */
+const acted = (r: Parameters<typeof diags>[0]) => diags(r).filter((l) => !l.includes('not acted on'));
+
 test('lvs_sync_daemon: new and old forms', () => {
   const pos = { file: '/etc/k.conf', line: 2 };
   assert.deepEqual(g('lvs_sync_daemon eth0 inst VI_1 id 5 maxlen 1400 port 8849 ttl 2 group 224.0.0.82').lvs_sync_daemon, {
@@ -92,9 +95,11 @@ test('lvs_sync_daemon: new and old forms', () => {
   });
   assert.deepEqual(g('lvs_sync_daemon eth1').lvs_sync_daemon, { interface: 'eth1', pos });
   const old = loadGlobal('lvs_sync_daemon eth0 VI_1 7');
+  // Read, and the operator told at its line that nothing acts on it here.
+  assert.deepEqual(diags(old).filter((l) => l.includes('not acted on')), ['2 note lvs_sync_daemon is read but not acted on here: there is no IPVS (nor its sync daemon) in the nftables data plane']);
   assert.deepEqual(old.config.global_defs.lvs_sync_daemon, { interface: 'eth0', inst: 'VI_1', id: 7, pos });
-  assert.deepEqual(diags(old), ['2 warning Please use keyword "id" before lvs_sync_daemon SYNCID']);
-  assert.deepEqual(diags(loadGlobal('lvs_sync_daemon', 'lvs_sync_daemon eth0 group 10.0.0.1 ttl 0 bogus', 'lvs_sync_daemon eth2', 'lvs_sync_daemon averyveryverylongif')), [
+  assert.deepEqual(acted(old), ['2 warning Please use keyword "id" before lvs_sync_daemon SYNCID']);
+  assert.deepEqual(acted(loadGlobal('lvs_sync_daemon', 'lvs_sync_daemon eth0 group 10.0.0.1 ttl 0 bogus', 'lvs_sync_daemon eth2', 'lvs_sync_daemon averyveryverylongif')), [
     '2 error lvs_sync_daemon requires interface',
     '3 error lvs_sync_daemon group address 10.0.0.1 is not multicast - ignoring',
     "3 error lvs_sync_daemon: number '0' outside range [1, 255]",
@@ -125,7 +130,12 @@ test('SNMP and D-Bus settings are read (keepalived-ts has neither agent)', () =>
     [d.snmp_socket, d.enable_traps, d.enable_snmp_rfcv2, d.enable_snmp_rfcv3, d.enable_snmp_vrrp, d.enable_snmp_checker, d.snmp_vs_stats_update_interval, d.snmp_rs_stats_update_interval, d.enable_dbus, d.dbus_service_name, d.dbus_no_interface_name],
     ['udp:1.2.3.4:705', true, true, true, true, true, 0.5, 0.5, true, 'org.x', 'nil'],
   );
-  assert.deepEqual(diags(r), ["5 note 'enable_snmp_keepalived' is deprecated - please use 'enable_snmp_vrrp'"]);
+  assert.deepEqual(diags(r), [
+    "3 note 'enable_traps' is read but not acted on here: no SNMP agent in keepalived-ts (see --http for /metrics)",
+    "5 note 'enable_snmp_keepalived' is deprecated - please use 'enable_snmp_vrrp'",
+    "6 note 'enable_snmp_checker' is read but not acted on here: no SNMP agent in keepalived-ts (see --http for /metrics)",
+    "8 note 'enable_dbus' is read but not acted on here: no DBus interface in keepalived-ts (see keepalived-ts status)",
+  ]);
   assert.deepEqual(diags(loadGlobal('snmp_socket a b', 'snmp_rs_stats_update_interval 31')), [
     '2 error Too many parameters specified for snmp_socket - ignoring',
     "3 error snmp_rs_stats_update_interval: number '31' outside range [0.001, 30]",

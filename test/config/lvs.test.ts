@@ -340,6 +340,7 @@ test('virtual server timers, retry and flags', () => {
     `${l('retry 0')} error retry: number '0' outside range [1, 4294967295]`,
     `${l('maybe')} error Invalid virtual_server smtp_alert parameter maybe`,
     `${l('  virtualhost')} error virtual server virtualhost missing`,
+    `${l('ha_suspend')} note ha_suspend is read but not acted on here: the checkers run whatever the VRRP state`,
     `${l('averyvery')} warning persistence_name too long, truncating - averyveryverylongname`,
   ]);
   const vs = r.config.virtual_server[0]!;
@@ -348,7 +349,10 @@ test('virtual server timers, retry and flags', () => {
 
 test('ha_suspend is cleared for fwmark services', () => {
   const r = load(vsText('  ha_suspend\n  lb_algo rr\n  lb_kind NAT\n  real_server 10.0.0.2 80 {\n  }', 'fwmark 3'));
-  assert.deepEqual(diags(r), ['2 error Virtual server FWM 3: cannot use ha_suspend with fwmarks - clearing ha_suspend']);
+  assert.deepEqual(diags(r), [
+    '2 note ha_suspend is read but not acted on here: the checkers run whatever the VRRP state',
+    '2 error Virtual server FWM 3: cannot use ha_suspend with fwmarks - clearing ha_suspend',
+  ]);
   assert.equal(r.config.virtual_server[0]!.ha_suspend, false);
 });
 

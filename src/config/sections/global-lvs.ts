@@ -38,6 +38,7 @@ function isMulticast(a: string): boolean {
 }
 
 function lvsSyncDaemon(g: GlobalDefs, n: ConfNode, cx: Cx): void {
+  cx.note(n, 'lvs_sync_daemon is read but not acted on here: there is no IPVS (nor its sync daemon) in the nftables data plane');
   if (g.lvs_sync_daemon) {
     const s = g.lvs_sync_daemon;
     return cx.error(n, `lvs_sync_daemon has already been specified as ${[s.interface, s.inst].filter(Boolean).join(' ')} - ignoring`);

@@ -9,7 +9,7 @@
 import type { Cx, KeywordTable } from '../schema.js';
 import type { ConfNode } from '../tree.js';
 import type { GlobalDefs } from './global-model.js';
-import { boolean, deprecated, flag, integer, seconds, UINT_MAX, word } from './global-read.js';
+import { boolean, deprecated, flag, integer, notActedOn, seconds, UINT_MAX, word } from './global-read.js';
 
 const SCHED_RR_MIN = 1;
 const SCHED_RR_MAX = 99;
@@ -230,20 +230,20 @@ export const globalProcessTable: KeywordTable<GlobalDefs> = {
     if (g.snmp_socket !== undefined) return cx.error(n, `SNMP socket already set to ${g.snmp_socket} - ignoring`);
     g.snmp_socket = n.args[0];
   },
-  enable_traps: flag('enable_traps'),
-  enable_snmp_vrrp: flag('enable_snmp_vrrp'),
+  enable_traps: notActedOn('no SNMP agent in keepalived-ts (see --http for /metrics)', flag('enable_traps')),
+  enable_snmp_vrrp: notActedOn('no SNMP agent in keepalived-ts (see --http for /metrics)', flag('enable_snmp_vrrp')),
   enable_snmp_keepalived: deprecated('enable_snmp_vrrp', flag('enable_snmp_vrrp')),
   enable_snmp_rfc: (g, n, cx) => {
     cx.noExtra(n, 0);
     g.enable_snmp_rfcv2 = true;
     g.enable_snmp_rfcv3 = true;
   },
-  enable_snmp_rfcv2: flag('enable_snmp_rfcv2'),
-  enable_snmp_rfcv3: flag('enable_snmp_rfcv3'),
-  enable_snmp_checker: flag('enable_snmp_checker'),
+  enable_snmp_rfcv2: notActedOn('no SNMP agent in keepalived-ts (see --http for /metrics)', flag('enable_snmp_rfcv2')),
+  enable_snmp_rfcv3: notActedOn('no SNMP agent in keepalived-ts (see --http for /metrics)', flag('enable_snmp_rfcv3')),
+  enable_snmp_checker: notActedOn('no SNMP agent in keepalived-ts (see --http for /metrics)', flag('enable_snmp_checker')),
   snmp_vs_stats_update_interval: snmpInterval('snmp_vs_stats_update_interval'),
   snmp_rs_stats_update_interval: snmpInterval('snmp_rs_stats_update_interval'),
-  enable_dbus: flag('enable_dbus'),
+  enable_dbus: notActedOn('no DBus interface in keepalived-ts (see keepalived-ts status)', flag('enable_dbus')),
   dbus_service_name: word('dbus_service_name'),
   dbus_no_interface_name: word('dbus_no_interface_name'),
 };

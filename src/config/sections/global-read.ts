@@ -66,3 +66,11 @@ export function deprecated(now: string, run: Handler<GlobalDefs>, warned = false
 }
 
 export const UINT_MAX = 4294967295;
+
+/** A keyword Keepalived acts on and keepalived-ts only reads: the operator is told at its line. */
+export function notActedOn(why: string, run: Handler<GlobalDefs>): Handler<GlobalDefs> {
+  return (g, n, cx: Cx) => {
+    cx.note(n, `'${n.keyword}' is read but not acted on here: ${why}`);
+    run(g, n, cx);
+  };
+}

@@ -216,9 +216,10 @@ export const virtualServerTable: KeywordTable<VirtualServerDraft> = {
     vs.protocol = up;
     mark(vs, n);
   },
-  ha_suspend: (vs, n) => {
+  ha_suspend: (vs, n, cx) => {
     vs.ha_suspend = true;
     mark(vs, n);
+    cx.note(n, 'ha_suspend is read but not acted on here: the checkers run whatever the VRRP state');
   },
   smtp_alert: (vs, n, cx) => {
     const v = readFlag(cx, n, 'virtual_server smtp_alert');

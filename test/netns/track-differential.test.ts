@@ -26,8 +26,13 @@ const GOLDEN = path.join(repo, 'test/fixtures/track-diff/keepalived-2.2.7.json')
 const skip = labUnavailable();
 const haveKeepalived = fs.existsSync(KEEPALIVED);
 
-/** Snapshot times after start-up (ms): every instance settled; then after the changes. */
-const FIRST_MS = 7_000;
+/**
+ * Snapshot times (ms): the first after both daemons have said "Startup complete" (each in its
+ * own time: a loaded machine starts Node slower than C), when every instance has had its
+ * Master_Down_Interval (3.6 s at priority 100) and its scripts their first runs; the second
+ * after the cases' changes.
+ */
+const FIRST_MS = 6_000;
 const SECOND_MS = 9_000;
 
 interface Side {
@@ -158,6 +163,7 @@ async function dump(d: Daemon, dumpDir: string): Promise<DataDump> {
 async function observe(sideDirs: readonly string[]): Promise<Result[]> {
   const w = world();
   const results: Result[] = SIDES.map(() => ({ snapshots: [], scripts: {} }));
+  await waitFor(() => daemons.every((d) => !d || d.output.some((l) => l.includes('Startup complete'))), 60_000, 'both daemons report Startup complete');
   for (const [k, snapAt] of [FIRST_MS, SECOND_MS].entries()) {
     await new Promise((r) => setTimeout(r, snapAt));
     const at = Date.now() / 1000;

@@ -5,9 +5,7 @@
  * reloads (a bad new configuration keeps the running one), SIGTERM stops, SIGUSR1 writes
  * keepalived_check.data.
  */
-import * as fs from 'node:fs';
 import * as os from 'node:os';
-import * as path from 'node:path';
 import type { Options } from '../base/options.js';
 import { formatDiagnostic, type Diagnostic } from '../config/diagnostics.js';
 import { loadConfig, type LoadResult } from '../config/load.js';
@@ -37,6 +35,7 @@ import { trackFileWatcher } from './check/file-watch.js';
 import { realSpawner } from '../base/spawn.js';
 import { scriptIdentity, systemUserDb } from './track/users.js';
 import { formatCheckData } from './check/dump.js';
+import { checkDumpPath, writeCheckDump } from './dump/writer.js';
 import { answerPings, tellParent } from './child-link.js';
 
 interface Running {
@@ -159,12 +158,7 @@ async function main(): Promise<void> {
     tellParent({ kind: 'reloaded' });
   };
   const dump = () => {
-    const file = path.join(process.env['TMPDIR'] ?? os.tmpdir(), 'keepalived_check.data');
-    try {
-      fs.writeFileSync(file, formatCheckData(cur.config, cur.runtime), { mode: 0o600 });
-    } catch (e) {
-      log.error(`Unable to write ${file}: ${(e as Error).message}`);
-    }
+    writeCheckDump(formatCheckData(cur.config, cur.runtime)).catch((e: Error) => log.error(`Unable to write ${checkDumpPath()}: ${e.message}`));
   };
   process.on('SIGTERM', () => void stop());
   process.on('SIGINT', () => void stop());

@@ -37,6 +37,8 @@ import { scriptIdentity, systemUserDb } from './track/users.js';
 import { formatCheckData } from './check/dump.js';
 import { checkDumpPath, writeCheckDump } from './dump/writer.js';
 import { answerPings, tellParent } from './child-link.js';
+import { secureCheckScripts } from './track/secure-scripts.js';
+import { SECURITY_VIOLATION } from './track/script-security.js';
 
 interface Running {
   config: KeepalivedConfig;
@@ -45,8 +47,12 @@ interface Running {
   notifier: CheckNotifier;
 }
 
-function load(opts: Options): LoadResult {
-  return loadConfig(opts.useFile, opts.configId !== undefined ? { configId: opts.configId } : {});
+/** The file read, with its scripts checked as Keepalived does once it has read it (enable_script_security). */
+function load(opts: Options, log: Logger): LoadResult {
+  const loaded = loadConfig(opts.useFile, opts.configId !== undefined ? { configId: opts.configId } : {});
+  const secured = secureCheckScripts(loaded.config, { log });
+  if (secured.insecure) log.error(SECURITY_VIOLATION);
+  return { ...loaded, config: secured.config };
 }
 
 function errorMessages(diags: readonly Diagnostic[]): Set<string> {
@@ -110,7 +116,7 @@ async function main(): Promise<void> {
   const log = opts.logConsole
     ? consoleLogger({ detail: opts.logDetail })
     : syslogLogger('Keepalived_healthcheckers', { detail: opts.logDetail, ...(opts.logFacility !== undefined ? { facility: opts.logFacility } : {}) });
-  const first = load(opts);
+  const first = load(opts, log);
   writePidFile(opts.childPidFile);
   log.info('Initializing ipvs');
   const plane = openDataPlane(log, lvsStatePath(opts.childPidFile), first.config.instance);
@@ -133,7 +139,7 @@ async function main(): Promise<void> {
     log.info('Reloading');
     let next: LoadResult;
     try {
-      next = load(opts);
+      next = load(opts, log);
     } catch (e) {
       log.error(`reload failed, keeping the running configuration: ${(e as Error).message}`);
       tellParent({ kind: 'reload-refused', reason: (e as Error).message });

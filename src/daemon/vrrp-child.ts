@@ -19,6 +19,7 @@ import { takeoverTrace } from './vrrp/takeover-trace.js';
 import type { ScriptStatus } from './dump/common.js';
 import { notifyAction, openNotifier } from './notify/from-config.js';
 import { startTracking, type Tracking } from './track/start.js';
+import { secureVrrpScripts } from './track/secure-scripts.js';
 import { VrrpDumps } from './vrrp-dumps.js';
 import { answerPings, tellParent } from './child-link.js';
 
@@ -33,7 +34,9 @@ async function main(): Promise<void> {
     ? consoleLogger({ detail: opts.logDetail })
     : syslogLogger('Keepalived_vrrp', { detail: opts.logDetail, ...(opts.logFacility !== undefined ? { facility: opts.logFacility } : {}) });
   const loaded = loadConfig(opts.useFile, opts.configId !== undefined ? { configId: opts.configId } : {});
-  const config = loaded.config;
+  // Notify scripts checked once, as Keepalived does after reading the file (enable_script_security).
+  const secured = secureVrrpScripts(loaded.config, { log });
+  const config = secured.config;
   let currentErrors = errorMessages(loaded.diagnostics);
   writePidFile(opts.childPidFile);
   const os = linuxOs();
@@ -58,8 +61,8 @@ async function main(): Promise<void> {
       void p.finally(() => pending.delete(p));
     },
   });
-  const track = (cfg: typeof config, reload: boolean) =>
-    startTracking(cfg, { clock, log, reload, setTracked: (kind, name, state) => driver.setTracked(kind, name, state) });
+  const track = (cfg: typeof config, reload: boolean, insecure: boolean) =>
+    startTracking(cfg, { clock, log, reload, insecure, setTracked: (kind, name, state) => driver.setTracked(kind, name, state) });
   let tracking: Tracking | undefined;
   dumps = new VrrpDumps(() => current, driver, clock, log, () => scriptStatuses(tracking));
   dumps.install();
@@ -101,20 +104,21 @@ async function main(): Promise<void> {
       tellParent({ kind: 'reload-refused', reason: added[0]! });
       return;
     }
+    const nextSecured = secureVrrpScripts(next.config, { log });
     await tracking?.stop();
-    await driver.reload(next.config);
+    await driver.reload(nextSecured.config);
     await notifier.close();
-    notifier = openNotifier(next.config, { log });
-    current = next.config;
+    notifier = openNotifier(nextSecured.config, { log });
+    current = nextSecured.config;
     currentErrors = nextErrors;
-    tracking = track(current, true);
+    tracking = track(current, true, nextSecured.insecure);
     log.info('Reload finished');
     tellParent({ kind: 'reloaded' });
   };
   // The parent's death must not leave orphaned VIPs behind: stop as if told to.
   process.on('disconnect', () => void stop());
   // Trackers first: a script disabled at start-up must not hold its instance in FAULT.
-  tracking = track(config, false);
+  tracking = track(config, false, secured.insecure);
   answerPings();
   await driver.start();
   // Every instance has entered its first state: the parent may tell systemd READY=1.

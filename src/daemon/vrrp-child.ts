@@ -126,9 +126,9 @@ async function main(): Promise<void> {
 }
 
 /** VRRP's timers on a timerfd (os/timerfd-clock.ts); the spinning libuv clock if that fails. */
-function vrrpClock(log: { warn(m: string): void }): Clock {
+function vrrpClock(log: { warn(m: string): void; error(m: string): void }): Clock {
   try {
-    return timerfdClock();
+    return timerfdClock({ onError: (e) => log.error(`timer callback failed: ${(e as Error)?.stack ?? String(e)}`) });
   } catch (e) {
     log.warn(`timerfd unavailable (${(e as Error).message}): timers on libuv`);
     return systemClock;

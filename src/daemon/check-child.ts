@@ -37,6 +37,7 @@ import { scriptIdentity, systemUserDb } from './track/users.js';
 import { formatCheckData } from './check/dump.js';
 import { checkDumpPath, writeCheckDump } from './dump/writer.js';
 import { answerPings, tellParent } from './child-link.js';
+import { installLastResort } from './last-resort.js';
 import { secureCheckScripts } from './track/secure-scripts.js';
 import { SECURITY_VIOLATION } from './track/script-security.js';
 
@@ -116,6 +117,7 @@ async function main(): Promise<void> {
   const log = opts.logConsole
     ? consoleLogger({ detail: opts.logDetail })
     : syslogLogger('Keepalived_healthcheckers', { detail: opts.logDetail, ...(opts.logFacility !== undefined ? { facility: opts.logFacility } : {}) });
+  installLastResort(log, 'Healthcheck child');
   const first = load(opts, log);
   writePidFile(opts.childPidFile);
   log.info('Initializing ipvs');

@@ -22,6 +22,7 @@ import { startTracking, type Tracking } from './track/start.js';
 import { secureVrrpScripts } from './track/secure-scripts.js';
 import { VrrpDumps } from './vrrp-dumps.js';
 import { answerPings, tellParent } from './child-link.js';
+import { installLastResort } from './last-resort.js';
 
 // V8 drops the bytecode of functions that have not run for a while; a backup's takeover code
 // runs only at a failover, and recompiling it then would cost the takeover (vrrp/rehearsal.ts).
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
   const log = opts.logConsole
     ? consoleLogger({ detail: opts.logDetail })
     : syslogLogger('Keepalived_vrrp', { detail: opts.logDetail, ...(opts.logFacility !== undefined ? { facility: opts.logFacility } : {}) });
+  installLastResort(log, 'VRRP child');
   const loaded = loadConfig(opts.useFile, opts.configId !== undefined ? { configId: opts.configId } : {});
   // Notify scripts checked once, as Keepalived does after reading the file (enable_script_security).
   const secured = secureVrrpScripts(loaded.config, { log });

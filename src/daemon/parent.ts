@@ -10,6 +10,7 @@ import type { Options } from '../base/options.js';
 import { formatDiagnostic, type Diagnostic } from '../config/diagnostics.js';
 import { loadConfig } from '../config/load.js';
 import type { KeepalivedConfig } from '../config/model.js';
+import { startOrphanReaper } from '../os/reaper.js';
 import { systemdNotifier } from '../os/sd-notify.js';
 import { syslogLogger } from '../os/syslog.js';
 import { consoleLogger } from '../base/log.js';
@@ -59,7 +60,12 @@ export async function runParent(opts: Options, argv: readonly string[]): Promise
   const systemd = systemdNotifier();
   const watchdogUs = watchdogFor(process.env);
   const sup = new Supervisor(childrenFor(loaded.config, opts), { opts, log, systemd, reread, ...(watchdogUs ? { watchdogUs } : {}) });
+  // PID 1 of a PID namespace (a container): every orphan in it becomes ours to reap. SIGTERM,
+  // SIGINT and SIGHUP need nothing more: the supervisor handles them, so the kernel delivers them
+  // to us as PID 1 (it drops only the signals PID 1 has no handler for).
+  const reaper = process.pid === 1 ? startOrphanReaper({ isOwnChild: (pid) => sup.isOwnChild(pid), log: (m) => log.detail(m) }) : undefined;
   const code = await sup.run();
+  reaper?.stop();
   systemd.close();
   removePidFile(pidFile);
   log.info('Stopped keepalived-ts');

@@ -27,6 +27,13 @@ const REGEX_KEEP = 64 * 1024;
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 
+/**
+ * The most header bytes read before the blank line: past it the answer is a failure, so a server
+ * that sends headers without end costs us this much memory and no more (Keepalived reads into
+ * fixed 4 KiB buffers; real headers are far below this).
+ */
+export const MAX_HEADER_BYTES = 64 * 1024;
+
 export function statusCode(head: string): number {
   const m = /^[^ \r]* (\d{3}) /.exec(head);
   return m ? Number(m[1]) : 0;
@@ -46,13 +53,21 @@ export class HttpResponseReader {
   private readonly md5: Hash = createHash('md5');
   private kept: Buffer[] = [];
   private keptBytes = 0;
+  private tooLarge = false;
 
-  /** Feeds bytes as they arrive. */
+  /** Feeds bytes as they arrive (ignored once the header block is over MAX_HEADER_BYTES). */
   push(chunk: Buffer): void {
+    if (this.tooLarge) return;
     if (!this.headerDone) {
       this.head = Buffer.concat([this.head, chunk]);
       const end = this.head.indexOf(CRLFCRLF);
-      if (end < 0) return;
+      if (end < 0 || end > MAX_HEADER_BYTES) {
+        if (end >= 0 || this.head.length > MAX_HEADER_BYTES + CRLFCRLF.length) {
+          this.tooLarge = true;
+          this.head = Buffer.alloc(0);
+        }
+        return;
+      }
       const text = this.head.subarray(0, end).toString('latin1');
       this.status = statusCode(text);
       this.length = contentLength(text);
@@ -77,6 +92,16 @@ export class HttpResponseReader {
     }
   }
 
+  /** The header block went past MAX_HEADER_BYTES: the answer failed, nothing more is read. */
+  get headerTooLarge(): boolean {
+    return this.tooLarge;
+  }
+
+  /** Bytes held while the header block is incomplete (bounded by MAX_HEADER_BYTES + one chunk). */
+  get pendingHeaderBytes(): number {
+    return this.head.length;
+  }
+
   /** Whether a complete header block arrived (Keepalived: "no data received" otherwise). */
   get answered(): boolean {
     return this.headerDone;
@@ -95,6 +120,7 @@ export class HttpResponseReader {
   verdict(url: UrlExpect): { ok: boolean; reason: string; status: number; digest: string } {
     const digest = this.digest();
     const base = { status: this.status, digest };
+    if (this.tooLarge) return { ...base, ok: false, reason: `HTTP header over ${MAX_HEADER_BYTES} bytes from` };
     if (!this.headerDone) return { ...base, ok: false, reason: 'Read, no data received from' };
     const accepted = url.status_code.some(([lo, hi]) => this.status >= lo! && this.status <= hi!);
     if (!accepted) return { ...base, ok: false, reason: `HTTP status code error to (got ${this.status})` };

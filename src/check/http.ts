@@ -1,7 +1,9 @@
 /**
  * HTTP_GET and SSL_GET (Keepalived check_http.c, check_ssl.c): each url in turn is fetched and
- * judged by status code, MD5 digest and regex (http-response.ts). connect_timeout bounds the
- * connection and every wait for data. SSL_GET speaks TLS with SNI (sni_name, else the
+ * judged by status code, MD5 digest and regex (http-response.ts). connect_timeout is one deadline
+ * for the whole fetch of a url (connect, TLS handshake, request, answer), as Keepalived's checker
+ * timer bounds an attempt: a server that trickles a byte at a time cannot hold a check open past
+ * it, and a header block over MAX_HEADER_BYTES fails at once. SSL_GET speaks TLS with SNI (sni_name, else the
  * virtualhost) and, like Keepalived, does not verify the server's certificate; the global `ssl`
  * section's certificate and key are offered to servers that ask for one.
  *
@@ -11,7 +13,7 @@
 import * as fs from 'node:fs';
 import * as tls from 'node:tls';
 import type { KeepalivedConfig } from '../config/model.js';
-import { HttpResponseReader, httpRequest } from './http-response.js';
+import { HttpResponseReader, MAX_HEADER_BYTES, httpRequest } from './http-response.js';
 import { dialOptions, serviceName } from './tcp.js';
 import type { Dialer, Probe, ProbeResult, Stream } from './types.js';
 
@@ -38,27 +40,27 @@ function tlsOptions(c: HttpCheckModel, url: Url, ssl: Ssl): tls.ConnectionOption
   return opts;
 }
 
-/** Reads until the server closes (or sends Content-Length bytes), each wait bounded by `timeoutMs`. */
-function readAnswer(s: Stream, reader: HttpResponseReader, timeoutMs: number, signal: AbortSignal): Promise<string | undefined> {
+/** Reads until the server closes (or sends Content-Length bytes), by `deadline` (performance.now() ms) at the latest. */
+function readAnswer(s: Stream, reader: HttpResponseReader, deadline: number, signal: AbortSignal): Promise<string | undefined> {
   return new Promise((resolve) => {
-    let timer: NodeJS.Timeout;
+    let done = false;
     const finish = (error?: string) => {
+      if (done) return;
+      done = true;
       clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
       s.destroy();
       resolve(error);
     };
-    const arm = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => finish('Timeout HTTP read'), timeoutMs);
-    };
+    // One timer for the whole answer: data arriving does not push it back.
+    const timer = setTimeout(() => finish('Timeout HTTP read'), Math.max(0, deadline - performance.now()));
     const onAbort = () => finish('aborted');
     signal.addEventListener('abort', onAbort, { once: true });
-    arm();
     s.on('data', (chunk) => {
+      if (done) return;
       reader.push(chunk);
-      if (reader.complete) finish();
-      else arm();
+      if (reader.headerTooLarge) finish(`HTTP header over ${MAX_HEADER_BYTES} bytes from`);
+      else if (reader.complete) finish();
     });
     s.on('end', () => finish());
     s.on('close', () => finish());
@@ -70,6 +72,8 @@ function readAnswer(s: Stream, reader: HttpResponseReader, timeoutMs: number, si
 export async function fetchUrl(c: HttpCheckModel, url: Url, dial: Dialer, ssl: Ssl, signal: AbortSignal): Promise<FetchResult> {
   const reader = new HttpResponseReader();
   const timeoutMs = Math.max(1, Math.round(c.connect_timeout * 1000));
+  const deadline = performance.now() + timeoutMs;
+  const left = () => Math.max(1, Math.round(deadline - performance.now()));
   let s: Stream;
   try {
     s = await dial(dialOptions(c, signal));
@@ -79,14 +83,14 @@ export async function fetchUrl(c: HttpCheckModel, url: Url, dial: Dialer, ssl: S
   }
   if (c.checker === 'SSL_GET') {
     try {
-      s = await handshake(s as unknown as import('node:net').Socket, tlsOptions(c, url, ssl), timeoutMs, signal);
+      s = await handshake(s as unknown as import('node:net').Socket, tlsOptions(c, url, ssl), left(), signal);
     } catch (e) {
       return { reader, error: `SSL handshake failed with (${(e as Error).message})` };
     }
   }
   const host = { path: url.path, protocol: c.http_protocol, host: c.connect_ip, port: c.connect_port, ...(url.virtualhost !== undefined ? { virtualhost: url.virtualhost } : {}) };
   s.write(httpRequest(host));
-  const error = await readAnswer(s, reader, timeoutMs, signal);
+  const error = await readAnswer(s, reader, deadline, signal);
   return error !== undefined ? { reader, error } : { reader };
 }
 

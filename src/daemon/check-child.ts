@@ -5,9 +5,7 @@
  * reloads (a bad new configuration keeps the running one), SIGTERM stops, SIGUSR1 writes
  * keepalived_check.data.
  */
-import * as fs from 'node:fs';
 import * as os from 'node:os';
-import * as path from 'node:path';
 import type { Options } from '../base/options.js';
 import { formatDiagnostic, type Diagnostic } from '../config/diagnostics.js';
 import { loadConfig, loadOptionsOf, type LoadResult } from '../config/load.js';
@@ -40,6 +38,10 @@ import { formatCheckData } from './check/dump.js';
 import { answerParent, tellParent } from './child-link.js';
 import { CheckResults, lvsPart } from './status/check-status.js';
 import { dataPlaneOf, substitutionNotes } from '../lb/scheduler-in-force.js';
+import { checkDumpPath, writeCheckDump } from './dump/writer.js';
+import { installLastResort } from './last-resort.js';
+import { secureCheckScripts } from './track/secure-scripts.js';
+import { SECURITY_VIOLATION } from './track/script-security.js';
 
 interface Running {
   config: KeepalivedConfig;
@@ -48,8 +50,12 @@ interface Running {
   notifier: CheckNotifier;
 }
 
-function load(opts: Options): LoadResult {
-  return loadConfig(opts.useFile, loadOptionsOf(opts));
+/** The file read, with its scripts checked as Keepalived does once it has read it (enable_script_security). */
+function load(opts: Options, log: Logger): LoadResult {
+  const loaded = loadConfig(opts.useFile, loadOptionsOf(opts));
+  const secured = secureCheckScripts(loaded.config, { log });
+  if (secured.insecure) log.error(SECURITY_VIOLATION);
+  return { ...loaded, config: secured.config };
 }
 
 function errorMessages(diags: readonly Diagnostic[]): Set<string> {
@@ -116,7 +122,8 @@ async function main(): Promise<void> {
   const opts = JSON.parse(process.argv[2] ?? '{}') as Options & { childPidFile: string };
   // Keepalived's checker process logs as Keepalived_healthcheckers.
   const log = daemonLogger('Keepalived_healthcheckers', opts);
-  const first = load(opts);
+  installLastResort(log, 'Healthcheck child');
+  const first = load(opts, log);
   writePidFile(opts.childPidFile);
   log.info('Initializing ipvs');
   const plane = openDataPlane(log, lvsStatePath(opts.childPidFile), first.config.instance);
@@ -143,7 +150,7 @@ async function main(): Promise<void> {
     log.info('Reloading');
     let next: LoadResult;
     try {
-      next = load(opts);
+      next = load(opts, log);
     } catch (e) {
       log.error(`reload failed, keeping the running configuration: ${(e as Error).message}`);
       tellParent({ kind: 'reload-refused', reason: (e as Error).message });
@@ -168,12 +175,7 @@ async function main(): Promise<void> {
     tellParent({ kind: 'reloaded' });
   };
   const dump = () => {
-    const file = path.join(process.env['TMPDIR'] ?? os.tmpdir(), 'keepalived_check.data');
-    try {
-      fs.writeFileSync(file, formatCheckData(cur.config, cur.runtime), { mode: 0o600 });
-    } catch (e) {
-      log.error(`Unable to write ${file}: ${(e as Error).message}`);
-    }
+    writeCheckDump(formatCheckData(cur.config, cur.runtime)).catch((e: Error) => log.error(`Unable to write ${checkDumpPath()}: ${e.message}`));
   };
   process.on('SIGTERM', () => void stop());
   process.on('SIGINT', () => void stop());

@@ -11,6 +11,7 @@ import { formatDiagnostic, hadConfigFileError, type Diagnostic } from '../config
 import { configDumpLines } from '../config/dump-lines.js';
 import { loadConfig, loadOptionsOf } from '../config/load.js';
 import type { KeepalivedConfig } from '../config/model.js';
+import { startOrphanReaper } from '../os/reaper.js';
 import { systemdNotifier } from '../os/sd-notify.js';
 import { daemonLogger } from './logger.js';
 import { Supervisor, type ChildSpec } from './supervisor.js';
@@ -74,9 +75,15 @@ export async function runParent(opts: Options, argv: readonly string[]): Promise
       return { pid: process.pid, version: `keepalived-ts ${packageVersion()}`, startedAt, children: sup?.children() ?? [], ...Object.assign({}, ...parts) };
     },
   }, log);
-  sup = new Supervisor(childrenFor(loaded.config, opts), { opts, log, systemd, reread, onEvent: (e) => status.publish(e), ...(watchdogUs ? { watchdogUs } : {}) });
+  const supervisor = new Supervisor(childrenFor(loaded.config, opts), { opts, log, systemd, reread, onEvent: (e) => status.publish(e), ...(watchdogUs ? { watchdogUs } : {}) });
+  sup = supervisor;
   await openStatus(status, opts, pidFile, log);
-  const code = await sup.run();
+  // PID 1 of a PID namespace (a container): every orphan in it becomes ours to reap. SIGTERM,
+  // SIGINT and SIGHUP need nothing more: the supervisor handles them, so the kernel delivers them
+  // to us as PID 1 (it drops only the signals PID 1 has no handler for).
+  const reaper = process.pid === 1 ? startOrphanReaper({ isOwnChild: (pid) => supervisor.isOwnChild(pid), log: (m) => log.detail(m) }) : undefined;
+  const code = await supervisor.run();
+  reaper?.stop();
   status.close();
   systemd.close();
   removePidFile(pidFile);

@@ -49,6 +49,8 @@ export class Supervisor {
   /** Children stopped because the configuration no longer needs them: not respawned. */
   private readonly retiring = new Set<ChildProcess>();
   private readonly pongs = new Map<ChildProcess, number>();
+  /** Every child forked and not yet seen to exit (libuv reaps them: os/reaper.ts must not). */
+  private readonly forked = new Set<number>();
   private phase: Phase = 'starting';
   private queued = false;
   private refusal: string | undefined;
@@ -88,9 +90,15 @@ export class Supervisor {
     });
   }
 
+  /** Whether `pid` is a child this supervisor forked and libuv has yet to reap. */
+  isOwnChild(pid: number): boolean {
+    return this.forked.has(pid);
+  }
+
   private start(spec: ChildSpec, awaited: boolean): void {
     const child = fork(spec.script, [JSON.stringify({ ...this.deps.opts, childPidFile: spec.pidFile })], { stdio: 'inherit', execArgv: [] });
     this.running.set(spec.name, child);
+    if (child.pid !== undefined) this.forked.add(child.pid);
     if (awaited) this.waiting.add(spec.name);
     this.deps.log.info(`Starting ${spec.name} child process, pid=${child.pid}`);
     child.on('message', (m: unknown) => {
@@ -120,6 +128,7 @@ export class Supervisor {
 
   private exited(spec: ChildSpec, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
     this.pongs.delete(child);
+    if (child.pid !== undefined) this.forked.delete(child.pid);
     if (this.retiring.delete(child)) return;
     if (this.running.get(spec.name) === child) this.running.delete(spec.name);
     if (this.phase === 'stopping') {

@@ -18,11 +18,13 @@ import { takeoverTrace } from './vrrp/takeover-trace.js';
 import type { ScriptStatus } from './dump/common.js';
 import { notifyAction, openNotifier } from './notify/from-config.js';
 import { startTracking, type Tracking } from './track/start.js';
+import { secureVrrpScripts } from './track/secure-scripts.js';
 import { VrrpDumps } from './vrrp-dumps.js';
 import { answerParent, tellParent } from './child-link.js';
 import { TransitionLog, vrrpPart } from './status/vrrp-status.js';
 import type { TrackedState } from './vrrp/tracking-feed.js';
 import { linkUp } from '../os/host.js';
+import { installLastResort } from './last-resort.js';
 
 // V8 drops the bytecode of functions that have not run for a while; a backup's takeover code
 // runs only at a failover, and recompiling it then would cost the takeover (vrrp/rehearsal.ts).
@@ -32,8 +34,11 @@ async function main(): Promise<void> {
   const opts = JSON.parse(process.argv[2] ?? '{}') as Options & { childPidFile: string };
   // Keepalived's VRRP process logs as Keepalived_vrrp (daemon/logger.ts: -l, -G).
   const log = daemonLogger('Keepalived_vrrp', opts);
+  installLastResort(log, 'VRRP child');
   const loaded = loadConfig(opts.useFile, loadOptionsOf(opts));
-  const config = loaded.config;
+  // Notify scripts checked once, as Keepalived does after reading the file (enable_script_security).
+  const secured = secureVrrpScripts(loaded.config, { log });
+  const config = secured.config;
   let currentErrors = errorMessages(loaded.diagnostics);
   writePidFile(opts.childPidFile);
   const os = linuxOs();
@@ -65,9 +70,9 @@ async function main(): Promise<void> {
     },
   });
   const trackedNow = new Map<string, TrackedState>();
-  const track = (cfg: typeof config, reload: boolean) =>
+  const track = (cfg: typeof config, reload: boolean, insecure: boolean) =>
     startTracking(cfg, {
-      clock, log, reload,
+      clock, log, reload, insecure,
       setTracked: (kind, name, state) => {
         trackedNow.set(`${kind}:${name}`, state);
         driver.setTracked(kind, name, state);
@@ -114,20 +119,21 @@ async function main(): Promise<void> {
       tellParent({ kind: 'reload-refused', reason: added[0]! });
       return;
     }
+    const nextSecured = secureVrrpScripts(next.config, { log });
     await tracking?.stop();
-    await driver.reload(next.config);
+    await driver.reload(nextSecured.config);
     await notifier.close();
-    notifier = openNotifier(next.config, { log });
-    current = next.config;
+    notifier = openNotifier(nextSecured.config, { log });
+    current = nextSecured.config;
     currentErrors = nextErrors;
-    tracking = track(current, true);
+    tracking = track(current, true, nextSecured.insecure);
     log.info('Reload finished');
     tellParent({ kind: 'reloaded' });
   };
   // The parent's death must not leave orphaned VIPs behind: stop as if told to.
   process.on('disconnect', () => void stop());
   // Trackers first: a script disabled at start-up must not hold its instance in FAULT.
-  tracking = track(config, false);
+  tracking = track(config, false, secured.insecure);
   answerParent(() => ({ vrrp: vrrpPart({ dump: dumps!.input(), transitions: history, tracked: trackedNow, linkUp, lag: driver.lag }) }));
   await driver.start();
   // Every instance has entered its first state: the parent may tell systemd READY=1.
@@ -135,9 +141,9 @@ async function main(): Promise<void> {
 }
 
 /** VRRP's timers on a timerfd (os/timerfd-clock.ts); the spinning libuv clock if that fails. */
-function vrrpClock(log: { warn(m: string): void }): Clock {
+function vrrpClock(log: { warn(m: string): void; error(m: string): void }): Clock {
   try {
-    return timerfdClock();
+    return timerfdClock({ onError: (e) => log.error(`timer callback failed: ${(e as Error)?.stack ?? String(e)}`) });
   } catch (e) {
     log.warn(`timerfd unavailable (${(e as Error).message}): timers on libuv`);
     return systemClock;

@@ -5,7 +5,7 @@
  */
 import * as net from 'node:net';
 import type { Dialer, DialOptions } from '../check/types.js';
-import { AF_INET, AF_INET6, SOL_SOCKET, SO_BINDTODEVICE, setsockopt, setsockoptInt, socket } from './libc.js';
+import { AF_INET, AF_INET6, close, SOL_SOCKET, SO_BINDTODEVICE, setsockopt, setsockoptInt, socket } from './libc.js';
 
 const SOCK_STREAM = 1;
 
@@ -14,8 +14,14 @@ const SO_MARK = 36;
 function preparedSocket(o: DialOptions): net.Socket | undefined {
   if (o.fwmark === undefined && o.bindIf === undefined) return undefined;
   const fd = socket(net.isIPv6(o.host) ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
-  if (o.fwmark !== undefined) setsockoptInt(fd, SOL_SOCKET, SO_MARK, o.fwmark, 'SO_MARK');
-  if (o.bindIf !== undefined) setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, Buffer.from(`${o.bindIf}\0`), 'SO_BINDTODEVICE');
+  try {
+    if (o.fwmark !== undefined) setsockoptInt(fd, SOL_SOCKET, SO_MARK, o.fwmark, 'SO_MARK');
+    if (o.bindIf !== undefined) setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, Buffer.from(`${o.bindIf}\0`), 'SO_BINDTODEVICE');
+  } catch (e) {
+    // Not yet Node's: nobody else would ever close it (a bind_if naming a missing device, every delay_loop).
+    close(fd);
+    throw e;
+  }
   return new net.Socket({ fd, readable: true, writable: true });
 }
 

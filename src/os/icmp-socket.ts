@@ -31,6 +31,13 @@ const IP_RECVERR = 11;
 const IPV6_RECVERR = 25;
 const MSG_DONTWAIT = 0x40;
 
+/**
+ * Datagrams read per wake-up. A raw ICMP socket sees every echo the host gets: a flood would keep
+ * the read loop going while timers and other sockets wait. After this many the loop yields; the
+ * poll is level-triggered, so the rest is read on the next turn.
+ */
+export const MAX_READS_PER_WAKE = 64;
+
 /** Where a checker's packets come from (bindto, bind_port, bind_if, fwmark). */
 export interface SourceOptions {
   readonly bindto?: string;
@@ -81,7 +88,7 @@ export function openIcmpSocket(family: 'inet' | 'inet6', onReply: (r: IcmpReply)
   let open = true;
   const readable = () => {
     // A reply handler may close the socket: the arena is freed then and must not be read again.
-    while (open) {
+    for (let n = 0; open && n < MAX_READS_PER_WAKE; n++) {
       let r;
       try {
         r = arena.receive(fd);
@@ -153,7 +160,7 @@ export function openUdpSocket(t: UdpTarget, onMessage: (d: UdpDatagram) => void,
   const mem = arena;
   let open = true;
   const readable = () => {
-    while (open) {
+    for (let n = 0; open && n < MAX_READS_PER_WAKE; n++) {
       let r;
       try {
         r = mem.receive(fd);

@@ -51,8 +51,12 @@ function itimerspec(atUs: number): Buffer {
  * `spinUs`: the timerfd wakes the process this long before a deadline and the rest is waited
  * out on setImmediate turns. An idle process on this VM took 0.15-0.5 ms to run after its
  * timerfd expired (the CPU wakes up first), which a running one does not pay.
+ *
+ * `onError`: where an exception thrown by a timer's callback goes (default: stderr). It is
+ * caught so that the other timers still run and the timerfd is re-armed: one failing callback
+ * must not stop every VRRP timer of the process.
  */
-export function timerfdClock(opts: { spinUs?: number } = {}): TimerfdClock {
+export function timerfdClock(opts: { spinUs?: number; onError?: (e: unknown) => void } = {}): TimerfdClock {
   if (koffi.sizeof('long') !== 8) throw new Error('timerfdClock: 64-bit Linux only');
   const spinUs = opts.spinUs ?? 1000;
   const fd = timerfdCreate(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC) as number;
@@ -65,6 +69,7 @@ export function timerfdClock(opts: { spinUs?: number } = {}): TimerfdClock {
   let spin: NodeJS.Immediate | undefined;
   let closed = false;
   const counter = new Uint8Array(8);
+  const onError = opts.onError ?? ((e: unknown) => process.stderr.write(`timer callback failed: ${(e as Error)?.stack ?? String(e)}\n`));
 
   /** Sets the timerfd for the earliest timer (less the spin), or disarms it. */
   const arm = () => {
@@ -84,7 +89,12 @@ export function timerfdClock(opts: { spinUs?: number } = {}): TimerfdClock {
     const t = now();
     while (queue.length > 0 && queue[0]!.at <= t) {
       const e = queue.shift()!;
-      if (!e.cancelled) e.fn();
+      if (e.cancelled) continue;
+      try {
+        e.fn();
+      } catch (err) {
+        onError(err);
+      }
     }
     const next = queue[0];
     if (next && next.at - now() <= spinUs) spin = setImmediate(run);

@@ -117,7 +117,7 @@ export interface VmacSpec {
 }
 
 export interface Vmacs {
-  /** Creates the macvlan (replacing a leftover of the same name from a crashed run) and brings it up. */
+  /** Creates the macvlan (replacing a leftover of ours from a crashed run; refusing, with an error, any other interface of that name) and brings it up. */
   create(spec: VmacSpec): Promise<void>;
   /** Deletes it; the addresses on it go with it. */
   remove(name: string): Promise<void>;

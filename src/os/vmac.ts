@@ -12,6 +12,10 @@
  * back when its last macvlan goes. IPv4 macvlans get no IPv6 link-local (addrgenmode none), or
  * both routers would send from the same MAC; IPv6 ones get the base's link-local instead, the
  * address their adverts come from, as Keepalived does.
+ *
+ * An interface that already has the VMAC's name is deleted and made again only when it is ours
+ * (made by this process, or a macvlan with the virtual MAC on the same base left by a crashed
+ * run); anything else is refused, logged by the driver, and left as it is.
  */
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -35,6 +39,14 @@ export function vmacAddress(vrid: number, family: Family, configured?: string): 
  * with the base's MAC, and the client's entry for the VIP moves off the virtual MAC.
  */
 const BASE_SYSCTLS: Record<string, string> = { arp_ignore: '1', arp_filter: '1', arp_announce: '2' };
+
+/** What `ip -j -d link show` says of an interface, as far as create() looks. */
+interface ShownLink {
+  readonly address?: string;
+  /** The lower device of a macvlan (in the same namespace). */
+  readonly link?: string;
+  readonly linkinfo?: { readonly info_kind?: string };
+}
 
 class VmacError extends Error {
   readonly code = 'ERR_VMAC';
@@ -65,8 +77,18 @@ export function linuxVmacs(o: IpOptions = {}): Vmacs {
 
   return {
     async create(spec) {
-      const exists = (await runIp(o, ['-j', '-d', 'link', 'show', 'dev', spec.name])).code === 0;
-      if (exists) await ip('link', 'del', 'dev', spec.name);
+      const shown = await runIp(o, ['-j', '-d', 'link', 'show', 'dev', spec.name]);
+      if (shown.code === 0) {
+        // Only a VMAC of ours is replaced: one this process made (a reload changing its MAC or
+        // base), or one a crashed run left (a macvlan with the virtual MAC on the same base). An
+        // interface of the same name that someone else made is not ours to delete.
+        const [l] = JSON.parse(shown.stdout || '[]') as ShownLink[];
+        const leftover = l?.linkinfo?.info_kind === 'macvlan' && l.link === spec.base && l.address?.toLowerCase() === spec.mac.toLowerCase();
+        if (!made.has(spec.name) && !leftover) {
+          throw new VmacError(`interface ${spec.name} already exists and is not a VMAC we made - leaving it alone, not using it`);
+        }
+        await ip('link', 'del', 'dev', spec.name);
+      }
       await ip('link', 'add', 'link', spec.base, 'name', spec.name, 'address', spec.mac, 'type', 'macvlan', 'mode', 'private');
       made.set(spec.name, spec);
       await ip('link', 'set', 'dev', spec.name, 'addrgenmode', 'none');

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
-import { contentLength, HttpResponseReader, httpRequest, statusCode, type UrlExpect } from '../../src/check/http-response.js';
+import { contentLength, HttpResponseReader, httpRequest, MAX_HEADER_BYTES, statusCode, type UrlExpect } from '../../src/check/http-response.js';
 
 const md5 = (s: string | Buffer) => createHash('md5').update(s).digest('hex');
 const url = (x: Partial<UrlExpect> = {}): UrlExpect => ({ path: '/', status_code: [[200, 299]], regex_no_match: false, regex_options: [], ...x });
@@ -57,4 +57,20 @@ test('verdicts: no answer, status outside the ranges, digest mismatch, regex mat
   assert.equal(ok.verdict(url({ regex: 'READY', regex_min_offset: 12 })).ok, false, 'match starts before the minimum offset');
   assert.equal(ok.verdict(url({ regex: 'READY', regex_max_offset: 5 })).ok, false, 'match starts after the maximum offset');
   assert.equal(ok.verdict(url({ regex: 'READY', regex_min_offset: 5, regex_max_offset: 11 })).ok, true);
+});
+
+test('headers over MAX_HEADER_BYTES are a failure and are not kept; a block just under it is read', () => {
+  const r = new HttpResponseReader();
+  r.push(Buffer.from('HTTP/1.1 200 OK\r\n'));
+  const junk = Buffer.from(`X-Junk: ${'j'.repeat(990)}\r\n`);
+  for (let i = 0; i < 1000; i++) {
+    r.push(junk);
+    assert.ok(r.pendingHeaderBytes <= MAX_HEADER_BYTES + 4 + junk.length, `held ${r.pendingHeaderBytes} bytes`);
+  }
+  assert.equal(r.headerTooLarge, true);
+  assert.equal(r.pendingHeaderBytes, 0);
+  assert.match(r.verdict(url()).reason, /HTTP header over 65536 bytes/);
+  const ok = read(['HTTP/1.1 200 OK\r\n', `X-Big: ${'b'.repeat(MAX_HEADER_BYTES - 100)}\r\n\r\n`, 'body']);
+  assert.equal(ok.headerTooLarge, false);
+  assert.equal(ok.verdict(url()).ok, true);
 });

@@ -15,7 +15,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { httpProbe } from '../../src/check/http.js';
+import { fetchUrl, httpProbe } from '../../src/check/http.js';
+import { MAX_HEADER_BYTES } from '../../src/check/http-response.js';
 import { tcpDialer } from '../../src/os/dial.js';
 import { load } from '../config/lvs-helpers.js';
 
@@ -105,6 +106,74 @@ test('a server that accepts and never answers is down after connect_timeout; a s
   assert.match(r.reason, /Timeout HTTP read/);
   assert.ok(Date.now() - started >= 450, 'not before connect_timeout');
   assert.equal((await check('HTTP_GET', port(httpServer), 'path /slow')).ok, true);
+});
+
+/** A server that answers slowly (`send` per connection); it stops by itself after `limitMs` as a safety net. */
+async function slowServer(send: (c: net.Socket, state: { closedByClient: boolean; sent: number }) => void, limitMs: number) {
+  const state = { closedByClient: false, sent: 0 };
+  const srv = net.createServer((c) => {
+    const byClient = () => (state.closedByClient ||= !c.writableEnded);
+    c.on('error', byClient);
+    c.on('end', byClient);
+    const safety = setTimeout(() => c.end(), limitMs);
+    c.on('close', () => clearTimeout(safety));
+    c.once('data', () => send(c, state));
+  });
+  await listen(srv);
+  return { srv, state, close: () => new Promise((r) => { srv.close(r); }) };
+}
+
+test('a server trickling one byte per 100 ms cannot hold an attempt past connect_timeout', async () => {
+  const head = Buffer.from('HTTP/1.1 200 OK\r\nX-Slow: ' + 'a'.repeat(4096));
+  const trickle = await slowServer((c, st) => {
+    const t = setInterval(() => {
+      if (c.destroyed) return clearInterval(t);
+      c.write(head.subarray(st.sent % head.length, (st.sent % head.length) + 1));
+      st.sent++;
+    }, 100);
+    c.on('close', () => clearInterval(t));
+  }, 20_000);
+  try {
+    // connect_timeout 0.5: five bytes at most before the deadline; the server would go on for 20 s.
+    const r = await check('HTTP_GET', port(trickle.srv), 'path /');
+    assert.equal(r.ok, false);
+    assert.match(r.reason, /Timeout HTTP read HTTP server/);
+    assert.ok(!r.reason.includes('no data'), r.reason);
+    await new Promise((res) => setTimeout(res, 50));
+    assert.equal(trickle.state.closedByClient, true, 'the checker hung up while the server was still sending');
+  } finally {
+    await trickle.close();
+  }
+});
+
+test('a header block without end fails on the 64 KiB cap, holding no more than that', async () => {
+  const line = Buffer.from(`X-Junk: ${'j'.repeat(1000)}\r\n`);
+  const LIMIT = 8 * 1024 * 1024;
+  const endless = await slowServer((c, st) => {
+    c.write('HTTP/1.1 200 OK\r\n');
+    const pump = () => {
+      while (!c.destroyed && st.sent < LIMIT) {
+        st.sent += line.length;
+        if (!c.write(line)) return void c.once('drain', pump);
+      }
+      if (!c.destroyed) c.end();
+    };
+    pump();
+  }, 20_000);
+  try {
+    const r = load(`virtual_server 127.0.0.1 80 {\n protocol TCP\n real_server 127.0.0.1 ${port(endless.srv)} {\n HTTP_GET {\n connect_timeout 10\n url {\n path /\n }\n }\n }\n}\n`);
+    const c = r.config.virtual_server[0]!.real_server[0]!.checkers[0]! as Parameters<typeof httpProbe>[0];
+    const f = await fetchUrl(c, c.url[0]!, tcpDialer, undefined, new AbortController().signal);
+    assert.equal(f.error, `HTTP header over ${MAX_HEADER_BYTES} bytes from`);
+    assert.equal(f.reader.headerTooLarge, true);
+    assert.equal(f.reader.pendingHeaderBytes, 0, 'the partial headers are let go');
+    assert.equal(f.reader.verdict(c.url[0]!).ok, false);
+    const p = await httpProbe(c, tcpDialer).run(new AbortController().signal);
+    assert.equal(p.ok, false);
+    assert.match(p.reason, /^HTTP header over 65536 bytes from HTTP server \[127.0.0.1\]:tcp:\d+ url\(\/\)$/);
+  } finally {
+    await endless.close();
+  }
 });
 
 test('SSL_GET speaks TLS without verifying the certificate and sends the SNI name when enabled', async () => {

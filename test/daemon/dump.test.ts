@@ -8,7 +8,7 @@
  */
 process.env['TZ'] = 'UTC';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
@@ -20,7 +20,7 @@ import { formatData } from '../../src/daemon/dump/data.js';
 import { fmtSecondsF, formatJson, jsonString } from '../../src/daemon/dump/json.js';
 import { fmtG } from '../../src/daemon/dump/common.js';
 import { formatStats, statsClear } from '../../src/daemon/dump/stats.js';
-import { dumpPath, writeDump } from '../../src/daemon/dump/writer.js';
+import { checkDumpPath, dumpPath, writeCheckDump, writeDump } from '../../src/daemon/dump/writer.js';
 import { buildRuntime, type Runtime } from '../../src/daemon/vrrp/runtime.js';
 import { initialState } from '../../src/vrrp/instance.js';
 import type { RouterState } from '../../src/vrrp/router.js';
@@ -179,6 +179,26 @@ test('writeDump: $TMPDIR, mode 0600, replaces the old file (and a planted symlin
     await writeDump('json', '[1]\n', env);
     assert.equal(await readFile(p, 'utf8'), '[1]\n');
     assert.deepEqual((await readdir(dir)).sort(), ['keepalived.json', 'victim'], 'no temporary file left behind');
+  } finally {
+    await rm(dir, { recursive: true });
+  }
+});
+
+test('keepalived_check.data: a symlink planted at its name is replaced, its target untouched', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'kts-dump-'));
+  try {
+    const env = { TMPDIR: dir };
+    const victim = path.join(dir, 'victim');
+    await writeFile(victim, 'keep me');
+    await symlink(victim, path.join(dir, 'keepalived_check.data'));
+    const p = await writeCheckDump('------< Health checkers >------\n', env);
+    assert.equal(p, checkDumpPath(env));
+    assert.equal(p, path.join(dir, 'keepalived_check.data'));
+    assert.ok(!(await lstat(p)).isSymbolicLink(), 'the link is replaced');
+    assert.equal(await readFile(p, 'utf8'), '------< Health checkers >------\n');
+    assert.equal(await readFile(victim, 'utf8'), 'keep me');
+    assert.equal((await stat(p)).mode & 0o777, 0o600);
+    assert.deepEqual((await readdir(dir)).sort(), ['keepalived_check.data', 'victim']);
   } finally {
     await rm(dir, { recursive: true });
   }

@@ -112,6 +112,20 @@ test('init_file writes a missing file, overwrite replaces an existing one, a pla
   t.stop();
 });
 
+test('init_file overwrite replaces a symlink planted at the file, never writing through it', () => {
+  const victim = path.join(dir, 'victim');
+  const link = path.join(dir, 'planted');
+  fs.writeFileSync(victim, 'keep me');
+  fs.symlinkSync(victim, link);
+  const { t, seen } = track([tf('tl', link, { init_file: { value: 7, overwrite: true } })]);
+  assert.equal(fs.readFileSync(victim, 'utf8'), 'keep me');
+  assert.ok(!fs.lstatSync(link).isSymbolicLink(), 'the link is replaced by the file');
+  assert.equal(fs.readFileSync(link, 'utf8'), '7\n');
+  assert.deepEqual(seen, [['tl', 7]]);
+  assert.deepEqual(fs.readdirSync(dir).filter((f) => f.startsWith('planted')), ['planted'], 'no temporary file left behind');
+  t.stop();
+});
+
 test('a file in a directory that does not exist is dropped with Keepalived\'s message', () => {
   const { t, log, seen } = track([tf('tg', path.join(dir, 'no-such-dir', 'x'))]);
   assert.deepEqual(seen, []);

@@ -52,3 +52,35 @@ test('a timer set from inside a callback, after a long idle stretch, still fires
     clock.close();
   }
 });
+
+test('a callback that throws is reported and the clock goes on: later timers still fire', { timeout: 10_000 }, async () => {
+  const errors: unknown[] = [];
+  const clock = timerfdClock({ onError: (e) => errors.push(e) });
+  // Before the fix the exception escaped the clock; keep it from failing the run for the wrong reason.
+  const stray: unknown[] = [];
+  const onStray = (e: unknown) => stray.push(e);
+  process.on('uncaughtException', onStray);
+  try {
+    const base = clock.now();
+    const fired: string[] = [];
+    clock.at(base + 2_000, () => {
+      throw new Error('boom');
+    });
+    const later = new Promise<boolean>((resolve) => {
+      clock.at(base + 2_000, () => fired.push('same turn'));
+      clock.at(base + 30_000, () => {
+        fired.push('later');
+        resolve(true);
+      });
+      // A safety net, not a speed bound: the clock stopped if 3 s go by.
+      setTimeout(() => resolve(false), 3000).unref();
+    });
+    assert.equal(await later, true, `the clock stopped after the exception (stray: ${String(stray[0])})`);
+    assert.deepEqual(fired, ['same turn', 'later']);
+    assert.equal((errors[0] as Error).message, 'boom');
+    assert.deepEqual(stray, []);
+  } finally {
+    process.off('uncaughtException', onStray);
+    clock.close();
+  }
+});

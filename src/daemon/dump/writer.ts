@@ -1,13 +1,11 @@
 /**
  * Puts a dump where Keepalived does: $TMPDIR (default /tmp)/keepalived.{data,stats,json},
- * mode 0600. The text goes to a new file beside it first and is renamed over the old one, so a
- * reader (an exporter polling the file right after its signal) sees the old dump or the new one,
- * never half of one. The temporary name is created exclusively: in a shared /tmp nobody can
- * plant a symlink for us to write through, and rename() replaces a symlink, never its target.
+ * mode 0600, through base/replace-file.ts: a reader (an exporter polling the file right after its
+ * signal) sees the old dump or the new one, never half of one, and a symlink planted in a shared
+ * /tmp is replaced, never written through.
  */
-import { randomBytes } from 'node:crypto';
-import { open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { replaceFile } from '../../base/replace-file.js';
 
 export type DumpKind = 'data' | 'stats' | 'json';
 
@@ -22,18 +20,17 @@ export function dumpPath(kind: DumpKind, env: NodeJS.ProcessEnv = process.env): 
 /** Writes the dump and returns its path. Rejects (leaving any previous dump in place) on error. */
 export async function writeDump(kind: DumpKind, text: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
   const path = dumpPath(kind, env);
-  const tmp = `${path}.${randomBytes(6).toString('hex')}`;
-  const fh = await open(tmp, 'wx', 0o600);
-  try {
-    // The mode given to open() is filtered by the umask; 0600 is what Keepalived leaves.
-    await fh.chmod(0o600);
-    await fh.writeFile(text);
-    await fh.close();
-    await rename(tmp, path);
-  } catch (e) {
-    await fh.close().catch(() => undefined);
-    await unlink(tmp).catch(() => undefined);
-    throw e;
-  }
+  await replaceFile(path, text, { mode: 0o600 });
+  return path;
+}
+
+/** The checker process's dump (SIGUSR1): $TMPDIR/keepalived_check.data, as Keepalived names it. */
+export function checkDumpPath(env: NodeJS.ProcessEnv = process.env): string {
+  return join(dumpDir(env), 'keepalived_check.data');
+}
+
+export async function writeCheckDump(text: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  const path = checkDumpPath(env);
+  await replaceFile(path, text, { mode: 0o600 });
   return path;
 }

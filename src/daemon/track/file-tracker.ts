@@ -14,6 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TrackFile } from '../../config/sections/vrrp-track.js';
 import type { Logger } from '../../base/log.js';
+import { replaceFileSync } from '../../base/replace-file.js';
 
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX_PLUS_1 = 2 ** 31;
@@ -68,7 +69,8 @@ export function initTrackFile(tf: TrackFile, log: Logger): void {
     return;
   }
   try {
-    fs.writeFileSync(tf.file, `${tf.init_file.value}\n`);
+    // A new file renamed over the old one: a symlink planted at the name is replaced, not written through.
+    replaceFileSync(tf.file, `${tf.init_file.value}\n`);
   } catch {
     log.error(`Unable to initialise track file ${tf.name}`);
   }

@@ -28,6 +28,8 @@ export interface TrackingDeps {
   readonly self?: ScriptIdentity;
   /** A reload keeps track files as they are (no init_file). */
   readonly reload?: boolean;
+  /** Other scripts of this process (notify scripts, secure-scripts.ts) will run unsafe: one SECURITY_VIOLATION for all. */
+  readonly insecure?: boolean;
 }
 
 export interface Tracking {
@@ -48,7 +50,7 @@ export function startTracking(config: KeepalivedConfig, deps: TrackingDeps): Tra
   const self = deps.self ?? { uid: os.userInfo().uid, gid: os.userInfo().gid };
   const g = config.global_defs;
   const scripts = new Map<string, ScriptRunner>();
-  let insecure = false;
+  let insecure = deps.insecure ?? false;
 
   const usedScripts = tracked(config, 'track_script');
   for (const s of config.vrrp_script) {

@@ -12,7 +12,7 @@ import { labDown, type LabOut } from './lab-down.js';
 import { ensureDir, isAlive, LabError, labPlace, readState, writeState, type LabPlace, type LabState } from './lab-state.js';
 import { binPath, ip, killAll, listNamespaces, namespaceOf, portUp, vipHolders, WEBS } from './lab-topology.js';
 import { labUp, startWeb } from './lab-up.js';
-import { runTraffic } from './lab-traffic.js';
+import { parseTraffic, runTraffic, type TrafficOptions } from './lab-traffic.js';
 
 const USAGE = `Usage: keepalived-ts lab up|down|status
        keepalived-ts lab fail HOST | heal HOST     (HOST: lb1 lb2 web1 web2 client)
@@ -37,6 +37,8 @@ export async function runLab(argv: readonly string[], out: LabOut): Promise<numb
   const usage = (m: string) => (out.stderr(`keepalived-ts lab: ${m}\n${USAGE}`), 2);
   if (action === undefined || action === '-h' || action === '--help') return action ? (out.stdout(USAGE), 0) : usage('which action?');
   if (!['up', 'down', 'status', 'fail', 'heal', 'stop', 'start', 'traffic'].includes(action)) return usage(`unknown action '${action}'`);
+  const traffic = action === 'traffic' ? parseTraffic(argv.slice(1)) : undefined;
+  if (typeof traffic === 'string') return usage(traffic);
   const why = await unavailable();
   if (why) {
     out.stderr(`keepalived-ts lab: ${why}\n`);
@@ -51,7 +53,7 @@ export async function runLab(argv: readonly string[], out: LabOut): Promise<numb
       case 'down':
         return arg === undefined ? await labDown(place, out) : usage(`down takes no argument`);
       case 'traffic':
-        return await runTraffic(mustHave(place), argv.slice(1), out);
+        return await runTraffic(mustHave(place), traffic as TrafficOptions, out);
       case 'status':
         return arg === undefined ? await labStatus(mustHave(place), out) : usage(`status takes no argument`);
       case 'fail':

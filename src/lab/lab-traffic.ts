@@ -18,7 +18,10 @@ interface Summary { summary: true; requests: number; by: Record<string, number>;
 
 const names = (by: Record<string, number>) => Object.entries(by).sort().map(([k, v]) => `${k} ${v}`).join(', ') || 'nobody';
 
-export async function runTraffic(s: LabState, argv: readonly string[], out: LabOut): Promise<number> {
+export interface TrafficOptions { readonly seconds: number; readonly json: boolean }
+
+/** `--seconds N` (1 to 300, default 10) and `--json`, or what is wrong with them. */
+export function parseTraffic(argv: readonly string[]): TrafficOptions | string {
   let seconds = 10;
   let json = false;
   for (let i = 0; i < argv.length; i++) {
@@ -27,15 +30,13 @@ export async function runTraffic(s: LabState, argv: readonly string[], out: LabO
     else if (a === '--seconds' || a.startsWith('--seconds=')) {
       const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
       seconds = Number(v);
-      if (!Number.isInteger(seconds) || seconds < 1 || seconds > MAX_TRAFFIC_SECONDS) {
-        out.stderr(`keepalived-ts lab traffic: --seconds takes a whole number from 1 to ${MAX_TRAFFIC_SECONDS}, not '${v ?? ''}'\n`);
-        return 2;
-      }
-    } else {
-      out.stderr(`keepalived-ts lab traffic: unexpected argument '${a}'\nusage: keepalived-ts lab traffic [--seconds N] [--json]\n`);
-      return 2;
-    }
+      if (!Number.isInteger(seconds) || seconds < 1 || seconds > MAX_TRAFFIC_SECONDS) return `--seconds takes a whole number from 1 to ${MAX_TRAFFIC_SECONDS}, not '${v ?? ''}'`;
+    } else return `traffic: unexpected argument '${a}'`;
   }
+  return { seconds, json };
+}
+
+export async function runTraffic(s: LabState, { seconds, json }: TrafficOptions, out: LabOut): Promise<number> {
   const url = `http://${s.vip}/`;
   if (!json) out.stdout(`${seconds} s of requests from client (${s.hosts['client']!.address}) to ${url}, one every 50 ms; VIP held by ${(await vipHolders(s)).join(' and ') || 'nobody'}\n`);
   const child = spawn('ip', ['netns', 'exec', s.hosts['client']!.ns, process.execPath, httpPeer, '--traffic', url, String(seconds), '--timeout', '1000'], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -13,7 +13,7 @@ import { httpPeer, vipHolders } from './lab-topology.js';
 
 export const MAX_TRAFFIC_SECONDS = 300;
 
-interface Second { second: number; by: Record<string, number>; errors: number; avgMs: number | null; maxMs: number | null }
+interface Second { second: number; at: string; by: Record<string, number>; errors: number; avgMs: number | null; maxMs: number | null }
 interface Summary { summary: true; requests: number; by: Record<string, number>; errors: number; everyMs: number; outageMs: number; outageFromMs: number; outageEnded: boolean }
 
 const names = (by: Record<string, number>) => Object.entries(by).sort().map(([k, v]) => `${k} ${v}`).join(', ') || 'nobody';
@@ -53,8 +53,8 @@ export async function runTraffic(s: LabState, { seconds, json }: TrafficOptions,
     if (json) out.stdout(line + '\n');
     if ('summary' in o) summary = o;
     else if (!json) {
-      const lat = o.avgMs === null ? 'no answer' : `latency avg ${o.avgMs.toFixed(1)} ms, max ${o.maxMs!.toFixed(1)} ms`;
-      out.stdout(`  ${new Date().toISOString().slice(11, 19)}  ${String(o.second).padStart(3)} s  ${names(o.by).padEnd(18)} failed ${String(o.errors).padStart(2)}  ${lat}\n`);
+      const lat = o.avgMs === null ? (o.errors ? 'no answer' : 'none finished (waiting for answers)') : `latency avg ${o.avgMs.toFixed(1)} ms, max ${o.maxMs!.toFixed(1)} ms`;
+      out.stdout(`  ${o.at.slice(11, 19)}  ${String(o.second).padStart(3)} s  ${names(o.by).padEnd(18)} failed ${String(o.errors).padStart(2)}  ${lat}\n`);
     }
   });
   const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)));
@@ -67,6 +67,7 @@ export async function runTraffic(s: LabState, { seconds, json }: TrafficOptions,
     out.stdout(summary.outageMs > 0
       ? `longest outage: ${summary.outageMs} ms (from ${(summary.outageFromMs / 1000).toFixed(2)} s${summary.outageEnded ? '' : ', still failing at the end'}; requests every ${summary.everyMs} ms)\n`
       : 'no outage: every request was answered\n');
+    out.stdout(`VIP now held by ${(await vipHolders(s)).join(' and ') || 'nobody'}\n`);
   }
   return 0;
 }

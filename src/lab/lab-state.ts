@@ -64,11 +64,11 @@ export interface LabState {
 export class LabError extends Error {}
 
 /** The prefix and directory from the environment, checked. */
-export function labPlace(env: NodeJS.ProcessEnv = process.env): LabPlace {
-  const prefix = env['KEEPALIVED_TS_LAB_PREFIX'] || DEFAULT_LAB_PREFIX;
+export function labPlace(): LabPlace {
+  const prefix = process.env['KEEPALIVED_TS_LAB_PREFIX'] || DEFAULT_LAB_PREFIX;
   // Namespace names become file names under /run/netns: letters, digits and dashes only.
   if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,23}$/.test(prefix)) throw new LabError(`KEEPALIVED_TS_LAB_PREFIX '${prefix}': letters, digits, '-' and '_' only, 24 at most`);
-  const dir = path.resolve(env['KEEPALIVED_TS_LAB_DIR'] || DEFAULT_LAB_DIR);
+  const dir = path.resolve(process.env['KEEPALIVED_TS_LAB_DIR'] || DEFAULT_LAB_DIR);
   return { prefix, dir };
 }
 

@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { labDown, type LabOut } from './lab-down.js';
 import { ensureDir, isAlive, LabError, labPlace, readState, writeState, type LabPlace, type LabState } from './lab-state.js';
-import { binPath, ip, killAll, listNamespaces, namespaceOf, portUp, vipHolders, WEBS } from './lab-topology.js';
+import { binPath, CHECK_BOUND_S, ip, killAll, listNamespaces, namespaceOf, portUp, vipHolders, WEBS } from './lab-topology.js';
 import { labUp, startWeb } from './lab-up.js';
 import { parseTraffic, runTraffic, type TrafficOptions } from './lab-traffic.js';
 
@@ -89,7 +89,7 @@ async function stopStart(s: LabState, action: 'stop' | 'start', web: string | un
   if (action === 'stop') {
     if (running) await killAll([rec.pid!]);
     writeState(s.dir, { ...s, webs: { ...s.webs, [web]: { log: rec.log, realserverState: rec.realserverState } } });
-    out.stdout(running ? `${web}: web server stopped (the directors' HTTP_GET takes it out of the pool within 11 s)\n` : `${web}: web server was not running\n`);
+    out.stdout(running ? `${web}: web server stopped (the directors' HTTP_GET takes it out of the pool within ${CHECK_BOUND_S} s)\n` : `${web}: web server was not running\n`);
     return 0;
   }
   if (running) {

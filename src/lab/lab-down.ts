@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isAlive, readState, removeState, type LabPlace } from './lab-state.js';
-import { ip, killAll, listNamespaces, namespaceOf, pidsIn } from './lab-topology.js';
+import { HOSTS, ip, killAll, listNamespaces, namespaceOf, pidsIn } from './lab-topology.js';
 
 export interface LabOut {
   stdout(text: string): void;
@@ -36,8 +36,14 @@ export async function labDown(place: LabPlace, out: LabOut): Promise<number> {
       /* gone meanwhile */
     }
   }
-  for (const host of Object.keys(s?.hosts ?? {})) fs.rmSync(path.join(place.dir, host), { recursive: true, force: true });
+  // The hosts' directories by their fixed names too: a state file may be gone while they are not.
+  for (const host of new Set([...Object.keys(s?.hosts ?? {}), ...HOSTS.map(([h]) => h)])) fs.rmSync(path.join(place.dir, host), { recursive: true, force: true });
   removeState(place.dir);
+  try {
+    fs.rmdirSync(place.dir);
+  } catch {
+    /* not empty (someone else's files): left as it is */
+  }
   out.stdout(ours.size || pids.size ? `lab down: stopped ${pids.size} process(es), removed ${ours.size} namespace(s) (${[...ours].join(' ')})\n` : `lab down: nothing to remove (no ${place.prefix}* namespace, no state)\n`);
   return 0;
 }

@@ -105,6 +105,8 @@ export function readState(dir: string): LabState | undefined {
 
 export function writeState(dir: string, state: LabState): void {
   const tmp = path.join(dir, `.lab.json.${process.pid}.tmp`);
+  // One left by a crashed writer of the same pid: unlink removes a name (a symlink itself), never what it points to.
+  fs.rmSync(tmp, { force: true });
   // 'wx' is O_CREAT|O_EXCL: it never follows a symlink and never writes into someone else's file.
   const fd = fs.openSync(tmp, 'wx', 0o600);
   try {

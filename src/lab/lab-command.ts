@@ -7,9 +7,10 @@
  * Where it cannot run (not root, no `ip netns`) it says so and exits 1; usage errors exit 2.
  */
 import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { labDown, type LabOut } from './lab-down.js';
-import { ensureDir, isAlive, LabError, labPlace, readState, writeState, type LabPlace, type LabState } from './lab-state.js';
+import { ensureDir, isAlive, LabError, withLock, labPlace, readState, writeState, type LabPlace, type LabState } from './lab-state.js';
 import { binPath, CHECK_BOUND_S, ip, killAll, listNamespaces, namespaceOf, portUp, vipHolders, WEBS } from './lab-topology.js';
 import { labUp, startWeb } from './lab-up.js';
 import { parseTraffic, runTraffic, type TrafficOptions } from './lab-traffic.js';
@@ -47,32 +48,46 @@ export async function runLab(argv: readonly string[], out: LabOut): Promise<numb
   try {
     const place = labPlace();
     ensureDir(place.dir);
-    switch (action) {
-      case 'up':
-        return arg === undefined ? await labUp(place, out) : usage(`up takes no argument`);
-      case 'down':
-        return arg === undefined ? await labDown(place, out) : usage(`down takes no argument`);
-      case 'traffic':
-        return await runTraffic(mustHave(place), traffic as TrafficOptions, out);
-      case 'status':
-        return arg === undefined ? await labStatus(mustHave(place), out) : usage(`status takes no argument`);
-      case 'fail':
-      case 'heal': {
-        const s = mustHave(place);
-        if (arg === undefined || rest.length > 0 || !s.hosts[arg]) return usage(`${action} which host? (${Object.keys(s.hosts).join(', ')})`);
-        await ip('-n', s.switchNs, 'link', 'set', s.hosts[arg].port, action === 'fail' ? 'down' : 'up');
-        out.stdout(`${arg}: link ${action === 'fail' ? 'down (its switch port is off: the cable is pulled)' : 'up (its cable is back)'}\n`);
-        return 0;
+    // status and traffic only read; the others change the lab, one command at a time.
+    if (action === 'status' || action === 'traffic') return await act(place, action, arg, rest, traffic, out, usage);
+    const code = await withLock(place.dir, () => act(place, action, arg, rest, traffic, out, usage));
+    if (action === 'down') {
+      try {
+        fs.rmdirSync(place.dir);
+      } catch {
+        /* not empty (someone else's files): left as it is */
       }
-      default:
-        return await stopStart(mustHave(place), action as 'stop' | 'start', arg, rest, out, usage);
     }
+    return code;
   } catch (e) {
     if (e instanceof LabError) {
       out.stderr(`keepalived-ts lab: ${e.message}\n`);
       return 1;
     }
     throw e;
+  }
+}
+
+async function act(place: LabPlace, action: string, arg: string | undefined, rest: readonly string[], traffic: TrafficOptions | undefined, out: LabOut, usage: (m: string) => number): Promise<number> {
+  switch (action) {
+    case 'up':
+      return arg === undefined ? await labUp(place, out) : usage(`up takes no argument`);
+    case 'down':
+      return arg === undefined ? await labDown(place, out) : usage(`down takes no argument`);
+    case 'traffic':
+      return await runTraffic(mustHave(place), traffic!, out);
+    case 'status':
+      return arg === undefined ? await labStatus(mustHave(place), out) : usage(`status takes no argument`);
+    case 'fail':
+    case 'heal': {
+      const s = mustHave(place);
+      if (arg === undefined || rest.length > 0 || !s.hosts[arg]) return usage(`${action} which host? (${Object.keys(s.hosts).join(', ')})`);
+      await ip('-n', s.switchNs, 'link', 'set', s.hosts[arg].port, action === 'fail' ? 'down' : 'up');
+      out.stdout(`${arg}: link ${action === 'fail' ? 'down (its switch port is off: the cable is pulled)' : 'up (its cable is back)'}\n`);
+      return 0;
+    }
+    default:
+      return await stopStart(mustHave(place), action as 'stop' | 'start', arg, rest, out, usage);
   }
 }
 

@@ -39,11 +39,6 @@ export async function labDown(place: LabPlace, out: LabOut): Promise<number> {
   // The hosts' directories by their fixed names too: a state file may be gone while they are not.
   for (const host of new Set([...Object.keys(s?.hosts ?? {}), ...HOSTS.map(([h]) => h)])) fs.rmSync(path.join(place.dir, host), { recursive: true, force: true });
   removeState(place.dir);
-  try {
-    fs.rmdirSync(place.dir);
-  } catch {
-    /* not empty (someone else's files): left as it is */
-  }
   out.stdout(ours.size || pids.size ? `lab down: stopped ${pids.size} process(es), removed ${ours.size} namespace(s) (${[...ours].join(' ')})\n` : `lab down: nothing to remove (no ${place.prefix}* namespace, no state)\n`);
   return 0;
 }

@@ -130,6 +130,32 @@ export function writeNewFile(file: string, text: string): void {
   fs.writeFileSync(file, text, { flag: 'wx', mode: 0o600 });
 }
 
+/**
+ * Runs `fn` holding lab.lock (O_EXCL, with our pid in it): two `lab up` at once must not both
+ * build, nor one's failure clean away the other's lab. A lock whose pid is gone is taken over.
+ */
+export async function withLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+  const lock = path.join(dir, 'lab.lock');
+  for (let tries = 0; ; tries++) {
+    try {
+      const fd = fs.openSync(lock, 'wx', 0o600);
+      fs.writeFileSync(fd, `${process.pid}\n`);
+      fs.closeSync(fd);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || tries > 0) throw e;
+      const holder = readPidFile(lock);
+      if (isAlive(holder)) throw new LabError(`another \`keepalived-ts lab\` command (pid ${holder}) is changing this lab; try again when it is done`);
+      fs.rmSync(lock, { force: true });
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    fs.rmSync(lock, { force: true });
+  }
+}
+
 export function isAlive(pid: number | undefined): boolean {
   if (pid === undefined || !Number.isInteger(pid) || pid <= 0) return false;
   try {

@@ -25,7 +25,8 @@ export async function labDown(place: LabPlace, out: LabOut): Promise<number> {
   const pids = new Set<number>();
   for (const p of recorded) if (isAlive(p) && ours.has((await namespaceOf(p)) ?? '')) pids.add(p);
   for (const ns of ours) for (const p of await pidsIn(ns)) pids.add(p);
-  // The daemon first, by itself: SIGTERM lets it stop its children and give back the VIP.
+  // SIGTERM first (a daemon resigns and stops its children), SIGKILL for what stays; then once
+  // more for anything that came meanwhile (a child its parent restarted).
   await killAll([...pids]);
   for (const ns of ours) for (const p of await pidsIn(ns)) pids.add(p);
   await killAll([...pids].filter(isAlive), 1000);

@@ -31,6 +31,8 @@ export const ENVIRONMENT: readonly (readonly [string, string])[] = [
   ['KEEPALIVED_TS_NAT_SNAT=1', 'one-armed NAT: real servers see the director as the client'],
   ['KEEPALIVED_TS_TRACE=1', 'one log line per VRRP takeover with the time each step took'],
   ['KEEPALIVED_TS_HTTP=ADDR:PORT', 'as --http: serve /metrics, /api/status and the live page there (read-only)'],
+  ['KEEPALIVED_TS_LAB_PREFIX=NAME-', '`keepalived-ts lab`: its namespaces\' name prefix (default ktslab-)'],
+  ['KEEPALIVED_TS_LAB_DIR=DIR', '`keepalived-ts lab`: its state directory (default /run/keepalived-ts/lab)'],
 ];
 
 export function usageText(): string {
@@ -99,6 +101,8 @@ Commands of keepalived-ts:
                                Show the virtual servers as \`ipvsadm -L -n\` does
   keepalived-ts realserver start|stop|status --vip ADDR [--vip ADDR...] [--dev lo] [--state FILE]
                                A DR real server's side: VIPs on lo, arp_ignore 1, arp_announce 2
+  keepalived-ts lab up|down|status|fail HOST|heal HOST|stop WEB|start WEB|traffic [--seconds N]
+                               Seed 004's lab (two directors, two web servers, a client) in network namespaces, to try by hand (root)
   keepalived-ts genhash -s SERVER -p PORT -u URL [-S] [-I] [-V VHOST] [-P 1.0|1.0c|1.1] [-t SECONDS]
                                Print the digest an HTTP_GET / SSL_GET url needs (also -T, --genhash)
 

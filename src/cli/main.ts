@@ -14,10 +14,12 @@ import { usageText, versionText } from './help.js';
 import { runLvs } from './lvs.js';
 import { runStatus } from './status.js';
 import { runRealserver } from './realserver.js';
+import { runLab } from '../lab/lab-command.js';
 
 export function main(argv: readonly string[], out: Out): number | Promise<number> {
   if (argv[0] === 'config') return runConfigCommand(argv.slice(1), out);
   if (argv[0] === 'genhash') return runGenhash(argv.slice(1), out);
+  if (argv[0] === 'lab') return runLab(argv.slice(1), out);
   if (argv[0] === 'lvs') return runLvs(argv.slice(1), out);
   if (argv[0] === 'realserver') return runRealserver(argv.slice(1), out);
   if (argv[0] === 'status') return runStatus(argv.slice(1), out);

@@ -4,6 +4,7 @@
  * and announce tests run test/netns/fixtures/vrrp-peer.js as one). Each is started with
  * Lab.spawn(), so Lab.destroy() kills what a failed test leaves running.
  */
+import type { VrrpPacket } from '../os/types.js';
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Lab } from './lab.js';
@@ -55,17 +56,8 @@ export class Lines {
   }
 }
 
-/** A packet a peer reported receiving. */
-export interface PacketEvent {
-  readonly t: bigint;
-  readonly bytes: Uint8Array;
-  readonly src: string;
-  readonly dst: string;
-  readonly ttl: number;
-  readonly ifindex: number;
-  /** The socket's receive timestamp, as the age of the packet when read (µs). */
-  readonly ageUs?: number;
-}
+/** A packet a peer reported receiving: what a VRRP socket hands over, and when (ns). */
+export type PacketEvent = Omit<VrrpPacket, 'ahDatagram'> & { readonly t: bigint };
 
 /**
  * A Node script (`script --serve`) in a host, taking one JSON command a line on stdin and

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import * as fs from 'node:fs';
 import type { Logger } from '../../base/log.js';
-import { wake } from '../../os/stream-io.js';
+import { epollEventLayout, wake } from '../../os/stream-io.js';
 import { lvsState, type LiveCounts } from './nft.js';
 import type { DestStats } from './proxy-pool.js';
 import type { DataPlane, ServicePool } from './types.js';
@@ -57,6 +57,8 @@ export class ProxyWorkers implements DataPlane {
     if (opts.engine === 'streams') {
       for (let i = 0; i < n; i++) this.spawn(streams, { udp: i === 0, tcp: true, ...pp }, false);
     } else {
+      // Refused here, at start, rather than in each thread where it would only be logged.
+      epollEventLayout();
       const relay = fileURLToPath(new URL('./relay-worker.js', import.meta.url));
       for (let i = 0; i < n; i++) this.spawn(relay, { ...pp }, true);
       this.spawn(streams, { udp: true, tcp: false, ...pp }, false);

@@ -73,7 +73,7 @@ export interface RelayOptions {
 
 export class Relay {
   private readonly ep = new Epoll();
-  private readonly events = nativeBuffer(MAX_EVENTS * 12);
+  private readonly events = nativeBuffer(Epoll.bufferSize(MAX_EVENTS));
   private readonly ready = new Int32Array(MAX_EVENTS * 2);
   private readonly io = nativeBuffer(IO_SIZE);
   private readonly peer = nativeBuffer(128);

@@ -31,6 +31,7 @@ export const EPOLLERR = 0x008;
 export const EPOLLHUP = 0x010;
 export const EPOLLRDHUP = 0x2000;
 const EPOLL_CTL_ADD = 1;
+const EPOLL_CTL_DEL = 2;
 const EPOLL_CTL_MOD = 3;
 const SOCK_STREAM = 1;
 const SOCK_NONBLOCK = 0o4000;
@@ -98,6 +99,10 @@ export class Epoll {
 
   mod(fd: number, events: number): number {
     return this.ctl(EPOLL_CTL_MOD, fd, events);
+  }
+
+  del(fd: number): number {
+    return this.ctl(EPOLL_CTL_DEL, fd, 0);
   }
 
   /** The bytes `max` events take in wait()'s buffer. */

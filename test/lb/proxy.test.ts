@@ -205,6 +205,40 @@ test(`${engine}: a server that sends 8 MB and closes at once: a slow client stil
   }
 });
 
+test(`${engine}: a client that stops reading while its server resets: the connection is closed and the proxy goes idle`, { timeout: 20_000 }, async () => {
+  // The server sends more than the sockets hold, then resets. The client reads nothing: the
+  // relay parks bytes towards it and stops reading the server, whose EPOLLERR/EPOLLHUP no
+  // interest mask can silence.
+  const srv = net.createServer((c) => {
+    c.on('error', () => undefined);
+    c.write(Buffer.alloc(64 << 20));
+    setTimeout(() => c.resetAndDestroy(), 300);
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = await freePort();
+  const plane = make();
+  await plane.apply(pool(port, 'rr', [[(srv.address() as net.AddressInfo).port, 1]]));
+  const s = net.connect(port, '127.0.0.1');
+  s.pause();
+  const closed = new Promise<void>((r) => s.on('close', () => r()));
+  s.on('error', () => undefined);
+  try {
+    await new Promise((r) => setTimeout(r, 800));
+    // The whole process's CPU time (every thread): a loop woken at once for ever takes a core.
+    const before = process.cpuUsage();
+    await new Promise((r) => setTimeout(r, 1000));
+    const used = process.cpuUsage(before);
+    const ms = (used.user + used.system) / 1000;
+    assert.ok(ms < 100, `${ms.toFixed(0)} ms of CPU in 1 s with nothing to do`);
+    s.resume();
+    await closed;
+  } finally {
+    s.destroy();
+    await plane.close();
+    srv.close();
+  }
+});
+
 test(`${engine}: 8 MB each way through one connection arrive whole and in order; a half-close still gets the answer`, async () => {
   // The server echoes everything, and on the client's FIN answers with the byte count and closes.
   const srv = net.createServer((c) => {

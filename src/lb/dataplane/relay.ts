@@ -61,6 +61,12 @@ interface Conn {
   /** EOF read from the client / the server. */
   clientEof: boolean;
   serverEof: boolean;
+  /**
+   * Taken out of the epoll set: the side hung up (EPOLLHUP, which no interest mask silences)
+   * while its reads wait for parked bytes; put back when they may resume.
+   */
+  clientOut?: boolean;
+  serverOut?: boolean;
 }
 
 export interface RelayOptions {
@@ -256,7 +262,18 @@ export class Relay {
       if ((ev & (EPOLLERR | EPOLLHUP)) !== 0) return this.end(c, true);
       return this.established(c, true, !c.toServer && !c.clientEof);
     }
+    // A reset (or any socket error): the connection is over both ways. EPOLLERR and EPOLLHUP are
+    // reported whatever the interest, so a side whose reads wait for parked bytes would otherwise
+    // wake every epoll_wait at once, for ever.
+    if ((ev & EPOLLERR) !== 0) return this.end(c, true);
     const fromClient = fd === c.client;
+    if ((ev & EPOLLHUP) !== 0 && this.interest(c, fromClient) === 0 && !(fromClient ? c.toClient : c.toServer)) {
+      // Hung up both ways with bytes still to read once the other side takes what is parked.
+      this.ep.del(fd);
+      if (fromClient) c.clientOut = true;
+      else c.serverOut = true;
+      return;
+    }
     if ((ev & EPOLLOUT) !== 0 && !this.flush(c, fromClient)) return;
     if ((ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) === 0) return;
     // The peer's FIN is there (EPOLLRDHUP): read on to it in this wake-up, not the next; this is
@@ -307,7 +324,7 @@ export class Relay {
     this.park(c, fromClient, Math.max(0, w), n);
     // Stop reading this side until the other takes what is parked.
     this.watchRead(c, fromClient, false);
-    this.ep.mod(dst, this.interest(c, !fromClient) | EPOLLOUT);
+    this.want(c, !fromClient, this.interest(c, !fromClient) | EPOLLOUT);
     return false;
   }
 
@@ -325,7 +342,7 @@ export class Relay {
     const p = toClient ? c.toClient : c.toServer;
     const dst = toClient ? c.client : c.server;
     if (!p) {
-      this.ep.mod(dst, this.interest(c, toClient));
+      this.want(c, toClient, this.interest(c, toClient));
       return true;
     }
     const w = write(dst, at(p.buf.ptr, p.off), p.len);
@@ -340,7 +357,7 @@ export class Relay {
     p.buf.free();
     if (toClient) delete c.toClient;
     else delete c.toServer;
-    this.ep.mod(dst, this.interest(c, toClient));
+    this.want(c, toClient, this.interest(c, toClient));
     this.watchRead(c, !toClient, true);
     return true;
   }
@@ -353,9 +370,21 @@ export class Relay {
   }
 
   private watchRead(c: Conn, client: boolean, on: boolean): void {
-    const fd = client ? c.client : c.server;
     const out = (client ? c.toClient : c.toServer) ? EPOLLOUT : 0;
-    this.ep.mod(fd, (on ? this.interest(c, client) : 0) | out);
+    this.want(c, client, (on ? this.interest(c, client) : 0) | out);
+  }
+
+  /** Sets the events watched on `client ? client : server`, putting a side hung up back when it has some. */
+  private want(c: Conn, client: boolean, events: number): void {
+    const fd = client ? c.client : c.server;
+    if (!(client ? c.clientOut : c.serverOut)) {
+      this.ep.mod(fd, events);
+      return;
+    }
+    if (events === 0) return;
+    this.ep.add(fd, events);
+    if (client) c.clientOut = false;
+    else c.serverOut = false;
   }
 
   /** Closes both sides; `reset`: the client gets a reset (an error), not a FIN. */

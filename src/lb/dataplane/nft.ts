@@ -6,6 +6,8 @@
  * (dr-drain.ts); the end of a drain window is an apply of its own. DR servers' MACs are resolved
  * at each apply and re-checked every few seconds (a server whose MAC changes is followed).
  * close() removes the tables unless told to keep them (Keepalived's --dont-release-ipvs).
+ * A load nft refuses is tried again with the latest pools, with back-off, until one goes in: the
+ * kernel would otherwise keep forwarding to servers the checkers have taken out.
  */
 import * as fs from 'node:fs';
 import type { Logger } from '../../base/log.js';
@@ -37,6 +39,9 @@ export interface NftDeps {
   readonly snat?: boolean;
   /** The clock for drain windows, ms (default performance.now). */
   readonly now?: () => number;
+  /** After a failed load, the first retry's delay, ms (default 1000), doubled up to retryMaxMs (default 30000). */
+  readonly retryMs?: number;
+  readonly retryMaxMs?: number;
 }
 
 /** A server's counts kept by the data plane itself (the proxy): no packets, bytes only. */
@@ -104,6 +109,10 @@ export class NftDataPlane implements DataPlane {
   private drain = new Map<string, DrainState>();
   private slotMemo = new Map<string, { sig: string; slots: Slots }>();
   private drainTimer: NodeJS.Timeout | undefined;
+  /** Loads failed in a row, the retry waiting, and the delay before the next one. */
+  private failures = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryDelay: number;
   private readonly names: TableNames;
   private readonly now: () => number;
   /** Applies done and their time, for benchmarks and logs. */
@@ -112,6 +121,7 @@ export class NftDataPlane implements DataPlane {
   constructor(private readonly deps: NftDeps) {
     this.names = deps.names ?? DEFAULT_TABLES;
     this.now = deps.now ?? (() => performance.now());
+    this.retryDelay = deps.retryMs ?? 1000;
     const every = deps.refreshMs ?? 5000;
     if (every > 0) {
       this.timer = setInterval(() => void this.refresh(), every);
@@ -135,8 +145,28 @@ export class NftDataPlane implements DataPlane {
   apply(pools: readonly ServicePool[]): Promise<void> {
     this.last = pools;
     const p = this.busy.then(() => this.load(pools));
-    this.busy = p.catch(() => undefined);
+    this.busy = p.then(() => this.loaded(), (e: Error) => this.failed(e));
     return p;
+  }
+
+  private loaded(): void {
+    if (this.failures > 0) this.deps.log.info(`nftables: rules loaded after ${this.failures} failed attempt(s)`);
+    this.failures = 0;
+    this.retryDelay = this.deps.retryMs ?? 1000;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+  }
+
+  /** Logs the first failure of a streak only, and tries the latest pools again later. */
+  private failed(e: Error): void {
+    if (this.failures++ === 0) this.deps.log.error(`nftables: loading the rules failed (${e.message}); trying again until it works`);
+    if (this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.apply(this.last).catch(() => undefined);
+    }, this.retryDelay);
+    this.retryTimer.unref();
+    this.retryDelay = Math.min(this.retryDelay * 2, this.deps.retryMaxMs ?? 30_000);
   }
 
   private async load(pools: readonly ServicePool[]): Promise<void> {
@@ -233,6 +263,8 @@ export class NftDataPlane implements DataPlane {
     if (this.steerTimer) clearInterval(this.steerTimer);
     if (this.drainTimer) clearTimeout(this.drainTimer);
     await this.busy;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
     if (!keep && this.installed.length) await this.deps.run(removalScript(this.installed));
     if (!keep && this.deps.statePath) fs.rmSync(this.deps.statePath, { force: true });
     this.installed = [];

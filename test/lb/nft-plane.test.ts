@@ -46,3 +46,32 @@ test('a load nft refuses is tried again with back-off until it goes in, logged o
     await plane.close(true);
   }
 });
+
+test('DR: a failed neighbour read keeps the last known MACs (no reload drops the servers)', async () => {
+  const log = memoryLogger();
+  const scripts: string[] = [];
+  const path = { dev: 'eth0', ownMac: '02:00:00:00:00:01', mac: '02:00:00:00:01:10' };
+  let reads = 0;
+  const plane = new NftDataPlane({
+    log, refreshMs: 10, drainS: 0,
+    resolve: async (ips) => {
+      reads++;
+      if (reads === 1) return new Map(ips.map((ip) => [ip, path]));
+      if (reads % 2 === 0) throw new Error('ip: command not found');
+      return new Map(); // an empty dump
+    },
+    run: async (script) => void scripts.push(script),
+  });
+  try {
+    await plane.apply(pools('DR'));
+    assert.equal(scripts.length, 1);
+    assert.match(scripts[0]!, /02:00:00:00:01:10/);
+    await until(() => reads >= 5);
+    assert.equal(scripts.length, 1, `reloaded after a failed read:\n${scripts.slice(1).join('\n---\n')}`);
+    await plane.apply(pools('DR', 2));
+    assert.ok(!log.lines.some((l) => /no neighbour entry/.test(l)), log.lines.join('\n'));
+    assert.match(scripts.at(-1)!, /02:00:00:00:01:10/, 'the server is still forwarded to');
+  } finally {
+    await plane.close(true);
+  }
+});

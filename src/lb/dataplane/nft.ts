@@ -15,7 +15,7 @@ import { drainStep, type DrainState, type Slots } from './dr-drain.js';
 import { drUpdate, freshSlots, type DrRuleset } from './nft-dr.js';
 import type { DrPath } from './nft-match.js';
 import { natTableScript, natUpdate, type NatRuleset, type NatServer } from './nft-nat.js';
-import { buildRuleset, DEFAULT_TABLES, DR_FLOW_TIMEOUT_S, drTableScript, removalScript, type TableNames } from './nft-rules.js';
+import { buildRuleset, DEFAULT_TABLES, DR_FLOW_TIMEOUT_S, drTableScript, normalisePools, removalScript, type TableNames } from './nft-rules.js';
 import { steer, STEERED } from './steering.js';
 import type { DataPlane, ServicePool } from './types.js';
 
@@ -96,6 +96,8 @@ export class NftDataPlane implements DataPlane {
   private installed: readonly string[] = [];
   private last: readonly ServicePool[] = [];
   private lastDr = '';
+  /** The DR paths last known, by server address. */
+  private knownPaths = new Map<string, DrPath>();
   private reported = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private steerTimer: NodeJS.Timeout | undefined;
@@ -169,21 +171,24 @@ export class NftDataPlane implements DataPlane {
     this.retryDelay = Math.min(this.retryDelay * 2, this.deps.retryMaxMs ?? 30_000);
   }
 
-  private async load(pools: readonly ServicePool[]): Promise<void> {
+  private async load(given: readonly ServicePool[]): Promise<void> {
     const t0 = performance.now();
+    const odd: string[] = [];
+    const pools = normalisePools(given, odd);
     const drPools = pools.filter((p) => p.vs.lvs_method === 'DR');
     const drIps = this.drAddresses(pools);
-    const dr = drIps.length ? await this.deps.resolve(drIps) : new Map<string, DrPath>();
+    const dr = await this.paths(drIps);
     this.lastDr = JSON.stringify([...dr.entries()].sort());
     this.stepDrains(drPools, dr);
     const steered = steer(pools, this.counts);
     this.lastSteered = JSON.stringify(steered.map((p) => p.entries));
     const servers = this.serversOf(pools);
     const r = buildRuleset({ pools: steered, dr, names: this.names, drain: this.drain, flowTimeoutS: this.drainS() || DR_FLOW_TIMEOUT_S, snat: !!this.deps.snat, servers });
-    for (const m of r.problems) {
+    const problems = [...odd, ...r.problems];
+    for (const m of problems) {
       if (!this.reported.has(m)) this.deps.log.error(m);
     }
-    this.reported = new Set(r.problems);
+    this.reported = new Set(problems);
     const stale = this.installed.filter((t) => !r.tables.includes(t));
     let script = removalScript(stale);
     if (r.nat) script += this.nat && this.nat.shape === r.nat.shape ? natUpdate(this.names.nat, r.nat, this.nat) : natTableScript(this.names.nat, r.nat);
@@ -250,11 +255,32 @@ export class NftDataPlane implements DataPlane {
     this.drainTimer.unref();
   }
 
+  /**
+   * DR paths for `ips`: a server the resolver does not answer for keeps its last known path, so
+   * a failed neighbour read (ip not run, the table dumped half) drops no server.
+   */
+  private async paths(ips: readonly string[]): Promise<Map<string, DrPath>> {
+    let got = new Map<string, DrPath>();
+    if (ips.length === 0) return got;
+    try {
+      got = await this.deps.resolve(ips);
+    } catch (e) {
+      this.deps.log.warn(`DR: reading the neighbour table failed (${(e as Error).message}); the last known MACs are kept`);
+    }
+    const out = new Map<string, DrPath>();
+    for (const ip of ips) {
+      const p = got.get(ip) ?? this.knownPaths.get(ip);
+      if (p) out.set(ip, p);
+    }
+    this.knownPaths = out;
+    return out;
+  }
+
   /** Re-resolves DR neighbours; reloads only if a MAC or path changed. */
   private async refresh(): Promise<void> {
-    const drIps = this.drAddresses(this.last);
+    const drIps = this.drAddresses(normalisePools(this.last, []));
     if (drIps.length === 0) return;
-    const dr = await this.deps.resolve(drIps);
+    const dr = await this.paths(drIps);
     if (JSON.stringify([...dr.entries()].sort()) !== this.lastDr) await this.apply(this.last).catch((e: Error) => this.deps.log.error(`data plane: ${e.message}`));
   }
 

@@ -16,6 +16,7 @@ import type { LvsState } from '../../src/lb/dataplane/nft.js';
 import { proxyHeader } from '../../src/lb/dataplane/proxy-protocol.js';
 import { ProxyWorkers } from '../../src/lb/dataplane/proxy-workers.js';
 import { ProxyDataPlane } from '../../src/lb/dataplane/proxy.js';
+import { wake } from '../../src/os/stream-io.js';
 import type { DataPlane, ServicePool } from '../../src/lb/dataplane/types.js';
 import { load } from '../config/lvs-helpers.js';
 
@@ -328,6 +329,37 @@ test('workers: two threads listen on the same address through SO_REUSEPORT and s
   } finally {
     await plane.close();
     assert.equal(fs.existsSync(statePath), false, 'the state goes with the proxy');
+    a.close();
+    b.close();
+  }
+});
+
+/** Ends the plane's thread `i` as a crash would (reached through its private list). */
+async function crash(plane: ProxyWorkers, i: number): Promise<void> {
+  const t = (plane as unknown as { threads: Array<{ worker: import('node:worker_threads').Worker; wakeFd?: number }> }).threads[i]!;
+  const done = t.worker.terminate();
+  // A relay blocks in epoll_wait: it meets the termination when woken.
+  if (t.wakeFd !== undefined) wake(t.wakeFd);
+  await done;
+}
+
+test('workers: a thread that dies is started again with the pools; updates and shutdown still complete', { timeout: 20_000 }, async () => {
+  const a = await backend('A1');
+  const b = await backend('B1');
+  const port = await freePort();
+  const log = memoryLogger();
+  const plane = new ProxyWorkers(log, { workers: 2 });
+  try {
+    await plane.apply(pool(port, 'rr', [[a.port, 1]]));
+    await crash(plane, 0);
+    await crash(plane, 2); // the UDP thread
+    await plane.apply(pool(port, 'rr', [[b.port, 1]]));
+    assert.ok(log.lines.some((l) => /proxy worker 0 died .* starting it again/.test(l)), log.lines.join('\n'));
+    // Every connection is served: the dead thread's listening socket is gone from the group.
+    const names = await Promise.all(Array.from({ length: 20 }, () => ask(port).then((r) => r.name)));
+    assert.deepEqual([...new Set(names)], ['B1']);
+  } finally {
+    await plane.close();
     a.close();
     b.close();
   }

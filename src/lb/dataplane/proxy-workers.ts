@@ -4,13 +4,19 @@
  * own bytes (a relay loop by default, relay.ts; or a ProxyDataPlane with Node's streams). Pools
  * reach every worker on each apply. Each worker counts its own connections for the
  * least-connection schedulers (a per-worker view of the load).
+ *
+ * A thread that dies (an exception, terminate()) answers for nothing it was asked, so what waited
+ * on it completes without it; it is started again with the pools of the last apply, unless it
+ * keeps dying (then it is left out, loudly). A relay thread's descriptors outlive it (threads
+ * share them): its listening sockets, epoll and eventfd are closed here, or the kernel would
+ * keep handing new connections to a socket nobody accepts on.
  */
 import * as os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import * as fs from 'node:fs';
 import type { Logger } from '../../base/log.js';
-import { epollEventLayout, wake } from '../../os/stream-io.js';
+import { closeFd, epollEventLayout, wake } from '../../os/stream-io.js';
 import { lvsState, type LiveCounts } from './nft.js';
 import type { DestStats } from './proxy-pool.js';
 import type { DataPlane, ServicePool } from './types.js';
@@ -26,8 +32,19 @@ interface Thread {
   readonly worker: Worker;
   /** A relay's eventfd, once it has said it (the relay reads messages only when woken). */
   wakeFd?: number;
+  /** A relay's own descriptors besides (epoll, listening sockets), as it last said them. */
+  fds: readonly number[];
   readonly ready: Promise<void>;
+  /** Requests sent to it and not answered yet. */
+  readonly pending: Set<number>;
+  readonly script: string;
+  readonly data: object;
+  readonly relay: boolean;
 }
+
+/** A thread that dies this often within RESTART_WINDOW_MS is not started again. */
+const RESTARTS = 5;
+const RESTART_WINDOW_MS = 60_000;
 
 export interface ProxyWorkersOptions {
   readonly workers?: number;
@@ -49,6 +66,10 @@ export class ProxyWorkers implements DataPlane {
   private readonly waiting = new Map<number, { left: number; resolve: () => void; reject: (e: Error) => void; stats?: DestStats[] }>();
   private pools: readonly ServicePool[] = [];
   private statsTimer: NodeJS.Timeout | undefined;
+  /** The pools of the latest apply, for a thread started again. */
+  private latest: readonly ServicePool[] = [];
+  private closing = false;
+  private deaths: number[] = [];
 
   constructor(private readonly log: Logger, private readonly opts: ProxyWorkersOptions = {}) {
     const n = Math.max(1, opts.workers ?? os.availableParallelism());
@@ -65,44 +86,83 @@ export class ProxyWorkers implements DataPlane {
     }
   }
 
-  private spawn(script: string, workerData: object, relay: boolean): void {
+  private spawn(script: string, workerData: object, relay: boolean, slot = this.threads.length): Thread {
     const worker = new Worker(script, { workerData });
     let said: () => void = () => undefined;
-    const t: Thread = { worker, ready: relay ? new Promise<void>((r) => (said = r)) : Promise.resolve() };
-    worker.on('message', (m: { id: number; error?: string; log?: string; wakeFd?: number; stats?: DestStats[] }) => {
+    const t: Thread = { worker, fds: [], ready: relay ? new Promise<void>((r) => (said = r)) : Promise.resolve(), pending: new Set(), script, data: workerData, relay };
+    worker.on('message', (m: { id: number; error?: string; log?: string; wakeFd?: number; fds?: number[]; stats?: DestStats[] }) => {
       if (m.wakeFd !== undefined) {
         t.wakeFd = m.wakeFd;
         return said();
       }
       if (m.log) return this.log.error(m.log);
+      if (m.fds) t.fds = m.fds;
+      t.pending.delete(m.id);
       const wait = this.waiting.get(m.id);
-      if (!wait) return;
+      if (!wait) {
+        if (m.error) this.log.error(`proxy worker: ${m.error}`);
+        return;
+      }
       if (m.stats) wait.stats?.push(...m.stats);
       if (m.error) {
         this.waiting.delete(m.id);
         wait.reject(new Error(m.error));
-      } else if (--wait.left === 0) {
-        this.waiting.delete(m.id);
-        wait.resolve();
-      }
+      } else this.answered(m.id);
     });
     worker.on('error', (e) => this.log.error(`proxy worker: ${e.message}`));
-    this.threads.push(t);
+    worker.on('exit', (code) => this.died(t, code, said));
+    this.threads[slot] = t;
+    return t;
+  }
+
+  /** One more thread has answered request `id`. */
+  private answered(id: number): void {
+    const wait = this.waiting.get(id);
+    if (!wait || --wait.left > 0) return;
+    this.waiting.delete(id);
+    wait.resolve();
+  }
+
+  private died(t: Thread, code: number, said: () => void): void {
+    said(); // nobody waits for a dead thread to be ready
+    for (const id of t.pending) this.answered(id);
+    t.pending.clear();
+    const slot = this.threads.indexOf(t);
+    // On close the threads free their own descriptors and end; only a death leaves them open.
+    if (this.closing || slot < 0) return;
+    for (const fd of [...t.fds, ...(t.wakeFd !== undefined ? [t.wakeFd] : [])]) closeFd(fd);
+    t.fds = [];
+    const now = Date.now();
+    this.deaths = [...this.deaths.filter((d) => now - d < RESTART_WINDOW_MS), now];
+    if (this.deaths.length > RESTARTS) {
+      this.threads.splice(slot, 1);
+      this.log.error(`proxy worker ${slot} died (exit code ${code}) ${this.deaths.length} times within a minute - not started again; ${this.threads.length} left`);
+      return;
+    }
+    this.log.error(`proxy worker ${slot} died (exit code ${code}) - starting it again`);
+    const fresh = this.spawn(t.script, t.data, t.relay, slot);
+    void fresh.ready.then(() => this.send(fresh, { op: 'apply', pools: this.latest }, ++this.seq));
+  }
+
+  private send(t: Thread, msg: Omit<WorkerMessage, 'id'>, id: number): void {
+    t.pending.add(id);
+    t.worker.postMessage({ ...msg, id });
+    if (t.wakeFd !== undefined) wake(t.wakeFd);
   }
 
   private async all(msg: Omit<WorkerMessage, 'id'>, stats?: DestStats[]): Promise<void> {
     await Promise.all(this.threads.map((t) => t.ready));
     const id = ++this.seq;
+    const threads = [...this.threads];
+    if (threads.length === 0) return;
     return new Promise((resolve, reject) => {
-      this.waiting.set(id, { left: this.threads.length, resolve, reject, ...(stats ? { stats } : {}) });
-      for (const t of this.threads) {
-        t.worker.postMessage({ ...msg, id });
-        if (t.wakeFd !== undefined) wake(t.wakeFd);
-      }
+      this.waiting.set(id, { left: threads.length, resolve, reject, ...(stats ? { stats } : {}) });
+      for (const t of threads) this.send(t, msg, id);
     });
   }
 
   async apply(pools: readonly ServicePool[]): Promise<void> {
+    this.latest = pools;
     await this.all({ op: 'apply', pools });
     this.pools = pools;
     if (!this.opts.statePath) return;
@@ -134,6 +194,7 @@ export class ProxyWorkers implements DataPlane {
   }
 
   async close(keep = false): Promise<void> {
+    this.closing = true;
     if (this.statsTimer) clearInterval(this.statsTimer);
     if (!keep && this.opts.statePath) fs.rmSync(this.opts.statePath, { force: true });
     await this.all({ op: 'close', keep });

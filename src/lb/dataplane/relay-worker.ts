@@ -32,11 +32,14 @@ if (parentPort) {
           port.postMessage({ id: msg.id, stats: relay.stats() });
           continue;
         }
-        if (msg.op === 'apply') relay.apply(msg.pools ?? []);
-        else {
-          relay.close(msg.keep);
-          running = false;
+        if (msg.op === 'apply') {
+          relay.apply(msg.pools ?? []);
+          // Threads share descriptors: if this one dies, the parent closes these for it.
+          port.postMessage({ id: msg.id, fds: relay.fds() });
+          continue;
         }
+        relay.close(msg.keep);
+        running = false;
         port.postMessage({ id: msg.id });
       } catch (e) {
         port.postMessage({ id: msg.id, error: (e as Error).message });

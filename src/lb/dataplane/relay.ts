@@ -102,6 +102,11 @@ export class Relay {
     return this.counters.stats(this.services.values());
   }
 
+  /** The loop's own descriptors: its epoll and listening sockets (not the connections'). */
+  fds(): number[] {
+    return [this.ep.fd, ...this.listeners.keys()];
+  }
+
   watch(fd: number): void {
     this.external.add(fd);
     this.ep.add(fd, EPOLLIN);

@@ -42,6 +42,43 @@ interface Thread {
   readonly relay: boolean;
 }
 
+/** Descriptors left for everything but the relays' connections (checkers, the UDP thread, logs). */
+const FD_RESERVE = 256;
+
+/** The soft RLIMIT_NOFILE (Node has no getrlimit): /proc/self/limits' "Max open files". */
+function openFilesLimit(): number {
+  try {
+    const m = /^Max open files\s+(\d+|unlimited)/m.exec(fs.readFileSync('/proc/self/limits', 'utf8'));
+    return m && m[1] !== 'unlimited' ? Number(m[1]) : 1 << 20;
+  } catch {
+    return 1024;
+  }
+}
+
+export interface RelayLimits {
+  readonly connectTimeoutMs?: number;
+  readonly idleTimeoutMs?: number;
+  readonly maxConns: number;
+}
+
+/**
+ * Each relay thread's limits: KEEPALIVED_TS_PROXY_CONNECT and KEEPALIVED_TS_PROXY_IDLE (seconds;
+ * defaults 5 and 900), KEEPALIVED_TS_PROXY_MAXCONN (connections per thread; default the
+ * descriptors RLIMIT_NOFILE leaves, two per connection, shared by the threads, which share the
+ * process's descriptor table).
+ */
+export function relayLimits(env: NodeJS.ProcessEnv, threads: number, nofile = openFilesLimit()): RelayLimits {
+  const seconds = (v: string | undefined) => (v !== undefined && Number(v) > 0 ? Number(v) * 1000 : undefined);
+  const connect = seconds(env.KEEPALIVED_TS_PROXY_CONNECT);
+  const idle = seconds(env.KEEPALIVED_TS_PROXY_IDLE);
+  const max = Number(env.KEEPALIVED_TS_PROXY_MAXCONN);
+  return {
+    ...(connect !== undefined ? { connectTimeoutMs: connect } : {}),
+    ...(idle !== undefined ? { idleTimeoutMs: idle } : {}),
+    maxConns: max > 0 ? Math.floor(max) : Math.max(1, Math.floor((nofile - FD_RESERVE) / 2 / threads)),
+  };
+}
+
 /** A thread that dies this often within RESTART_WINDOW_MS is not started again. */
 const RESTARTS = 5;
 const RESTART_WINDOW_MS = 60_000;
@@ -81,7 +118,8 @@ export class ProxyWorkers implements DataPlane {
       // Refused here, at start, rather than in each thread where it would only be logged.
       epollEventLayout();
       const relay = fileURLToPath(new URL('./relay-worker.js', import.meta.url));
-      for (let i = 0; i < n; i++) this.spawn(relay, { ...pp }, true);
+      const limits = relayLimits(process.env, n);
+      for (let i = 0; i < n; i++) this.spawn(relay, { ...pp, ...limits }, true);
       this.spawn(streams, { udp: true, tcp: false, ...pp }, false);
     }
   }

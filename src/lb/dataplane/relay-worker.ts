@@ -11,8 +11,11 @@ import { Relay } from './relay.js';
 
 if (parentPort) {
   const port = parentPort;
-  const data = workerData as { proxyProtocol?: 'v1' | 'v2' };
+  const data = workerData as { proxyProtocol?: 'v1' | 'v2'; connectTimeoutMs?: number; idleTimeoutMs?: number; maxConns?: number };
   const relay = new Relay({
+    ...(data.connectTimeoutMs !== undefined ? { connectTimeoutMs: data.connectTimeoutMs } : {}),
+    ...(data.idleTimeoutMs !== undefined ? { idleTimeoutMs: data.idleTimeoutMs } : {}),
+    ...(data.maxConns !== undefined ? { maxConns: data.maxConns } : {}),
     listenFd: reusePortListener,
     log: (m) => port.postMessage({ id: 0, log: m }),
     ...(data.proxyProtocol ? { proxyProtocol: data.proxyProtocol } : {}),

@@ -16,10 +16,17 @@
  *
  * The caller drives the loop: wait() returns the fds it asked to watch (the worker's wake-up
  * eventfd) when they become readable, and apply() and close() run between waits.
+ *
+ * Limits, as IPVS's timeouts and HAProxy's maxconn: a server that does not answer the handshake
+ * within the connect timeout, and a connection idle past the idle timeout, end with a reset to
+ * the client (both checked by a sweep about every second while there are connections). At the
+ * maximum of connections, or when accept meets EMFILE/ENFILE, the listeners are taken out of the
+ * epoll set (the backlog holds new clients): until a connection ends, or for a short back-off.
  */
 import { isIPv6 } from 'node:net';
 import { addressBytes, readAddress } from '../../base/addr.js';
 import { AF_INET, AF_INET6, EAGAIN, sockaddr } from '../../os/libc.js';
+import koffi from 'koffi';
 import {
   EINPROGRESS, EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, Epoll, SHUT_WR, accept, at, closeFd, connect, copy, errno, nativeBuffer,
   noDelay, read, resetOnClose, sendMore, shutdown, tcpSocket, write, writeBytes, type NativeBuffer,
@@ -32,6 +39,15 @@ import type { ServicePool } from './types.js';
 const IO_SIZE = 65536;
 const MAX_EVENTS = 256;
 const ACCEPTS_PER_WAKE = 64;
+const EMFILE = koffi.os.errno.EMFILE ?? 24;
+const ENFILE = koffi.os.errno.ENFILE ?? 23;
+const ENOBUFS = koffi.os.errno.ENOBUFS ?? 105;
+const ENOMEM = koffi.os.errno.ENOMEM ?? 12;
+/** How long accepting pauses when the process (or host) is out of descriptors, ms. */
+const ACCEPT_BACKOFF_MS = 250;
+
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+export const DEFAULT_IDLE_TIMEOUT_MS = 15 * 60_000;
 
 interface Service {
   readonly key: string;
@@ -61,6 +77,9 @@ interface Conn {
   /** EOF read from the client / the server. */
   clientEof: boolean;
   serverEof: boolean;
+  /** When it was opened, and when bytes last moved (the loop's coarse clock, ms). */
+  readonly opened: number;
+  last: number;
   /**
    * Taken out of the epoll set: the side hung up (EPOLLHUP, which no interest mask silences)
    * while its reads wait for parked bytes; put back when they may resume.
@@ -75,6 +94,12 @@ export interface RelayOptions {
   readonly listenFd: (ip: string, port: number) => number;
   readonly log: (message: string) => void;
   readonly now?: () => number;
+  /** A server that has not answered the handshake by then: the client is reset, ms (default 5 s). */
+  readonly connectTimeoutMs?: number;
+  /** A connection without traffic either way for this long is ended, ms (default 15 min). */
+  readonly idleTimeoutMs?: number;
+  /** Connections this loop carries at most; beyond, new clients wait in the backlog (default: no limit). */
+  readonly maxConns?: number;
 }
 
 export class Relay {
@@ -93,9 +118,31 @@ export class Relay {
   /** Fds closed while handling this wait's events: their later events belong to no one. */
   private readonly closedNow = new Set<number>();
   private readonly counters = new ProxyCounters();
+  /** Connections (pairs) open. */
+  private pairs = 0;
+  /** The loop's clock, read once per wake-up. */
+  private clock: number;
+  private nextSweep = 0;
+  /** Accepting is paused: at the maximum, or (until `acceptAgain`) out of descriptors. */
+  private full = false;
+  private acceptAgain = 0;
+  /** accept has met EMFILE/ENFILE since its last success (logged once). */
+  private outOfFds = false;
+  private readonly connectMs: number;
+  private readonly idleMs: number;
+  private readonly maxConns: number;
 
   constructor(private readonly opts: RelayOptions) {
     this.now = opts.now ?? Date.now;
+    this.clock = this.now();
+    this.connectMs = opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    this.idleMs = opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+    this.maxConns = opts.maxConns ?? Infinity;
+  }
+
+  /** How often connections are checked for the timeouts, ms. */
+  private sweepEvery(): number {
+    return Math.max(20, Math.min(1000, this.connectMs / 4, this.idleMs / 4));
   }
 
   stats(): DestStats[] {
@@ -130,7 +177,7 @@ export class Relay {
         s = { key: p.key, ip: vs.ip, port: vs.port, listenFd, scheduler: proxyScheduler(vs), dests: new Map() };
         this.services.set(p.key, s);
         this.listeners.set(listenFd, s);
-        this.ep.add(listenFd, EPOLLIN);
+        this.ep.add(listenFd, this.accepts() ? EPOLLIN : 0);
       }
       syncDests(s.dests, s.scheduler, p);
     }
@@ -148,7 +195,10 @@ export class Relay {
    * that became readable (the caller's to read).
    */
   wait(timeoutMs: number): number[] {
-    const n = this.ep.wait(this.events, MAX_EVENTS, timeoutMs, this.ready);
+    const due = this.dueIn();
+    const n = this.ep.wait(this.events, MAX_EVENTS, due < 0 ? timeoutMs : timeoutMs < 0 ? due : Math.min(due, timeoutMs), this.ready);
+    this.clock = this.now();
+    if (due >= 0) this.timers();
     const woke: number[] = [];
     this.closedNow.clear();
     for (let i = 0; i < n; i++) {
@@ -166,10 +216,54 @@ export class Relay {
     return woke;
   }
 
+  /** Ms until the next sweep or the end of an accept back-off; -1: nothing due (wait for ever). */
+  private dueIn(): number {
+    const at = Math.min(this.conns.size > 0 ? this.nextSweep : Infinity, this.acceptAgain > 0 ? this.acceptAgain : Infinity);
+    return at === Infinity ? -1 : Math.max(0, at - this.now());
+  }
+
+  private timers(): void {
+    const now = this.clock;
+    if (this.acceptAgain > 0 && now >= this.acceptAgain) {
+      this.acceptAgain = 0;
+      this.listening();
+    }
+    if (this.conns.size === 0 || now < this.nextSweep) return;
+    this.nextSweep = now + this.sweepEvery();
+    for (const [fd, c] of this.conns) {
+      if (fd !== c.client) continue;
+      if (!c.connected ? now - c.opened >= this.connectMs : now - c.last >= this.idleMs) this.end(c, true);
+    }
+  }
+
+  /** Whether new connections are taken now. */
+  private accepts(): boolean {
+    return !this.full && this.acceptAgain === 0;
+  }
+
+  /** Watches the listeners or not, as accepts() says. */
+  private listening(): void {
+    const ev = this.accepts() ? EPOLLIN : 0;
+    for (const fd of this.listeners.keys()) this.ep.mod(fd, ev);
+  }
+
   private accepting(s: Service): void {
     for (let i = 0; i < ACCEPTS_PER_WAKE; i++) {
+      if (!this.accepts()) return;
       const fd = accept(s.listenFd, this.peer, this.peerLen);
-      if (fd < 0) return; // EAGAIN, or an error the next wake-up meets again
+      if (fd < 0) {
+        const e = errno();
+        // Out of descriptors (or memory): the connection stays queued and the listener readable,
+        // so epoll would wake at once for ever. Pause, as HAProxy does, and try again shortly.
+        if (e === EMFILE || e === ENFILE || e === ENOBUFS || e === ENOMEM) {
+          if (!this.outOfFds) this.opts.log(`proxy: accept failed (errno ${e}: out of descriptors or memory) - new connections wait ${ACCEPT_BACKOFF_MS} ms`);
+          this.outOfFds = true;
+          this.acceptAgain = this.now() + ACCEPT_BACKOFF_MS;
+          this.listening();
+        }
+        return; // EAGAIN, or an error the next wake-up meets again
+      }
+      this.outOfFds = false;
       const p = this.peer.bytes;
       const v6 = (p[0]! | (p[1]! << 8)) === AF_INET6;
       const saddr = unmapped(readAddress(p, v6 ? 8 : 4, v6 ? 'inet6' : 'inet'));
@@ -203,9 +297,14 @@ export class Relay {
     d.activeConns++;
     const counts = this.counters.of(d);
     counts.conns++;
-    const c: Conn = { client, server, dest: d, connected: false, clientEof: false, serverEof: false };
+    const c: Conn = { client, server, dest: d, connected: false, clientEof: false, serverEof: false, opened: this.clock, last: this.clock };
+    if (this.conns.size === 0) this.nextSweep = this.clock + this.sweepEvery();
     this.conns.set(client, c);
     this.conns.set(server, c);
+    if (++this.pairs >= this.maxConns && !this.full) {
+      this.full = true;
+      this.listening();
+    }
     // Over veth and loopback the handshake is usually over before connect() returns, and the
     // client's first bytes are usually in by the time it is accepted: both are tried now, which
     // spares a wait for EPOLLOUT and an epoll_ctl per connection. A write that meets EAGAIN means
@@ -271,6 +370,7 @@ export class Relay {
     // reported whatever the interest, so a side whose reads wait for parked bytes would otherwise
     // wake every epoll_wait at once, for ever.
     if ((ev & EPOLLERR) !== 0) return this.end(c, true);
+    c.last = this.clock;
     const fromClient = fd === c.client;
     if ((ev & EPOLLHUP) !== 0 && this.interest(c, fromClient) === 0 && !(fromClient ? c.toClient : c.toServer)) {
       // Hung up both ways with bytes still to read once the other side takes what is parked.
@@ -404,6 +504,10 @@ export class Relay {
     closeFd(c.client);
     closeFd(c.server);
     this.closedNow.add(c.client).add(c.server);
+    if (--this.pairs < this.maxConns && this.full) {
+      this.full = false;
+      this.listening();
+    }
   }
 
   /** Stops listening; running connections end now unless `keep`. */

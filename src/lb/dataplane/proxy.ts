@@ -9,6 +9,7 @@
 import * as dgram from 'node:dgram';
 import * as net from 'node:net';
 import type { Logger } from '../../base/log.js';
+import { reusePortListener } from '../../os/reuseport.js';
 import type { Dest, Scheduler } from '../scheduler.js';
 import { ProxyCounters, proxyScheduler, syncDests, type DestStats } from './proxy-pool.js';
 import { proxyHeader } from './proxy-protocol.js';
@@ -23,8 +24,8 @@ export interface ProxyOptions {
   /** Time for schedulers that use it (lblc); default Date.now. */
   readonly now?: () => number;
   /**
-   * Opens the listening socket for a TCP service: by default a plain one; the multi-worker proxy
-   * gives each worker its own SO_REUSEPORT socket (a descriptor) on the same address.
+   * Opens the listening socket for a TCP service (default reusePortListener: the multi-worker
+   * proxy gives each worker its own SO_REUSEPORT socket on the same address).
    */
   readonly listenFd?: (ip: string, port: number) => number;
   /** Serve UDP services (false in all workers but one: UDP sessions must stay in one place). */
@@ -96,8 +97,14 @@ export class ProxyDataPlane implements DataPlane {
         // Closing stops new connections only; running ones drain (or are ended by close()).
         resolve({ key: p.key, scheduler, dests, close: async () => void server.close() });
       };
-      if (this.opts.listenFd) server.listen({ fd: this.opts.listenFd(vs.ip!, vs.port!) }, ready);
-      else server.listen(vs.port, vs.ip, ready);
+      // Through libc by default too: its socket binds an address not on the host yet (IP_FREEBIND).
+      let fd: number;
+      try {
+        fd = (this.opts.listenFd ?? reusePortListener)(vs.ip!, vs.port!);
+      } catch (e) {
+        return reject(e as Error);
+      }
+      server.listen({ fd }, ready);
     });
   }
 

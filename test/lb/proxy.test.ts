@@ -14,7 +14,7 @@ import { test } from 'node:test';
 import { memoryLogger } from '../../src/base/log.js';
 import type { LvsState } from '../../src/lb/dataplane/nft.js';
 import { proxyHeader } from '../../src/lb/dataplane/proxy-protocol.js';
-import { ProxyWorkers, relayLimits } from '../../src/lb/dataplane/proxy-workers.js';
+import { ProxyWorkers, relayLimits, udpLimits } from '../../src/lb/dataplane/proxy-workers.js';
 import { reusePortListener } from '../../src/os/reuseport.js';
 import { closeFd } from '../../src/os/stream-io.js';
 import { ProxyDataPlane } from '../../src/lb/dataplane/proxy.js';
@@ -302,6 +302,39 @@ test('UDP: datagrams go to the chosen server and replies come back', async () =>
   }
 });
 
+test('UDP: sessions are bounded: past the maximum the least recently used is closed, and the newest are still answered', { timeout: 20_000 }, async () => {
+  const echo = dgram.createSocket('udp4');
+  echo.on('message', (m, r) => echo.send(Buffer.concat([Buffer.from('E:'), m]), r.port, r.address));
+  await new Promise<void>((r) => echo.bind(0, '127.0.0.1', r));
+  const port = await freePort();
+  const plane = new ProxyDataPlane({ log: memoryLogger(), udpMaxSessions: 20 });
+  const clients: dgram.Socket[] = [];
+  const fds = () => fs.readdirSync('/proc/self/fd').length;
+  try {
+    await plane.apply(pool(port, 'rr', [[echo.address().port, 1]], 'UDP'));
+    const before = fds();
+    // 200 source ports, as a flood of (spoofed) sources would open them, each answered in turn.
+    for (let i = 0; i < 200; i++) {
+      const c = dgram.createSocket('udp4');
+      clients.push(c);
+      await new Promise<void>((r) => c.bind(0, '127.0.0.1', r));
+      const reply = new Promise<string>((r) => c.once('message', (m) => r(m.toString())));
+      c.send(`p${i}`, port, '127.0.0.1');
+      assert.equal(await reply, `E:p${i}`);
+    }
+    await new Promise((r) => setTimeout(r, 50)); // dgram closes its sockets a tick later
+    // Each client has a socket here too: the proxy's own are what is left (a few spare for Node's).
+    const proxySockets = fds() - before - clients.length;
+    assert.ok(proxySockets <= 25, `${proxySockets} upstream sockets for 200 sources`);
+    const stats = plane.stats();
+    assert.equal(stats[0]!.inactive, 20, 'sessions counted as the proxy holds them');
+  } finally {
+    for (const c of clients) c.close();
+    await plane.close();
+    echo.close();
+  }
+});
+
 test('PROXY v2 header layout', () => {
   const h = proxyHeader('v2', { remoteAddress: '10.0.0.1', remotePort: 1234, localAddress: '10.0.0.100', localPort: 80 });
   assert.equal(h.toString('hex'), '0d0a0d0a000d0a515549540a' + '21' + '11' + '000c' + '0a000001' + '0a000064' + '04d2' + '0050');
@@ -383,6 +416,7 @@ function relayWith(env: Record<string, string>): ProxyWorkers {
 
 test('relay limits: from the environment, or the connections RLIMIT_NOFILE leaves each thread', () => {
   assert.deepEqual(relayLimits({}, 2, 20000), { maxConns: Math.floor((20000 - 256) / 4) });
+  assert.deepEqual(udpLimits({ KEEPALIVED_TS_PROXY_UDP_IDLE: '5', KEEPALIVED_TS_PROXY_UDP_MAXSESSIONS: '100' }), { udpIdleMs: 5000, udpMaxSessions: 100 });
   assert.deepEqual(relayLimits({ KEEPALIVED_TS_PROXY_IDLE: '60', KEEPALIVED_TS_PROXY_CONNECT: '0.5', KEEPALIVED_TS_PROXY_MAXCONN: '100' }, 2, 1024), { connectTimeoutMs: 500, idleTimeoutMs: 60_000, maxConns: 100 });
   assert.equal(relayLimits({}, 4, 300).maxConns, 5);
 });

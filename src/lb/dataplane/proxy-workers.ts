@@ -79,6 +79,13 @@ export function relayLimits(env: NodeJS.ProcessEnv, threads: number, nofile = op
   };
 }
 
+/** The UDP sessions' bounds: KEEPALIVED_TS_PROXY_UDP_IDLE (seconds) and KEEPALIVED_TS_PROXY_UDP_MAXSESSIONS (per service). */
+export function udpLimits(env: NodeJS.ProcessEnv): { udpIdleMs?: number; udpMaxSessions?: number } {
+  const idle = Number(env.KEEPALIVED_TS_PROXY_UDP_IDLE);
+  const max = Number(env.KEEPALIVED_TS_PROXY_UDP_MAXSESSIONS);
+  return { ...(idle > 0 ? { udpIdleMs: idle * 1000 } : {}), ...(max > 0 ? { udpMaxSessions: Math.floor(max) } : {}) };
+}
+
 /** A thread that dies this often within RESTART_WINDOW_MS is not started again. */
 const RESTARTS = 5;
 const RESTART_WINDOW_MS = 60_000;
@@ -110,7 +117,7 @@ export class ProxyWorkers implements DataPlane {
 
   constructor(private readonly log: Logger, private readonly opts: ProxyWorkersOptions = {}) {
     const n = Math.max(1, opts.workers ?? os.availableParallelism());
-    const pp = opts.proxyProtocol ? { proxyProtocol: opts.proxyProtocol } : {};
+    const pp = { ...(opts.proxyProtocol ? { proxyProtocol: opts.proxyProtocol } : {}), ...udpLimits(process.env) };
     const streams = fileURLToPath(new URL('./proxy-worker.js', import.meta.url));
     if (opts.engine === 'streams') {
       for (let i = 0; i < n; i++) this.spawn(streams, { udp: i === 0, tcp: true, ...pp }, false);

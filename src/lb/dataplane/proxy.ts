@@ -15,12 +15,23 @@ import { ProxyCounters, proxyScheduler, syncDests, type DestStats } from './prox
 import { proxyHeader } from './proxy-protocol.js';
 import type { DataPlane, ServicePool } from './types.js';
 
+export const DEFAULT_UDP_IDLE_MS = 60_000;
+export const DEFAULT_UDP_MAX_SESSIONS = 4096;
+
 export interface ProxyOptions {
   readonly log: Logger;
   /** Send a PROXY protocol header to the real servers (TCP). */
   readonly proxyProtocol?: 'v1' | 'v2';
-  /** How long a UDP client's session lives without traffic, ms (IPVS's udp timeout is 300 s). */
+  /**
+   * How long a UDP client's session lives without traffic, ms (default 60 s; IPVS's udp timeout
+   * is 300 s, but each session here holds a socket).
+   */
   readonly udpIdleMs?: number;
+  /**
+   * UDP sessions kept per service at most (default 4096): each holds a socket, and any source
+   * address and port, spoofed or not, opens one; beyond, the least recently used is closed.
+   */
+  readonly udpMaxSessions?: number;
   /** Time for schedulers that use it (lblc); default Date.now. */
   readonly now?: () => number;
   /**
@@ -141,11 +152,24 @@ export class ProxyDataPlane implements DataPlane {
   private listenUdp(key: string, ip: string, port: number, scheduler: Scheduler, dests: Service['dests'], pick: (saddr: string, sport: number) => (Dest & { ip: string; port: number }) | undefined): Service {
     const sock = dgram.createSocket(net.isIPv6(ip) ? 'udp6' : 'udp4');
     const sessions = new Map<string, { up: dgram.Socket; dest: Dest; timer: NodeJS.Timeout }>();
-    const idle = this.opts.udpIdleMs ?? 300_000;
+    const idle = this.opts.udpIdleMs ?? DEFAULT_UDP_IDLE_MS;
+    const max = Math.max(1, this.opts.udpMaxSessions ?? DEFAULT_UDP_MAX_SESSIONS);
+    const drop = (id: string) => {
+      const s = sessions.get(id)!;
+      sessions.delete(id);
+      clearTimeout(s.timer);
+      s.dest.inactiveConns--;
+      s.up.close();
+    };
     sock.on('message', (msg, rinfo) => {
       const id = `${rinfo.address}|${rinfo.port}`;
       let s = sessions.get(id);
-      if (!s) {
+      // Most recently used last: the Map's order is the eviction order.
+      if (s) {
+        sessions.delete(id);
+        sessions.set(id, s);
+      } else {
+        if (sessions.size >= max) drop(sessions.keys().next().value!);
         const d = pick(rinfo.address, rinfo.port);
         if (!d) return;
         const up = dgram.createSocket(net.isIPv6(d.ip) ? 'udp6' : 'udp4');
@@ -165,9 +189,7 @@ export class ProxyDataPlane implements DataPlane {
       clearTimeout(s.timer);
       const session = s;
       s.timer = setTimeout(() => {
-        sessions.delete(id);
-        session.dest.inactiveConns--;
-        session.up.close();
+        if (sessions.get(id) === session) drop(id);
       }, idle);
       s.timer.unref();
       const d = session.dest as Dest & { ip: string; port: number };

@@ -198,9 +198,10 @@ export class Relay {
     const due = this.dueIn();
     const n = this.ep.wait(this.events, MAX_EVENTS, due < 0 ? timeoutMs : timeoutMs < 0 ? due : Math.min(due, timeoutMs), this.ready);
     this.clock = this.now();
-    if (due >= 0) this.timers();
     const woke: number[] = [];
     this.closedNow.clear();
+    // After the clear: this batch's events for what the sweep closes are skipped too.
+    if (due >= 0) this.timers();
     for (let i = 0; i < n; i++) {
       const ev = this.ready[2 * i]!;
       const fd = this.ready[2 * i + 1]!;

@@ -401,11 +401,11 @@ test('workers: a thread that dies is started again with the pools; updates and s
 });
 
 /** A relay worker made with `env` set (its limits are read when the workers start). */
-function relayWith(env: Record<string, string>): ProxyWorkers {
+function relayWith(env: Record<string, string>, engine: 'relay' | 'streams' = 'relay'): ProxyWorkers {
   const old = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
   Object.assign(process.env, env);
   try {
-    return new ProxyWorkers(memoryLogger(), { workers: 1 });
+    return new ProxyWorkers(memoryLogger(), { workers: 1, engine });
   } finally {
     for (const [k, v] of Object.entries(old)) {
       if (v === undefined) delete process.env[k];
@@ -421,13 +421,14 @@ test('relay limits: from the environment, or the connections RLIMIT_NOFILE leave
   assert.equal(relayLimits({}, 4, 300).maxConns, 5);
 });
 
-test('relay: a server that never answers the handshake: the client is reset after the connect timeout', { timeout: 20_000 }, async () => {
+for (const engine of ['relay', 'streams'] as const) {
+test(`${engine}: a server that never answers the handshake: the client is reset after the connect timeout`, { timeout: 20_000 }, async () => {
   // A listening socket nobody accepts on, its backlog full: the kernel drops further SYNs.
   const serverPort = await freePort();
   const deaf = reusePortListener('127.0.0.1', serverPort, 1);
   const fillers: net.Socket[] = [];
   const port = await freePort();
-  const plane = relayWith({ KEEPALIVED_TS_PROXY_CONNECT: '0.3' });
+  const plane = relayWith({ KEEPALIVED_TS_PROXY_CONNECT: '0.3' }, engine);
   try {
     for (let i = 0; i < 2; i++) {
       const f = net.connect(serverPort, '127.0.0.1');
@@ -449,10 +450,10 @@ test('relay: a server that never answers the handshake: the client is reset afte
   }
 });
 
-test('relay: a connection idle past KEEPALIVED_TS_PROXY_IDLE is ended; one with traffic is not', { timeout: 20_000 }, async () => {
+test(`${engine}: a connection idle past KEEPALIVED_TS_PROXY_IDLE is ended; one with traffic is not`, { timeout: 20_000 }, async () => {
   const a = await backend('A1');
   const port = await freePort();
-  const plane = relayWith({ KEEPALIVED_TS_PROXY_IDLE: '0.6' });
+  const plane = relayWith({ KEEPALIVED_TS_PROXY_IDLE: '0.6' }, engine);
   try {
     await plane.apply(pool(port, 'rr', [[a.port, 1]]));
     const idle = await ask(port, true);
@@ -472,6 +473,7 @@ test('relay: a connection idle past KEEPALIVED_TS_PROXY_IDLE is ended; one with 
     a.close();
   }
 });
+}
 
 test('relay: at KEEPALIVED_TS_PROXY_MAXCONN a new client waits in the backlog until a connection ends', { timeout: 20_000 }, async () => {
   const a = await backend('A1');

@@ -120,7 +120,8 @@ export class ProxyWorkers implements DataPlane {
     const pp = { ...(opts.proxyProtocol ? { proxyProtocol: opts.proxyProtocol } : {}), ...udpLimits(process.env) };
     const streams = fileURLToPath(new URL('./proxy-worker.js', import.meta.url));
     if (opts.engine === 'streams') {
-      for (let i = 0; i < n; i++) this.spawn(streams, { udp: i === 0, tcp: true, ...pp }, false);
+      const { maxConns: _, ...timeouts } = relayLimits(process.env, n);
+      for (let i = 0; i < n; i++) this.spawn(streams, { udp: i === 0, tcp: true, ...pp, ...timeouts }, false);
     } else {
       // Refused here, at start, rather than in each thread where it would only be logged.
       epollEventLayout();

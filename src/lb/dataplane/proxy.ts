@@ -16,6 +16,8 @@ import { proxyHeader } from './proxy-protocol.js';
 import type { DataPlane, ServicePool } from './types.js';
 
 export const DEFAULT_UDP_IDLE_MS = 60_000;
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+export const DEFAULT_IDLE_TIMEOUT_MS = 15 * 60_000;
 export const DEFAULT_UDP_MAX_SESSIONS = 4096;
 
 export interface ProxyOptions {
@@ -32,6 +34,10 @@ export interface ProxyOptions {
    * address and port, spoofed or not, opens one; beyond, the least recently used is closed.
    */
   readonly udpMaxSessions?: number;
+  /** TCP: a server that has not answered the handshake by then gets the client reset, ms (default 5 s). */
+  readonly connectTimeoutMs?: number;
+  /** TCP: a connection without traffic either way for this long is ended, ms (default 15 min). */
+  readonly idleTimeoutMs?: number;
   /** Time for schedulers that use it (lblc); default Date.now. */
   readonly now?: () => number;
   /**
@@ -145,6 +151,19 @@ export class ProxyDataPlane implements DataPlane {
     };
     client.on('error', end).on('close', end);
     upstream.on('error', end).on('close', end);
+    // As the relay's: a silent server's client is reset; an idle connection (no bytes either way
+    // through the client's socket) ends.
+    upstream.setTimeout(this.opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, () => {
+      client.resetAndDestroy();
+      end();
+    });
+    upstream.once('connect', () => {
+      upstream.setTimeout(0);
+      client.setTimeout(this.opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, () => {
+        client.resetAndDestroy();
+        end();
+      });
+    });
     client.pipe(upstream);
     upstream.pipe(client);
   }

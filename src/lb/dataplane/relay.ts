@@ -34,6 +34,7 @@ import {
 import type { Scheduler } from '../scheduler.js';
 import { ProxyCounters, proxyScheduler, syncDests, type DestStats, type ProxyDest } from './proxy-pool.js';
 import { proxyHeader, unmapped } from './proxy-protocol.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS } from './proxy.js';
 import type { ServicePool } from './types.js';
 
 const IO_SIZE = 65536;
@@ -45,9 +46,6 @@ const ENOBUFS = koffi.os.errno.ENOBUFS ?? 105;
 const ENOMEM = koffi.os.errno.ENOMEM ?? 12;
 /** How long accepting pauses when the process (or host) is out of descriptors, ms. */
 const ACCEPT_BACKOFF_MS = 250;
-
-export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
-export const DEFAULT_IDLE_TIMEOUT_MS = 15 * 60_000;
 
 interface Service {
   readonly key: string;

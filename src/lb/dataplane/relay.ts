@@ -75,6 +75,8 @@ interface Conn {
   /** EOF read from the client / the server. */
   clientEof: boolean;
   serverEof: boolean;
+  /** The side bytes went to with MSG_MORE (held for the FIN that should follow them). */
+  corkedTo?: number;
   /** When it was opened, and when bytes last moved (the loop's coarse clock, ms). */
   readonly opened: number;
   last: number;
@@ -365,12 +367,13 @@ export class Relay {
       if ((ev & (EPOLLERR | EPOLLHUP)) !== 0) return this.end(c, true);
       return this.established(c, true, !c.toServer && !c.clientEof);
     }
-    // A reset (or any socket error): the connection is over both ways. EPOLLERR and EPOLLHUP are
-    // reported whatever the interest, so a side whose reads wait for parked bytes would otherwise
-    // wake every epoll_wait at once, for ever.
-    if ((ev & EPOLLERR) !== 0) return this.end(c, true);
     c.last = this.clock;
     const fromClient = fd === c.client;
+    // A reset (or any socket error) on a side whose reads wait for parked bytes (or are over):
+    // the connection is over both ways. EPOLLERR and EPOLLHUP are reported whatever the interest,
+    // so it would otherwise wake every epoll_wait at once, for ever. A side still read is read
+    // on: what came before the reset is still there, and the read after it reports the error.
+    if ((ev & EPOLLERR) !== 0 && this.interest(c, fromClient) === 0) return this.end(c, true);
     if ((ev & EPOLLHUP) !== 0 && this.interest(c, fromClient) === 0 && !(fromClient ? c.toClient : c.toServer)) {
       // Hung up both ways with bytes still to read once the other side takes what is parked.
       this.ep.del(fd);
@@ -400,7 +403,9 @@ export class Relay {
     if (fromClient ? c.clientEof : c.serverEof) return false;
     const n = read(src, this.io.ptr, IO_SIZE);
     if (n < 0) {
-      if (errno() !== EAGAIN) this.end(c, true);
+      // Bytes just sent with MSG_MORE wait for what follows: a reset would throw them away, so
+      // they leave with a FIN instead.
+      if (errno() !== EAGAIN) this.end(c, !(finIn && c.corkedTo === dst));
       return false;
     }
     if (n === 0) {
@@ -419,7 +424,10 @@ export class Relay {
     if (fromClient) counts.inBytes += n;
     else counts.outBytes += n;
     const w = finIn ? sendMore(dst, this.io.ptr, n) : write(dst, this.io.ptr, n);
-    if (w === n) return true;
+    if (w === n) {
+      if (finIn) c.corkedTo = dst;
+      return true;
+    }
     if (w < 0 && errno() !== EAGAIN) {
       this.end(c, true);
       return false;

@@ -39,6 +39,9 @@ for (const engine of ['relay', 'streams'] as const) {
       const vip = lab.spareAddress(100);
       const rs1 = lab.host('rs1');
       const server = lab.spawn('rs1', process.execPath, ['-e', `
+        const u = require('node:dgram').createSocket('udp4');
+        u.on('message', (m, r) => u.send('rs1:' + m, r.port, r.address));
+        u.bind(8080, '${rs1.address}');
         require('node:net').createServer((c) => { c.on('error', () => {}); c.end('rs1'); })
           .listen(8080, '${rs1.address}', () => process.stdout.write('up\\n'));
       `]);
@@ -49,9 +52,10 @@ for (const engine of ['relay', 'streams'] as const) {
         import { ProxyWorkers } from '${dist}/src/lb/dataplane/proxy-workers.js';
         import { memoryLogger } from '${dist}/src/base/log.js';
         import { load } from '${dist}/test/config/lvs-helpers.js';
-        const vs = load('virtual_server ${vip} 80 {\\n protocol TCP\\n lb_algo rr\\n lb_kind NAT\\n real_server ${rs1.address} 8080 {\\n }\\n}\\n').config.virtual_server[0];
+        const conf = (proto) => load('virtual_server ${vip} 80 {\\n protocol ' + proto + '\\n lb_algo rr\\n lb_kind NAT\\n real_server ${rs1.address} 8080 {\\n }\\n}\\n').config.virtual_server[0];
+        const entries = [{ ip: '${rs1.address}', port: 8080, weight: 1, server: 0 }];
         const plane = new ProxyWorkers(memoryLogger(), { workers: 1, engine: '${engine}' });
-        plane.apply([{ key: 'vs', vs, entries: [{ ip: '${rs1.address}', port: 8080, weight: 1, server: 0 }] }])
+        plane.apply([{ key: 'tcp', vs: conf('TCP'), entries }, { key: 'udp', vs: conf('UDP'), entries }])
           .then(() => process.stdout.write('applied\\n'), (e) => process.stdout.write('failed: ' + e.message + '\\n'));
         process.stdin.on('data', () => undefined);
         process.stdin.on('end', () => plane.close().then(() => process.exit(0)));
@@ -66,6 +70,14 @@ for (const engine of ['relay', 'streams'] as const) {
         let t = ''; s.on('data', (d) => t += d); s.on('end', () => process.stdout.write(t)); s.on('error', (e) => process.stdout.write(e.code));
       `);
       assert.equal(got, 'rs1');
+      // UDP: Node's dgram binds again every second until the address is there.
+      const udp = await lab.exec('client', process.execPath, '-e', `
+        const u = require('node:dgram').createSocket('udp4');
+        const t = setInterval(() => u.send('ping', 80, '${vip}'), 200);
+        u.on('message', (m) => process.stdout.write(String(m), () => process.exit(0)));
+        setTimeout(() => process.exit(1), 10000);
+      `);
+      assert.equal(udp, 'rs1:ping');
       director.stdin!.end();
       await new Promise((r) => director.once('exit', r));
     } finally {

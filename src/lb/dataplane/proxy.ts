@@ -169,7 +169,7 @@ export class ProxyDataPlane implements DataPlane {
   }
 
   private listenUdp(key: string, ip: string, port: number, scheduler: Scheduler, dests: Service['dests'], pick: (saddr: string, sport: number) => (Dest & { ip: string; port: number }) | undefined): Service {
-    const sock = dgram.createSocket(net.isIPv6(ip) ? 'udp6' : 'udp4');
+    let sock = dgram.createSocket(net.isIPv6(ip) ? 'udp6' : 'udp4');
     const sessions = new Map<string, { up: dgram.Socket; dest: Dest; timer: NodeJS.Timeout }>();
     const idle = this.opts.udpIdleMs ?? DEFAULT_UDP_IDLE_MS;
     const max = Math.max(1, this.opts.udpMaxSessions ?? DEFAULT_UDP_MAX_SESSIONS);
@@ -180,7 +180,7 @@ export class ProxyDataPlane implements DataPlane {
       s.dest.inactiveConns--;
       s.up.close();
     };
-    sock.on('message', (msg, rinfo) => {
+    const onMessage = (msg: Buffer, rinfo: dgram.RemoteInfo) => {
       const id = `${rinfo.address}|${rinfo.port}`;
       let s = sessions.get(id);
       // Most recently used last: the Map's order is the eviction order.
@@ -214,9 +214,33 @@ export class ProxyDataPlane implements DataPlane {
       const d = session.dest as Dest & { ip: string; port: number };
       this.counters.of(d).inBytes += msg.length;
       session.up.send(msg, d.port, d.ip);
-    });
-    sock.on('error', (e) => this.opts.log.error(`proxy ${key}: ${e.message}`));
-    sock.bind(port, ip);
+    };
+    // Node's dgram cannot set IP_FREEBIND: an address not on the host yet (a backup director's
+    // VIP) fails the bind with EADDRNOTAVAIL, which is tried again every second until it binds.
+    let closed = false;
+    let retry: NodeJS.Timeout | undefined;
+    let waiting = false;
+    const open = () => {
+      sock.on('message', onMessage);
+      sock.on('error', (e: NodeJS.ErrnoException) => {
+        if (e.code !== 'EADDRNOTAVAIL' || e.syscall !== 'bind') return this.opts.log.error(`proxy ${key}: ${e.message}`);
+        if (!waiting) this.opts.log.info(`proxy ${key}: ${ip} is not on this host yet - binding again every second`);
+        waiting = true;
+        sock.close();
+        if (closed) return;
+        retry = setTimeout(() => {
+          sock = dgram.createSocket(net.isIPv6(ip) ? 'udp6' : 'udp4');
+          open();
+        }, 1000);
+        retry.unref();
+      });
+      sock.on('listening', () => {
+        if (waiting) this.opts.log.info(`proxy ${key}: listening on ${ip} now`);
+        waiting = false;
+      });
+      sock.bind(port, ip);
+    };
+    open();
     return {
       key, scheduler, dests,
       close: async () => {
@@ -224,7 +248,13 @@ export class ProxyDataPlane implements DataPlane {
           clearTimeout(s.timer);
           s.up.close();
         }
-        sock.close();
+        closed = true;
+        if (retry) clearTimeout(retry);
+        try {
+          sock.close();
+        } catch {
+          // closed already, between two binds
+        }
       },
     };
   }

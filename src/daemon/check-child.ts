@@ -25,7 +25,7 @@ import { PoolPublisher } from './check/publisher.js';
 import { NftDataPlane } from '../lb/dataplane/nft.js';
 import { tableNames } from '../lb/dataplane/nft-rules.js';
 import { ProxyDataPlane } from '../lb/dataplane/proxy.js';
-import { ProxyWorkers } from '../lb/dataplane/proxy-workers.js';
+import { ProxyWorkers, udpLimits } from '../lb/dataplane/proxy-workers.js';
 import type { DataPlane } from '../lb/dataplane/types.js';
 import { runNft } from '../os/nft.js';
 import { resolveDrPaths } from '../os/neighbours.js';
@@ -77,7 +77,7 @@ function openDataPlane(log: Logger, statePath: string, instance: string | undefi
     const workers = Number(process.env['KEEPALIVED_TS_PROXY_WORKERS'] ?? 0) || undefined;
     // KEEPALIVED_TS_PROXY_ENGINE=streams: Node's sockets and pipes instead of the relay loops.
     const engine = process.env['KEEPALIVED_TS_PROXY_ENGINE'] === 'streams' ? 'streams' : 'relay';
-    if (workers === 1 && engine === 'streams') return new ProxyDataPlane({ log, ...proxyProtocol });
+    if (workers === 1 && engine === 'streams') return new ProxyDataPlane({ log, ...proxyProtocol, ...udpLimits(process.env) });
     return new ProxyWorkers(log, { ...(workers ? { workers } : {}), ...proxyProtocol, engine, statePath });
   }
   // KEEPALIVED_TS_DR_DRAIN: seconds a DR service keeps old connections on their servers after a change.

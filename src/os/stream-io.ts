@@ -31,6 +31,7 @@ export const EPOLLERR = 0x008;
 export const EPOLLHUP = 0x010;
 export const EPOLLRDHUP = 0x2000;
 const EPOLL_CTL_ADD = 1;
+const EPOLL_CTL_DEL = 2;
 const EPOLL_CTL_MOD = 3;
 const SOCK_STREAM = 1;
 const SOCK_NONBLOCK = 0o4000;
@@ -61,11 +62,24 @@ export function nativeBuffer(size: number): NativeBuffer {
 /** The address `offset` bytes into native memory. */
 export const at = (ptr: unknown, offset: number): unknown => (offset === 0 ? ptr : (ptr as bigint) + BigInt(offset));
 
-/** An epoll instance; each fd's data word is the fd itself. struct epoll_event is packed (12 bytes) on x86-64. */
+/**
+ * Where `struct epoll_event { uint32_t events; epoll_data_t data; }` keeps its fields: the kernel
+ * declares it packed on x86-64 only (EPOLL_PACKED in uapi/linux/eventpoll.h), so there it is 12
+ * bytes with the data at 4; everywhere else the 64-bit union is aligned: 16 bytes, data at 8.
+ * Only these two are known here; anything else is refused by name, at start.
+ */
+export function epollEventLayout(arch: string = process.arch): { size: number; data: number } {
+  if (arch === 'x64') return { size: 12, data: 4 };
+  if (arch === 'arm64') return { size: 16, data: 8 };
+  throw new Error(`the relay proxy engine knows struct epoll_event on x64 and arm64 only, not on ${arch}`);
+}
+
+/** An epoll instance; each fd's data word is the fd itself (the lower half, little-endian). */
 export class Epoll {
   readonly fd: number;
-  private readonly ev = nativeBuffer(12);
-  private readonly evView = new DataView(this.ev.bytes.buffer, this.ev.bytes.byteOffset, 12);
+  private readonly layout = epollEventLayout();
+  private readonly ev = nativeBuffer(this.layout.size);
+  private readonly evView = new DataView(this.ev.bytes.buffer, this.ev.bytes.byteOffset, this.layout.size);
 
   constructor() {
     this.fd = f.epollCreate1(SOCK_CLOEXEC) as number;
@@ -73,9 +87,9 @@ export class Epoll {
   }
 
   private ctl(op: number, fd: number, events: number): number {
+    this.ev.bytes.fill(0);
     this.evView.setUint32(0, events, true);
-    this.evView.setUint32(4, fd, true);
-    this.evView.setUint32(8, 0, true);
+    this.evView.setUint32(this.layout.data, fd, true);
     return f.epollCtl(this.fd, op, fd, this.ev.ptr) as number;
   }
 
@@ -87,14 +101,24 @@ export class Epoll {
     return this.ctl(EPOLL_CTL_MOD, fd, events);
   }
 
+  del(fd: number): number {
+    return this.ctl(EPOLL_CTL_DEL, fd, 0);
+  }
+
+  /** The bytes `max` events take in wait()'s buffer. */
+  static bufferSize(max: number): number {
+    return max * epollEventLayout().size;
+  }
+
   /** Waits; `out` receives [events, fd] pairs. Returns how many. */
   wait(buf: NativeBuffer, max: number, timeoutMs: number, out: Int32Array): number {
     const n = f.epollWait(this.fd, buf.ptr, max, timeoutMs) as number;
     if (n <= 0) return n < 0 && errno() !== EINTR ? -1 : 0;
-    const v = new DataView(buf.bytes.buffer, buf.bytes.byteOffset, max * 12);
+    const { size, data } = this.layout;
+    const v = new DataView(buf.bytes.buffer, buf.bytes.byteOffset, max * size);
     for (let i = 0; i < n; i++) {
-      out[2 * i] = v.getUint32(12 * i, true);
-      out[2 * i + 1] = v.getUint32(12 * i + 4, true);
+      out[2 * i] = v.getUint32(size * i, true);
+      out[2 * i + 1] = v.getUint32(size * i + data, true);
     }
     return n;
   }

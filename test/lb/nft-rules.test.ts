@@ -184,3 +184,19 @@ test('NAT pool changes rewrite the service\'s chain alone: a server leaving and 
   assert.equal(natUpdate('keepalived_ts', r1.nat!, r1.nat!), '', 'nothing changed, nothing sent');
   if (haveNft) assert.equal(nftCheck(r1.script).status, 0, nftCheck(r1.script).stderr);
 });
+
+test('one odd entry cannot fail the transaction: zone ids are dropped from IPv6 addresses, weights past 2^32 are scaled down', () => {
+  const ll = buildRuleset({ pools: pools('lb_algo wrr\n lb_kind NAT', [['fe80::1%eth0', 8080, 1], ['fd00:1::b', 8080, 1]], 'fe80::100%eth0 80'), dr: new Map() });
+  assert.doesNotMatch(ll.script, /%/);
+  assert.match(ll.script, /dnat ip6 to \[fe80::1\]:8080/);
+  assert.match(ll.script, /ip6 daddr fe80::100 tcp dport 80 jump vs_0/);
+  assert.equal(ll.problems.length, 2, ll.problems.join('\n'));
+  assert.match(ll.problems[1]!, /zone id of real server fe80::1%eth0/);
+  if (haveNft) assert.equal(nftCheck(ll.script).status, 0, nftCheck(ll.script).stderr);
+  const max = 2 ** 31 - 1;
+  const heavy = buildRuleset({ pools: pools('lb_algo wrr\n lb_kind NAT', [['10.0.1.10', 8080, max], ['10.0.1.11', 8080, max], ['10.0.1.12', 8080, max], ['10.0.1.13', 8080, 1]]), dr: new Map() });
+  const mod = Number(/numgen inc mod (\d+)/.exec(heavy.script)?.[1]);
+  assert.ok(mod > 0 && mod <= 0xffffffff, `mod ${mod}`);
+  assert.match(heavy.script, /jump rs_0_3/, 'the light server keeps a share');
+  if (haveNft) assert.equal(nftCheck(heavy.script).status, 0, nftCheck(heavy.script).stderr);
+});

@@ -14,8 +14,11 @@ import { test } from 'node:test';
 import { memoryLogger } from '../../src/base/log.js';
 import type { LvsState } from '../../src/lb/dataplane/nft.js';
 import { proxyHeader } from '../../src/lb/dataplane/proxy-protocol.js';
-import { ProxyWorkers } from '../../src/lb/dataplane/proxy-workers.js';
+import { ProxyWorkers, relayLimits, udpLimits } from '../../src/lb/dataplane/proxy-workers.js';
+import { reusePortListener } from '../../src/os/reuseport.js';
+import { closeFd } from '../../src/os/stream-io.js';
 import { ProxyDataPlane } from '../../src/lb/dataplane/proxy.js';
+import { wake } from '../../src/os/stream-io.js';
 import type { DataPlane, ServicePool } from '../../src/lb/dataplane/types.js';
 import { load } from '../config/lvs-helpers.js';
 
@@ -205,6 +208,40 @@ test(`${engine}: a server that sends 8 MB and closes at once: a slow client stil
   }
 });
 
+test(`${engine}: a client that stops reading while its server resets: the connection is closed and the proxy goes idle`, { timeout: 20_000 }, async () => {
+  // The server sends more than the sockets hold, then resets. The client reads nothing: the
+  // relay parks bytes towards it and stops reading the server, whose EPOLLERR/EPOLLHUP no
+  // interest mask can silence.
+  const srv = net.createServer((c) => {
+    c.on('error', () => undefined);
+    c.write(Buffer.alloc(64 << 20));
+    setTimeout(() => c.resetAndDestroy(), 300);
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = await freePort();
+  const plane = make();
+  await plane.apply(pool(port, 'rr', [[(srv.address() as net.AddressInfo).port, 1]]));
+  const s = net.connect(port, '127.0.0.1');
+  s.pause();
+  const closed = new Promise<void>((r) => s.on('close', () => r()));
+  s.on('error', () => undefined);
+  try {
+    await new Promise((r) => setTimeout(r, 800));
+    // The whole process's CPU time (every thread): a loop woken at once for ever takes a core.
+    const before = process.cpuUsage();
+    await new Promise((r) => setTimeout(r, 1000));
+    const used = process.cpuUsage(before);
+    const ms = (used.user + used.system) / 1000;
+    assert.ok(ms < 100, `${ms.toFixed(0)} ms of CPU in 1 s with nothing to do`);
+    s.resume();
+    await closed;
+  } finally {
+    s.destroy();
+    await plane.close();
+    srv.close();
+  }
+});
+
 test(`${engine}: 8 MB each way through one connection arrive whole and in order; a half-close still gets the answer`, async () => {
   // The server echoes everything, and on the client's FIN answers with the byte count and closes.
   const srv = net.createServer((c) => {
@@ -265,6 +302,39 @@ test('UDP: datagrams go to the chosen server and replies come back', async () =>
   }
 });
 
+test('UDP: sessions are bounded: past the maximum the least recently used is closed, and the newest are still answered', { timeout: 20_000 }, async () => {
+  const echo = dgram.createSocket('udp4');
+  echo.on('message', (m, r) => echo.send(Buffer.concat([Buffer.from('E:'), m]), r.port, r.address));
+  await new Promise<void>((r) => echo.bind(0, '127.0.0.1', r));
+  const port = await freePort();
+  const plane = new ProxyDataPlane({ log: memoryLogger(), udpMaxSessions: 20 });
+  const clients: dgram.Socket[] = [];
+  const fds = () => fs.readdirSync('/proc/self/fd').length;
+  try {
+    await plane.apply(pool(port, 'rr', [[echo.address().port, 1]], 'UDP'));
+    const before = fds();
+    // 200 source ports, as a flood of (spoofed) sources would open them, each answered in turn.
+    for (let i = 0; i < 200; i++) {
+      const c = dgram.createSocket('udp4');
+      clients.push(c);
+      await new Promise<void>((r) => c.bind(0, '127.0.0.1', r));
+      const reply = new Promise<string>((r) => c.once('message', (m) => r(m.toString())));
+      c.send(`p${i}`, port, '127.0.0.1');
+      assert.equal(await reply, `E:p${i}`);
+    }
+    await new Promise((r) => setTimeout(r, 50)); // dgram closes its sockets a tick later
+    // Each client has a socket here too: the proxy's own are what is left (a few spare for Node's).
+    const proxySockets = fds() - before - clients.length;
+    assert.ok(proxySockets <= 25, `${proxySockets} upstream sockets for 200 sources`);
+    const stats = plane.stats();
+    assert.equal(stats[0]!.inactive, 20, 'sessions counted as the proxy holds them');
+  } finally {
+    for (const c of clients) c.close();
+    await plane.close();
+    echo.close();
+  }
+});
+
 test('PROXY v2 header layout', () => {
   const h = proxyHeader('v2', { remoteAddress: '10.0.0.1', remotePort: 1234, localAddress: '10.0.0.100', localPort: 80 });
   assert.equal(h.toString('hex'), '0d0a0d0a000d0a515549540a' + '21' + '11' + '000c' + '0a000001' + '0a000064' + '04d2' + '0050');
@@ -296,5 +366,186 @@ test('workers: two threads listen on the same address through SO_REUSEPORT and s
     assert.equal(fs.existsSync(statePath), false, 'the state goes with the proxy');
     a.close();
     b.close();
+  }
+});
+
+/** Ends the plane's thread `i` as a crash would (reached through its private list). */
+async function crash(plane: ProxyWorkers, i: number): Promise<void> {
+  const t = (plane as unknown as { threads: Array<{ worker: import('node:worker_threads').Worker; wakeFd?: number }> }).threads[i]!;
+  const done = t.worker.terminate();
+  // A relay blocks in epoll_wait: it meets the termination when woken.
+  if (t.wakeFd !== undefined) wake(t.wakeFd);
+  await done;
+}
+
+test('workers: a thread that dies is started again with the pools; updates and shutdown still complete', { timeout: 20_000 }, async () => {
+  const a = await backend('A1');
+  const b = await backend('B1');
+  const port = await freePort();
+  const log = memoryLogger();
+  const plane = new ProxyWorkers(log, { workers: 2 });
+  try {
+    await plane.apply(pool(port, 'rr', [[a.port, 1]]));
+    await crash(plane, 0);
+    await crash(plane, 2); // the UDP thread
+    await plane.apply(pool(port, 'rr', [[b.port, 1]]));
+    assert.ok(log.lines.some((l) => /proxy worker 0 died .* starting it again/.test(l)), log.lines.join('\n'));
+    // Every connection is served: the dead thread's listening socket is gone from the group.
+    const names = await Promise.all(Array.from({ length: 20 }, () => ask(port).then((r) => r.name)));
+    assert.deepEqual([...new Set(names)], ['B1']);
+  } finally {
+    await plane.close();
+    a.close();
+    b.close();
+  }
+});
+
+/** A relay worker made with `env` set (its limits are read when the workers start). */
+function relayWith(env: Record<string, string>, engine: 'relay' | 'streams' = 'relay'): ProxyWorkers {
+  const old = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
+  try {
+    return new ProxyWorkers(memoryLogger(), { workers: 1, engine });
+  } finally {
+    for (const [k, v] of Object.entries(old)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
+
+test('relay limits: from the environment, or the connections RLIMIT_NOFILE leaves each thread', () => {
+  assert.deepEqual(relayLimits({}, 2, 20000), { maxConns: Math.floor((20000 - 256) / 4) });
+  assert.deepEqual(udpLimits({ KEEPALIVED_TS_PROXY_UDP_IDLE: '5', KEEPALIVED_TS_PROXY_UDP_MAXSESSIONS: '100' }), { udpIdleMs: 5000, udpMaxSessions: 100 });
+  assert.deepEqual(relayLimits({ KEEPALIVED_TS_PROXY_IDLE: '60', KEEPALIVED_TS_PROXY_CONNECT: '0.5', KEEPALIVED_TS_PROXY_MAXCONN: '100' }, 2, 1024), { connectTimeoutMs: 500, idleTimeoutMs: 60_000, maxConns: 100 });
+  assert.equal(relayLimits({}, 4, 300).maxConns, 5);
+});
+
+for (const engine of ['relay', 'streams'] as const) {
+test(`${engine}: a server that never answers the handshake: the client is reset after the connect timeout`, { timeout: 20_000 }, async () => {
+  // A listening socket nobody accepts on, its backlog full: the kernel drops further SYNs.
+  const serverPort = await freePort();
+  const deaf = reusePortListener('127.0.0.1', serverPort, 1);
+  const fillers: net.Socket[] = [];
+  const port = await freePort();
+  const plane = relayWith({ KEEPALIVED_TS_PROXY_CONNECT: '0.3' }, engine);
+  try {
+    for (let i = 0; i < 2; i++) {
+      const f = net.connect(serverPort, '127.0.0.1');
+      f.on('error', () => undefined);
+      await new Promise((r) => f.once('connect', r));
+      fillers.push(f);
+    }
+    await plane.apply(pool(port, 'rr', [[serverPort, 1]]));
+    const err = await new Promise<Error | undefined>((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => s.write('hello'));
+      s.on('error', resolve);
+      s.on('close', () => resolve(undefined));
+    });
+    assert.match(String(err), /ECONNRESET/);
+  } finally {
+    for (const f of fillers) f.destroy();
+    closeFd(deaf);
+    await plane.close();
+  }
+});
+
+test(`${engine}: a connection idle past KEEPALIVED_TS_PROXY_IDLE is ended; one with traffic is not`, { timeout: 20_000 }, async () => {
+  const a = await backend('A1');
+  const port = await freePort();
+  const plane = relayWith({ KEEPALIVED_TS_PROXY_IDLE: '0.6' }, engine);
+  try {
+    await plane.apply(pool(port, 'rr', [[a.port, 1]]));
+    const idle = await ask(port, true);
+    const busy = await ask(port, true);
+    const closed = new Promise<void>((r) => idle.sock.on('close', () => r()));
+    idle.sock.on('error', () => undefined);
+    let busyClosed = false;
+    busy.sock.on('close', () => (busyClosed = true));
+    busy.sock.on('error', () => undefined);
+    const talk = setInterval(() => busy.sock.write('x'), 100);
+    await closed;
+    clearInterval(talk);
+    assert.equal(busyClosed, false, 'the connection with traffic stays');
+    busy.sock.destroy();
+  } finally {
+    await plane.close();
+    a.close();
+  }
+});
+}
+
+test('relay: at KEEPALIVED_TS_PROXY_MAXCONN a new client waits in the backlog until a connection ends', { timeout: 20_000 }, async () => {
+  const a = await backend('A1');
+  const port = await freePort();
+  const plane = relayWith({ KEEPALIVED_TS_PROXY_MAXCONN: '2' });
+  try {
+    await plane.apply(pool(port, 'rr', [[a.port, 1]]));
+    const held = [await ask(port, true), await ask(port, true)];
+    let third: string | undefined;
+    const answered = ask(port).then((r) => (third = r.name));
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(third, undefined, 'not served beyond the maximum');
+    held[0]!.sock.destroy();
+    await answered;
+    assert.equal(third, 'A1');
+    held[1]!.sock.destroy();
+  } finally {
+    await plane.close();
+    a.close();
+  }
+});
+
+test('relay: out of descriptors (EMFILE), accepting pauses instead of spinning, and resumes', { timeout: 30_000 }, async () => {
+  // A child with a small RLIMIT_NOFILE runs the proxy, then fills its descriptor table.
+  const a = await backend('A1');
+  const port = await freePort();
+  const dist = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+  const script = `
+    import * as fs from 'node:fs';
+    import { ProxyWorkers } from '${dist}/src/lb/dataplane/proxy-workers.js';
+    import { memoryLogger } from '${dist}/src/base/log.js';
+    import { load } from '${dist}/test/config/lvs-helpers.js';
+    const vs = load('virtual_server 127.0.0.1 ${port} {\\n protocol TCP\\n lb_algo rr\\n lb_kind NAT\\n real_server 127.0.0.1 1 {\\n }\\n}\\n').config.virtual_server[0];
+    const plane = new ProxyWorkers(memoryLogger(), { workers: 1 });
+    await plane.apply([{ key: 'vs', vs, entries: [{ ip: '127.0.0.1', port: ${a.port}, weight: 1, server: 0 }] }]);
+    const held = [];
+    try { for (;;) held.push(fs.openSync('/dev/null', 'r')); } catch {}
+    process.stdout.write('full\\n');
+    process.stdin.once('data', async () => { for (const fd of held) fs.closeSync(fd); process.stdout.write('freed\\n'); process.stdin.once('data', async () => { await plane.close(); process.exit(0); }); });
+  `;
+  // A file, not -e: worker threads inherit the process's execArgv, and --input-type fails them.
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kts-emfile-')), 'proxy.mjs');
+  fs.writeFileSync(file, script);
+  const child = spawn('sh', ['-c', 'ulimit -n 200; exec "$0" "$1"', process.execPath, file], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, KEEPALIVED_TS_PROXY_MAXCONN: '1000' } });
+  const lines = (async function* () {
+    let buf = '';
+    for await (const d of child.stdout!) {
+      buf += d.toString();
+      for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+        yield buf.slice(0, i);
+        buf = buf.slice(i + 1);
+      }
+    }
+  })();
+  const cpuTicks = () => fs.readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ').slice(11, 13).reduce((t, x) => t + Number(x), 0);
+  try {
+    assert.equal((await lines.next()).value, 'full');
+    const answered = ask(port);
+    answered.catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 300));
+    const before = cpuTicks();
+    await new Promise((r) => setTimeout(r, 1000));
+    const ticks = cpuTicks() - before; // of 1/100 s
+    assert.ok(ticks < 15, `${ticks * 10} ms of CPU in 1 s while out of descriptors`);
+    child.stdin!.write('free\n');
+    assert.equal((await lines.next()).value, 'freed');
+    assert.equal((await answered).name, 'A1', 'the waiting client is served once descriptors are back');
+    child.stdin!.write('close\n');
+    await new Promise((r) => child.once('exit', r));
+  } finally {
+    if (child.exitCode === null) child.kill();
+    fs.rmSync(path.dirname(file), { recursive: true, force: true });
+    a.close();
   }
 });

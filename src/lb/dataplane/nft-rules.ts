@@ -64,15 +64,46 @@ export interface Ruleset {
   readonly dr?: DrRuleset;
 }
 
+/** nft's numbers (numgen's modulus, map keys) are 32-bit: a service's weights must sum below this. */
+const WEIGHT_SUM_MAX = 0xffffffff;
 
+const withoutZone = (ip: string): string => (ip.includes('%') ? ip.slice(0, ip.indexOf('%')) : ip);
 
-
+/**
+ * What nft can say of each pool, so that one odd entry cannot fail the whole transaction:
+ * an IPv6 zone id (fe80::1%eth0) is not nft syntax, the address goes without it (reported); weights
+ * summing past 2^32 are scaled down in proportion (each kept at least 1), as the modulus and map
+ * keys are 32-bit.
+ */
+export function normalisePools(pools: readonly ServicePool[], problems: string[]): ServicePool[] {
+  return pools.map((p) => {
+    let vs = p.vs;
+    if (vs.ip?.includes('%')) {
+      problems.push(`VS ${p.key}: the zone id of ${vs.ip} is not used by nftables - matched as ${withoutZone(vs.ip)}`);
+      vs = { ...vs, ip: withoutZone(vs.ip) };
+    }
+    let entries = p.entries.map((e) => {
+      if (!e.ip.includes('%')) return e;
+      problems.push(`VS ${p.key}: the zone id of real server ${e.ip} is not used by nftables - forwarded to ${withoutZone(e.ip)}`);
+      return { ...e, ip: withoutZone(e.ip) };
+    });
+    const total = entries.reduce((t, e) => t + Math.max(0, e.weight), 0);
+    if (total > WEIGHT_SUM_MAX) {
+      const scale = WEIGHT_SUM_MAX / total;
+      // Floors never sum past the limit; each server left at least 1 adds at most one per entry.
+      const slack = entries.length;
+      entries = entries.map((e) => (e.weight > 0 ? { ...e, weight: Math.max(1, Math.floor(e.weight * scale * ((WEIGHT_SUM_MAX - slack) / WEIGHT_SUM_MAX))) } : e));
+    }
+    return vs === p.vs && entries.every((e, i) => e === p.entries[i]) ? p : { ...p, vs, entries };
+  });
+}
 
 /** The whole ruleset for `pools`: both tables, created or replaced in one transaction. */
 export function buildRuleset(input: RulesInput): Ruleset {
   const names = input.names ?? DEFAULT_TABLES;
   const problems: string[] = [];
   const drPools: ServicePool[] = [];
+  input = { ...input, pools: normalisePools(input.pools, problems) };
   for (const p of input.pools) {
     if (p.vs.lvs_method === 'TUN') problems.push(`VS ${p.key}: lb_kind TUN needs an ipip/gre tunnel device, which this kernel does not offer - not forwarded`);
     else if (p.vs.lvs_method === 'DR') drPools.push(p);

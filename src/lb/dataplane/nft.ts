@@ -6,6 +6,8 @@
  * (dr-drain.ts); the end of a drain window is an apply of its own. DR servers' MACs are resolved
  * at each apply and re-checked every few seconds (a server whose MAC changes is followed).
  * close() removes the tables unless told to keep them (Keepalived's --dont-release-ipvs).
+ * A load nft refuses is tried again with the latest pools, with back-off, until one goes in: the
+ * kernel would otherwise keep forwarding to servers the checkers have taken out.
  */
 import * as fs from 'node:fs';
 import type { Logger } from '../../base/log.js';
@@ -13,7 +15,7 @@ import { drainStep, type DrainState, type Slots } from './dr-drain.js';
 import { drUpdate, freshSlots, type DrRuleset } from './nft-dr.js';
 import type { DrPath } from './nft-match.js';
 import { natTableScript, natUpdate, type NatRuleset, type NatServer } from './nft-nat.js';
-import { buildRuleset, DEFAULT_TABLES, DR_FLOW_TIMEOUT_S, drTableScript, removalScript, type TableNames } from './nft-rules.js';
+import { buildRuleset, DEFAULT_TABLES, DR_FLOW_TIMEOUT_S, drTableScript, normalisePools, removalScript, type TableNames } from './nft-rules.js';
 import { steer, STEERED } from './steering.js';
 import type { DataPlane, ServicePool } from './types.js';
 
@@ -37,6 +39,9 @@ export interface NftDeps {
   readonly snat?: boolean;
   /** The clock for drain windows, ms (default performance.now). */
   readonly now?: () => number;
+  /** After a failed load, the first retry's delay, ms (default 1000), doubled up to retryMaxMs (default 30000). */
+  readonly retryMs?: number;
+  readonly retryMaxMs?: number;
 }
 
 /** A server's counts kept by the data plane itself (the proxy): no packets, bytes only. */
@@ -94,6 +99,8 @@ export class NftDataPlane implements DataPlane {
   private installed: readonly string[] = [];
   private last: readonly ServicePool[] = [];
   private lastDr = '';
+  /** The DR paths last known, by server address. */
+  private knownPaths = new Map<string, DrPath>();
   private reported = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private steerTimer: NodeJS.Timeout | undefined;
@@ -107,6 +114,10 @@ export class NftDataPlane implements DataPlane {
   private drain = new Map<string, DrainState>();
   private slotMemo = new Map<string, { sig: string; slots: Slots }>();
   private drainTimer: NodeJS.Timeout | undefined;
+  /** Loads failed in a row, the retry waiting, and the delay before the next one. */
+  private failures = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryDelay: number;
   private readonly names: TableNames;
   private readonly now: () => number;
   /** Applies done and their time, for benchmarks and logs. */
@@ -115,6 +126,7 @@ export class NftDataPlane implements DataPlane {
   constructor(private readonly deps: NftDeps) {
     this.names = deps.names ?? DEFAULT_TABLES;
     this.now = deps.now ?? (() => performance.now());
+    this.retryDelay = deps.retryMs ?? 1000;
     const every = deps.refreshMs ?? 5000;
     if (every > 0) {
       this.timer = setInterval(() => void this.refresh(), every);
@@ -138,25 +150,48 @@ export class NftDataPlane implements DataPlane {
   apply(pools: readonly ServicePool[]): Promise<void> {
     this.last = pools;
     const p = this.busy.then(() => this.load(pools));
-    this.busy = p.catch(() => undefined);
+    this.busy = p.then(() => this.loaded(), (e: Error) => this.failed(e));
     return p;
   }
 
-  private async load(pools: readonly ServicePool[]): Promise<void> {
+  private loaded(): void {
+    if (this.failures > 0) this.deps.log.info(`nftables: rules loaded after ${this.failures} failed attempt(s)`);
+    this.failures = 0;
+    this.retryDelay = this.deps.retryMs ?? 1000;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+  }
+
+  /** Logs the first failure of a streak only, and tries the latest pools again later. */
+  private failed(e: Error): void {
+    if (this.failures++ === 0) this.deps.log.error(`nftables: loading the rules failed (${e.message}); trying again until it works`);
+    if (this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.apply(this.last).catch(() => undefined);
+    }, this.retryDelay);
+    this.retryTimer.unref();
+    this.retryDelay = Math.min(this.retryDelay * 2, this.deps.retryMaxMs ?? 30_000);
+  }
+
+  private async load(given: readonly ServicePool[]): Promise<void> {
     const t0 = performance.now();
+    const odd: string[] = [];
+    const pools = normalisePools(given, odd);
     const drPools = pools.filter((p) => p.vs.lvs_method === 'DR');
     const drIps = this.drAddresses(pools);
-    const dr = drIps.length ? await this.deps.resolve(drIps) : new Map<string, DrPath>();
+    const dr = await this.paths(drIps);
     this.lastDr = JSON.stringify([...dr.entries()].sort());
     this.stepDrains(drPools, dr);
     const steered = steer(pools, this.counts);
     this.lastSteered = JSON.stringify(steered.map((p) => p.entries));
     const servers = this.serversOf(pools);
     const r = buildRuleset({ pools: steered, dr, names: this.names, drain: this.drain, flowTimeoutS: this.drainS() || DR_FLOW_TIMEOUT_S, snat: !!this.deps.snat, servers });
-    for (const m of r.problems) {
+    const problems = [...odd, ...r.problems];
+    for (const m of problems) {
       if (!this.reported.has(m)) this.deps.log.error(m);
     }
-    this.reported = new Set(r.problems);
+    this.reported = new Set(problems);
     const stale = this.installed.filter((t) => !r.tables.includes(t));
     let script = removalScript(stale);
     if (r.nat) script += this.nat && this.nat.shape === r.nat.shape ? natUpdate(this.names.nat, r.nat, this.nat) : natTableScript(this.names.nat, r.nat);
@@ -223,11 +258,32 @@ export class NftDataPlane implements DataPlane {
     this.drainTimer.unref();
   }
 
+  /**
+   * DR paths for `ips`: a server the resolver does not answer for keeps its last known path, so
+   * a failed neighbour read (ip not run, the table dumped half) drops no server.
+   */
+  private async paths(ips: readonly string[]): Promise<Map<string, DrPath>> {
+    let got = new Map<string, DrPath>();
+    if (ips.length === 0) return got;
+    try {
+      got = await this.deps.resolve(ips);
+    } catch (e) {
+      this.deps.log.warn(`DR: reading the neighbour table failed (${(e as Error).message}); the last known MACs are kept`);
+    }
+    const out = new Map<string, DrPath>();
+    for (const ip of ips) {
+      const p = got.get(ip) ?? this.knownPaths.get(ip);
+      if (p) out.set(ip, p);
+    }
+    this.knownPaths = out;
+    return out;
+  }
+
   /** Re-resolves DR neighbours; reloads only if a MAC or path changed. */
   private async refresh(): Promise<void> {
-    const drIps = this.drAddresses(this.last);
+    const drIps = this.drAddresses(normalisePools(this.last, []));
     if (drIps.length === 0) return;
-    const dr = await this.deps.resolve(drIps);
+    const dr = await this.paths(drIps);
     if (JSON.stringify([...dr.entries()].sort()) !== this.lastDr) await this.apply(this.last).catch((e: Error) => this.deps.log.error(`data plane: ${e.message}`));
   }
 
@@ -236,6 +292,8 @@ export class NftDataPlane implements DataPlane {
     if (this.steerTimer) clearInterval(this.steerTimer);
     if (this.drainTimer) clearTimeout(this.drainTimer);
     await this.busy;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
     if (!keep && this.installed.length) await this.deps.run(removalScript(this.installed));
     if (!keep && this.deps.statePath) fs.rmSync(this.deps.statePath, { force: true });
     this.installed = [];

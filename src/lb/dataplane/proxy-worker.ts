@@ -6,13 +6,17 @@ import type { WorkerMessage } from './proxy-workers.js';
 
 if (parentPort) {
   const port = parentPort;
-  const data = workerData as { udp: boolean; tcp: boolean; proxyProtocol?: 'v1' | 'v2' };
+  const data = workerData as { udp: boolean; tcp: boolean; proxyProtocol?: 'v1' | 'v2'; udpIdleMs?: number; udpMaxSessions?: number; connectTimeoutMs?: number; idleTimeoutMs?: number };
   const report = (m: string) => port.postMessage({ id: 0, log: m });
   const plane = new ProxyDataPlane({
     log: { info: () => undefined, warn: report, error: report, detail: () => undefined },
     udp: data.udp,
     tcp: data.tcp,
     listenFd: reusePortListener,
+    ...(data.connectTimeoutMs !== undefined ? { connectTimeoutMs: data.connectTimeoutMs } : {}),
+    ...(data.idleTimeoutMs !== undefined ? { idleTimeoutMs: data.idleTimeoutMs } : {}),
+    ...(data.udpIdleMs !== undefined ? { udpIdleMs: data.udpIdleMs } : {}),
+    ...(data.udpMaxSessions !== undefined ? { udpMaxSessions: data.udpMaxSessions } : {}),
     ...(data.proxyProtocol ? { proxyProtocol: data.proxyProtocol } : {}),
   });
   port.on('message', (m: WorkerMessage) => {

@@ -9,22 +9,40 @@
 import * as dgram from 'node:dgram';
 import * as net from 'node:net';
 import type { Logger } from '../../base/log.js';
+import { reusePortListener } from '../../os/reuseport.js';
 import type { Dest, Scheduler } from '../scheduler.js';
 import { ProxyCounters, proxyScheduler, syncDests, type DestStats } from './proxy-pool.js';
 import { proxyHeader } from './proxy-protocol.js';
 import type { DataPlane, ServicePool } from './types.js';
 
+export const DEFAULT_UDP_IDLE_MS = 60_000;
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+export const DEFAULT_IDLE_TIMEOUT_MS = 15 * 60_000;
+export const DEFAULT_UDP_MAX_SESSIONS = 4096;
+
 export interface ProxyOptions {
   readonly log: Logger;
   /** Send a PROXY protocol header to the real servers (TCP). */
   readonly proxyProtocol?: 'v1' | 'v2';
-  /** How long a UDP client's session lives without traffic, ms (IPVS's udp timeout is 300 s). */
+  /**
+   * How long a UDP client's session lives without traffic, ms (default 60 s; IPVS's udp timeout
+   * is 300 s, but each session here holds a socket).
+   */
   readonly udpIdleMs?: number;
+  /**
+   * UDP sessions kept per service at most (default 4096): each holds a socket, and any source
+   * address and port, spoofed or not, opens one; beyond, the least recently used is closed.
+   */
+  readonly udpMaxSessions?: number;
+  /** TCP: a server that has not answered the handshake by then gets the client reset, ms (default 5 s). */
+  readonly connectTimeoutMs?: number;
+  /** TCP: a connection without traffic either way for this long is ended, ms (default 15 min). */
+  readonly idleTimeoutMs?: number;
   /** Time for schedulers that use it (lblc); default Date.now. */
   readonly now?: () => number;
   /**
-   * Opens the listening socket for a TCP service: by default a plain one; the multi-worker proxy
-   * gives each worker its own SO_REUSEPORT socket (a descriptor) on the same address.
+   * Opens the listening socket for a TCP service (default reusePortListener: the multi-worker
+   * proxy gives each worker its own SO_REUSEPORT socket on the same address).
    */
   readonly listenFd?: (ip: string, port: number) => number;
   /** Serve UDP services (false in all workers but one: UDP sessions must stay in one place). */
@@ -96,8 +114,14 @@ export class ProxyDataPlane implements DataPlane {
         // Closing stops new connections only; running ones drain (or are ended by close()).
         resolve({ key: p.key, scheduler, dests, close: async () => void server.close() });
       };
-      if (this.opts.listenFd) server.listen({ fd: this.opts.listenFd(vs.ip!, vs.port!) }, ready);
-      else server.listen(vs.port, vs.ip, ready);
+      // Through libc by default too: its socket binds an address not on the host yet (IP_FREEBIND).
+      let fd: number;
+      try {
+        fd = (this.opts.listenFd ?? reusePortListener)(vs.ip!, vs.port!);
+      } catch (e) {
+        return reject(e as Error);
+      }
+      server.listen({ fd }, ready);
     });
   }
 
@@ -127,18 +151,44 @@ export class ProxyDataPlane implements DataPlane {
     };
     client.on('error', end).on('close', end);
     upstream.on('error', end).on('close', end);
+    // As the relay's: a silent server's client is reset; an idle connection (no bytes either way
+    // through the client's socket) ends.
+    upstream.setTimeout(this.opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, () => {
+      client.resetAndDestroy();
+      end();
+    });
+    upstream.once('connect', () => {
+      upstream.setTimeout(0);
+      client.setTimeout(this.opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, () => {
+        client.resetAndDestroy();
+        end();
+      });
+    });
     client.pipe(upstream);
     upstream.pipe(client);
   }
 
   private listenUdp(key: string, ip: string, port: number, scheduler: Scheduler, dests: Service['dests'], pick: (saddr: string, sport: number) => (Dest & { ip: string; port: number }) | undefined): Service {
-    const sock = dgram.createSocket(net.isIPv6(ip) ? 'udp6' : 'udp4');
+    let sock = dgram.createSocket(net.isIPv6(ip) ? 'udp6' : 'udp4');
     const sessions = new Map<string, { up: dgram.Socket; dest: Dest; timer: NodeJS.Timeout }>();
-    const idle = this.opts.udpIdleMs ?? 300_000;
-    sock.on('message', (msg, rinfo) => {
+    const idle = this.opts.udpIdleMs ?? DEFAULT_UDP_IDLE_MS;
+    const max = Math.max(1, this.opts.udpMaxSessions ?? DEFAULT_UDP_MAX_SESSIONS);
+    const drop = (id: string) => {
+      const s = sessions.get(id)!;
+      sessions.delete(id);
+      clearTimeout(s.timer);
+      s.dest.inactiveConns--;
+      s.up.close();
+    };
+    const onMessage = (msg: Buffer, rinfo: dgram.RemoteInfo) => {
       const id = `${rinfo.address}|${rinfo.port}`;
       let s = sessions.get(id);
-      if (!s) {
+      // Most recently used last: the Map's order is the eviction order.
+      if (s) {
+        sessions.delete(id);
+        sessions.set(id, s);
+      } else {
+        if (sessions.size >= max) drop(sessions.keys().next().value!);
         const d = pick(rinfo.address, rinfo.port);
         if (!d) return;
         const up = dgram.createSocket(net.isIPv6(d.ip) ? 'udp6' : 'udp4');
@@ -158,17 +208,39 @@ export class ProxyDataPlane implements DataPlane {
       clearTimeout(s.timer);
       const session = s;
       s.timer = setTimeout(() => {
-        sessions.delete(id);
-        session.dest.inactiveConns--;
-        session.up.close();
+        if (sessions.get(id) === session) drop(id);
       }, idle);
       s.timer.unref();
       const d = session.dest as Dest & { ip: string; port: number };
       this.counters.of(d).inBytes += msg.length;
       session.up.send(msg, d.port, d.ip);
-    });
-    sock.on('error', (e) => this.opts.log.error(`proxy ${key}: ${e.message}`));
-    sock.bind(port, ip);
+    };
+    // Node's dgram cannot set IP_FREEBIND: an address not on the host yet (a backup director's
+    // VIP) fails the bind with EADDRNOTAVAIL, which is tried again every second until it binds.
+    let closed = false;
+    let retry: NodeJS.Timeout | undefined;
+    let waiting = false;
+    const open = () => {
+      sock.on('message', onMessage);
+      sock.on('error', (e: NodeJS.ErrnoException) => {
+        if (e.code !== 'EADDRNOTAVAIL' || e.syscall !== 'bind') return this.opts.log.error(`proxy ${key}: ${e.message}`);
+        if (!waiting) this.opts.log.info(`proxy ${key}: ${ip} is not on this host yet - binding again every second`);
+        waiting = true;
+        sock.close();
+        if (closed) return;
+        retry = setTimeout(() => {
+          sock = dgram.createSocket(net.isIPv6(ip) ? 'udp6' : 'udp4');
+          open();
+        }, 1000);
+        retry.unref();
+      });
+      sock.on('listening', () => {
+        if (waiting) this.opts.log.info(`proxy ${key}: listening on ${ip} now`);
+        waiting = false;
+      });
+      sock.bind(port, ip);
+    };
+    open();
     return {
       key, scheduler, dests,
       close: async () => {
@@ -176,7 +248,13 @@ export class ProxyDataPlane implements DataPlane {
           clearTimeout(s.timer);
           s.up.close();
         }
-        sock.close();
+        closed = true;
+        if (retry) clearTimeout(retry);
+        try {
+          sock.close();
+        } catch {
+          // closed already, between two binds
+        }
       },
     };
   }

@@ -22,6 +22,8 @@ export interface RelayServiceOptions {
   /** Opens the listening socket for a service (SO_REUSEPORT in workers). */
   readonly listenFd: (ip: string, port: number) => number;
   readonly log: (message: string) => void;
+  /** The epoll events a new listener starts with (0 while the relay is not accepting). */
+  readonly events?: () => number;
 }
 
 export class RelayServices {
@@ -53,7 +55,7 @@ export class RelayServices {
         s = { key: p.key, ip: vs.ip, port: vs.port, listenFd, scheduler: proxyScheduler(vs), dests: new Map() };
         this.services.set(p.key, s);
         this.listeners.set(listenFd, s);
-        this.ep.add(listenFd, EPOLLIN);
+        this.ep.add(listenFd, this.opts.events?.() ?? EPOLLIN);
       }
       syncDests(s.dests, s.scheduler, p);
     }

@@ -11,8 +11,11 @@ import { Relay } from './relay.js';
 
 if (parentPort) {
   const port = parentPort;
-  const data = workerData as { proxyProtocol?: 'v1' | 'v2' };
+  const data = workerData as { proxyProtocol?: 'v1' | 'v2'; connectTimeoutMs?: number; idleTimeoutMs?: number; maxConns?: number };
   const relay = new Relay({
+    ...(data.connectTimeoutMs !== undefined ? { connectTimeoutMs: data.connectTimeoutMs } : {}),
+    ...(data.idleTimeoutMs !== undefined ? { idleTimeoutMs: data.idleTimeoutMs } : {}),
+    ...(data.maxConns !== undefined ? { maxConns: data.maxConns } : {}),
     listenFd: reusePortListener,
     log: (m) => port.postMessage({ id: 0, log: m }),
     ...(data.proxyProtocol ? { proxyProtocol: data.proxyProtocol } : {}),
@@ -32,11 +35,14 @@ if (parentPort) {
           port.postMessage({ id: msg.id, stats: relay.stats() });
           continue;
         }
-        if (msg.op === 'apply') relay.apply(msg.pools ?? []);
-        else {
-          relay.close(msg.keep);
-          running = false;
+        if (msg.op === 'apply') {
+          relay.apply(msg.pools ?? []);
+          // Threads share descriptors: if this one dies, the parent closes these for it.
+          port.postMessage({ id: msg.id, fds: relay.fds() });
+          continue;
         }
+        relay.close(msg.keep);
+        running = false;
         port.postMessage({ id: msg.id });
       } catch (e) {
         port.postMessage({ id: msg.id, error: (e as Error).message });

@@ -192,3 +192,120 @@ test('partition and heal: the client is back on the winner (d1) within 1 s of th
     await stopAll();
   }
 });
+
+/** d1 (`p1`) master, d2 (`p2`) backup, the client on d1. */
+async function pair(vrid: number, n: number, p1 = 150, p2 = 100): Promise<{ d1: Daemon; d2: Daemon; vip: string; addr: string }> {
+  const vip = `${v.lab.spareAddress(n)}/24`;
+  const addr = v.lab.spareAddress(n);
+  const d1 = v.start('d1', conf('d1', vrid, p1, vip));
+  await v.waitHolder('d1', ['d1'], vip, 10_000);
+  const d2 = v.start('d2', conf('d2', vrid, p2, vip));
+  await waitFor(() => stateOf(d2) === 'BACKUP', 10_000, 'd2 BACKUP');
+  await sleep(1_000);
+  await v.waitHolder('d1', ['d1', 'd2'], vip, 10_000);
+  await v.reaches('client', addr, 'd1');
+  await waitFor(() => fs.existsSync(d1.vrrpPidFile), 5_000, 'd1 vrrp pid file');
+  return { d1, d2, vip, addr };
+}
+
+/** Whether the VIP is on exactly the hosts whose daemon says MASTER, and there is one. */
+async function oneMasterHoldsVip(ds: ReadonlyArray<readonly [string, Daemon]>, vip: string): Promise<string | undefined> {
+  const ms = ds.filter(([, d]) => stateOf(d) === 'MASTER').map(([h]) => h);
+  if (ms.length !== 1) return `masters: [${ms.join(', ')}]`;
+  for (const [h] of ds) if ((await v.holds(h, vip)) !== ms.includes(h)) return `${h} ${ms.includes(h) ? 'is master without' : 'holds'} the VIP (masters: ${ms.join(', ')})`;
+  return undefined;
+}
+
+/** Converges to `winner` as the one master holding the VIP, then stays so for `steadyMs`. */
+async function settlesOn(winner: string, ds: ReadonlyArray<readonly [string, Daemon]>, vip: string, steadyMs = 3_000): Promise<void> {
+  const hosts = ds.map(([h]) => h);
+  await v.waitHolder(winner, hosts, vip, 15_000);
+  await waitFor(async () => (await oneMasterHoldsVip(ds, vip)) === undefined && stateOf(ds.find(([h]) => h === winner)![1]) === 'MASTER', 10_000, `${winner} the one master`).catch((e: Error) => assert.fail(`${e.message}\n${v.output()}`));
+  const end = Date.now() + steadyMs;
+  while (Date.now() < end) {
+    const wrong = await oneMasterHoldsVip(ds, vip);
+    assert.equal(wrong, undefined, `once adverts flow: ${wrong}\n${v.output()}`);
+    await sleep(100);
+  }
+}
+
+for (const [p1, winner, why] of [
+  [150, 'd1', 'outranks d2 and takes back over'],
+  [100, 'd2', 'ties with d2, whose address is higher: it steps down'],
+] as const) {
+  test(`master SIGSTOP then SIGCONT (d1 at ${p1}): d2 takes over meanwhile; the stale master ${why}; one master, the VIP only on it`, { skip, timeout: 90_000 }, async () => {
+    const { d1, d2, vip, addr } = await pair(p1 === 150 ? 162 : 163, p1 === 150 ? 151 : 152, p1, 100);
+    try {
+      // The whole daemon frozen, parent and VRRP child, as a hung VM would be.
+      const pids = [d1.proc.pid!, readPid(d1.vrrpPidFile)];
+      for (const p of pids) process.kill(p, 'SIGSTOP');
+      try {
+        await waitFor(async () => stateOf(d2) === 'MASTER' && (await v.holds('d2', vip)), 10_000, 'd2 takes over').catch((e: Error) => assert.fail(`${e.message}\n${v.output()}`));
+        await v.reaches('client', addr, 'd2');
+      } finally {
+        for (const p of pids.reverse()) process.kill(p, 'SIGCONT');
+      }
+      await settlesOn(winner, [['d1', d1], ['d2', d2]], vip);
+      await v.reaches('client', addr, winner);
+    } finally {
+      await stopAll();
+    }
+  });
+}
+
+test('master SIGKILL and restart: d2 takes over; the restarted d1 takes back over; one master, the VIP only on it', { skip, timeout: 90_000 }, async () => {
+  const { d1, d2, vip, addr } = await pair(164, 153);
+  try {
+    await d1.kill('SIGKILL');
+    await waitFor(async () => stateOf(d2) === 'MASTER' && (await v.holds('d2', vip)), 10_000, 'd2 takes over').catch((e: Error) => assert.fail(`${e.message}\n${v.output()}`));
+    await v.reaches('client', addr, 'd2');
+    const again = v.start('d1', conf('d1', 164, 150, vip));
+    await settlesOn('d1', [['d1', again], ['d2', d2]], vip);
+    await v.reaches('client', addr, 'd1');
+  } finally {
+    await stopAll();
+  }
+});
+
+test('20 SIGHUPs to the master\'s parent within a few seconds: no VIP flap, no lost ping', { skip, timeout: 90_000 }, async (t) => {
+  const { d1, d2, vip, addr } = await pair(165, 154);
+  try {
+    const reloads = () => d1.output.filter((l) => /Reload complete/.test(l)).length;
+    const r0 = reloads();
+    const d2Lines = d2.output.length;
+    const d1Lines = d1.output.length;
+    // 150 pings, 50 ms apart (7.5 s): the reloads, and a second on either side.
+    const ping = follow('client', 'ping', ['-n', '-i', '0.05', '-c', '150', '-W', '1', addr]);
+    const pingDone = new Promise<number | null>((r) => ping.proc.once('exit', (code) => r(code)));
+    let sampling = true;
+    const flaps: string[] = [];
+    const sampler = (async () => {
+      while (sampling) {
+        const [on1, on2] = [await v.holds('d1', vip), await v.holds('d2', vip)];
+        if (!on1 || on2) flaps.push(`${new Date().toISOString()} d1 ${on1 ? 'holds' : 'lacks'} the VIP, d2 ${on2 ? 'holds' : 'lacks'} it`);
+        await sleep(20);
+      }
+    })();
+    await sleep(1_000);
+    for (let i = 0; i < 20; i++) {
+      process.kill(d1.proc.pid!, 'SIGHUP');
+      await sleep(150);
+    }
+    const code = await pingDone;
+    sampling = false;
+    await sampler;
+    const summary = ping.lines.find((l) => /packets transmitted/.test(l)) ?? '(no summary)';
+    t.diagnostic(`ping: ${summary}; reloads complete (parent): ${reloads() - r0}`);
+    assert.deepEqual(flaps, [], `the VIP flapped:\n${flaps.join('\n')}\n${v.output()}`);
+    assert.match(summary, /^150 packets transmitted, 150 received/, `no ping lost: ${summary}\n${v.output()}`);
+    assert.equal(code, 0, 'ping exits 0');
+    assert.deepEqual(d2.output.slice(d2Lines).filter((l) => /Entering MASTER/.test(l)), [], `d2 never takes over\n${v.output()}`);
+    assert.deepEqual(d1.output.slice(d1Lines).filter((l) => /Entering (BACKUP|FAULT)/.test(l)), [], `d1 never leaves MASTER\n${v.output()}`);
+    assert.equal(stateOf(d1), 'MASTER');
+    // The parent still runs, and the daemon still answers: it ends up where it was.
+    assert.ok(d1.proc.exitCode === null && d1.proc.signalCode === null, `d1's parent survives 20 SIGHUPs\n${v.output()}`);
+    await settlesOn('d1', [['d1', d1], ['d2', d2]], vip, 1_000);
+  } finally {
+    await stopAll();
+  }
+});

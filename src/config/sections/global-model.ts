@@ -313,7 +313,8 @@ export function newGlobalDefs(): GlobalDefs {
     vrrp_gna_interval: 0,
     vrrp_min_garp: false,
     vrrp_lower_prio_no_advert: false,
-    vrrp_higher_prio_send_advert: false,
+    // On unless configured off: a deliberate difference from Keepalived (vrrp-finish-globals.ts).
+    vrrp_higher_prio_send_advert: true,
     vrrp_version: 2,
     nftables_priority: -1,
     nftables_ifindex: false,

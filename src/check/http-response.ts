@@ -27,6 +27,9 @@ const REGEX_KEEP = 64 * 1024;
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 
+/** The CRLFCRLF matcher: bytes matched so far, one more byte; on a miss only a CR restarts it. */
+const crlfStep = (m: number, byte: number): number => (byte === CRLFCRLF[m] ? m + 1 : byte === 0x0d ? 1 : 0);
+
 export function statusCode(head: string): number {
   const m = /^[^ \r]* (\d{3}) /.exec(head);
   return m ? Number(m[1]) : 0;
@@ -37,9 +40,21 @@ export function contentLength(head: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
+/**
+ * The most header bytes read before giving up on their end. Keepalived looks for it within one
+ * 4 KiB read buffer; a server that sends more without a blank line (or never ends its headers)
+ * gets no verdict but "no data received", and no more of its bytes are kept.
+ */
+export const MAX_HEADER_BYTES = 64 * 1024;
+
 export class HttpResponseReader {
-  private head = Buffer.alloc(0);
+  /** The header bytes so far, as they arrived: joined once, when their end is found. */
+  private headParts: Buffer[] = [];
+  private headBytes = 0;
+  /** How many bytes of CRLFCRLF the header bytes so far end with (0..3). */
+  private matched = 0;
   private headerDone = false;
+  private headerOverflow = false;
   private status = 0;
   private length: number | undefined;
   private bodyBytes = 0;
@@ -49,20 +64,55 @@ export class HttpResponseReader {
 
   /** Feeds bytes as they arrive. */
   push(chunk: Buffer): void {
-    if (!this.headerDone) {
-      this.head = Buffer.concat([this.head, chunk]);
-      const end = this.head.indexOf(CRLFCRLF);
-      if (end < 0) return;
-      const text = this.head.subarray(0, end).toString('latin1');
-      this.status = statusCode(text);
-      this.length = contentLength(text);
-      this.headerDone = true;
-      const body = this.head.subarray(end + 4);
-      this.head = Buffer.alloc(0);
-      this.body(body);
+    if (this.headerOverflow) return;
+    if (this.headerDone) {
+      this.body(chunk);
       return;
     }
-    this.body(chunk);
+    const at = this.headerEnd(chunk);
+    if (at === undefined) {
+      this.headParts.push(chunk);
+      this.headBytes += chunk.length;
+      if (this.headBytes > MAX_HEADER_BYTES) {
+        this.headerOverflow = true;
+        this.headParts = [];
+        this.headBytes = 0;
+      }
+      return;
+    }
+    const end = this.headBytes + at;
+    const head = Buffer.concat([...this.headParts, chunk]);
+    this.headParts = [];
+    this.headBytes = 0;
+    const text = head.subarray(0, end).toString('latin1');
+    this.status = statusCode(text);
+    this.length = contentLength(text);
+    this.headerDone = true;
+    this.body(head.subarray(end + 4));
+  }
+
+  /**
+   * Where in `chunk` the CRLFCRLF ending the headers starts (down to -3: in earlier reads), or
+   * undefined. Each byte is looked at once however the answer is split, one byte a read included.
+   */
+  private headerEnd(chunk: Buffer): number | undefined {
+    // The bytes that may complete a match begun in earlier reads, then indexOf for the rest.
+    const through = chunk.length < 16 ? chunk.length : 3;
+    let m = this.matched;
+    for (let i = 0; i < through; i++) {
+      m = crlfStep(m, chunk[i]!);
+      if (m === 4) return i - 3;
+    }
+    if (through === chunk.length) {
+      this.matched = m;
+      return undefined;
+    }
+    const at = chunk.indexOf(CRLFCRLF);
+    if (at >= 0) return at;
+    m = 0;
+    for (let i = chunk.length - 3; i < chunk.length; i++) m = crlfStep(m, chunk[i]!);
+    this.matched = m;
+    return undefined;
   }
 
   private body(b: Buffer): void {
@@ -77,13 +127,22 @@ export class HttpResponseReader {
     }
   }
 
+  /** Bytes the reader keeps (the headers until their end, the body kept for a regex). */
+  get heldBytes(): number {
+    return this.headBytes + this.keptBytes;
+  }
+
   /** Whether a complete header block arrived (Keepalived: "no data received" otherwise). */
   get answered(): boolean {
     return this.headerDone;
   }
 
-  /** Whether Content-Length bytes are in, so the answer is complete without waiting for the close. */
+  /**
+   * Whether Content-Length bytes are in, so the answer is complete without waiting for the close;
+   * or the headers overflowed MAX_HEADER_BYTES, so no more of it would be read.
+   */
   get complete(): boolean {
+    if (this.headerOverflow) return true;
     return this.headerDone && this.length !== undefined && this.bodyBytes >= this.length;
   }
 

@@ -4,7 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { performance } from 'node:perf_hooks';
+import { HttpResponseReader } from '../../src/check/http-response.js';
 import { proxyHeader } from '../../src/lb/dataplane/proxy-protocol.js';
+import { checkHttpReader } from './targets-http.js';
 import { checkProxyHeader, parseProxyHeader } from './targets-proxy.js';
 
 test('proxy v2: a client socket already closed (no remoteAddress) made a RangeError in the connection handler; now LOCAL', () => {
@@ -30,4 +33,27 @@ test('proxy v1: a link-local peer as Node reports it (fe80::1%eth0) put the zone
   assert.equal(proxyHeader('v1', { remoteAddress: 'fe80::1%eth0', remotePort: 5, localAddress: 'fe80::2%eth0', localPort: 80 }).toString(),
     'PROXY TCP6 fe80::1 fe80::2 5 80\r\n');
   assert.equal(proxyHeader('v1', { remoteAddress: '1.2.3.4', localAddress: '10.0.0.1' }).toString(), 'PROXY UNKNOWN\r\n');
+});
+
+test('http: a server that never ends its headers, one byte a read, took quadratic time and unbounded memory; now capped at 64 KiB', () => {
+  // The shrunk case: 100,000 bytes of 'a' read one at a time (over 1 s before; re-joined and
+  // re-searched at every read).
+  const bytes = new Uint8Array(100_000).fill(0x61);
+  const t0 = performance.now();
+  checkHttpReader({ bytes, reads: [1], url: { path: '/', status_code: [[200, 299]], regex_no_match: false, regex_options: [] } });
+  assert.ok(performance.now() - t0 < 1000);
+  const r = new HttpResponseReader();
+  for (let i = 0; i < 70_000; i++) r.push(Buffer.from('a'));
+  assert.equal(r.complete, true, 'no more is read after the cap');
+  assert.equal(r.answered, false);
+  assert.ok(r.heldBytes === 0);
+});
+
+test('http: a header end split across reads (CR | LF CR LF, CRLF CR | LF) is found as in one read', () => {
+  for (const split of [['HTTP/1.1 200 OK\r', '\n\r\nbody'], ['HTTP/1.1 200 OK\r\n\r', '\nbody'], ['HTTP/1.1 200 OK', '\r', '\n', '\r', '\nbody']]) {
+    const r = new HttpResponseReader();
+    for (const c of split) r.push(Buffer.from(c));
+    assert.equal(r.answered, true, JSON.stringify(split));
+    assert.equal(r.verdict({ path: '/', status_code: [[200, 200]], regex: '^body$', regex_no_match: false, regex_options: [] }).ok, true);
+  }
 });

@@ -5,6 +5,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { performance } from 'node:perf_hooks';
+import { memoryConfigFs } from '../../src/config/fs.js';
+import { loadConfig } from '../../src/config/load.js';
+import { MAX_BLOCK_DEPTH } from '../../src/config/tree.js';
 import { HttpResponseReader } from '../../src/check/http-response.js';
 import { proxyHeader } from '../../src/lb/dataplane/proxy-protocol.js';
 import { checkHttpReader } from './targets-http.js';
@@ -56,4 +59,20 @@ test('http: a header end split across reads (CR | LF CR LF, CRLF CR | LF) is fou
     assert.equal(r.answered, true, JSON.stringify(split));
     assert.equal(r.verdict({ path: '/', status_code: [[200, 200]], regex: '^body$', regex_no_match: false, regex_options: [] }).ok, true);
   }
+});
+
+const load = (text: string) => loadConfig('/k.conf', { fs: memoryConfigFs({ '/k.conf': text }), configId: 'h', env: {} });
+
+test('config: a line of 10,000 braces overflowed the stack (the lexer called itself per brace); now read in a loop', () => {
+  for (const text of ['global_defs ' + '{'.repeat(10_000), '}'.repeat(10_000)]) {
+    const r = load(text);
+    assert.ok(r.diagnostics.length > 0);
+  }
+});
+
+test(`config: blocks nested 20,000 deep overflowed the stack (unknown keywords, freezing); a '{' past ${MAX_BLOCK_DEPTH} deep is now a stray one`, () => {
+  const r = load('vrrp_instance A {\n'.repeat(20_000));
+  assert.ok(r.diagnostics.some((d) => d.message === `blocks nested more than ${MAX_BLOCK_DEPTH} deep - ignoring '{'`));
+  const ok = load('a\n{\n'.repeat(MAX_BLOCK_DEPTH) + '}\n'.repeat(MAX_BLOCK_DEPTH));
+  assert.ok(!ok.diagnostics.some((d) => d.message.startsWith('blocks nested')));
 });

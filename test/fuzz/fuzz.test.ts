@@ -9,7 +9,7 @@ import { TARGETS } from './targets.js';
 
 for (const target of TARGETS) {
   test(`fuzz: ${target.name} returns or throws its own error, within ${MAX_CASE_MS} ms a case`, () => {
-    const out = fuzz(target, { runs: runsFromEnv(), seed: seedFromEnv(), maxCaseMs: MAX_CASE_MS });
+    const out = fuzz(target, { runs: runsFromEnv(target.ciRuns), seed: seedFromEnv(), maxCaseMs: MAX_CASE_MS });
     assert.equal(out.failure, undefined, out.failure);
   });
 }

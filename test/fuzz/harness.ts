@@ -16,6 +16,8 @@ export interface FuzzTarget<T> {
   readonly run: (input: T) => void;
   /** The target's typed errors: thrown by design, not a crash. */
   readonly expected?: (e: unknown) => boolean;
+  /** Runs in the tests when its cases are slow (the default is DEFAULT_CI_RUNS). */
+  readonly ciRuns?: number;
 }
 
 export interface FuzzOptions {

@@ -27,12 +27,8 @@ const REGEX_KEEP = 64 * 1024;
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 
-/**
- * The most header bytes read before the blank line: past it the answer is a failure, so a server
- * that sends headers without end costs us this much memory and no more (Keepalived reads into
- * fixed 4 KiB buffers; real headers are far below this).
- */
-export const MAX_HEADER_BYTES = 64 * 1024;
+/** The CRLFCRLF matcher: bytes matched so far, one more byte; on a miss only a CR restarts it. */
+const crlfStep = (m: number, byte: number): number => (byte === CRLFCRLF[m] ? m + 1 : byte === 0x0d ? 1 : 0);
 
 export function statusCode(head: string): number {
   const m = /^[^ \r]* (\d{3}) /.exec(head);
@@ -44,40 +40,79 @@ export function contentLength(head: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
+/**
+ * The most header bytes read before giving up on their end. Keepalived looks for it within one
+ * 4 KiB read buffer; a server that sends more without a blank line (or never ends its headers)
+ * gets no verdict but "no data received", and no more of its bytes are kept.
+ */
+export const MAX_HEADER_BYTES = 64 * 1024;
+
 export class HttpResponseReader {
-  private head = Buffer.alloc(0);
+  /** The header bytes so far, as they arrived: joined once, when their end is found. */
+  private headParts: Buffer[] = [];
+  private headBytes = 0;
+  /** How many bytes of CRLFCRLF the header bytes so far end with (0..3). */
+  private matched = 0;
   private headerDone = false;
+  private headerOverflow = false;
   private status = 0;
   private length: number | undefined;
   private bodyBytes = 0;
   private readonly md5: Hash = createHash('md5');
   private kept: Buffer[] = [];
   private keptBytes = 0;
-  private tooLarge = false;
 
-  /** Feeds bytes as they arrive (ignored once the header block is over MAX_HEADER_BYTES). */
+  /** Feeds bytes as they arrive. */
   push(chunk: Buffer): void {
-    if (this.tooLarge) return;
-    if (!this.headerDone) {
-      this.head = Buffer.concat([this.head, chunk]);
-      const end = this.head.indexOf(CRLFCRLF);
-      if (end < 0 || end > MAX_HEADER_BYTES) {
-        if (end >= 0 || this.head.length > MAX_HEADER_BYTES + CRLFCRLF.length) {
-          this.tooLarge = true;
-          this.head = Buffer.alloc(0);
-        }
-        return;
-      }
-      const text = this.head.subarray(0, end).toString('latin1');
-      this.status = statusCode(text);
-      this.length = contentLength(text);
-      this.headerDone = true;
-      const body = this.head.subarray(end + 4);
-      this.head = Buffer.alloc(0);
-      this.body(body);
+    if (this.headerOverflow) return;
+    if (this.headerDone) {
+      this.body(chunk);
       return;
     }
-    this.body(chunk);
+    const at = this.headerEnd(chunk);
+    if (at === undefined) {
+      this.headParts.push(chunk);
+      this.headBytes += chunk.length;
+      if (this.headBytes > MAX_HEADER_BYTES) {
+        this.headerOverflow = true;
+        this.headParts = [];
+        this.headBytes = 0;
+      }
+      return;
+    }
+    const end = this.headBytes + at;
+    const head = Buffer.concat([...this.headParts, chunk]);
+    this.headParts = [];
+    this.headBytes = 0;
+    const text = head.subarray(0, end).toString('latin1');
+    this.status = statusCode(text);
+    this.length = contentLength(text);
+    this.headerDone = true;
+    this.body(head.subarray(end + 4));
+  }
+
+  /**
+   * Where in `chunk` the CRLFCRLF ending the headers starts (down to -3: in earlier reads), or
+   * undefined. Each byte is looked at once however the answer is split, one byte a read included.
+   */
+  private headerEnd(chunk: Buffer): number | undefined {
+    // The bytes that may complete a match begun in earlier reads, then indexOf for the rest.
+    const through = chunk.length < 16 ? chunk.length : 3;
+    let m = this.matched;
+    for (let i = 0; i < through; i++) {
+      m = crlfStep(m, chunk[i]!);
+      if (m === 4) return i - 3;
+    }
+    if (through === chunk.length) {
+      this.matched = m;
+      return undefined;
+    }
+    const at = chunk.indexOf(CRLFCRLF);
+    if (at >= 0) return at;
+    m = 0;
+    for (let i = chunk.length - 3; i < chunk.length; i++) m = crlfStep(m, chunk[i]!);
+    this.matched = m;
+    return undefined;
   }
 
   private body(b: Buffer): void {
@@ -92,14 +127,19 @@ export class HttpResponseReader {
     }
   }
 
+  /** Bytes the reader keeps (the headers until their end, the body kept for a regex). */
+  get heldBytes(): number {
+    return this.headBytes + this.keptBytes;
+  }
+
   /** The header block went past MAX_HEADER_BYTES: the answer failed, nothing more is read. */
   get headerTooLarge(): boolean {
-    return this.tooLarge;
+    return this.headerOverflow;
   }
 
   /** Bytes held while the header block is incomplete (bounded by MAX_HEADER_BYTES + one chunk). */
   get pendingHeaderBytes(): number {
-    return this.head.length;
+    return this.headBytes;
   }
 
   /** Whether a complete header block arrived (Keepalived: "no data received" otherwise). */
@@ -107,8 +147,12 @@ export class HttpResponseReader {
     return this.headerDone;
   }
 
-  /** Whether Content-Length bytes are in, so the answer is complete without waiting for the close. */
+  /**
+   * Whether Content-Length bytes are in, so the answer is complete without waiting for the close;
+   * or the headers overflowed MAX_HEADER_BYTES, so no more of it would be read.
+   */
   get complete(): boolean {
+    if (this.headerOverflow) return true;
     return this.headerDone && this.length !== undefined && this.bodyBytes >= this.length;
   }
 
@@ -120,7 +164,7 @@ export class HttpResponseReader {
   verdict(url: UrlExpect): { ok: boolean; reason: string; status: number; digest: string } {
     const digest = this.digest();
     const base = { status: this.status, digest };
-    if (this.tooLarge) return { ...base, ok: false, reason: `HTTP header over ${MAX_HEADER_BYTES} bytes from` };
+    if (this.headerOverflow) return { ...base, ok: false, reason: `HTTP header over ${MAX_HEADER_BYTES} bytes from` };
     if (!this.headerDone) return { ...base, ok: false, reason: 'Read, no data received from' };
     const accepted = url.status_code.some(([lo, hi]) => this.status >= lo! && this.status <= hi!);
     if (!accepted) return { ...base, ok: false, reason: `HTTP status code error to (got ${this.status})` };

@@ -159,19 +159,25 @@ class Lexer {
       this.diag.error(pos, 'parameter or loop expansion nested too deep');
       return;
     }
-    if (text === '') return;
+    // What follows a brace is read as a line of its own: a loop, not a call per brace, so that a
+    // line of 10,000 braces does not overflow the stack.
+    for (let rest = text; rest !== ''; ) rest = this.piece(rest, pos, depth);
+  }
+
+  /** Reads `text` up to its first unquoted brace; returns what is left to read as a line. */
+  private piece(text: string, pos: SourcePos, depth: number): string {
     const kept = stripConditional(text, this.opts.configId);
-    if (kept === undefined || kept === '') return;
+    if (kept === undefined || kept === '') return '';
     text = kept;
 
     const def = parseDefinition(text);
     if (def) {
       this.params.set(def.name, def.value);
-      return;
+      return '';
     }
     if (isLoopLine(text)) {
       this.loop(text, pos, depth);
-      return;
+      return '';
     }
     // Keepalived does not substitute in any other line that starts with '~'.
     if (text[0] !== '~' && text.includes('$')) {
@@ -180,16 +186,16 @@ class Lexer {
         replaced = this.params.substitute(text, (m) => this.diag.error(pos, m));
       } catch (e) {
         this.diag.error(pos, (e as Error).message);
-        return;
+        return '';
       }
       if (replaced !== undefined) {
         // A multi-line value stands for several lines; each is read as if it were in the file.
         for (const part of replaced.split('\n')) this.line(decomment(part).text, pos, depth + 1);
-        return;
+        return '';
       }
     }
-    if (this.include(text, pos)) return;
-    this.emit(text, pos, depth);
+    if (this.include(text, pos)) return '';
+    return this.emit(text, pos);
   }
 
   private loop(text: string, pos: SourcePos, depth: number): void {
@@ -246,10 +252,10 @@ class Lexer {
   }
 
   /**
-   * Splits off the first unquoted brace, as read_line() does; what follows it is read again as a
-   * line of its own (so `} @main x`, `} $X=1` and `} include f` keep their meaning).
+   * Splits off the first unquoted brace, as read_line() does, and returns what follows it, to be
+   * read again as a line of its own (so `} @main x`, `} $X=1` and `} include f` keep their meaning).
    */
-  private emit(text: string, pos: SourcePos, depth: number): void {
+  private emit(text: string, pos: SourcePos): string {
     const at = firstUnquotedBrace(text);
     let piece = text;
     let rest = '';
@@ -263,7 +269,7 @@ class Lexer {
     const { words, unmatchedQuote } = splitWords(piece);
     if (unmatchedQuote) this.diag.error(pos, `Unmatched quote: '${piece}'`);
     if (words.length > 0) this.out.push({ words: words.map(restoreLiterals), text: restoreLiterals(piece), pos });
-    if (rest !== '') this.line(rest, pos, depth);
+    return rest;
   }
 }
 

@@ -17,6 +17,27 @@ export interface Builtins {
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
+const NAME_AFTER_DOLLAR = /^\$([A-Za-z_][A-Za-z0-9_]*)/;
+
+/**
+ * `seg` starts with '$'. While it ends inside what may be a reference (`$`, `$NAM`, `${NAME a`),
+ * takes from the segments below it the characters that may continue it and one more, so that the
+ * reference is read whole, as in one buffer.
+ */
+function extendReference(seg: string, stack: string[]): string {
+  for (;;) {
+    if (stack.length === 0) return seg;
+    let more: RegExp;
+    if (seg === '$') more = /^/;
+    else if (/^\$\{[A-Za-z0-9_ \t]*$/.test(seg)) more = /^[A-Za-z0-9_ \t]*/;
+    else if (/^\$[A-Za-z0-9_]+$/.test(seg)) more = /^[A-Za-z0-9_]*/;
+    else return seg;
+    const next = stack.pop()!;
+    const take = Math.min(next.length, more.exec(next)![0].length + 1);
+    seg += next.slice(0, take);
+    if (take < next.length) stack.push(next.slice(take));
+  }
+}
 
 /**
  * What `${_HASH}` and `${_BANG}` expand to until the line has been decommented again: the
@@ -74,47 +95,69 @@ export class ParamTable {
    * Throws a RangeError when replacement does not terminate (a parameter that contains itself).
    */
   substitute(text: string, report: (message: string) => void = () => {}): string | undefined {
+    // Scanning resumes at each replacement, as Keepalived's replace_param() does in its buffer.
+    // Text before the scan point is final; what follows it is a stack of segments (a value on
+    // top of the rest of the line), so a replacement costs its value's length, not the line's:
+    // re-joining the line at every replacement made long expansions quadratic.
+    const done: string[] = [];
+    const stack: string[] = [text];
+    let total = text.length;
     let changed = false;
-    let out = text;
-    let from = 0;
     let budget = 10_000;
-    for (;;) {
-      const at = out.indexOf('$', from);
-      if (at < 0 || at + 1 >= out.length) break;
-      const hit = this.replacementAt(out, at, report);
-      if (!hit) {
-        from = at + 1;
+    const rest = () => stack.reverse().join('');
+    while (stack.length > 0) {
+      let seg = stack.pop()!;
+      const at = seg.indexOf('$');
+      if (at < 0) {
+        done.push(seg);
         continue;
       }
-      if (--budget < 0 || out.length > 1_000_000) throw new RangeError('parameter substitution does not terminate');
-      out = out.slice(0, at) + hit.value + out.slice(at + hit.length);
+      done.push(seg.slice(0, at));
+      seg = extendReference(seg.slice(at), stack);
+      if (seg.length === 1 && stack.length === 0) {
+        done.push(seg); // a '$' that ends the line
+        break;
+      }
+      const hit = this.replacementAt(seg, stack.length === 0, report);
+      if (!hit) {
+        done.push('$');
+        if (seg.length > 1) stack.push(seg.slice(1));
+        continue;
+      }
+      total += hit.value.length - hit.length;
+      if (--budget < 0 || total > 1_000_000) throw new RangeError('parameter substitution does not terminate');
       changed = true;
+      if (seg.length > hit.length) stack.push(seg.slice(hit.length));
       // A multi-line value is a block of lines: each is substituted when it is read, after the
       // definitions on the lines before it have taken effect (as Keepalived's replace_param()).
-      if (hit.value.includes('\n')) break;
       // A value that is a loop (`$L=~SEQ(i,1,3) x${i}`) keeps its own references for the loop.
-      if (/^[ \t]*~/.test(hit.value)) break;
-      from = at; // the replacement may itself hold parameters
+      if (hit.value.includes('\n') || /^[ \t]*~/.test(hit.value)) {
+        done.push(hit.value);
+        done.push(rest());
+        break;
+      }
+      if (hit.value !== '') stack.push(hit.value); // the replacement may itself hold parameters
     }
-    return changed ? out : undefined;
+    return changed ? done.join('') : undefined;
   }
 
-  private replacementAt(s: string, at: number, report: (message: string) => void): { value: string; length: number } | undefined {
-    if (s[at + 1] === '{') {
+  /** The reference `s` starts with ('$...'); `last`: nothing follows `s` on the line. */
+  private replacementAt(s: string, last: boolean, report: (message: string) => void): { value: string; length: number } | undefined {
+    if (s[1] === '{') {
       // `${NAME}` or `${NAME ARG ...}`: a name, then blank-separated words of [A-Za-z0-9_].
-      const m = /^\$\{([A-Za-z_][A-Za-z0-9_]*)((?:[ \t]+[A-Za-z0-9_]+)*)\}/.exec(s.slice(at));
+      const m = /^\$\{([A-Za-z_][A-Za-z0-9_]*)((?:[ \t]+[A-Za-z0-9_]+)*)\}/.exec(s);
       if (!m) return undefined;
       const args = m[2]!.trim() === '' ? [] : m[2]!.trim().split(/[ \t]+/);
-      const atEnd = at + m[0].length === s.length;
+      const atEnd = last && m[0].length === s.length;
       const value = this.lookup(m[1]!, args, atEnd, report);
       return value === undefined ? undefined : { value, length: m[0].length };
     }
-    const m = NAME.exec(s.slice(at + 1));
+    const m = NAME_AFTER_DOLLAR.exec(s);
     if (!m) return undefined;
-    const end = at + 1 + m[0].length;
+    const end = 1 + m[1]!.length;
     if (end < s.length && !' \t,)\n'.includes(s[end]!)) return undefined;
-    const value = this.lookup(m[0], [], end === s.length, report);
-    return value === undefined ? undefined : { value, length: end - at };
+    const value = this.lookup(m[1]!, [], last && end === s.length, report);
+    return value === undefined ? undefined : { value, length: end };
   }
 
   private lookup(name: string, args: string[], atEnd: boolean, report: (message: string) => void): string | undefined {

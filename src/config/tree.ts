@@ -36,16 +36,30 @@ interface Frame {
   readonly owner?: MutableNode;
 }
 
+/**
+ * Deepest block kept. Keepalived's own blocks nest 4 deep at most and it does not descend into
+ * an unknown keyword's block, so it never recurses deeply; everything that walks our tree (the
+ * sections, unknown-keyword reports, freezing the model) does, so a '{' deeper than this is
+ * reported and read as a stray one: its lines stay at the level it is at.
+ */
+export const MAX_BLOCK_DEPTH = 64;
+
 export function buildTree(lines: readonly LogicalLine[], diag: Diagnostics): ConfNode[] {
   const root: MutableNode[] = [];
   const stack: Frame[] = [];
   let current = root;
   let previous: MutableNode | undefined;
+  /** Blocks open now (stray braces not counted). */
+  let depth = 0;
   for (const line of lines) {
     const first = line.words[0]!;
     if (first === '{' && line.words.length === 1) {
-      if (previous && !previous.block) {
+      if (previous && !previous.block && depth >= MAX_BLOCK_DEPTH) {
+        diag.error(line.pos, `blocks nested more than ${MAX_BLOCK_DEPTH} deep - ignoring '{'`);
+        stack.push({ children: current, opener: line.pos });
+      } else if (previous && !previous.block) {
         previous.block = [];
+        depth++;
         stack.push({ children: current, opener: line.pos, owner: previous });
         current = previous.block;
       } else {
@@ -60,7 +74,10 @@ export function buildTree(lines: readonly LogicalLine[], diag: Diagnostics): Con
       const frame = stack.pop();
       if (frame) {
         current = frame.children;
-        if (frame.owner) frame.owner.end = line.pos;
+        if (frame.owner) {
+          frame.owner.end = line.pos;
+          depth--;
+        }
       } else diag.error(line.pos, "Extra '}' found");
       previous = undefined;
       continue;

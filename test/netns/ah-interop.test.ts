@@ -136,8 +136,12 @@ test('AH with a wrong password: each side refuses the other (authentication fail
   await waitFor(async () => (await holds('ours', vip)) && (await holds('theirs', vip)), 20_000, 'both become master').catch((e: Error) => assert.fail(e.message + out(a, b)));
   await sleep(2_000);
   assert.ok((await holds('ours', vip)) && (await holds('theirs', vip)), `both stay master${out(a, b)}`);
-  const ours = await authFailures(a);
-  const theirs = await authFailures(b);
+  // Each side keeps refusing the other's adverts: the counts reach 2 (read until they do, a few
+  // seconds at most, rather than once after a fixed sleep: a loaded machine starts them later).
+  let ours = 0;
+  let theirs = 0;
+  await waitFor(async () => (ours = await authFailures(a)) >= 2, 10_000, 'keepalived-ts counts 2 authentication failures').catch(() => undefined);
+  await waitFor(async () => (theirs = await authFailures(b)) >= 2, 10_000, 'keepalived counts 2 authentication failures').catch(() => undefined);
   assert.ok(ours >= 2, `keepalived-ts counts authentication failures (${ours})${out(a)}`);
   assert.ok(theirs >= 2, `keepalived counts authentication failures (${theirs})${out(b)}`);
   await a.kill('SIGTERM');

@@ -45,14 +45,20 @@ export class Daemon {
   async kill(signal: 'SIGKILL' | 'SIGTERM'): Promise<void> {
     if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
     if (signal === 'SIGKILL') {
-      const child = readPid(this.vrrpPidFile);
-      if (child !== undefined) {
+      // A hard crash of the whole daemon. The parent is frozen first: Keepalived's parent (and
+      // ours, a second later) respawns a VRRP child that dies, and a child forked between the two
+      // kills would live on as an orphan master, advertising for ever.
+      const parent = this.proc.pid;
+      const tryKill = (pid: number | undefined, sig: NodeJS.Signals) => {
         try {
-          process.kill(child, 'SIGKILL');
+          if (pid !== undefined) process.kill(pid, sig);
         } catch {
           /* already gone */
         }
-      }
+      };
+      tryKill(parent, 'SIGSTOP');
+      tryKill(readPid(this.vrrpPidFile), 'SIGKILL');
+      tryKill(readPid(this.checkersPidFile), 'SIGKILL');
     }
     const exited = new Promise((r) => this.proc.once('exit', r));
     this.proc.kill(signal);

@@ -16,6 +16,8 @@ import type { KeepalivedConfig } from '../config/model.js';
 import { formatVs } from '../config/sections/lvs-format.js';
 
 export type PlaneKind = 'nft' | 'proxy';
+/** What KEEPALIVED_TS_DATAPLANE selects: a plane, or none (checks and notifications only). */
+export type DataPlaneChoice = PlaneKind | 'none';
 
 export interface SchedulerInForce {
   /** An IPVS scheduler name where one fits, else a short name of what runs. */
@@ -49,7 +51,7 @@ export function schedulerNote(method: string, service: string, configured: strin
  * What is configured is what runs, or the operator is told: a note at each virtual server whose
  * scheduler the data plane replaces, for `-t` and the checker process's start-up log.
  */
-export function substitutionNotes(config: KeepalivedConfig, plane: PlaneKind | 'none'): Diagnostic[] {
+export function substitutionNotes(config: KeepalivedConfig, plane: DataPlaneChoice): Diagnostic[] {
   if (plane === 'none') return [];
   const out: Diagnostic[] = [];
   for (const vs of config.virtual_server) {
@@ -63,7 +65,7 @@ export function substitutionNotes(config: KeepalivedConfig, plane: PlaneKind | '
 }
 
 /** The data plane KEEPALIVED_TS_DATAPLANE selects (default nftables). */
-export function dataPlaneOf(env: NodeJS.ProcessEnv): PlaneKind | 'none' {
+export function dataPlaneOf(env: NodeJS.ProcessEnv): DataPlaneChoice {
   const kind = env['KEEPALIVED_TS_DATAPLANE'];
   return kind === 'none' || kind === 'proxy' ? kind : 'nft';
 }

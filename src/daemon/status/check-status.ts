@@ -7,10 +7,7 @@
  */
 import type { KeepalivedConfig } from '../../config/model.js';
 import { formatRs, formatVs } from '../../config/sections/lvs-format.js';
-import { schedulerInForce } from '../../lb/scheduler-in-force.js';
-
-/** The data plane the checker process feeds (KEEPALIVED_TS_DATAPLANE). */
-export type DataPlaneKind = 'nft' | 'proxy' | 'none';
+import { schedulerInForce, type DataPlaneChoice } from '../../lb/scheduler-in-force.js';
 import type { CheckRuntime } from '../check/runtime.js';
 import type { CheckHistogram, CheckResult, LvsPart, VirtualServerStatus } from './model.js';
 
@@ -60,7 +57,7 @@ export interface LvsStatusInput {
   readonly config: KeepalivedConfig;
   readonly runtime: Pick<CheckRuntime, 'poolState'>;
   readonly results: CheckResults;
-  readonly plane: DataPlaneKind;
+  readonly plane: DataPlaneChoice;
   /** Active and inactive connections per "vip|port|rs|rport", when the data plane counts them. */
   readonly conns?: ReadonlyMap<string, [number, number]>;
 }

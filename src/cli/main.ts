@@ -4,36 +4,29 @@
  * option was bad, exit 1; -u takes effect before any file is written; then -t or the daemon.
  */
 import { writeFileSync } from 'node:fs';
-import { noEffectWarnings } from '../base/options.js';
-import { parseCommandLine, SIGNALS } from './args.js';
-import { runParent } from '../daemon/parent.js';
-import { logSinks } from '../daemon/logger.js';
-import { runConfigCommand, runConfigTest, type Out } from './config-command.js';
-import { runGenhash } from './genhash.js';
-import { usageText, versionText } from './help.js';
-import { runLvs } from './lvs.js';
-import { runStatus } from './status.js';
-import { runRealserver } from './realserver.js';
-import { runLab } from '../lab/lab-command.js';
+import type { Out } from './config-command.js';
 
-export function main(argv: readonly string[], out: Out): number | Promise<number> {
-  if (argv[0] === 'config') return runConfigCommand(argv.slice(1), out);
-  if (argv[0] === 'genhash') return runGenhash(argv.slice(1), out);
-  if (argv[0] === 'lab') return runLab(argv.slice(1), out);
-  if (argv[0] === 'lvs') return runLvs(argv.slice(1), out);
-  if (argv[0] === 'realserver') return runRealserver(argv.slice(1), out);
-  if (argv[0] === 'status') return runStatus(argv.slice(1), out);
+// Each command loads only its own modules: `-v`, `-t` and the small commands would otherwise pay
+// for the whole daemon (the status plane, the data plane, the lab) at every start.
+const configCommand = () => import('./config-command.js');
+const genhash = () => import('./genhash.js');
+
+export async function main(argv: readonly string[], out: Out): Promise<number> {
+  if (argv[0] === 'config') return (await configCommand()).runConfigCommand(argv.slice(1), out);
+  if (argv[0] === 'genhash') return (await genhash()).runGenhash(argv.slice(1), out);
+  if (argv[0] === 'lab') return (await import('../lab/lab-command.js')).runLab(argv.slice(1), out);
+  if (argv[0] === 'lvs') return (await import('./lvs.js')).runLvs(argv.slice(1), out);
+  if (argv[0] === 'realserver') return (await import('./realserver.js')).runRealserver(argv.slice(1), out);
+  if (argv[0] === 'status') return (await import('./status.js')).runStatus(argv.slice(1), out);
+  const { parseCommandLine, SIGNALS } = await import('./args.js');
   const cl = parseCommandLine(argv);
   for (const m of cl.messages) out.stderr(`${m}\n`);
   // Keepalived runs genhash as `keepalived -T ...` / `--genhash` as well as through its genhash link.
-  if (cl.genhash) return runGenhash(cl.genhash, out);
+  if (cl.genhash) return (await genhash()).runGenhash(cl.genhash, out);
   const opts = cl.options;
-  if (opts.help) {
-    out.stderr(usageText());
-    return 0;
-  }
-  if (opts.version) {
-    out.stderr(versionText());
+  if (opts.help || opts.version) {
+    const { usageText, versionText } = await import('./help.js');
+    out.stderr(opts.help ? usageText() : versionText());
     return 0;
   }
   if (opts.signum !== undefined) {
@@ -51,6 +44,7 @@ export function main(argv: readonly string[], out: Out): number | Promise<number
   // set_umask() runs while the options are read, before any pid file or -t log is written.
   if (opts.umask !== undefined) process.umask(opts.umask);
   if (opts.configTest) {
+    const { runConfigTest } = await configCommand();
     if (opts.configTestLog === undefined) return runConfigTest(opts.useFile, opts, out);
     // -t=LOG_FILE: the report goes to the file, as Keepalived's --config-test=LOG_FILE.
     const report: string[] = [];
@@ -59,6 +53,7 @@ export function main(argv: readonly string[], out: Out): number | Promise<number
     return code;
   }
   // Once each on stderr, unless the daemon's log writes there itself (-l -n); parent.ts logs them.
+  const [{ logSinks }, { noEffectWarnings }, { runParent }] = await Promise.all([import('../daemon/logger.js'), import('../base/options.js'), import('../daemon/parent.js')]);
   if (!logSinks(opts).console) for (const w of noEffectWarnings(opts)) out.stderr(`${w}\n`);
   return runParent(opts, argv);
 }

@@ -23,6 +23,7 @@ import { VrrpDumps } from './vrrp-dumps.js';
 import { answerParent, tellParent } from './child-link.js';
 import { TransitionLog, vrrpPart } from './status/vrrp-status.js';
 import type { TrackedState } from './vrrp/tracking-feed.js';
+import type { RouterAction } from '../vrrp/router.js';
 import { linkUp } from '../os/host.js';
 import { installLastResort } from './last-resort.js';
 
@@ -56,6 +57,8 @@ async function main(): Promise<void> {
     // -X (--release-vips) needs nothing here: Keepalived then removes a leaving master's VIPs even
     // when this run did not add them (after a reload); the driver always removes them.
     onAction: (a) => {
+      // Adverts and addresses are most of the actions (one per advert): nothing here concerns them.
+      if (!NOTIFIED_KINDS.has(a.kind)) return;
       if (a.kind === 'transition') dumps?.transitions.record(a.instance);
       const name = a.kind === 'group_transition' ? undefined : a.instance;
       const priority = name === undefined ? 0 : (driver.routerState().instances[name]?.effectivePriority ?? 0);
@@ -140,10 +143,19 @@ async function main(): Promise<void> {
   tellParent({ kind: 'ready' });
 }
 
-/** VRRP's timers on a timerfd (os/timerfd-clock.ts); the spinning libuv clock if that fails. */
+/** The actions notifyAction(), the dumps or the status log act on. */
+const NOTIFIED_KINDS: ReadonlySet<RouterAction['kind']> = new Set(['transition', 'group_transition', 'master_rx_lower_pri', 'priority_change']);
+
+/**
+ * VRRP's timers on a timerfd (os/timerfd-clock.ts); the spinning libuv clock if that fails. No
+ * spinning before an advert (spinUs 0): a process that burns its CPU before each deadline looks
+ * like a CPU hog to the scheduler and loses the wake-up preference a sleeper gets, which under
+ * load cost more lateness than the wake-up it saved (issue 13, bench/vrrp-load). Only a backup's
+ * takeover still waits its last SPIN_US awake (wakeup.ts), when the master is already silent.
+ */
 function vrrpClock(log: { warn(m: string): void; error(m: string): void }): Clock {
   try {
-    return timerfdClock({ onError: (e) => log.error(`timer callback failed: ${(e as Error)?.stack ?? String(e)}`) });
+    return timerfdClock({ spinUs: 0, onError: (e) => log.error(`timer callback failed: ${(e as Error)?.stack ?? String(e)}`) });
   } catch (e) {
     log.warn(`timerfd unavailable (${(e as Error).message}): timers on libuv`);
     return systemClock;

@@ -202,6 +202,24 @@ const cmsghdr = koffi.struct('kts_cmsghdr', { len: 'size_t', level: 'int', type:
 const ALIGN = koffi.sizeof('size_t');
 const cmsgAlign = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
 const CMSG_HDR = cmsgAlign(koffi.sizeof(cmsghdr));
+/**
+ * Field offsets of the three structs, from koffi's layout (so the same on every 64-bit ABI it
+ * knows); the size_t and pointer fields are 8 bytes, written as little-endian 64-bit numbers.
+ */
+const F = {
+  iovLen: koffi.offsetof(iovec, 'len'),
+  name: koffi.offsetof(msghdr, 'name'), namelen: koffi.offsetof(msghdr, 'namelen'), control: koffi.offsetof(msghdr, 'control'),
+  controllen: koffi.offsetof(msghdr, 'controllen'), flags: koffi.offsetof(msghdr, 'flags'),
+  cmsgLen: koffi.offsetof(cmsghdr, 'len'), cmsgLevel: koffi.offsetof(cmsghdr, 'level'), cmsgType: koffi.offsetof(cmsghdr, 'type'),
+};
+/** A size_t or pointer field: two 32-bit halves, so that no BigInt is allocated per message. */
+function u64(dv: DataView, at: number, n: number): void {
+  dv.setUint32(at, n >>> 0, true);
+  dv.setUint32(at + 4, Math.floor(n / 2 ** 32), true);
+}
+if (koffi.sizeof('size_t') !== 8 || koffi.sizeof('void *') !== 8 || !new Uint8Array(new Uint16Array([1]).buffer)[0]) {
+  throw new Error('libc.ts: the message arena is laid out for 64-bit little-endian Linux only');
+}
 
 export interface Cmsg {
   readonly level: number;
@@ -228,6 +246,10 @@ export class MsgArena {
   private readonly base: bigint;
   private readonly mem: Uint8Array;
   private readonly offs: { iov: number; name: number; control: number; data: number };
+  /** The header's fields written in place (sendmsg runs for every advert; koffi.encode of an object allocates). */
+  private readonly dv: DataView;
+  /** The name and control buffers' addresses as numbers (user-space addresses fit in 53 bits): no BigInt per send. */
+  private readonly addr: { name: number; control: number };
   private freed = false;
 
   constructor(readonly capacity = 65536) {
@@ -241,15 +263,22 @@ export class MsgArena {
     this.base = koffi.alloc('uint8_t', size) as bigint;
     this.mem = new Uint8Array(koffi.view(this.base, size));
     this.mem.fill(0);
+    this.dv = new DataView(this.mem.buffer, this.mem.byteOffset, this.mem.byteLength);
+    this.addr = { name: Number(this.base + BigInt(name)), control: Number(this.base + BigInt(control)) };
+    // The pointers never change: the iovec points at the payload, the header at the iovec.
+    const at = (o: number) => this.base + BigInt(o);
+    koffi.encode(this.base, this.offs.iov, iovec, { base: at(this.offs.data), len: 0 });
+    koffi.encode(this.base, 0, msghdr, { name: at(name), namelen: 0, iov: at(iov), iovlen: 1, control: null, controllen: 0, flags: 0 });
   }
 
   private header(nameLen: number, dataLen: number, controlLen: number): void {
-    const at = (o: number) => this.base + BigInt(o);
-    koffi.encode(this.base, this.offs.iov, iovec, { base: at(this.offs.data), len: dataLen });
-    koffi.encode(this.base, 0, msghdr, {
-      name: nameLen > 0 ? at(this.offs.name) : null, namelen: nameLen, iov: at(this.offs.iov), iovlen: 1,
-      control: controlLen > 0 ? at(this.offs.control) : null, controllen: controlLen, flags: 0,
-    });
+    const dv = this.dv;
+    u64(dv, this.offs.iov + F.iovLen, dataLen);
+    u64(dv, F.name, nameLen > 0 ? this.addr.name : 0);
+    dv.setUint32(F.namelen, nameLen, true);
+    u64(dv, F.control, controlLen > 0 ? this.addr.control : 0);
+    u64(dv, F.controllen, controlLen);
+    dv.setInt32(F.flags, 0, true);
   }
 
   /**
@@ -265,7 +294,9 @@ export class MsgArena {
     for (const m of cmsgs) {
       const len = CMSG_HDR + m.data.length;
       this.mem.fill(0, o, o + cmsgAlign(len));
-      koffi.encode(this.base, o, cmsghdr, { len, level: m.level, type: m.type });
+      u64(this.dv, o + F.cmsgLen, len);
+      this.dv.setInt32(o + F.cmsgLevel, m.level, true);
+      this.dv.setInt32(o + F.cmsgType, m.type, true);
       this.mem.set(m.data, o + CMSG_HDR);
       o += cmsgAlign(len);
     }

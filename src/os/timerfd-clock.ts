@@ -37,13 +37,20 @@ export interface TimerfdClock extends Clock {
   close(): void;
 }
 
-/** struct itimerspec { it_interval, it_value } of two struct timespec { time_t; long }, 64-bit. */
-function itimerspec(atUs: number): Buffer {
-  const b = Buffer.alloc(32);
+/**
+ * struct itimerspec { it_interval, it_value } of two struct timespec { time_t; long }, 64-bit,
+ * written into `b` (one buffer per clock: the timer is re-armed after every advert, and a
+ * buffer and BigInts per arm were garbage the collector then paused the VRRP process for).
+ */
+function itimerspec(b: Buffer, atUs: number): Buffer {
   // it_interval stays zero (one-shot). A zero it_value would disarm: the earliest is 1 ns.
-  const ns = BigInt(Math.max(0, Math.floor(atUs))) * 1000n || 1n;
-  b.writeBigInt64LE(ns / 1_000_000_000n, 16);
-  b.writeBigInt64LE(ns % 1_000_000_000n, 24);
+  const us = Math.max(0, Math.floor(atUs));
+  const sec = Math.floor(us / 1_000_000);
+  const nsec = (us % 1_000_000) * 1000 || (sec === 0 ? 1 : 0);
+  b.fill(0);
+  b.writeUInt32LE(sec >>> 0, 16);
+  b.writeUInt32LE(Math.floor(sec / 2 ** 32), 20);
+  b.writeUInt32LE(nsec, 24);
   return b;
 }
 
@@ -69,6 +76,7 @@ export function timerfdClock(opts: { spinUs?: number; onError?: (e: unknown) => 
   let spin: NodeJS.Immediate | undefined;
   let closed = false;
   const counter = new Uint8Array(8);
+  const specBuf = Buffer.alloc(32);
   const onError = opts.onError ?? ((e: unknown) => process.stderr.write(`timer callback failed: ${(e as Error)?.stack ?? String(e)}\n`));
 
   /** Sets the timerfd for the earliest timer (less the spin), or disarms it. */
@@ -78,7 +86,7 @@ export function timerfdClock(opts: { spinUs?: number; onError?: (e: unknown) => 
     if (closed || spin || wake === armedAt) return;
     armedAt = wake;
     // it_value zero disarms the timer when nothing is pending.
-    const spec = wake !== undefined ? itimerspec(wake) : Buffer.alloc(32);
+    const spec = wake !== undefined ? itimerspec(specBuf, wake) : specBuf.fill(0);
     if ((timerfdSettime(fd, TFD_TIMER_ABSTIME, spec, null) as number) < 0) throw new SyscallError('timerfd_settime', koffi.errno());
   };
 

@@ -87,10 +87,23 @@ export function openVrrpSocket(opts: VrrpSocketOptions): VrrpSocket {
   const poller = pollReadable(fd, readable, (e) => opts.onError(e));
 
   /** sendmsg's arguments; `to` -1 rehearses (see MsgArena.send). */
+  // A master sends the same source, TTL and destinations at every advert: their ancillary data
+  // and sockaddrs are built once (a handful per socket), not parsed from text each time.
+  const cmsgsOf = new Map<string, Cmsg[]>();
+  const nameOf = new Map<string, Buffer>();
   const sendTo = (to: number, payload: Uint8Array, dst: string, src: string, ttl: number): boolean => {
-    const cmsgs = v4 ? inetCmsgs(ifindex, src, ttl) : inet6Cmsgs(ifindex, src, ttl);
-    // Link-local and ff02:: destinations need the scope; harmless for global ones.
-    const name = sockaddr(addressOf(dst, v4 ? 4 : 16), v4 ? 0 : ifindex);
+    const ck = `${src} ${ttl}`;
+    let cmsgs = cmsgsOf.get(ck);
+    if (!cmsgs) {
+      if (cmsgsOf.size >= CACHED_MAX) cmsgsOf.clear();
+      cmsgsOf.set(ck, (cmsgs = v4 ? inetCmsgs(ifindex, src, ttl) : inet6Cmsgs(ifindex, src, ttl)));
+    }
+    let name = nameOf.get(dst);
+    if (!name) {
+      if (nameOf.size >= CACHED_MAX) nameOf.clear();
+      // Link-local and ff02:: destinations need the scope; harmless for global ones.
+      nameOf.set(dst, (name = sockaddr(addressOf(dst, v4 ? 4 : 16), v4 ? 0 : ifindex)));
+    }
     return mem.send(to, payload, name, cmsgs);
   };
 
@@ -161,6 +174,9 @@ function ipMreqn(group: string, ifindex: number): Buffer {
   writeInt32(b, ifindex, 8);
   return b;
 }
+
+/** Sources and destinations a socket keeps encoded (unicast peers: one each). */
+const CACHED_MAX = 256;
 
 function inetCmsgs(ifindex: number, src: string, ttl: number): Cmsg[] {
   // struct in_pktinfo: ipi_ifindex, ipi_spec_dst (the source on send), ipi_addr (ignored).

@@ -125,12 +125,23 @@ function timer(m: Machine): void {
   if (m.s.state === 'MASTER') {
     if (expiredAsMaster(m)) return;
     m.sendAdvert(m.s.effectivePriority);
-    m.set({ deadline: m.now + m.p.advertIntervalUs });
+    m.set({ deadline: nextAdvertAt(m.s.deadline, m.now, m.p.advertIntervalUs) });
     rogueCountdown(m);
   } else if (m.s.state === 'BACKUP') {
     m.set({ wantState: 'MASTER' });
     m.gotoMaster('no advert received within Master_Down_Interval');
   }
+}
+
+/**
+ * The next advert is due one interval after this one was due, not after it went out: a master
+ * woken a little late each time would otherwise drift (Keepalived arms from the time it ran, and
+ * under load sends measurably fewer adverts than 1 per interval). An advert more than a whole
+ * interval late is not made up for with a burst: the count starts again from now.
+ */
+export function nextAdvertAt(dueUs: number, nowUs: number, intervalUs: number): number {
+  const next = dueUs + intervalUs;
+  return next > nowUs ? next : nowUs + intervalUs;
 }
 
 /**

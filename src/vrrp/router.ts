@@ -92,6 +92,12 @@ function indexOf(p: RouterParams): RouterIndex {
 
 class RouterMachine {
   readonly actions: RouterAction[] = [];
+  /**
+   * This step's own copy of the instance record, made at the first change: later changes in the
+   * same step write into it, so that a step costs one copy of the record, not one per event (a
+   * sync group or a timer batch delivers several). The caller's state is never written.
+   */
+  private own: Record<string, InstanceState> | undefined;
   private readonly params: ReadonlyMap<string, InstanceParams>;
   private readonly groupOf: ReadonlyMap<string, SyncGroupParams>;
 
@@ -110,7 +116,10 @@ class RouterMachine {
     const group = this.groupOf.get(name);
     const canGoMaster = !group || this.s.groups[group.name] === 'MASTER' || group.members.every((m) => m === name || this.s.instances[m]?.wantState === 'MASTER');
     const r = step(p, before, event, this.now, { canGoMaster, inGroup: group !== undefined });
-    this.s = { ...this.s, instances: { ...this.s.instances, [name]: r.state } };
+    if (r.state !== before) {
+      if (!this.own) this.s = { ...this.s, instances: (this.own = { ...this.s.instances }) };
+      this.own[name] = r.state;
+    }
     for (const a of r.actions) this.actions.push({ ...a, instance: name });
     if (!group) return;
     for (const a of r.actions) if (a.kind === 'transition') this.follow(group, name, a.to);

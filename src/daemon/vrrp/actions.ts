@@ -27,6 +27,31 @@ export interface ActionDeps {
   readonly trace?: (what: string) => void;
 }
 
+/**
+ * An advert's bytes depend only on the runtime (rebuilt at each reload), the priority and, for
+ * v3, the destination its checksum covers: encoded once and sent as they are afterwards, so that
+ * a master's every advert costs one sendmsg, not an encoding, address parsing and garbage.
+ */
+const encoded = new WeakMap<Runtime, Map<string, Uint8Array>>();
+const ENCODED_MAX = 64;
+
+function advertBytes(rt: Runtime, priority: number, dst: string): Uint8Array {
+  let byKey = encoded.get(rt);
+  if (!byKey) encoded.set(rt, (byKey = new Map()));
+  // v2's checksum covers the message only: one encoding serves every destination.
+  const key = rt.inst.version === 2 ? `${priority}` : `${priority} ${dst}`;
+  let bytes = byKey.get(key);
+  if (!bytes) {
+    // v3's checksum covers the destination: each unicast peer gets its own (the first one may
+    // be checksummed as v2 by v3_checksum_as_v2).
+    const asV2 = rt.inst.v3_checksum_as_v2 && dst === rt.destinations[0];
+    bytes = encodeAdvertisement({ ...rt.advertTemplate, priority }, { src: rt.src, dst, ...(asV2 ? { v3ChecksumAsV2: true } : {}) });
+    if (byKey.size >= ENCODED_MAX) byKey.clear(); // tracking can walk the priority through many values
+    byKey.set(key, bytes);
+  }
+  return bytes;
+}
+
 /** What the actions read of the driver, at the time they run. */
 export interface ActionView {
   readonly config: KeepalivedConfig;
@@ -80,10 +105,8 @@ export class ActionRunner {
           this.sendAh(rt, a.priority);
           break;
         }
-        const bytes = encodeAdvertisement({ ...rt.advertTemplate, priority: a.priority }, { src: rt.src, dst: rt.destinations[0]!, ...(rt.inst.v3_checksum_as_v2 ? { v3ChecksumAsV2: true } : {}) });
         for (const dst of rt.destinations) {
-          // v3's checksum covers the destination: each unicast peer gets its own.
-          const payload = dst === rt.destinations[0] || rt.inst.version === 2 ? bytes : encodeAdvertisement({ ...rt.advertTemplate, priority: a.priority }, { src: rt.src, dst });
+          const payload = advertBytes(rt, a.priority, dst);
           try {
             this.socketFor(rt).send(payload, dst, rt.src, rt.ttl);
             this.deps.trace?.('advert sent');

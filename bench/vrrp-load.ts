@@ -1,0 +1,194 @@
+/**
+ * bench/vrrp-load: keepalived-ts beside Keepalived 2.2.7 in the same run, on the same generated
+ * configuration, measured the same way from outside (load-measure.ts), for issue 13's goals:
+ *
+ * 1. 100 MASTER instances, VRRPv3 at 100 ms: CPU of the whole process tree, memory (sum of RSS,
+ *    and of PSS, which counts pages the processes share once), adverts the peer received, and
+ *    the worst advert lateness the peer saw.
+ * 2. One instance at 10 ms with both cores saturated by busy loops (SCHED_OTHER, nice 0): the
+ *    worst lateness, gaps over 12 ms, and adverts received in 6 s.
+ * 3. `-t` on a generated 50,000-line file (bench/config-gen.ts): wall time and peak RSS of the
+ *    whole process (GNU time).
+ * 4. `-v`: wall time, beside bare `node -e 0`.
+ *
+ * Each daemon runs alone in the lab (one after the other, in the same namespaces), with its own
+ * pid files. Run by hand as root: `npm run build && npm run bench:vrrp-load [-- --seconds 20 --runs 1]`.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Daemon } from '../src/lab/daemon.js';
+import { Lab, labUnavailable } from '../src/lab/lab.js';
+import { generate } from './config-gen.js';
+import { AdvertCapture, cpuSeconds, gapStats, memory, processTree, wallNs, type GapStats, type Memory } from './load-measure.js';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const KEEPALIVED = '/usr/sbin/keepalived';
+const BIN = path.join(repo, 'bin/keepalived-ts');
+
+function arg(name: string, dflt: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  const v = i >= 0 ? Number(process.argv[i + 1]) : dflt;
+  return Number.isFinite(v) && v > 0 ? v : dflt;
+}
+const SECONDS = arg('seconds', 20);
+const RUNS = arg('runs', 1);
+const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+/** --ours: keepalived-ts alone (while working on it); the ratios then need a full run. */
+const OURS = process.argv.includes('--ours');
+
+function config(lab: Lab, instances: number, intervalS: number): string {
+  const out = ['global_defs {', '  router_id vrrp_load', '  vrrp_version 3', '}', ''];
+  for (let i = 1; i <= instances; i++) {
+    out.push(`vrrp_instance VI_${i} {`, '  state MASTER', '  interface eth0', `  virtual_router_id ${i}`, '  priority 200',
+      `  advert_int ${intervalS}`, '  virtual_ipaddress {', `    ${lab.segmentAddress(1, i)}/32`, '  }', '}', '');
+  }
+  return out.join('\n');
+}
+
+interface LoadFigures { cpuPct: number; mem: Memory; gaps: GapStats }
+const NONE: LoadFigures = { cpuPct: 0, mem: { rssMb: 0, pssMb: 0, each: [] }, gaps: { adverts: 0, worstLateMs: 0, gapsOver: 0, gaps: 0 } };
+
+/** Starts the daemon, waits until every instance advertises, then measures for `seconds`. */
+async function measure(lab: Lab, dir: string, real: boolean, instances: number, intervalS: number, seconds: number, saturate: boolean): Promise<LoadFigures> {
+  fs.rmSync(dir, { recursive: true, force: true });
+  const capture = await AdvertCapture.start(lab, 'peer');
+  const d = new Daemon(lab, 'node', dir, config(lab, instances, intervalS), repo, real);
+  const busy: ChildProcess[] = [];
+  try {
+    const t0 = Date.now();
+    while (capture.times.size < instances) {
+      if (Date.now() - t0 > 30_000) throw new Error(`${real ? 'keepalived' : 'keepalived-ts'}: ${capture.times.size} of ${instances} instances advertise after 30 s\n${d.output.slice(-20).join('\n')}`);
+      await sleep(200);
+    }
+    await sleep(3000); // every instance MASTER and settled; start-up work done
+    if (saturate) {
+      for (let i = 0; i < os.cpus().length; i++) busy.push(spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' }));
+      await sleep(1000);
+    }
+    const pids = processTree(d.proc.pid!);
+    const cpu0 = cpuSeconds(pids);
+    const from = wallNs();
+    const w0 = performance.now();
+    await sleep(seconds * 1000);
+    const to = wallNs();
+    const cpuPct = ((cpuSeconds(pids) - cpu0) / ((performance.now() - w0) / 1000)) * 100;
+    const mem = memory(processTree(d.proc.pid!));
+    await sleep(300); // the capture's last lines
+    return { cpuPct, mem, gaps: gapStats(capture.between(from, to), intervalS * 1000, 12) };
+  } finally {
+    for (const b of busy) b.kill('SIGKILL');
+    await d.kill('SIGTERM');
+    await capture.stop();
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Wall time and peak RSS of one command, by GNU time. */
+function timed(cmd: string, args: string[]): { s: number; maxMb: number; status: number | null } {
+  const r = spawnSync('/usr/bin/time', ['-f', 'KTS_TIME %e %M', cmd, ...args], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const m = /KTS_TIME ([\d.]+) (\d+)/.exec(r.stderr);
+  if (!m) throw new Error(`time ${cmd}: ${r.stderr.slice(-500)}`);
+  return { s: Number(m[1]), maxMb: Number(m[2]) / 1024, status: r.status };
+}
+
+function best<T>(n: number, f: () => T, key: (t: T) => number): T {
+  let b: T | undefined;
+  for (let i = 0; i < n; i++) {
+    const t = f();
+    if (b === undefined || key(t) < key(b)) b = t;
+  }
+  return b!;
+}
+
+const f1 = (x: number) => x.toFixed(1);
+const f2 = (x: number) => x.toFixed(2);
+const ratio = (a: number, b: number) => (b > 0 ? (a / b).toFixed(2) : '-');
+
+function row(...cells: string[]): void {
+  console.log(`| ${cells.join(' | ')} |`);
+}
+
+function eachMem(m: Memory): string {
+  return m.each.map((e) => `${e.name} ${f1(e.rssMb)}/${f1(e.pssMb)}`).join(', ');
+}
+
+async function loadScenarios(): Promise<void> {
+  const lab = await Lab.create({ hosts: ['node', 'peer'], segments: 2 });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kts-vrrp-load-'));
+  try {
+    if (!ONLY || ONLY === '100') {
+      for (let r = 0; r < RUNS; r++) {
+        const k = OURS ? NONE : await measure(lab, path.join(dir, 'k'), true, 100, 0.1, SECONDS, false);
+        const o = await measure(lab, path.join(dir, 'o'), false, 100, 0.1, SECONDS, false);
+        console.log(`\n100 MASTER instances, v3 advert_int 0.1, ${SECONDS} s (run ${r + 1}/${RUNS})\n`);
+        row('figure', 'Keepalived', 'keepalived-ts', 'ratio');
+        row('---', '---', '---', '---');
+        row('CPU, % of one core', f2(k.cpuPct), f2(o.cpuPct), ratio(o.cpuPct, k.cpuPct));
+        row('memory, sum of RSS, MB', f1(k.mem.rssMb), f1(o.mem.rssMb), ratio(o.mem.rssMb, k.mem.rssMb));
+        row('memory, sum of PSS, MB', f1(k.mem.pssMb), f1(o.mem.pssMb), ratio(o.mem.pssMb, k.mem.pssMb));
+        row('adverts received', String(k.gaps.adverts), String(o.gaps.adverts), ratio(o.gaps.adverts, k.gaps.adverts));
+        row('worst lateness, ms', f2(k.gaps.worstLateMs), f2(o.gaps.worstLateMs), '-');
+        console.log(`\nprocesses (RSS/PSS MB): Keepalived: ${eachMem(k.mem)}; keepalived-ts: ${eachMem(o.mem)}`);
+      }
+    }
+    if (!ONLY || ONLY === 'sat') {
+      for (let r = 0; r < RUNS; r++) {
+        const k = OURS ? NONE : await measure(lab, path.join(dir, 'k'), true, 1, 0.01, 6, true);
+        const o = await measure(lab, path.join(dir, 'o'), false, 1, 0.01, 6, true);
+        console.log(`\n1 instance, v3 advert_int 0.01, ${os.cpus().length} busy loops (both cores saturated), 6 s (run ${r + 1}/${RUNS})\n`);
+        row('figure', 'Keepalived', 'keepalived-ts', 'difference');
+        row('---', '---', '---', '---');
+        row('worst lateness, ms', f2(k.gaps.worstLateMs), f2(o.gaps.worstLateMs), `${f2(o.gaps.worstLateMs - k.gaps.worstLateMs)} ms`);
+        row('gaps over 12 ms', `${k.gaps.gapsOver} of ${k.gaps.gaps}`, `${o.gaps.gapsOver} of ${o.gaps.gaps}`, '-');
+        row('adverts received (600 ideal)', String(k.gaps.adverts), String(o.gaps.adverts), `${f2(((o.gaps.adverts - k.gaps.adverts) / k.gaps.adverts) * 100)} %`);
+      }
+    }
+  } finally {
+    await lab.destroy();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function commandScenarios(): void {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kts-vrrp-load-t-'));
+  try {
+    const iface = Object.entries(os.networkInterfaces()).find(([, a]) => a?.some((x) => !x.internal))?.[0] ?? 'lo';
+    const file = path.join(dir, 'keepalived.conf');
+    fs.writeFileSync(file, generate(50_000, iface));
+    const lines = fs.readFileSync(file, 'utf8').split('\n').length;
+    const k = best(5, () => timed(KEEPALIVED, ['-t', '-f', file]), (t) => t.s);
+    const o = best(5, () => timed(process.execPath, [BIN, '-t', '-f', file]), (t) => t.s);
+    console.log(`\n-t on a generated ${lines}-line file (best of 5; exit ${k.status} / ${o.status})\n`);
+    row('figure', 'Keepalived', 'keepalived-ts', 'ratio');
+    row('---', '---', '---', '---');
+    row('time, s', f2(k.s), f2(o.s), ratio(o.s, k.s));
+    row('peak RSS, MB', f1(k.maxMb), f1(o.maxMb), ratio(o.maxMb, k.maxMb));
+    const kv = best(10, () => timed(KEEPALIVED, ['-v']), (t) => t.s);
+    const ov = best(10, () => timed(process.execPath, [BIN, '-v']), (t) => t.s);
+    const bare = best(10, () => timed(process.execPath, ['-e', '0']), (t) => t.s);
+    console.log(`\n-v (best of 10)\n`);
+    row('figure', 'Keepalived', 'keepalived-ts', 'bare node -e 0', 'ratio to bare node');
+    row('---', '---', '---', '---', '---');
+    row('time, s', f2(kv.s), f2(ov.s), f2(bare.s), ratio(ov.s, bare.s));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const why = labUnavailable();
+  if (why || !fs.existsSync(KEEPALIVED)) {
+    console.error(`bench/vrrp-load needs root, network namespaces, tcpdump and ${KEEPALIVED}: ${why ?? 'keepalived missing'}`);
+    process.exit(1);
+  }
+  if (!ONLY || ONLY === '100' || ONLY === 'sat') await loadScenarios();
+  if (!ONLY || ONLY === 't') commandScenarios();
+}
+
+await main();

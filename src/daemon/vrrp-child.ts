@@ -61,7 +61,7 @@ async function main(): Promise<void> {
       if (!NOTIFIED_KINDS.has(a.kind)) return;
       if (a.kind === 'transition') dumps?.transitions.record(a.instance);
       const name = a.kind === 'group_transition' ? undefined : a.instance;
-      const priority = name === undefined ? 0 : (driver.routerState().instances[name]?.effectivePriority ?? 0);
+      const priority = name === undefined ? 0 : (driver.routerState().instances.get(name)?.effectivePriority ?? 0);
       if (a.kind === 'transition') {
         // Off the takeover path: the status log and the parent's followers hear of it next tick.
         const { instance, from, to, reason } = a;

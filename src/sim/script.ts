@@ -110,7 +110,7 @@ export function runScript(text: string): string[] {
           const want = parseDuration(time!);
           if (got !== want) fail(`entered ${to} at ${got === undefined ? 'never' : `${got}us`}, expected ${want}us`);
         } else if (what === 'priority') {
-          const got = seg.routerState(rest[0]!).instances[rest[1]!]?.effectivePriority;
+          const got = seg.routerState(rest[0]!).instances.get(rest[1]!)?.effectivePriority;
           if (got !== Number(rest[2])) fail(`effective priority is ${got}, expected ${rest[2]}`);
         } else throw new SyntaxError(`${where}: unknown expectation '${what}'`);
         break;

@@ -240,7 +240,7 @@ export class Segment {
 
   stateOf(node: string, instance: string): VrrpState {
     const n = this.node(node);
-    return n.alive ? n.state.instances[instance]!.state : 'STOP';
+    return n.alive ? n.state.instances.get(instance)!.state : 'STOP';
   }
 
   /** Names of the live nodes in MASTER for `vrid`. */
@@ -248,7 +248,7 @@ export class Segment {
     const out: string[] = [];
     for (const n of this.nodes.values()) {
       if (!n.alive) continue;
-      for (const i of n.spec.instances) if (i.vrid === vrid && n.state.instances[i.name]!.state === 'MASTER') out.push(n.spec.name);
+      for (const i of n.spec.instances) if (i.vrid === vrid && n.state.instances.get(i.name)!.state === 'MASTER') out.push(n.spec.name);
     }
     return out;
   }

@@ -5,6 +5,7 @@
  * MASTER, BACKUP or FAULT the others are moved with it.
  */
 import { initialState, nextWakeup, step } from './instance.js';
+import { InstanceStates } from './instance-states.js';
 import type { Action, InstanceEvent, InstanceParams, InstanceState, VrrpState } from './types.js';
 
 export interface SyncGroupParams {
@@ -20,7 +21,7 @@ export interface RouterParams {
 }
 
 export interface RouterState {
-  readonly instances: Readonly<Record<string, InstanceState>>;
+  readonly instances: InstanceStates;
   readonly groups: Readonly<Record<string, VrrpState>>;
 }
 
@@ -34,8 +35,7 @@ export interface RouterStep {
 }
 
 export function initialRouterState(p: RouterParams): RouterState {
-  const instances: Record<string, InstanceState> = {};
-  for (const i of p.instances) instances[i.name] = initialState(i);
+  const instances = InstanceStates.of(p.instances.map((i) => [i.name, initialState(i)] as const));
   const groups: Record<string, VrrpState> = {};
   for (const g of p.groups) groups[g.name] = 'INIT';
   return { instances, groups };
@@ -43,7 +43,7 @@ export function initialRouterState(p: RouterParams): RouterState {
 
 export function routerWakeup(s: RouterState): number | undefined {
   let t: number | undefined;
-  for (const i of Object.values(s.instances)) {
+  for (const i of s.instances.values()) {
     const w = nextWakeup(i);
     if (w !== undefined && (t === undefined || w < t)) t = w;
   }
@@ -62,7 +62,7 @@ export function stepAll(p: RouterParams, s: RouterState, kind: 'start' | 'timer'
   const r = new RouterMachine(p, s, now);
   for (const i of p.instances) {
     if (kind === 'timer') {
-      const w = nextWakeup(r.s.instances[i.name]!);
+      const w = nextWakeup(r.s.instances.get(i.name)!);
       if (w === undefined || w > now) continue;
     }
     r.deliver(i.name, kind === 'start' && p.startupDelayUs ? { kind, delayUs: p.startupDelayUs } : { kind });
@@ -97,7 +97,7 @@ class RouterMachine {
    * same step write into it, so that a step costs one copy of the record, not one per event (a
    * sync group or a timer batch delivers several). The caller's state is never written.
    */
-  private own: Record<string, InstanceState> | undefined;
+  private own: ((name: string, st: InstanceState) => void) | undefined;
   private readonly params: ReadonlyMap<string, InstanceParams>;
   private readonly groupOf: ReadonlyMap<string, SyncGroupParams>;
 
@@ -111,14 +111,18 @@ class RouterMachine {
 
   deliver(name: string, event: InstanceEvent): void {
     const p = this.params.get(name);
-    const before = this.s.instances[name];
+    const before = this.s.instances.get(name);
     if (!p || !before) return;
     const group = this.groupOf.get(name);
-    const canGoMaster = !group || this.s.groups[group.name] === 'MASTER' || group.members.every((m) => m === name || this.s.instances[m]?.wantState === 'MASTER');
+    const canGoMaster = !group || this.s.groups[group.name] === 'MASTER' || group.members.every((m) => m === name || this.s.instances.get(m)?.wantState === 'MASTER');
     const r = step(p, before, event, this.now, { canGoMaster, inGroup: group !== undefined });
     if (r.state !== before) {
-      if (!this.own) this.s = { ...this.s, instances: (this.own = { ...this.s.instances }) };
-      this.own[name] = r.state;
+      if (!this.own) {
+        const copy = this.s.instances.withMutable();
+        this.s = { ...this.s, instances: copy.states };
+        this.own = copy.set;
+      }
+      this.own(name, r.state);
     }
     for (const a of r.actions) this.actions.push({ ...a, instance: name });
     if (!group) return;
@@ -133,7 +137,7 @@ class RouterMachine {
     else if (to === 'FAULT') target = 'FAULT';
     else if (to === 'BACKUP') {
       // Leaving FAULT: the group recovers only when no member is itself faulty.
-      const stillFaulty = g.members.some((m) => m !== name && isFaulty(this.s.instances[m], this.params.get(m)));
+      const stillFaulty = g.members.some((m) => m !== name && isFaulty(this.s.instances.get(m), this.params.get(m)));
       if (current === 'FAULT' && stillFaulty) return;
       target = 'BACKUP';
     } else return;
@@ -142,7 +146,7 @@ class RouterMachine {
     this.actions.push({ kind: 'group_transition', group: g.name, from: current, to: target, reason: `member ${name} entered ${to}` });
     for (const m of g.members) {
       if (m === name) continue;
-      const st = this.s.instances[m];
+      const st = this.s.instances.get(m);
       if (!st || st.state === target || st.state === 'INIT' || st.state === 'STOP') continue;
       this.deliver(m, { kind: 'sync', to: target, group: g.name });
     }

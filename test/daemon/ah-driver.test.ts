@@ -51,7 +51,7 @@ function node(clock: ManualClock, lan: FakeLan, address: string, text: string) {
   return { driver, log, opened, rt: () => driver.runtimes.get('VI_1')! };
 }
 
-const state = (n: ReturnType<typeof node>) => n.driver.routerState().instances['VI_1']!.state;
+const state = (n: ReturnType<typeof node>) => n.driver.routerState().instances.get('VI_1')!.state;
 
 test('AH: one master, the backup authenticates its adverts and continues its sequence numbers when it takes over', async () => {
   const clock = new ManualClock();

@@ -24,6 +24,7 @@ import { checkDumpPath, dumpPath, writeCheckDump, writeDump } from '../../src/da
 import { buildRuntime, type Runtime } from '../../src/daemon/vrrp/runtime.js';
 import { initialState } from '../../src/vrrp/instance.js';
 import type { RouterState } from '../../src/vrrp/router.js';
+import { InstanceStates } from '../../src/vrrp/instance-states.js';
 import type { InstanceState } from '../../src/vrrp/types.js';
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../test/fixtures/dump');
@@ -33,14 +34,14 @@ const links = new Map([['veth0', { name: 'veth0', index: 3, up: true, mac: 'aa:8
 function inputFor(configText: string, states: Record<string, Partial<InstanceState>>, extra: Partial<DumpInput> = {}): DumpInput {
   const { config } = loadConfig('/k.conf', { fs: memoryConfigFs({ '/k.conf': configText }), configId: 'x' });
   const runtimes = new Map<string, Runtime>();
-  const instances: Record<string, InstanceState> = {};
+  const instances: Array<[string, InstanceState]> = [];
   for (const inst of config.vrrp_instance) {
     const rt = buildRuntime(config, inst, links);
     assert.ok(typeof rt !== 'string', String(rt));
     runtimes.set(inst.name, rt);
-    instances[inst.name] = { ...initialState(rt.params), ...states[inst.name] };
+    instances.push([inst.name, { ...initialState(rt.params), ...states[inst.name] }]);
   }
-  const router: RouterState = { instances, groups: {} };
+  const router: RouterState = { instances: InstanceStates.of(instances), groups: {} };
   return { config, runtimes, router, lastTransitionUs: new Map(), nowWallUs: 1_795_551_000_000_000, nowMonoUs: 0, ...extra };
 }
 
@@ -143,10 +144,10 @@ test('STATS_CLEAR writes the counters as they were, then every later read is zer
   const input = await captured();
   const { text, baseline } = statsClear(input);
   assert.equal(text, await fixture('stats'), 'the file written on STATS_CLEAR holds the counters before clearing');
-  assert.equal(input.router.instances['VI_1']!.stats.advert_sent, 16, 'nothing was mutated');
+  assert.equal(input.router.instances.get('VI_1')!.stats.advert_sent, 16, 'nothing was mutated');
   const after = formatStats({ ...input, baseline });
   assert.ok(!/: [1-9]/.test(after), after);
-  const moved: RouterState = { ...input.router, instances: { ...input.router.instances, VI_1: { ...input.router.instances['VI_1']!, stats: stats({ advert_sent: 19, become_master: 1 }) } } };
+  const moved: RouterState = { ...input.router, instances: input.router.instances.with('VI_1', { ...input.router.instances.get('VI_1')!, stats: stats({ advert_sent: 19, become_master: 1 }) }) };
   input.runtimes.get('VI_1')!.errors.auth_failure += 2;
   const later = formatStats({ ...input, router: moved, baseline });
   assert.match(later, /VRRP Instance: VI_1\n {2}Advertisements:\n {4}Received: 0\n {4}Sent: 3\n {2}Became master: 0\n/);

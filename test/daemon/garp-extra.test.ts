@@ -39,7 +39,7 @@ vrrp_instance VI_1 { interface eth0
   });
   await driver.start();
   clock.advance(4 * S); // master after Master_Down_Interval (3.6 s)
-  assert.equal(driver.routerState().instances['VI_1']!.state, 'MASTER');
+  assert.equal(driver.routerState().instances.get('VI_1')!.state, 'MASTER');
   // The takeover's batches announce both eth1 addresses together; the extra ones one at a time.
   const extraOnly = () => announcer.sent.filter((s) => s.ifname === 'eth1' && s.addresses.length === 1);
   const onEth1 = () => announcer.sent.filter((s) => s.ifname === 'eth1' && s.addresses.length === 2);

@@ -41,7 +41,7 @@ function node(text: string) {
     openSocket: lan.socketsFor('a', () => ['10.1.0.1']),
     onAction: (a) => actions.push(a),
   });
-  const state = () => driver.routerState().instances['VI_1']!;
+  const state = () => driver.routerState().instances.get('VI_1')!;
   const transitions = () => actions.flatMap((a) => (a.kind === 'transition' ? [`${a.to}${a.silent ? ' (silent)' : ''}`] : []));
   return { clock, driver, state, transitions, load: (t: string) => loadConfig('/k.conf', { fs: memoryConfigFs({ '/k.conf': t }), configId: 'x' }).config };
 }

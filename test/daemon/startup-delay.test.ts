@@ -31,7 +31,7 @@ vrrp_instance VI_1 { interface eth0
   });
   await driver.start();
   let t = 0;
-  while (driver.routerState().instances['VI_1']!.state !== 'MASTER' && t < 60 * S) {
+  while (driver.routerState().instances.get('VI_1')!.state !== 'MASTER' && t < 60 * S) {
     clock.advance(S / 10);
     t += S / 10;
   }

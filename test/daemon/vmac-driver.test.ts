@@ -56,7 +56,7 @@ test('use_vmac: vrrp.51 with 00:00:5e:00:01:33 on eth0; VIP, adverts and GARPs o
   assert.deepEqual(n.sockets, ['vrrp.51']);
   n.clock.advance(5 * S);
   await flush();
-  assert.equal(n.driver.routerState().instances['VI_1']!.state, 'MASTER');
+  assert.equal(n.driver.routerState().instances.get('VI_1')!.state, 'MASTER');
   assert.deepEqual([...(n.net.held.get('vrrp.51') ?? [])], ['10.0.0.100/24']);
   assert.deepEqual([...(n.net.held.get('lo') ?? [])], ['10.9.0.1/32'], 'a VIP naming another interface stays there');
   assert.deepEqual([...(n.net.held.get('eth0') ?? [])], []);

@@ -42,8 +42,8 @@ test('seed 000 pair: server1 becomes master, holds the VIP and announces it; ser
   await b.driver.start();
   clock.advance(5 * S);
   await flush();
-  assert.equal(a.driver.routerState().instances['VI_1']!.state, 'MASTER');
-  assert.equal(b.driver.routerState().instances['VI_1']!.state, 'BACKUP');
+  assert.equal(a.driver.routerState().instances.get('VI_1')!.state, 'MASTER');
+  assert.equal(b.driver.routerState().instances.get('VI_1')!.state, 'BACKUP');
   assert.deepEqual([...a.net.held.get('ens32')!], ['192.168.100.14/24']);
   assert.equal(a.announcer.sent.length, 5, 'garp_master_repeat 5 at once');
   assert.deepEqual(a.announcer.prepared, ['ens32/inet'], 'the announcing path is readied at start, not at the first failover');
@@ -52,7 +52,7 @@ test('seed 000 pair: server1 becomes master, holds the VIP and announces it; ser
   assert.deepEqual([...a.net.held.get('ens32')!], [], 'the stopping master releases the VIP');
   clock.advance(1 * S);
   await flush();
-  assert.equal(b.driver.routerState().instances['VI_1']!.state, 'MASTER');
+  assert.equal(b.driver.routerState().instances.get('VI_1')!.state, 'MASTER');
   assert.deepEqual([...b.net.held.get('ens32')!], ['192.168.100.14/24']);
   await b.driver.stop();
 });
@@ -64,15 +64,15 @@ test('the instance\'s own interface going down puts it in FAULT and releases the
   await a.driver.start();
   clock.advance(5 * S);
   await flush();
-  assert.equal(a.driver.routerState().instances['VI_1']!.state, 'MASTER');
+  assert.equal(a.driver.routerState().instances.get('VI_1')!.state, 'MASTER');
   a.links.set('ens32', { up: false });
   await flush();
-  assert.equal(a.driver.routerState().instances['VI_1']!.state, 'FAULT');
+  assert.equal(a.driver.routerState().instances.get('VI_1')!.state, 'FAULT');
   assert.deepEqual([...a.net.held.get('ens32')!], []);
   a.links.set('ens32', { up: true });
   clock.advance(5 * S);
   await flush();
-  assert.equal(a.driver.routerState().instances['VI_1']!.state, 'MASTER');
+  assert.equal(a.driver.routerState().instances.get('VI_1')!.state, 'MASTER');
   await a.driver.stop();
 });
 
@@ -97,13 +97,13 @@ vrrp_instance VI_1 { state BACKUP
   await b.driver.start();
   clock.advance(5 * S);
   await flush();
-  assert.equal(a.driver.routerState().instances['VI_1']!.state, 'MASTER');
+  assert.equal(a.driver.routerState().instances.get('VI_1')!.state, 'MASTER');
   a.driver.setTracked('script', 'chk', { up: false });
-  assert.equal(a.driver.routerState().instances['VI_1']!.effectivePriority, 90);
+  assert.equal(a.driver.routerState().instances.get('VI_1')!.effectivePriority, 90);
   clock.advance(5 * S);
   await flush();
-  assert.equal(b.driver.routerState().instances['VI_1']!.state, 'MASTER');
-  assert.equal(a.driver.routerState().instances['VI_1']!.state, 'BACKUP');
+  assert.equal(b.driver.routerState().instances.get('VI_1')!.state, 'MASTER');
+  assert.equal(a.driver.routerState().instances.get('VI_1')!.state, 'BACKUP');
   assert.deepEqual([...b.net.held.get('eth0')!], ['10.1.0.100/24']);
   assert.deepEqual([...a.net.held.get('eth0')!], []);
   await a.driver.stop();
@@ -145,12 +145,12 @@ ${extra}`;
   await a.driver.reload(next);
   clock.advance(3 * S);
   await flush();
-  assert.equal(a.driver.routerState().instances['VI_1']!.state, 'MASTER');
-  assert.equal(a.driver.routerState().instances['VI_2'], undefined);
+  assert.equal(a.driver.routerState().instances.get('VI_1')!.state, 'MASTER');
+  assert.equal(a.driver.routerState().instances.get('VI_2'), undefined);
   assert.deepEqual([...a.net.held.get('eth0')!].sort(), ['10.1.0.100/24', '10.1.0.101/24']);
   const after = a.log.lines.slice(before);
   assert.ok(!after.some((l) => l.includes('(VI_1) Entering')), `VI_1 must not change state: ${after.join(' | ')}`);
-  assert.ok(a.driver.routerState().instances['VI_1']!.stats.become_master >= 1, 'counters carried over');
+  assert.ok(a.driver.routerState().instances.get('VI_1')!.stats.become_master >= 1, 'counters carried over');
   await a.driver.stop();
 });
 
@@ -199,7 +199,7 @@ test('Master_Down runs from an advert\'s arrival (its socket timestamp), not fro
   await b.driver.start();
   clock.advance(5 * S);
   await flush();
-  assert.equal(b.driver.routerState().instances['VI_1']!.state, 'BACKUP');
+  assert.equal(b.driver.routerState().instances.get('VI_1')!.state, 'BACKUP');
   // The master goes silent (a pulled cable); the backup's last advert arrived at `last`.
   lan.down = true;
   const last = lan.arrivals[lan.arrivals.length - 1]!;

@@ -52,7 +52,7 @@ test('RFC 5798 6.4.3 / 6.4.2: a master that shuts down sends priority 0 and the 
   seg.shutdown('A');
   seg.run(5 * S);
   assert.equal(seg.lastTransition('B', 'VI_1', 'MASTER'), t0 + DELAY + skew2(100));
-  assert.ok(seg.routerState('B').instances['VI_1']!.stats.pri_zero_rcvd >= 1);
+  assert.ok(seg.routerState('B').instances.get('VI_1')!.stats.pri_zero_rcvd >= 1);
 });
 
 test('RFC 5798 6.4.3: equal priorities are broken by the higher primary address', () => {
@@ -125,10 +125,10 @@ const params = (name: string, vrid: number) => simInstance({ name, vrid, primary
 test('`state MASTER` in a sync group waits only one advert interval plus the minimal skew', () => {
   const p = { instances: [params('G1', 1), params('G2', 2)], groups: [{ name: 'G', members: ['G1', 'G2'] }] };
   let st = stepAll(p, initialRouterState(p), 'start', 0).state;
-  assert.equal(st.instances['G1']!.state, 'BACKUP');
+  assert.equal(st.instances.get('G1')!.state, 'BACKUP');
   assert.equal(routerWakeup(st), S + Math.floor(S / 256));
   st = stepAll(p, st, 'timer', S + Math.floor(S / 256)).state;
-  assert.deepEqual([st.instances['G1']!.state, st.instances['G2']!.state], ['MASTER', 'MASTER']);
+  assert.deepEqual([st.instances.get('G1')!.state, st.instances.get('G2')!.state], ['MASTER', 'MASTER']);
 });
 
 test('RFC 3768 7.1: a v2 advert with another interval is discarded and counted', () => {
@@ -151,7 +151,7 @@ test('RFC 5798 6.4.2: a v3 backup learns the master\'s advert interval for its M
     { primaryAddress: '10.0.0.2', basePriority: 100, version: 3, advertIntervalUs: S },
   );
   seg.run(10 * S);
-  assert.equal(seg.routerState('B').instances['VI_1']!.masterAdverIntervalUs, 100_000);
+  assert.equal(seg.routerState('B').instances.get('VI_1')!.masterAdverIntervalUs, 100_000);
   const last = seg.timeline.filter((e) => e.node === 'A' && e.action.kind === 'send_advert').at(-1)!.at;
   seg.crash('A');
   seg.run(5 * S);

@@ -20,7 +20,7 @@ test('RFC 5798 6.4.3 (two owners, Keepalived): of two routers at 255, the one wi
   seg.addNode({ name: 'B', instances: [simInstance({ primaryAddress: '10.0.0.2', basePriority: 255 })] });
   seg.run(20 * S);
   assert.deepEqual(seg.masters(51), ['B']);
-  assert.equal(seg.routerState('B').instances['VI_1']!.effectivePriority, 255, 'the survivor keeps 255');
+  assert.equal(seg.routerState('B').instances.get('VI_1')!.effectivePriority, 255, 'the survivor keeps 255');
   const logs = seg.timeline.filter((e) => e.action.kind === 'log').map((e) => (e.action as { message: string }).message);
   assert.ok(logs.some((m) => m.includes('CONFIGURATION ERROR: local instance and 10.0.0.2 are both configured as address owner')), logs.join('\n'));
   assert.ok(logs.some((m) => m.includes('rogue address owner appears to have stopped advertising')), logs.join('\n'));
@@ -32,15 +32,15 @@ test('Keepalived rogue owner: an owner that keeps advertising after our two adve
   seg.addNode({ name: 'B', instances: [simInstance({ primaryAddress: '10.0.0.2', basePriority: 255 })] });
   seg.run(20 * S);
   assert.deepEqual(seg.masters(51), ['A'], 'one master, not two');
-  assert.equal(seg.routerState('B').instances['VI_1']!.effectivePriority, 254);
+  assert.equal(seg.routerState('B').instances.get('VI_1')!.effectivePriority, 254);
   // owner_ignore_adverts: an owner at 255 drops adverts before they count.
-  assert.equal(seg.routerState('A').instances['VI_1']!.stats.advert_rcvd, 0);
-  assert.ok(seg.routerState('B').instances['VI_1']!.stats.advert_rcvd > 10);
+  assert.equal(seg.routerState('A').instances.get('VI_1')!.stats.advert_rcvd, 0);
+  assert.ok(seg.routerState('B').instances.get('VI_1')!.stats.advert_rcvd > 10);
   // The rogue gone (kill -9), B is master again after Master_Down_Interval, back at 255.
   seg.crash('A');
   seg.run(5 * S);
   assert.deepEqual(seg.masters(51), ['B']);
-  assert.equal(seg.routerState('B').instances['VI_1']!.effectivePriority, 255);
+  assert.equal(seg.routerState('B').instances.get('VI_1')!.effectivePriority, 255);
 });
 
 test('owner_ignore_adverts: the global default reaches address owners only (vrrp_complete_instance)', () => {
@@ -91,7 +91,7 @@ test('vrrp_startup_delay: no instance leaves BACKUP, nor hears adverts, before t
   seg.addNode({ name: 'A', instances: [simInstance({ primaryAddress: '10.0.0.1', basePriority: 255 })], startupDelayUs: 5 * S });
   seg.run(5 * S);
   assert.equal(seg.stateOf('A', 'VI_1'), 'BACKUP');
-  assert.equal(seg.routerState('A').instances['VI_1']!.stats.advert_rcvd, 0, 'adverts during the delay are dropped');
+  assert.equal(seg.routerState('A').instances.get('VI_1')!.stats.advert_rcvd, 0, 'adverts during the delay are dropped');
   seg.run(1);
   assert.equal(seg.stateOf('A', 'VI_1'), 'MASTER');
   assert.equal(seg.lastTransition('A', 'VI_1', 'MASTER'), 15 * S + 1);

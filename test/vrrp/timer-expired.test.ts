@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { simInstance } from '../../src/sim/build.js';
 import { startupDelayUs } from '../../src/vrrp/from-config.js';
-import { initialState, step } from '../../src/vrrp/instance.js';
+import { initialState, nextAdvertAt, step } from '../../src/vrrp/instance.js';
 import { US_PER_SECOND as S, type InstanceParams, type InstanceState } from '../../src/vrrp/types.js';
 
 function master(p: InstanceParams): InstanceState {
@@ -53,4 +53,27 @@ test('vrrp_delay_after_boot: what is left since boot, or vrrp_startup_delay if l
   assert.equal(startupDelayUs({ vrrp_startup_delay: 90, vrrp_delay_after_boot: 100 }, 40), 90 * S);
   assert.equal(startupDelayUs({ vrrp_startup_delay: 5 }, 1), 5 * S);
   assert.equal(startupDelayUs({ vrrp_startup_delay: 0, vrrp_delay_after_boot: 100 }, undefined), 0, 'no /proc/uptime: ignored, as Keepalived does');
+});
+
+test('a master\'s adverts are due one interval after the last was due, however late each timer fires: no drift', () => {
+  const p = simInstance({ primaryAddress: '10.0.0.1', version: 3, advertIntervalUs: 10_000, basePriority: 150 });
+  let s = master(p);
+  const first = s.deadline!;
+  // 600 adverts, each timer 0 to 3 ms late (a busy machine): the 600th is due exactly 600 intervals on.
+  for (let i = 0; i < 600; i++) {
+    const r = step(p, s, { kind: 'timer' }, s.deadline! + ((i * 7) % 4) * 1000);
+    assert.ok(r.actions.some((a) => a.kind === 'send_advert'));
+    s = r.state;
+  }
+  assert.equal(s.deadline, first + 600 * 10_000);
+  // A timer more than a whole interval late is not made up for by a burst: the next is due an interval on.
+  const late = step(p, s, { kind: 'timer' }, s.deadline! + 25_000).state;
+  assert.equal(late.deadline, s.deadline! + 25_000 + 10_000);
+});
+
+test('nextAdvertAt: from the due time while within the interval, else from now', () => {
+  assert.equal(nextAdvertAt(1000, 1000, 100), 1100);
+  assert.equal(nextAdvertAt(1000, 1099, 100), 1100);
+  assert.equal(nextAdvertAt(1000, 1100, 100), 1200);
+  assert.equal(nextAdvertAt(1000, 1500, 100), 1600);
 });

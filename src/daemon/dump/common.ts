@@ -245,7 +245,7 @@ export function counters(rt: Runtime, st: InstanceState, baseline?: StatsBaselin
 export function dumpedInstances(input: DumpInput): { rt: Runtime; st: InstanceState }[] {
   const out: { rt: Runtime; st: InstanceState }[] = [];
   for (const rt of input.runtimes.values()) {
-    const st = input.router.instances[rt.inst.name];
+    const st = input.router.instances.get(rt.inst.name);
     if (st) out.push({ rt, st });
   }
   return out;

@@ -147,7 +147,7 @@ function syncGroupLines(input: DumpInput, o: DataOptions): string[] {
   const out: string[] = [];
   const ids = o.ids ?? rootIds;
   for (const g of input.config.vrrp_sync_group) {
-    const members = g.group.map((m) => input.router.instances[m]).filter((s) => s !== undefined);
+    const members = g.group.map((m) => input.router.instances.get(m)).filter((s) => s !== undefined);
     const state = input.router.groups[g.name] ?? 'INIT';
     out.push(` VRRP Sync Group = ${g.name}, ${stateName(state)}`);
     out.push(`   Num member fault ${members.filter((s) => s.state === 'FAULT').length}, num member init ${members.filter((s) => s.state === 'INIT').length}`);

@@ -42,7 +42,7 @@ export function formatStats(input: DumpInput): string {
 export function statsBaseline(input: Pick<DumpInput, 'runtimes' | 'router'>): StatsBaseline {
   const out = new Map<string, ReturnType<typeof rawCounters>>();
   for (const rt of input.runtimes.values()) {
-    const st = input.router.instances[rt.inst.name];
+    const st = input.router.instances.get(rt.inst.name);
     if (st) out.set(rt.inst.name, rawCounters(rt, st));
   }
   return out;

@@ -12,6 +12,7 @@ import type { KeepalivedConfig } from '../../config/model.js';
 import type { Announcer, LinkInfo, Links, NetConfig, Vmacs, VrrpPacket, VrrpSocket, VrrpSocketOptions } from '../../os/types.js';
 import { initialRouterState, stepAll, stepRouter, type RouterAction, type RouterParams, type RouterState } from '../../vrrp/router.js';
 import { startupDelayUs } from '../../vrrp/from-config.js';
+import { InstanceStates } from '../../vrrp/instance-states.js';
 import type { InstanceEvent } from '../../vrrp/types.js';
 import type { Clock } from '../../base/clock.js';
 import type { Logger } from '../../base/log.js';
@@ -60,7 +61,7 @@ export const SPIN_US = 300;
 export class VrrpDriver {
   runtimes = new Map<string, Runtime>();
   private params: RouterParams = { instances: [], groups: [] };
-  private state: RouterState = { instances: {}, groups: {} };
+  private state: RouterState = { instances: InstanceStates.of([]), groups: {} };
   private readonly sockets = new Map<string, VrrpSocket>();
   private links = new Map<string, LinkInfo>();
   /** The time the engine was last stepped at: events are never stepped earlier. */
@@ -94,7 +95,7 @@ export class VrrpDriver {
       this.deps.trace?.('engine stepped');
       this.apply(r);
     });
-    this.receiver = new AdvertReceiver({ ...deps, instanceState: (name) => this.state.instances[name] });
+    this.receiver = new AdvertReceiver({ ...deps, instanceState: (name) => this.state.instances.get(name) });
     this.addresses = new AddressQueue(deps);
     this.actions = new ActionRunner(deps, this.addresses, (rt) => this.socketFor(rt), () => ({ config: this.config, runtimes: this.runtimes, releasing: this.releasing }));
     this.host = new HostSetup(deps);
@@ -224,7 +225,7 @@ export class VrrpDriver {
     }
     this.feed = new TrackingFeed(config, next, this.links, this.feed);
     for (const [name, ev] of this.feed.initialEvents()) this.deliver(name, ev);
-    for (const [name, st] of Object.entries(this.state.instances)) if (st.state === 'INIT') this.deliver(name, { kind: 'start' });
+    for (const [name, st] of this.state.instances.entries()) if (st.state === 'INIT') this.deliver(name, { kind: 'start' });
     this.wakeup.schedule();
     void this.addresses.settled().then(() => this.host.syncVmacs(oldRuntimes, next, { create: false, remove: true }));
   }

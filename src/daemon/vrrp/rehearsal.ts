@@ -53,8 +53,9 @@ export class TakeoverRehearsal {
   run(rounds = REHEARSALS_AT_START, names?: ReadonlySet<string>): void {
     const { params, state, runtimes } = this.view();
     const now = this.deps.clock.now();
-    const instances: Record<string, InstanceState> = { ...state.instances };
-    for (const [name, st] of Object.entries(state.instances)) if (!names || names.has(name)) instances[name] = { ...st, state: 'BACKUP', deadline: now };
+    const rehearsed = state.instances.withMutable();
+    for (const [name, st] of state.instances.entries()) if (!names || names.has(name)) rehearsed.set(name, { ...st, state: 'BACKUP', deadline: now });
+    const instances = rehearsed.states;
     const chosen = [...runtimes.values()].filter((rt) => !names || names.has(rt.inst.name));
     for (let i = 0; i < rounds; i++) {
       stepAll(params, { ...state, instances }, 'timer', now);

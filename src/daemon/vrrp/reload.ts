@@ -32,11 +32,11 @@ export function reloadedState(
   now: number,
 ): { state: RouterState; masters: Array<[Runtime, Runtime]> } {
   const fresh = initialRouterState(params);
-  const instances: Record<string, InstanceState> = { ...fresh.instances };
+  const carried = fresh.instances.withMutable();
   const masters: Array<[Runtime, Runtime]> = [];
   for (const [newName, oldName] of match.matched) {
-    const old = oldState.instances[oldName]!;
-    instances[newName] = carryOver(old, after.get(newName)!.params, now);
+    const old = oldState.instances.get(oldName)!;
+    carried.set(newName, carryOver(old, after.get(newName)!.params, now));
     // Keepalived keeps the AH sequence number across a reload.
     const was = before.get(oldName)?.ah;
     const becomes = after.get(newName)!.ah;
@@ -48,5 +48,5 @@ export function reloadedState(
   }
   const groups: Record<string, VrrpState> = {};
   for (const g of params.groups) groups[g.name] = oldState.groups[g.name] ?? 'INIT';
-  return { state: { instances, groups }, masters };
+  return { state: { instances: carried.states, groups }, masters };
 }

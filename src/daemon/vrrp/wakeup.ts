@@ -56,7 +56,7 @@ export class EngineWakeup {
     if (next === undefined) return;
     // A backup whose Master_Down timer is the next one: warm its takeover path first, and wake
     // up early to wait for the deadline awake (below).
-    const due = Object.entries(state.instances).filter(([, st]) => st.state === 'BACKUP' && st.deadline === next).map(([n]) => n);
+    const due = [...state.instances.entries()].filter(([, st]) => st.state === 'BACKUP' && st.deadline === next).map(([n]) => n);
     if (due.length > 0) this.rehearsal.warmUntil(next, new Set(due));
     const spinUs = this.deps.spinUs ?? 0;
     const spin = due.length > 0 && spinUs > 0;

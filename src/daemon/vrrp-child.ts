@@ -25,6 +25,9 @@ import { TransitionLog, vrrpPart } from './status/vrrp-status.js';
 import type { TrackedState } from './vrrp/tracking-feed.js';
 import { linkUp } from '../os/host.js';
 import { installLastResort } from './last-resort.js';
+import { ConntrackdDriver, groupedInstances } from './conntrackd/driver.js';
+import { conntrackdSettings } from './conntrackd/plan.js';
+import { runCommand } from '../os/conntrackd.js';
 
 // V8 drops the bytecode of functions that have not run for a while; a backup's takeover code
 // runs only at a failover, and recompiling it then would cost the takeover (vrrp/rehearsal.ts).
@@ -49,6 +52,10 @@ async function main(): Promise<void> {
   let notifier = openNotifier(config, { log });
   const pending = new Set<Promise<void>>();
   const trace = process.env.KEEPALIVED_TS_TRACE ? takeoverTrace(clock, log) : undefined;
+  // --conntrackd / KEEPALIVED_TS_CONNTRACKD: primary-backup.sh's commands on each transition.
+  const ctd = conntrackdSettings(opts.conntrackd ?? process.env['KEEPALIVED_TS_CONNTRACKD']);
+  const conntrackd = ctd ? new ConntrackdDriver(ctd, groupedInstances(config.vrrp_sync_group), { log, run: runCommand }) : undefined;
+  if (ctd) log.info(`conntrackd: driven on each transition with ${ctd.config}`);
   const driver = new VrrpDriver(config, {
     clock, log, ...os, ...(trace ? { trace } : {}), spinUs: SPIN_US,
     keepAddressesOnStop: opts.dontReleaseVrrp,
@@ -67,6 +74,7 @@ async function main(): Promise<void> {
       const p = notifyAction(notifier, current, a, priority).catch((e: Error) => log.error(`notify: ${e.message}`));
       pending.add(p);
       void p.finally(() => pending.delete(p));
+      conntrackd?.onAction(a);
     },
   });
   const trackedNow = new Map<string, TrackedState>();
@@ -125,6 +133,7 @@ async function main(): Promise<void> {
     await notifier.close();
     notifier = openNotifier(nextSecured.config, { log });
     current = nextSecured.config;
+    conntrackd?.setGrouped(groupedInstances(current.vrrp_sync_group));
     currentErrors = nextErrors;
     tracking = track(current, true, nextSecured.insecure);
     log.info('Reload finished');

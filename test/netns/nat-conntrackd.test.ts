@@ -47,7 +47,7 @@ test('NAT pair with conntrackd: every keep-alive connection keeps its real serve
     const took = await pair.failover();
     t.diagnostic(`takeover seen after ${took} ms`);
     const d2 = pair.daemons.get('d2')!.output.join('\n');
-    assert.match(d2, /conntrackd primary for VRRP_Group\(G\) MASTER: -c ok, -f ok, -R ok, -B ok/, pair.output());
+    assert.match(d2, /conntrackd primary for VRRP_Group\(G\) MASTER: -c ok \d+ ms, -f ok \d+ ms, -R ok \d+ ms, -B ok \d+ ms/, pair.output());
     const after = await pair.round('reverse');
     t.diagnostic(`broken with conntrackd: ${summary(after)}`);
     for (const [s, o] of Object.entries(after)) assert.equal(o.kept, COUNT, `${s}: ${JSON.stringify(o)}\n${pair.output()}`);

@@ -63,6 +63,7 @@ export class ConntrackdDriver {
     const parts: string[] = [];
     let failed = false;
     for (const argv of commandsFor(role, this.settings)) {
+      const t1 = now();
       let res: CommandResult;
       try {
         res = await this.deps.run(argv, this.settings.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS);
@@ -71,14 +72,16 @@ export class ConntrackdDriver {
       }
       const flag = argv[argv.length - 1]!;
       // primary-backup.sh goes on after a failed command (each step is useful alone); so do we.
-      if (res.code === 0) parts.push(`${flag} ok`);
+      // Each command's time: -c's is how long a new master forwards before the old states are in.
+      const ms = `${Math.round(now() - t1)} ms`;
+      if (res.code === 0) parts.push(`${flag} ok ${ms}`);
       else {
         failed = true;
         const why = res.code !== undefined ? `exit ${res.code}` : res.failure ?? 'failed';
-        parts.push(`${flag} ${why}${res.output ? ` (${oneLine(res.output)})` : ''}`);
+        parts.push(`${flag} ${why} ${ms}${res.output ? ` (${oneLine(res.output)})` : ''}`);
       }
     }
-    const line = `conntrackd ${role} for ${this.cause.get(role) ?? role}: ${parts.join(', ')} in ${Math.round(now() - t0)} ms (${this.settings.config})`;
+    const line = `conntrackd ${role} for ${this.cause.get(role) ?? role}: ${parts.join(', ')}; ${Math.round(now() - t0)} ms in all (${this.settings.config})`;
     if (failed) this.deps.log.error(line);
     else this.deps.log.info(line);
     const r = finished(this.queue);

@@ -3,6 +3,7 @@
  * work in other processes never delay an advert. Started by parent.ts with the command-line
  * options as JSON; stops on SIGTERM (masters send priority 0 and release their addresses).
  */
+import { existsSync } from 'node:fs';
 import * as v8 from 'node:v8';
 import type { Options } from '../base/options.js';
 import { formatDiagnostic, type Diagnostic } from '../config/diagnostics.js';
@@ -56,6 +57,8 @@ async function main(): Promise<void> {
   const ctd = conntrackdSettings(opts.conntrackd ?? process.env['KEEPALIVED_TS_CONNTRACKD']);
   const conntrackd = ctd ? new ConntrackdDriver(ctd, groupedInstances(config.vrrp_sync_group), { log, run: runCommand }) : undefined;
   if (ctd) log.info(`conntrackd: driven on each transition with ${ctd.config}`);
+  // Not fatal: conntrackd's configuration may come later; each failed command will say so too.
+  if (ctd && !existsSync(ctd.config)) log.warn(`conntrackd: ${ctd.config} does not exist (yet): its commands will fail until it does`);
   const driver = new VrrpDriver(config, {
     clock, log, ...os, ...(trace ? { trace } : {}), spinUs: SPIN_US,
     keepAddressesOnStop: opts.dontReleaseVrrp,

@@ -136,7 +136,8 @@ export class NatPair {
     // d1 first, so that it is the master the client's connections go through.
     this.daemons.set('d1', new Daemon(lab, 'd1', path.join(this.dir, 'd1'), this.keepalivedConf('d1', 150), this.opts.repo, false, this.opts.conntrackd ? { ...env, KEEPALIVED_TS_CONNTRACKD: this.ctConf('d1') } : env));
     await waitFor(async () => (await lab.addresses('d1', 'eth1')).includes(`${this.vipIn}/24`), 20_000, 'd1 master');
-    this.daemons.set('d2', new Daemon(lab, 'd2', path.join(this.dir, 'd2'), this.keepalivedConf('d2', 100), this.opts.repo, false, this.opts.conntrackd ? { ...env, KEEPALIVED_TS_CONNTRACKD: this.ctConf('d2') } : env));
+    // d1 is told by the environment, d2 on the command line: both ways reach the VRRP child.
+    this.daemons.set('d2', new Daemon(lab, 'd2', path.join(this.dir, 'd2'), this.keepalivedConf('d2', 100), this.opts.repo, false, env, this.opts.conntrackd ? [`--conntrackd=${this.ctConf('d2')}`] : []));
     // Both directors' pools full (the new master must know both servers), d2 settled as backup.
     const checked = (d: string) => (this.daemons.get(d)!.output.join('\n').match(/TCP_CHECK on service .* succeeded/g) ?? []).length >= 2 * this.opts.schedulers.length;
     await waitFor(() => checked('d1') && checked('d2'), 20_000, 'every real server checked up on both directors');

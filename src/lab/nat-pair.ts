@@ -17,9 +17,11 @@ import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createInterface } from 'node:readline';
 import { Daemon, waitFor } from './daemon.js';
+import { HoldClient, type ServiceOutcome } from './hold-client.js';
 import { Lab } from './lab.js';
+
+export type { ServiceOutcome };
 
 export const SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh'] as const;
 
@@ -33,22 +35,11 @@ export interface NatPairOptions {
   readonly count: number;
 }
 
-/** Per virtual server (by scheduler): how many connections kept their server, and how the others ended. */
-export interface ServiceOutcome {
-  readonly kept: number;
-  readonly broken: number;
-  /** A connection answered by another server than before (a data plane that moved it). */
-  readonly moved: number;
-  readonly errors: readonly string[];
-}
 
 export class NatPair {
   readonly daemons = new Map<string, Daemon>();
-  readonly conntrackds: ChildProcess[] = [];
-  private client?: ChildProcess;
-  private lines: string[] = [];
-  private waiters: Array<() => void> = [];
-  first: Record<string, string[]> = {};
+  readonly conntrackds = new Map<'d1' | 'd2', ChildProcess>();
+  private client?: HoldClient;
 
   private constructor(
     readonly lab: Lab,
@@ -120,21 +111,10 @@ export class NatPair {
         p.once('exit', () => reject(new Error(`${rs}'s server exited`)));
       });
     }
-    if (this.opts.conntrackd) {
-      for (const d of ['d1', 'd2'] as const) {
-        fs.writeFileSync(this.ctConf(d), this.conntrackdConf(d));
-        // In the foreground (no -d): the lab kills it with the namespace's other processes.
-        const c = lab.spawn(d, 'conntrackd', ['-C', this.ctConf(d)]);
-        this.conntrackds.push(c);
-        await waitFor(async () => {
-          if (c.exitCode !== null) throw new Error(`conntrackd in ${d} exited ${c.exitCode}: ${this.ctLog(d)}`);
-          return lab.exec(d, 'conntrackd', '-C', this.ctConf(d), '-s').then(() => true, () => false);
-        }, 10_000, `conntrackd in ${d} answers`);
-      }
-    }
-    const env: NodeJS.ProcessEnv = this.opts.conntrackd ? {} : { KEEPALIVED_TS_CONNTRACKD: '' };
+    if (this.opts.conntrackd) for (const d of ['d1', 'd2'] as const) await this.startConntrackd(d);
+    const env: NodeJS.ProcessEnv = { KEEPALIVED_TS_CONNTRACKD: '' };
     // d1 first, so that it is the master the client's connections go through.
-    this.daemons.set('d1', new Daemon(lab, 'd1', path.join(this.dir, 'd1'), this.keepalivedConf('d1', 150), this.opts.repo, false, this.opts.conntrackd ? { ...env, KEEPALIVED_TS_CONNTRACKD: this.ctConf('d1') } : env));
+    this.startD1('d1');
     await waitFor(async () => (await lab.addresses('d1', 'eth1')).includes(`${this.vipIn}/24`), 20_000, 'd1 master');
     // d1 is told by the environment, d2 on the command line: both ways reach the VRRP child.
     this.daemons.set('d2', new Daemon(lab, 'd2', path.join(this.dir, 'd2'), this.keepalivedConf('d2', 100), this.opts.repo, false, env, this.opts.conntrackd ? [`--conntrackd=${this.ctConf('d2')}`] : []));
@@ -143,6 +123,23 @@ export class NatPair {
     await waitFor(() => checked('d1') && checked('d2'), 20_000, 'every real server checked up on both directors');
     await waitFor(() => this.daemons.get('d2')!.output.some((l) => /VRRP_Group\(G\) Syncing instances to BACKUP|Entering BACKUP STATE/.test(l)), 20_000, 'd2 backup');
     if (this.opts.conntrackd) await waitFor(() => this.daemons.get('d2')!.output.some((l) => l.includes('conntrackd backup for')), 10_000, 'd2 ran conntrackd backup');
+  }
+
+  /** d1's keepalived-ts, told of its conntrackd by the environment. */
+  private startD1(dir: string): void {
+    const env = { KEEPALIVED_TS_CONNTRACKD: this.opts.conntrackd ? this.ctConf('d1') : '' };
+    this.daemons.set('d1', new Daemon(this.lab, 'd1', path.join(this.dir, dir), this.keepalivedConf('d1', 150), this.opts.repo, false, env));
+  }
+
+  /** conntrackd in the foreground (no -d): the lab kills it with the namespace's other processes. */
+  private async startConntrackd(d: 'd1' | 'd2'): Promise<void> {
+    fs.writeFileSync(this.ctConf(d), this.conntrackdConf(d));
+    const c = this.lab.spawn(d, 'conntrackd', ['-C', this.ctConf(d)]);
+    this.conntrackds.set(d, c);
+    await waitFor(async () => {
+      if (c.exitCode !== null) throw new Error(`conntrackd in ${d} exited ${c.exitCode}: ${this.ctLog(d)}`);
+      return this.lab.exec(d, 'conntrackd', '-C', this.ctConf(d), '-s').then(() => true, () => false);
+    }, 10_000, `conntrackd in ${d} answers`);
   }
 
   private syncAddress(n: number): string {
@@ -236,29 +233,30 @@ vrrp_sync_group G {
 ${inst('VI_OUT', 'eth0', 51, this.vipOut)}${inst('VI_IN', 'eth1', 52, this.vipIn)}${vs}`;
   }
 
-  /** Opens the client's connections (one after the other) and records who answered each. */
-  async connect(): Promise<void> {
-    const ports = this.opts.schedulers.map((_s, k) => String(8001 + k)).join(',');
-    const c = this.lab.spawn('client', process.execPath, [path.join(this.opts.repo, 'dist/src/lab/http-peer.js'), '--hold', this.vipOut, ports, String(this.opts.count)]);
-    this.client = c;
-    createInterface({ input: c.stdout! }).on('line', (l) => {
-      this.lines.push(l);
-      for (const w of this.waiters.splice(0)) w();
-    });
-    const r = await this.nextLine(30_000);
-    this.first = this.byScheduler(r);
+  /** The virtual servers' ports, in the order of `schedulers`. */
+  get ports(): string[] {
+    return this.opts.schedulers.map((_s, k) => String(8001 + k));
   }
 
-  private async nextLine(timeoutMs: number): Promise<Record<string, string[]>> {
-    const seen = this.lines.length;
-    await waitFor(() => this.lines.length > seen || this.client?.exitCode !== null, timeoutMs, 'the client\'s answers');
-    const line = this.lines[seen];
-    if (line === undefined) throw new Error(`the client exited ${this.client?.exitCode}`);
-    return (JSON.parse(line) as { got: Record<string, string[]> }).got;
+  /** Opens COUNT connections to each virtual server; pair.first and pair.round() read the first client opened. */
+  async connect(): Promise<HoldClient> {
+    const c = await HoldClient.open(this.lab, this.opts.repo, 'client', this.vipOut, this.ports, this.opts.count);
+    this.client ??= c;
+    return c;
   }
 
-  private byScheduler(got: Record<string, string[]>): Record<string, string[]> {
-    return Object.fromEntries(this.opts.schedulers.map((s, k) => [s, got[String(8001 + k)] ?? []]));
+  /** Who answered each connection of the first client when it opened, by scheduler. */
+  get first(): Record<string, string[]> {
+    return this.byScheduler(this.client?.first ?? {});
+  }
+
+  /** One more request on every connection of `client` (default: the first); the outcome per scheduler. */
+  async round(order: 'reverse' | 'forward' | 'shuffle', client = this.client!): Promise<Record<string, ServiceOutcome>> {
+    return this.byScheduler(await client.round(order));
+  }
+
+  private byScheduler<T>(byPort: Record<string, T>): Record<string, T> {
+    return Object.fromEntries(this.opts.schedulers.flatMap((s, k) => (String(8001 + k) in byPort ? [[s, byPort[String(8001 + k)]!]] : [])));
   }
 
   /** States of the old master that the backup's conntrackd holds in its external cache. */
@@ -274,29 +272,50 @@ ${inst('VI_OUT', 'eth0', 51, this.vipOut)}${inst('VI_IN', 'eth1', 52, this.vipIn
   async failover(waitCommit = true): Promise<number> {
     const t0 = Date.now();
     await this.daemons.get('d1')!.kill('SIGKILL');
-    const d2 = this.daemons.get('d2')!;
-    const mac = async (h: string, ifname: string) => (JSON.parse(await this.lab.exec(h, 'ip', '-j', 'link', 'show', 'dev', ifname)) as Array<{ address: string }>)[0]!.address;
-    const [outMac, inMac] = [await mac('d2', 'eth0'), await mac('d2', 'eth1')];
-    const neighIs = async (h: string, vip: string, want: string) => (JSON.parse(await this.lab.exec(h, 'ip', '-j', 'neigh', 'show', 'to', vip)) as Array<{ lladdr?: string }>).some((n) => n.lladdr === want);
-    await waitFor(async () => (await this.lab.addresses('d2', 'eth0')).includes(`${this.vipOut}/24`) && (await this.lab.addresses('d2', 'eth1')).includes(`${this.vipIn}/24`), 15_000, 'd2 holds both VIPs');
-    // The gratuitous ARPs reached the client and the real servers (the old master, killed, still has the VIPs).
-    await waitFor(async () => (await neighIs('client', this.vipOut, outMac)) && (await neighIs('rs1', this.vipIn, inMac)) && (await neighIs('rs2', this.vipIn, inMac)), 10_000, 'the client and the servers use d2');
-    // waitCommit false: the clients speak as soon as the network points at d2, before conntrackd
-    // may have committed (the window a real failover has).
-    if (this.opts.conntrackd && waitCommit) await waitFor(() => d2.output.some((l) => l.includes('conntrackd primary for')), 15_000, 'd2 ran conntrackd primary');
+    await this.takenOver('d2', waitCommit);
     return Date.now() - t0;
   }
 
-  /** One more request on every connection (in reverse order of opening: see the test); the outcome per scheduler. */
-  async round(order: 'reverse' | 'forward' | 'shuffle'): Promise<Record<string, ServiceOutcome>> {
-    this.client!.stdin!.write(`${order}\n`);
-    const got = this.byScheduler(await this.nextLine(60_000));
-    return Object.fromEntries(Object.entries(got).map(([s, answers]) => {
-      const before = this.first[s]!;
-      const errors = answers.filter((a) => a.startsWith('error'));
-      const moved = answers.filter((a, i) => !a.startsWith('error') && a !== before[i]).length;
-      return [s, { kept: answers.filter((a, i) => a === before[i]).length, broken: errors.length + moved, moved, errors }];
-    }));
+  /**
+   * d1 comes back as after a reboot: its conntrackd killed (its stale lock removed, as
+   * primary-backup.sh does), its conntrack table flushed and the VIPs its crash left removed; then
+   * conntrackd and keepalived-ts start afresh. d1 enters BACKUP (conntrackd -t -n: a full resync
+   * from d2), and with the higher priority takes the VIPs back (preemption) and commits.
+   */
+  async rebootD1(): Promise<number> {
+    const t0 = Date.now();
+    const ct = this.conntrackds.get('d1');
+    if (ct && ct.exitCode === null && ct.signalCode === null) {
+      const exited = new Promise((r) => ct.once('exit', r));
+      ct.kill('SIGKILL');
+      await exited;
+      fs.rmSync(path.join(this.dir, 'conntrackd-d1.lock'), { force: true });
+    }
+    await this.lab.exec('d1', 'conntrack', '-F').catch(() => undefined);
+    for (const [ifname, vip] of [['eth0', this.vipOut], ['eth1', this.vipIn]] as const) {
+      await this.lab.exec('d1', 'ip', 'addr', 'del', `${vip}/24`, 'dev', ifname).catch(() => undefined);
+    }
+    if (this.opts.conntrackd) await this.startConntrackd('d1');
+    this.startD1('d1-again');
+    await this.takenOver('d1', true);
+    return Date.now() - t0;
+  }
+
+  /**
+   * Resolves once `host` holds both VIPs, the client and the servers heard its gratuitous ARPs
+   * and (waitCommit) it ran conntrackd's primary commands.
+   */
+  private async takenOver(host: 'd1' | 'd2', waitCommit: boolean): Promise<void> {
+    const d = this.daemons.get(host)!;
+    const mac = async (ifname: string) => (JSON.parse(await this.lab.exec(host, 'ip', '-j', 'link', 'show', 'dev', ifname)) as Array<{ address: string }>)[0]!.address;
+    const [outMac, inMac] = [await mac('eth0'), await mac('eth1')];
+    const neighIs = async (h: string, vip: string, want: string) => (JSON.parse(await this.lab.exec(h, 'ip', '-j', 'neigh', 'show', 'to', vip)) as Array<{ lladdr?: string }>).some((n) => n.lladdr === want);
+    await waitFor(async () => (await this.lab.addresses(host, 'eth0')).includes(`${this.vipOut}/24`) && (await this.lab.addresses(host, 'eth1')).includes(`${this.vipIn}/24`), 15_000, `${host} holds both VIPs`);
+    // The gratuitous ARPs reached the client and the real servers (a killed master still has the VIPs).
+    await waitFor(async () => (await neighIs('client', this.vipOut, outMac)) && (await neighIs('rs1', this.vipIn, inMac)) && (await neighIs('rs2', this.vipIn, inMac)), 10_000, `the client and the servers use ${host}`);
+    // waitCommit false: the clients speak as soon as the network points at the new master,
+    // before conntrackd may have committed (the window a real failover has).
+    if (this.opts.conntrackd && waitCommit) await waitFor(() => d.output.some((l) => l.includes('conntrackd primary for')), 15_000, `${host} ran conntrackd primary`);
   }
 
   output(): string {

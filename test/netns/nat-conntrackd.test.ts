@@ -7,7 +7,9 @@
  * With conntrackd in both directors (started here, FTFW over a veth of their own) and
  * keepalived-ts driving it (KEEPALIVED_TS_CONNTRACKD: on MASTER `-c -f -R -B`), the new master
  * commits the old master's connection states before the connections speak again: every one of
- * them is answered by the same real server, whatever the scheduler.
+ * them is answered by the same real server, whatever the scheduler. Then the old master comes
+ * back as after a reboot and takes over again (preemption): the connections of both, those opened
+ * through either director, still keep their servers (d1 resynced from d2 while BACKUP).
  *
  * Without conntrackd the new master picks each connection up mid-stream (nf_conntrack_tcp_loose)
  * and schedules it afresh. The connections ask again in the reverse order of their opening, so
@@ -57,6 +59,18 @@ test('NAT pair with conntrackd: every keep-alive connection keeps its real serve
     const after = await pair.round('reverse');
     t.diagnostic(`broken with conntrackd: ${summary(after)}`);
     for (const [s, o] of Object.entries(after)) assert.equal(o.kept, COUNT, `${s}: ${JSON.stringify(o)}\n${pair.output()}`);
+
+    // And back: more connections open through d2; d1 returns as after a reboot (empty conntrack
+    // table, conntrackd started afresh), resyncs from d2 as BACKUP (-n), preempts and commits.
+    const later = await pair.connect();
+    const back = await pair.rebootD1();
+    t.diagnostic(`d1 back as master after ${back} ms`);
+    assert.match(pair.daemons.get('d1')!.output.join('\n'), /conntrackd backup for VRRP_Group\(G\) BACKUP: -t ok \d+ ms, -n ok/, pair.output());
+    for (const [label, c] of [['opened through d1', undefined], ['opened through d2', later]] as const) {
+      const again = await pair.round('reverse', c);
+      t.diagnostic(`broken after d1's return, ${label}: ${summary(again)}`);
+      for (const [s, o] of Object.entries(again)) assert.equal(o.kept, COUNT, `${label}, ${s}: ${JSON.stringify(o)}\n${pair.output()}`);
+    }
   } finally {
     await pair.destroy();
   }

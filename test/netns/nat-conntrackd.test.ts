@@ -18,7 +18,9 @@
  * (issue 16 measured 8 of 16 for wrr when they asked in no particular order). Measured here on
  * 2026-12-06 without conntrackd, broken of 16: rr 16, wrr 16; the random draws about half (one
  * run: lc 6, wlc 9, lblc 7, lblcr 10, sed 11, nq 4); the hashes (dh, sh, mh) and fo, ovf (one
- * server) none. With conntrackd: none, every scheduler.
+ * server) none. With conntrackd: none, every scheduler. With conntrackd running but keepalived-ts
+ * not driving it (measured once by hand, the backup's external cache holding all 208 states): the
+ * same breakage as without, rr 16, wrr 16: the commit (-c) on the transition is what keeps them.
  *
  * The rig keeps its connections silent between rounds (no TCP keep-alive probe, servers that do
  * not close idle connections): a packet crossing the failover before the commit would be

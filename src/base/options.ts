@@ -77,6 +77,11 @@ export interface Options {
   signum?: string;
   /** --http ADDR:PORT: /metrics, /api/status and the live page (keepalived-ts only). */
   http?: string;
+  /**
+   * --conntrackd[=CONF]: run conntrackd's client commands (primary-backup.sh's) on each VRRP
+   * transition, with conntrackd's configuration file CONF (keepalived-ts only).
+   */
+  conntrackd?: string;
 }
 
 /** The record before any option is read: Keepalived's defaults. */

@@ -12,6 +12,7 @@
  * lives in base/options.ts: the daemon reads it without knowing the command line.
  */
 import { defaultOptions, type Options } from '../base/options.js';
+import { DEFAULT_CONNTRACKD_CONFIG } from '../daemon/conntrackd/plan.js';
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -78,15 +79,18 @@ const FLAGS: readonly Flag[] = [
   { long: 'signum', arg: 'required', set: (o, v) => ((o.signum = v!), true) },
   // Ours, not Keepalived's: the read-only status listener (also KEEPALIVED_TS_HTTP).
   { long: 'http', arg: 'required', set: (o, v) => void (o.http = v!) },
+  // Ours too: drive conntrackd on each transition (also KEEPALIVED_TS_CONNTRACKD).
+  { long: 'conntrackd', arg: 'optional', set: (o, v) => void (o.conntrackd = v ?? DEFAULT_CONNTRACKD_CONFIG) },
   // -t implies -R -n -G in Keepalived: a config test never forks, respawns or logs to syslog.
   { short: 't', long: 'config-test', arg: 'optional', set: (o, v) => void Object.assign(o, { configTest: true, dontRespawn: true, dontFork: true, noSyslog: true }, v ? { configTestLog: v } : {}) },
   { short: 'v', long: 'version', arg: 'none', set: (o) => ((o.version = true), true) },
   { short: 'h', long: 'help', arg: 'none', set: (o) => ((o.help = true), true) },
 ];
 
-/** Every option 2.2.7 lists in --help, as [short, long] (for the help and its test). */
-/** Keepalived's own options (ours, like --http, are not Keepalived's). */
-export const OPTION_NAMES: readonly (readonly [string | undefined, string])[] = FLAGS.filter((f) => f.short !== 'g' && f.long !== 'http').map((f) => [f.short, f.long]);
+const OURS: ReadonlySet<string> = new Set(['http', 'conntrackd']);
+
+/** Keepalived's own options, as [short, long] (for the help and its test); ours, like --http, are not Keepalived's. */
+export const OPTION_NAMES: readonly (readonly [string | undefined, string])[] = FLAGS.filter((f) => f.short !== 'g' && !OURS.has(f.long)).map((f) => [f.short, f.long]);
 
 function refuse(r: CommandLine, message: string): void {
   r.messages.push(message);

@@ -31,6 +31,7 @@ export const ENVIRONMENT: readonly (readonly [string, string])[] = [
   ['KEEPALIVED_TS_NAT_SNAT=1', 'one-armed NAT: real servers see the director as the client'],
   ['KEEPALIVED_TS_TRACE=1', 'one log line per VRRP takeover with the time each step took'],
   ['KEEPALIVED_TS_HTTP=ADDR:PORT', 'as --http: serve /metrics, /api/status and the live page there (read-only)'],
+  ['KEEPALIVED_TS_CONNTRACKD=CONF', 'as --conntrackd=CONF: run conntrackd\'s commands on each VRRP transition (1: /etc/conntrackd/conntrackd.conf)'],
   ['KEEPALIVED_TS_LAB_PREFIX=NAME-', '`keepalived-ts lab`: its namespaces\' name prefix (default ktslab-)'],
   ['KEEPALIVED_TS_LAB_DIR=DIR', '`keepalived-ts lab`: its state directory (default /run/keepalived-ts/lab)'],
 ];
@@ -91,6 +92,9 @@ ${NOTE}no effect, a warning says so (sysctl kernel.core_pattern)
 
 Options of keepalived-ts only:
       --http=ADDR:PORT         Serve /metrics (Prometheus), /api/status (JSON) and a live page, read-only
+      --conntrackd[=CONF]      On each transition of the sync group (or instance), run conntrackd's
+                                commands as primary-backup.sh does (MASTER: -c -f -R -B, BACKUP: -t -n,
+                                FAULT: -t) with conntrackd -C CONF (default /etc/conntrackd/conntrackd.conf)
 
 Commands of keepalived-ts:
   keepalived-ts status [-p PIDFILE] [--json] [--follow]

@@ -3,6 +3,7 @@
  * work in other processes never delay an advert. Started by parent.ts with the command-line
  * options as JSON; stops on SIGTERM (masters send priority 0 and release their addresses).
  */
+import { existsSync } from 'node:fs';
 import * as v8 from 'node:v8';
 import type { Options } from '../base/options.js';
 import { formatDiagnostic, type Diagnostic } from '../config/diagnostics.js';
@@ -26,6 +27,9 @@ import type { TrackedState } from './vrrp/tracking-feed.js';
 import type { RouterAction } from '../vrrp/router.js';
 import { linkUp } from '../os/host.js';
 import { installLastResort } from './last-resort.js';
+import { ConntrackdDriver, groupedInstances } from './conntrackd/driver.js';
+import { conntrackdSettings } from './conntrackd/plan.js';
+import { runCommand } from '../os/conntrackd.js';
 
 // V8 drops the bytecode of functions that have not run for a while; a backup's takeover code
 // runs only at a failover, and recompiling it then would cost the takeover (vrrp/rehearsal.ts).
@@ -50,6 +54,12 @@ async function main(): Promise<void> {
   let notifier = openNotifier(config, { log });
   const pending = new Set<Promise<void>>();
   const trace = process.env.KEEPALIVED_TS_TRACE ? takeoverTrace(clock, log) : undefined;
+  // --conntrackd / KEEPALIVED_TS_CONNTRACKD: primary-backup.sh's commands on each transition.
+  const ctd = conntrackdSettings(opts.conntrackd ?? process.env['KEEPALIVED_TS_CONNTRACKD']);
+  const conntrackd = ctd ? new ConntrackdDriver(ctd, groupedInstances(config.vrrp_sync_group), { log, run: runCommand }) : undefined;
+  if (ctd) log.info(`conntrackd: driven on each transition with ${ctd.config}`);
+  // Not fatal: conntrackd's configuration may come later; each failed command will say so too.
+  if (ctd && !existsSync(ctd.config)) log.warn(`conntrackd: ${ctd.config} does not exist (yet): its commands will fail until it does`);
   const driver = new VrrpDriver(config, {
     clock, log, ...os, ...(trace ? { trace } : {}), spinUs: SPIN_US,
     keepAddressesOnStop: opts.dontReleaseVrrp,
@@ -70,6 +80,7 @@ async function main(): Promise<void> {
       const p = notifyAction(notifier, current, a, priority).catch((e: Error) => log.error(`notify: ${e.message}`));
       pending.add(p);
       void p.finally(() => pending.delete(p));
+      conntrackd?.onAction(a);
     },
   });
   const trackedNow = new Map<string, TrackedState>();
@@ -128,6 +139,7 @@ async function main(): Promise<void> {
     await notifier.close();
     notifier = openNotifier(nextSecured.config, { log });
     current = nextSecured.config;
+    conntrackd?.setGrouped(groupedInstances(current.vrrp_sync_group));
     currentErrors = nextErrors;
     tracking = track(current, true, nextSecured.insecure);
     log.info('Reload finished');

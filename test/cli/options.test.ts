@@ -174,3 +174,14 @@ test('--help documents every KEEPALIVED_TS_* setting src/ reads', () => {
   assert.deepEqual([...read].sort(), [...documented].sort());
   for (const name of read) assert.match(usageText(), new RegExp(`^  ${name}\\b`, 'm'));
 });
+
+test('--conntrackd (ours, not in Keepalived\'s list) takes conntrackd\'s configuration file attached, its default without', () => {
+  assert.equal(parseCommandLine(['--conntrackd']).options.conntrackd, '/etc/conntrackd/conntrackd.conf');
+  assert.equal(parseCommandLine(['--conntrackd=/etc/ct/d1.conf']).options.conntrackd, '/etc/ct/d1.conf');
+  // getopt's optional values are attached only: a next word is no value.
+  const r = parseCommandLine(['--conntrackd', '/etc/ct/d1.conf']);
+  assert.deepEqual([r.options.conntrackd, r.unexpected], ['/etc/conntrackd/conntrackd.conf', ['/etc/ct/d1.conf']]);
+  assert.equal(parseCommandLine([]).options.conntrackd, undefined);
+  assert.ok(!OPTION_NAMES.some(([, l]) => l === 'conntrackd'));
+  assert.match(usageText(), /^ {6}--conntrackd\[=CONF\] /m);
+});

@@ -10,15 +10,17 @@
  *    removal came within the bound (+ 2.5 s on a loaded machine), and no more than half of the
  *    requests of such a window failed (wrr 1:1: rs1's half never fails); the pool as `keepalived-ts
  *    lvs` lists it has rs2 out after each removal and back after each restart.
- *    Checked to fail: with rs1 killed too in one window (FAULTS_SERVERS_BREAK=rs1) the half check
- *    fails; a checker that never removes rs2 fails the removal wait.
+ *    Checked to fail: with rs1 killed too in the second window (FAULTS_SERVERS_BREAK=rs1), requests
+ *    fail outside the windows (rs1's checker takes it out and back); a checker that never removes
+ *    rs2 fails the removal wait.
  * 2. rs2 hung: after SIGUSR1 its web server accepts connections and reads requests but never
  *    answers. HTTP_GET (connect_timeout 1, retry 1, delay_before_retry 1; each attempt has one
  *    deadline, connect_timeout) must take it out no sooner than its two attempts can time out
  *    ((retry + 1) x connect_timeout + retry x delay_before_retry = 3 s, less 0.3 s) and no later
  *    than the bound (4 s, + 2 s on a loaded machine); then 100 requests all go to rs1.
- *    Checked to fail: a checker that waits for an answer without a deadline never removes rs2;
- *    one that ignores retry removes it at ~1 s, under the lower bound.
+ *    Checked to fail: FAULTS_SERVERS_HTTP_RETRY=0 (what a checker ignoring retry does) removes
+ *    rs2 under the lower bound; a checker that waits for an answer without a deadline never
+ *    removes it.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -78,7 +80,7 @@ const HTTP_GET = `    HTTP_GET {
         status_code 200
       }
       connect_timeout 1
-      retry 1
+      retry ${process.env.FAULTS_SERVERS_HTTP_RETRY ?? 1}
       delay_before_retry 1
     }
 `;

@@ -33,6 +33,8 @@ export interface Rig {
   backend(name: 'rs1' | 'rs2'): Promise<ChildProcess>;
   /** Kills a real server's HTTP server (by its PID: namespaces share the PID space). */
   stop(name: 'rs1' | 'rs2'): void;
+  /** Sends a signal to a real server's HTTP server (SIGUSR1: it hangs, see http-peer.ts). */
+  signal(name: 'rs1' | 'rs2', sig: NodeJS.Signals): void;
   requests(n: number): Promise<{ by: Record<string, number>; errors: number }>;
   tables(): Promise<string>;
   /** Rewrites the configuration and sends SIGHUP. */
@@ -46,12 +48,12 @@ export interface Rig {
   daemon: ChildProcess;
 }
 
-/** A real server as the rig configures it: TCP_CHECK with a 4 s bound (1 + 1 x 2 + 1 x 1). */
-export function realServer(ip: string, port: number, weight: number): string {
-  return `  real_server ${ip} ${port} {\n    weight ${weight}\n    TCP_CHECK {\n      connect_timeout 1\n      retry 1\n      delay_before_retry 1\n    }\n  }\n`;
+/** A real server as the rig configures it: TCP_CHECK with a 4 s bound (1 + 1 x 2 + 1 x 1), or `checker`. */
+export function realServer(ip: string, port: number, weight: number, checker?: string): string {
+  return `  real_server ${ip} ${port} {\n    weight ${weight}\n${checker ?? '    TCP_CHECK {\n      connect_timeout 1\n      retry 1\n      delay_before_retry 1\n    }\n'}  }\n`;
 }
 
-export async function rig(kind: 'NAT' | 'DR' | 'PROXY', body: (r: Rig) => Promise<void>, vsExtra = '', weights: [number, number] = [1, 3], algo?: string, head?: string, opts: { env?: Record<string, string>; oneArmed?: boolean; preamble?: string } = {}): Promise<void> {
+export async function rig(kind: 'NAT' | 'DR' | 'PROXY', body: (r: Rig) => Promise<void>, vsExtra = '', weights: [number, number] = [1, 3], algo?: string, head?: string, opts: { env?: Record<string, string>; oneArmed?: boolean; preamble?: string; checker?: string } = {}): Promise<void> {
   const lab = await Lab.create({ hosts: ['client', 'director', 'rs1', 'rs2'] });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kts-dp-'));
   try {
@@ -91,7 +93,7 @@ export async function rig(kind: 'NAT' | 'DR' | 'PROXY', body: (r: Rig) => Promis
   lb_kind ${kind === 'DR' ? 'DR' : 'NAT'}
   protocol TCP
   ${extra}
-${[rs1!, rs2!].map((h, i) => realServer(h.address, port, w[i]!)).join('')}}
+${[rs1!, rs2!].map((h, i) => realServer(h.address, port, w[i]!, opts.checker)).join('')}}
 `);
     write(vsExtra.replaceAll('__RS1__', rs1!.address), weights);
     let out = '';
@@ -102,6 +104,7 @@ ${[rs1!, rs2!].map((h, i) => realServer(h.address, port, w[i]!)).join('')}}
       lab, vip, dir, daemon, out: () => out,
       backend: async (name) => (backends[name] = await backend(name)),
       stop: (name) => void backends[name].kill('SIGKILL'),
+      signal: (name, sig) => void backends[name].kill(sig),
       requests: async (n) => JSON.parse(await lab.exec('client', process.execPath, peer, '--requests', `http://${vip}/`, String(n))) as { by: Record<string, number>; errors: number },
       tables: () => lab.exec('director', 'nft', 'list', 'tables'),
       reload: (extra, w) => {

@@ -23,18 +23,16 @@
  *    and no ping lost.
  */
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import { test, type TestContext } from 'node:test';
 import { hasTcpdump, labUnavailable } from '../../src/lab/lab.js';
 import type { Daemon } from '../../src/lab/daemon.js';
 import { globalDefs, instance, VrrpLab, waitFor, withVrrpLab } from './vrrp-lab.js';
+import { follow, readPid, sleep, stateOf, stopped } from './faults-rig.js';
 
 const skip = labUnavailable() ?? (hasTcpdump() ? undefined : 'no tcpdump');
 let v!: VrrpLab;
 withVrrpLab(skip, { hosts: ['d1', 'd2', 'client'] }, (lab) => (v = lab));
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function conf(host: string, vrid: number, priority: number, vip: string, extra = ''): string {
   return globalDefs(`faults_${host}`) + instance({ vrid, priority, vips: [vip], extra });
@@ -52,52 +50,8 @@ async function heal(host: string): Promise<void> {
   await v.lab.exec(host, 'nft', 'delete', 'table', 'ip', 'kfaults');
 }
 
-/** A daemon's state as its last "Entering X STATE" line says. */
-function stateOf(d: Daemon, name = 'VI_1'): string | undefined {
-  let state: string | undefined;
-  for (const l of d.output) {
-    const m = new RegExp(`\\(${name}\\) Entering (\\w+) STATE`).exec(l);
-    if (m) state = m[1];
-  }
-  return state;
-}
-
 function masters(ds: readonly Daemon[]): number {
   return ds.filter((d) => stateOf(d) === 'MASTER').length;
-}
-
-function readPid(file: string): number {
-  const n = Number(fs.readFileSync(file, 'utf8').trim());
-  assert.ok(Number.isInteger(n) && n > 0, `a pid in ${file}`);
-  return n;
-}
-
-/** A long-running process in a host whose output lines are collected; `ready` resolves on a line matching `readyRe`. */
-function follow(host: string, cmd: string, args: string[], readyRe?: RegExp): { proc: ChildProcess; lines: string[]; ready: Promise<void> } {
-  const proc = v.lab.spawn(host, cmd, args);
-  const lines: string[] = [];
-  let resolveReady!: () => void;
-  const ready = new Promise<void>((r) => (resolveReady = r));
-  if (!readyRe) resolveReady();
-  for (const s of [proc.stdout, proc.stderr]) {
-    let partial = '';
-    s?.on('data', (b: Buffer) => {
-      const ls = (partial + b.toString()).split('\n');
-      partial = ls.pop()!;
-      for (const l of ls) {
-        if (s === proc.stdout) lines.push(l);
-        if (readyRe?.test(l)) resolveReady();
-      }
-    });
-  }
-  return { proc, lines, ready };
-}
-
-async function stopped(p: ChildProcess): Promise<void> {
-  if (p.exitCode !== null || p.signalCode !== null) return;
-  const gone = new Promise((r) => p.once('exit', r));
-  p.kill('SIGINT');
-  await Promise.race([gone, sleep(5_000)]);
 }
 
 async function stopAll(): Promise<void> {
@@ -112,9 +66,9 @@ async function stopAll(): Promise<void> {
  */
 async function partitionAndHeal(t: TestContext, vip: string, addr: string): Promise<number> {
   const mac = { d1: v.lab.host('d1').mac, d2: v.lab.host('d2').mac };
-  const dump = follow('client', 'tcpdump', ['-l', '-nn', '-e', '-tt', '-i', 'eth0', 'arp or icmp or ip proto 112'], /listening on/);
+  const dump = follow(v.lab, 'client', 'tcpdump', ['-l', '-nn', '-e', '-tt', '-i', 'eth0', 'arp or icmp or ip proto 112'], /listening on/);
   await dump.ready;
-  const ping = follow('client', 'ping', ['-n', '-i', '0.05', '-W', '1', addr]);
+  const ping = follow(v.lab, 'client', 'ping', ['-n', '-i', '0.05', '-W', '1', addr]);
   const partitionedAt = Date.now() / 1000;
   await partition('d1', 'd2');
   await partition('d2', 'd1');
@@ -275,7 +229,7 @@ test('20 SIGHUPs to the master\'s parent within a few seconds: no VIP flap, no l
     const d2Lines = d2.output.length;
     const d1Lines = d1.output.length;
     // 150 pings, 50 ms apart (7.5 s): the reloads, and a second on either side.
-    const ping = follow('client', 'ping', ['-n', '-i', '0.05', '-c', '150', '-W', '1', addr]);
+    const ping = follow(v.lab, 'client', 'ping', ['-n', '-i', '0.05', '-c', '150', '-W', '1', addr]);
     const pingDone = new Promise<number | null>((r) => ping.proc.once('exit', (code) => r(code)));
     let sampling = true;
     const flaps: string[] = [];

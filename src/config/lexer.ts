@@ -41,8 +41,12 @@ export interface LexOptions {
 
 const MAX_INCLUDE_DEPTH = 32;
 const MAX_EXPANSION_DEPTH = 64;
-/** All loops of one load together; the man page's largest example makes ~1M lines. */
-const MAX_LOOP_LINES = 10_000_000;
+/**
+ * All loops of one load together: one loop's worth (MAX_LOOP_ITERATIONS), the size of the man
+ * page's largest example. A line that becomes a section costs about 1 kB of heap, so the former
+ * bound of ten such loops let a 400-byte file ask for 10 GB (bench/fuzz, issue 17).
+ */
+export const MAX_LOOP_LINES = 1_000_000;
 
 /** include_check bits (parser.c INCLUDE_R/M/W/B): which include problems are errors. */
 interface IncludeChecks {

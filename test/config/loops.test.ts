@@ -5,6 +5,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseLoop } from '../../src/config/loops.js';
+import { MAX_LOOP_LINES } from '../../src/config/lexer.js';
+import { Diagnostics, MESSAGE_MAX } from '../../src/config/diagnostics.js';
 import { lexFiles } from './lexer-helpers.js';
 
 test('man page: ~SEQ(SUBNET, 0, 3)', () => {
@@ -108,4 +110,21 @@ test('parseLoop guards against huge loops', () => {
   const r = parseLoop('~SEQ(i, 1, 100000000) x');
   assert.ok(Array.isArray(r));
   assert.match(r[0]!, /more than/);
+});
+
+test('loops together make at most MAX_LOOP_LINES lines; a loop that would pass it is refused whole, at its line', () => {
+  const r = lexFiles(`~SEQ(i, 1, ${MAX_LOOP_LINES / 2 + 1}) a$i\n~SEQ(i, 1, ${MAX_LOOP_LINES / 2}) b$i\nlast\n`);
+  assert.equal(r.text.filter((t) => t.startsWith('a')).length, MAX_LOOP_LINES / 2 + 1);
+  assert.equal(r.text.filter((t) => t.startsWith('b')).length, 0);
+  assert.ok(r.problems.some((p) => /^error 2: loops produce more than 1000000 lines/.test(p)), r.problems.slice(0, 3).join('\n'));
+  assert.equal(r.text.at(-1), 'last');
+});
+
+test('a diagnostic quoting a line of a megabyte keeps its first MESSAGE_MAX characters', () => {
+  const d = new Diagnostics();
+  d.error(undefined, `bad line '${'x'.repeat(1_000_000)}'`);
+  d.warn(undefined, 'short');
+  assert.equal(d.list[0]!.message.length < MESSAGE_MAX + 60, true);
+  assert.match(d.list[0]!.message, /\.\.\. \(\d+ more characters\)$/);
+  assert.equal(d.list[1]!.message, 'short');
 });

@@ -140,7 +140,8 @@ export class ProcessScheduler {
   private readonly origAffinity: Uint8Array;
   private nice: number;
   private realtime: SchedPlan['realtime'];
-  private rtLimitSet = false;
+  /** The RLIMIT_RTTIME hard limit set (µs); 0: the process's own. */
+  private limitUs = 0;
   private cpus: readonly number[] = [];
   private sigxcpu = false;
 
@@ -153,14 +154,20 @@ export class ProcessScheduler {
 
   apply(plan: SchedPlan): void {
     const rt = plan.realtime;
-    if (this.realtime && !(rt && rt.priority === this.realtime.priority && rt.rlimitUs === this.realtime.rlimitUs)) this.dropRealtime();
+    if (this.realtime && rt?.priority !== this.realtime.priority) this.dropRealtime();
     const nice = plan.nice !== 0 ? plan.nice : this.origNice;
     if (nice !== this.nice) this.setNice(nice);
-    if (rt && !this.realtime) this.raiseRealtime(rt);
+    if (rt && (!this.realtime || rt.rlimitUs !== this.limitUs)) this.raiseRealtime(rt);
+    if (!rt && this.limitUs) this.restoreLimit();
     if (plan.cpus.join() !== this.cpus.join()) this.setCpus(plan.cpus);
   }
 
-  /** Back to SCHED_OTHER while a reload reads the file: reading must not run into RLIMIT_RTTIME. */
+  /**
+   * Back to SCHED_OTHER while a reload reads the file: reading must not run into RLIMIT_RTTIME.
+   * The limit stays (it counts realtime only): without CAP_SYS_RESOURCE a hard limit lowered
+   * cannot be raised again. Keepalived puts back an rlimit it never read ({0, 0}) and, unable to
+   * raise it, has its VRRP child killed by the kernel at the next tick; we do not follow that.
+   */
   suspendRealtime(): void {
     if (this.realtime) this.dropRealtime();
   }
@@ -175,25 +182,27 @@ export class ProcessScheduler {
     for (const tid of this.sys.otherThreads()) this.sys.setNice(tid, nice);
   }
 
-  /** The limit first, so that the process never runs realtime unbounded; kept only if SCHED_RR is had. */
+  /** The limit first, so that the process never runs realtime unbounded. */
   private raiseRealtime(rt: NonNullable<SchedPlan['realtime']>): void {
+    const hadLimit = this.limitUs;
     let limitErr = 0;
-    if (rt.rlimitUs) {
+    if (rt.rlimitUs && rt.rlimitUs !== this.limitUs) {
       // Keepalived's soft limit is half the hard one: SIGXCPU warns before SIGKILL.
       limitErr = this.sys.setRtLimit(rlimitBytes(Math.floor(rt.rlimitUs / 2), rt.rlimitUs));
+      if (!limitErr) this.limitUs = rt.rlimitUs;
       if (!limitErr && !this.sigxcpu) {
         this.sigxcpu = true;
         this.sys.onSigxcpu(() => this.log.info(`${WHO_TITLE[this.who]} process has used too much CPU time, ${this.who}_rlimit_rttime may need to be increased`));
       }
-    }
+    } else if (!rt.rlimitUs && this.limitUs) this.restoreLimit();
     if (this.sys.setScheduler(SCHED_RR | SCHED_RESET_ON_FORK, rt.priority)) {
       this.log.warn('child process: cannot raise priority');
-      if (rt.rlimitUs && !limitErr) this.sys.setRtLimit(this.origRtLimit);
+      // Keepalived sets the limit only once it has SCHED_RR.
+      if (!hadLimit && this.limitUs) this.restoreLimit();
       return;
     }
     this.realtime = rt;
     if (limitErr) this.log.warn('child process cannot set realtime rlimit');
-    this.rtLimitSet = rt.rlimitUs > 0 && !limitErr;
   }
 
   private dropRealtime(): void {
@@ -202,10 +211,11 @@ export class ProcessScheduler {
       return;
     }
     this.realtime = undefined;
-    if (this.rtLimitSet) {
-      if (this.sys.setRtLimit(this.origRtLimit)) this.log.warn('child process cannot reset realtime rlimit');
-      else this.rtLimitSet = false;
-    }
+  }
+
+  private restoreLimit(): void {
+    if (this.sys.setRtLimit(this.origRtLimit)) this.log.warn('child process cannot reset realtime rlimit');
+    else this.limitUs = 0;
   }
 
   private setCpus(cpus: readonly number[]): void {

@@ -98,15 +98,32 @@ test('reload: realtime off while reading, then only what changed; what is gone g
   f.calls.length = 0;
   s.suspendRealtime();
   s.apply(rt);
-  assert.deepEqual(f.calls, ['sched 0 0', 'rttime 7/7', 'rttime 10000/20000', 'sched 40000002 10'], 'the same plan: realtime again, affinity untouched');
+  assert.deepEqual(f.calls, ['sched 0 0', 'sched 40000002 10'], 'the same plan: realtime again; the limit and the affinity untouched');
+  f.calls.length = 0;
+  s.suspendRealtime();
+  s.apply({ ...rt, realtime: { priority: 20, rlimitUs: 16000 } });
+  assert.deepEqual(f.calls, ['sched 0 0', 'rttime 8000/16000', 'sched 40000002 20']);
   f.calls.length = 0;
   s.apply({ nice: -5, cpus: [] });
-  assert.deepEqual(f.calls, ['sched 0 0', 'rttime 7/7', 'nice 0 -5', 'nice 101 -5', 'nice 102 -5', 'affinity 0 0,1,2,3', 'affinity 101 0,1,2,3', 'affinity 102 0,1,2,3']);
+  assert.deepEqual(f.calls, ['sched 0 0', 'nice 0 -5', 'nice 101 -5', 'nice 102 -5', 'rttime 7/7', 'affinity 0 0,1,2,3', 'affinity 101 0,1,2,3', 'affinity 102 0,1,2,3']);
   f.calls.length = 0;
   s.apply({ nice: -5, cpus: [] });
   assert.deepEqual(f.calls, [], 'nothing changed, nothing called');
   s.apply({ nice: 0, cpus: [] });
   assert.deepEqual(f.calls, ['nice 0 0', 'nice 101 0', 'nice 102 0'], 'vrrp_priority removed: the starting nice value');
+});
+
+test('a limit that cannot be raised (no CAP_SYS_RESOURCE): logged, realtime goes on under the lower one', () => {
+  const f = fakeCalls();
+  const log = memoryLogger();
+  const s = new ProcessScheduler('vrrp', log, f.sys);
+  s.apply({ nice: 0, realtime: { priority: 10, rlimitUs: 20000 }, cpus: [] });
+  f.calls.length = 0;
+  f.sys.setRtLimit = (r) => (f.calls.push(`rttime ${new DataView(r.buffer).getBigUint64(8, true)} EPERM`), 1);
+  s.suspendRealtime();
+  s.apply({ nice: 0, realtime: { priority: 10, rlimitUs: 30000 }, cpus: [] });
+  assert.deepEqual(f.calls, ['sched 0 0', 'rttime 30000 EPERM', 'sched 40000002 10']);
+  assert.deepEqual(log.lines, ['child process cannot set realtime rlimit']);
 });
 
 test('the real calls: nice and affinity on every thread of a Node process, read back from /proc', () => {

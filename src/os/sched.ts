@@ -12,6 +12,11 @@
  *   the whole process: a V8 background compile or marking task running 20 ms without sleeping
  *   would take the VRRP child down with it. SCHED_RESET_ON_FORK (Keepalived's flag too) keeps
  *   threads and scripts started later out of realtime.
+ * - RLIMIT_RTTIME's soft limit is Keepalived's (half the configured one: SIGXCPU, logged), the
+ *   hard one (SIGKILL) at least RTTIME_HARD_MIN_US. The main thread itself runs V8's work now and
+ *   then for longer than Keepalived's 10 ms without sleeping (measured in a namespace, a master
+ *   VRRP child: past 5 ms and past 20 ms once in its first minute); with Keepalived's 10 ms hard
+ *   limit the kernel killed our VRRP child every 33 to 41 s.
  *
  * Not here: *_no_swap. mlockall() in a V8 process makes V8 abort: V8 releases heap and code pages
  * with madvise(MADV_DONTNEED), which the kernel refuses (EINVAL) on locked memory, and V8 treats
@@ -45,12 +50,14 @@ const SCHED_RESET_ON_FORK = 0x40000000;
 /** sizeof(cpu_set_t): CPU_SETSIZE (1024) bits in unsigned longs. */
 export const CPU_SET_BYTES = 128;
 const LE = endianness() === 'LE';
+/** The least RLIMIT_RTTIME hard limit set, µs: a runaway loop is still killed within a second. */
+export const RTTIME_HARD_MIN_US = 1_000_000;
 
 /** What a child asks of the kernel for itself (daemon/process-sched.ts builds it from global_defs). */
 export interface SchedPlan {
   /** setpriority's nice value; 0 leaves the process's own. */
   readonly nice: number;
-  /** SCHED_RR priority (1..99) and RLIMIT_RTTIME's hard limit in µs (0: no limit; the soft one is half). */
+  /** SCHED_RR priority (1..99) and the *_rlimit_rttime figure in µs (0: no limit): soft half, hard at least RTTIME_HARD_MIN_US. */
   readonly realtime?: { readonly priority: number; readonly rlimitUs: number };
   /** CPU ids; empty leaves the affinity the process started with. */
   readonly cpus: readonly number[];
@@ -187,8 +194,10 @@ export class ProcessScheduler {
     const hadLimit = this.limitUs;
     let limitErr = 0;
     if (rt.rlimitUs && rt.rlimitUs !== this.limitUs) {
-      // Keepalived's soft limit is half the hard one: SIGXCPU warns before SIGKILL.
-      limitErr = this.sys.setRtLimit(rlimitBytes(Math.floor(rt.rlimitUs / 2), rt.rlimitUs));
+      // Keepalived's soft limit is half the configured one: SIGXCPU warns before SIGKILL.
+      const hard = Math.max(rt.rlimitUs, RTTIME_HARD_MIN_US);
+      limitErr = this.sys.setRtLimit(rlimitBytes(Math.floor(rt.rlimitUs / 2), hard));
+      if (hard !== rt.rlimitUs) this.log.info(`${this.who}_rlimit_rttime ${rt.rlimitUs}: SIGXCPU after ${Math.floor(rt.rlimitUs / 2)} us as Keepalived, SIGKILL after ${hard} us (V8 can run longer than ${rt.rlimitUs} us)`);
       if (!limitErr) this.limitUs = rt.rlimitUs;
       if (!limitErr && !this.sigxcpu) {
         this.sigxcpu = true;

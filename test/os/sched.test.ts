@@ -59,10 +59,14 @@ test('realtime: the limit (half soft) before SCHED_RR|SCHED_RESET_ON_FORK on the
   const f = fakeCalls();
   const log = memoryLogger();
   new ProcessScheduler('vrrp', log, f.sys).apply({ nice: 0, realtime: { priority: 10, rlimitUs: 20000 }, cpus: [1] });
-  assert.deepEqual(f.calls, ['rttime 10000/20000', 'sched 40000002 10', 'affinity 0 1', 'affinity 101 1', 'affinity 102 1']);
-  assert.deepEqual(log.lines, []);
+  assert.deepEqual(f.calls, ['rttime 10000/1000000', 'sched 40000002 10', 'affinity 0 1', 'affinity 101 1', 'affinity 102 1']);
+  assert.deepEqual(log.lines, ['vrrp_rlimit_rttime 20000: SIGXCPU after 10000 us as Keepalived, SIGKILL after 1000000 us (V8 can run longer than 20000 us)']);
   f.sigxcpu[0]!();
-  assert.deepEqual(log.lines, ['VRRP process has used too much CPU time, vrrp_rlimit_rttime may need to be increased']);
+  assert.equal(log.lines[1], 'VRRP process has used too much CPU time, vrrp_rlimit_rttime may need to be increased');
+
+  const big = fakeCalls();
+  new ProcessScheduler('vrrp', memoryLogger(), big.sys).apply({ nice: 0, realtime: { priority: 10, rlimitUs: 3_000_000 }, cpus: [] });
+  assert.equal(big.calls[0], 'rttime 1500000/3000000', 'a limit above the floor is set as given');
 
   const g = fakeCalls();
   new ProcessScheduler('checker', log, g.sys).apply({ nice: 3, cpus: [] });
@@ -74,13 +78,13 @@ test("failures are logged with Keepalived's words and the rest goes on", () => {
   let f = fakeCalls({ setScheduler: 1 });
   let log = memoryLogger();
   new ProcessScheduler('vrrp', log, f.sys).apply({ nice: 0, realtime: { priority: 10, rlimitUs: 20000 }, cpus: [1] });
-  assert.deepEqual(f.calls, ['rttime 10000/20000', 'sched 40000002 10', 'rttime 7/7', 'affinity 0 1', 'affinity 101 1', 'affinity 102 1'], 'no SCHED_RR: the limit is given back');
-  assert.deepEqual(log.lines, ['child process: cannot raise priority']);
+  assert.deepEqual(f.calls, ['rttime 10000/1000000', 'sched 40000002 10', 'rttime 7/7', 'affinity 0 1', 'affinity 101 1', 'affinity 102 1'], 'no SCHED_RR: the limit is given back');
+  assert.deepEqual(log.lines.slice(1), ['child process: cannot raise priority']);
 
   f = fakeCalls({ setRtLimit: 1, setAffinity: 22 });
   log = memoryLogger();
   new ProcessScheduler('checker', log, f.sys).apply({ nice: 0, realtime: { priority: 5, rlimitUs: 10000 }, cpus: [7] });
-  assert.deepEqual(log.lines, ['child process cannot set realtime rlimit', 'unable to set cpu affinity to checker process (errno 22)']);
+  assert.deepEqual(log.lines.slice(1), ['child process cannot set realtime rlimit', 'unable to set cpu affinity to checker process (errno 22)']);
   assert.equal(f.sigxcpu.length, 0, 'no limit, no SIGXCPU');
 
   f = fakeCalls({ setNice: 13 });
@@ -102,7 +106,7 @@ test('reload: realtime off while reading, then only what changed; what is gone g
   f.calls.length = 0;
   s.suspendRealtime();
   s.apply({ ...rt, realtime: { priority: 20, rlimitUs: 16000 } });
-  assert.deepEqual(f.calls, ['sched 0 0', 'rttime 8000/16000', 'sched 40000002 20']);
+  assert.deepEqual(f.calls, ['sched 0 0', 'rttime 8000/1000000', 'sched 40000002 20']);
   f.calls.length = 0;
   s.apply({ nice: -5, cpus: [] });
   assert.deepEqual(f.calls, ['sched 0 0', 'nice 0 -5', 'nice 101 -5', 'nice 102 -5', 'rttime 7/7', 'affinity 0 0,1,2,3', 'affinity 101 0,1,2,3', 'affinity 102 0,1,2,3']);
@@ -121,9 +125,9 @@ test('a limit that cannot be raised (no CAP_SYS_RESOURCE): logged, realtime goes
   f.calls.length = 0;
   f.sys.setRtLimit = (r) => (f.calls.push(`rttime ${new DataView(r.buffer).getBigUint64(8, true)} EPERM`), 1);
   s.suspendRealtime();
-  s.apply({ nice: 0, realtime: { priority: 10, rlimitUs: 30000 }, cpus: [] });
-  assert.deepEqual(f.calls, ['sched 0 0', 'rttime 30000 EPERM', 'sched 40000002 10']);
-  assert.deepEqual(log.lines, ['child process cannot set realtime rlimit']);
+  s.apply({ nice: 0, realtime: { priority: 10, rlimitUs: 2_000_000 }, cpus: [] });
+  assert.deepEqual(f.calls, ['sched 0 0', 'rttime 2000000 EPERM', 'sched 40000002 10']);
+  assert.deepEqual(log.lines.slice(1), ['child process cannot set realtime rlimit']);
 });
 
 test('the real calls: nice and affinity on every thread of a Node process, read back from /proc', () => {

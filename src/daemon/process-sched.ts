@@ -34,16 +34,13 @@ export function schedPlanOf(g: Defs, who: SchedWho, onlineCpus: number, problem:
 /** A child's scheduler, applied once from `g`; `reloading()` and `reloaded(g)` around each reload. */
 export function startProcessSched(who: SchedWho, g: Defs, log: Logger, sys?: SchedCalls) {
   const sched = new ProcessScheduler(who, log, sys);
-  const online = os.cpus().length;
+  // os.cpus() lists the online CPUs (sysconf's count); where it lists none, the kernel judges the set.
+  const online = os.cpus().length || Infinity;
   const apply = (defs: Defs) => sched.apply(schedPlanOf(defs, who, online, (m) => log.error(m)));
   apply(g);
-  let current = g;
   return {
     reloading: () => sched.suspendRealtime(),
     /** The new global_defs, or the running ones again when the reload was refused. */
-    reloaded: (next: Defs = current) => {
-      current = next;
-      apply(next);
-    },
+    reloaded: (next: Defs) => apply(next),
   };
 }

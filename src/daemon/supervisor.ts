@@ -136,7 +136,7 @@ export class Supervisor {
       return;
     }
     // Keepalived's hint: the kernel SIGKILLs a realtime child that overruns *_rlimit_rttime.
-    const how = signal === 'SIGKILL' ? 'SIGKILL - has rlimit_rttime been exceeded?' : (signal ?? `status ${code}`);
+    const how = signal === 'SIGKILL' ? 'SIGKILL (has rlimit_rttime been exceeded?)' : (signal ?? `status ${code}`);
     this.waiting.delete(spec.name);
     if (this.deps.opts.dontRespawn) {
       // Keepalived -R: a child's death ends the daemon (it raises SIGTERM on itself).

@@ -172,8 +172,8 @@ export class ProcessScheduler {
   /**
    * Back to SCHED_OTHER while a reload reads the file: reading must not run into RLIMIT_RTTIME.
    * The limit stays (it counts realtime only): without CAP_SYS_RESOURCE a hard limit lowered
-   * cannot be raised again. Keepalived puts back an rlimit it never read ({0, 0}) and, unable to
-   * raise it, has its VRRP child killed by the kernel at the next tick; we do not follow that.
+   * cannot be raised again. Keepalived 2.2.7 puts back an rlimit it never read ({0, 0}) and, unable
+   * to raise it, has its VRRP child killed whenever a tick finds it running; we do not follow that.
    */
   suspendRealtime(): void {
     if (this.realtime) this.dropRealtime();
@@ -197,8 +197,10 @@ export class ProcessScheduler {
       // Keepalived's soft limit is half the configured one: SIGXCPU warns before SIGKILL.
       const hard = Math.max(rt.rlimitUs, RTTIME_HARD_MIN_US);
       limitErr = this.sys.setRtLimit(rlimitBytes(Math.floor(rt.rlimitUs / 2), hard));
-      if (hard !== rt.rlimitUs) this.log.info(`${this.who}_rlimit_rttime ${rt.rlimitUs}: SIGXCPU after ${Math.floor(rt.rlimitUs / 2)} us as Keepalived, SIGKILL after ${hard} us (V8 can run longer than ${rt.rlimitUs} us)`);
-      if (!limitErr) this.limitUs = rt.rlimitUs;
+      if (!limitErr) {
+        this.limitUs = rt.rlimitUs;
+        if (hard !== rt.rlimitUs) this.log.info(`${this.who}_rlimit_rttime ${rt.rlimitUs}: SIGXCPU after ${Math.floor(rt.rlimitUs / 2)} us as Keepalived, SIGKILL after ${hard} us (V8 can run longer than ${rt.rlimitUs} us)`);
+      }
       if (!limitErr && !this.sigxcpu) {
         this.sigxcpu = true;
         this.sys.onSigxcpu(() => this.log.info(`${WHO_TITLE[this.who]} process has used too much CPU time, ${this.who}_rlimit_rttime may need to be increased`));

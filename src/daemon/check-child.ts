@@ -42,6 +42,7 @@ import { checkDumpPath, writeCheckDump } from './dump/writer.js';
 import { installLastResort } from './last-resort.js';
 import { secureCheckScripts } from './track/secure-scripts.js';
 import { SECURITY_VIOLATION } from './track/script-security.js';
+import { startProcessSched } from './process-sched.js';
 
 interface Running {
   config: KeepalivedConfig;
@@ -134,6 +135,7 @@ async function main(): Promise<void> {
   for (const d of substitutionNotes(first.config, planeKind)) log.warn(formatDiagnostic(d));
   let cur: Running = { config: first.config, errors: errorMessages(first.diagnostics), ...startRuntime(first.config, log, publisher, results) };
 
+  let sched: ReturnType<typeof startProcessSched> | undefined;
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
@@ -146,7 +148,17 @@ async function main(): Promise<void> {
     log.info(`Healthcheck child stopped (checks: ${cur.runtime.lag.attempts} started, worst ${Math.round(cur.runtime.lag.maxLateUs / 1000)} ms late)`);
     process.exit(0);
   };
+  // Scheduling as Keepalived's reload_check_thread(): standard scheduling while the file is read,
+  // then the new settings (or the running ones again when the file is refused).
   const reload = async () => {
+    sched?.reloading();
+    try {
+      await reloadConfig();
+    } finally {
+      sched?.reloaded(cur.config.global_defs);
+    }
+  };
+  const reloadConfig = async () => {
     log.info('Reloading');
     let next: LoadResult;
     try {
@@ -188,6 +200,9 @@ async function main(): Promise<void> {
   answerParent(() => ({ lvs: lvsPart({ config: cur.config, runtime: cur.runtime, results, plane: planeKind }) }));
   // The first table is in the kernel: the parent may tell systemd READY=1.
   await settled(publisher);
+  // checker_priority, checker_rt_priority, checker_rlimit_rttime, checker_cpu_affinity, once
+  // start-up's work is done (Keepalived: at the end of start_check()).
+  sched = startProcessSched('checker', cur.config.global_defs, log);
   tellParent({ kind: 'ready' });
 }
 

@@ -143,7 +143,8 @@ export class Supervisor {
       if (this.running.size === 0) this.resolveDone?.(0);
       return;
     }
-    const how = signal ?? `status ${code}`;
+    // Keepalived's hint: the kernel SIGKILLs a realtime child that overruns *_rlimit_rttime.
+    const how = signal === 'SIGKILL' ? 'SIGKILL (has rlimit_rttime been exceeded?)' : (signal ?? `status ${code}`);
     this.waiting.delete(spec.name);
     if (this.deps.opts.dontRespawn) {
       // Keepalived -R: a child's death ends the daemon (it raises SIGTERM on itself).

@@ -30,6 +30,7 @@ import { installLastResort } from './last-resort.js';
 import { ConntrackdDriver, groupedInstances } from './conntrackd/driver.js';
 import { conntrackdSettings } from './conntrackd/plan.js';
 import { runCommand } from '../os/conntrackd.js';
+import { startProcessSched } from './process-sched.js';
 
 // V8 drops the bytecode of functions that have not run for a while; a backup's takeover code
 // runs only at a failover, and recompiling it then would cost the takeover (vrrp/rehearsal.ts).
@@ -95,6 +96,7 @@ async function main(): Promise<void> {
   let tracking: Tracking | undefined;
   dumps = new VrrpDumps(() => current, driver, clock, log, () => scriptStatuses(tracking));
   dumps.install();
+  let sched: ReturnType<typeof startProcessSched> | undefined;
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
@@ -113,7 +115,17 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop());
   process.on('SIGHUP', () => void reload());
   // A reload that does not load cleanly changes nothing: the running configuration stays.
+  // Scheduling as Keepalived's reload_vrrp_thread(): standard scheduling while the file is read,
+  // then the new settings (or the running ones again when the file is refused).
   const reload = async () => {
+    sched?.reloading();
+    try {
+      await reloadConfig();
+    } finally {
+      sched?.reloaded(current.global_defs);
+    }
+  };
+  const reloadConfig = async () => {
     log.info('Reloading');
     let next;
     try {
@@ -151,6 +163,9 @@ async function main(): Promise<void> {
   tracking = track(config, false, secured.insecure);
   answerParent(() => ({ vrrp: vrrpPart({ dump: dumps!.input(), transitions: history, tracked: trackedNow, linkUp, lag: driver.lag }) }));
   await driver.start();
+  // vrrp_priority, vrrp_rt_priority, vrrp_rlimit_rttime, vrrp_cpu_affinity: once start-up's work
+  // (first compilation of the driver included) is done, so that it cannot run into RLIMIT_RTTIME.
+  sched = startProcessSched('vrrp', current.global_defs, log);
   // Every instance has entered its first state: the parent may tell systemd READY=1.
   tellParent({ kind: 'ready' });
 }

@@ -86,6 +86,11 @@ export class SyscallError extends Error {
   }
 }
 
+/** strerror(3): the text Keepalived's "%m" and strerror(errno) log. */
+export function errnoText(errno: number): string {
+  return c.strerror(errno) as string;
+}
+
 function check(syscall: string, r: number, context?: string): number {
   if (r < 0) throw new SyscallError(syscall, koffi.errno(), context);
   return r;

@@ -17,11 +17,26 @@ test('process names: defaults, explicit names, 15-character limit, deprecated lv
   ]);
 });
 
+/** Diagnostics without the notes that say a keyword is read but not acted on. */
+const acted = (r: Parameters<typeof diags>[0]) => diags(r).filter((l) => !l.includes('not acted on'));
+
+test('scheduling: the VRRP and checker keywords are acted on; the BFD ones and *_no_swap are reported at their line', () => {
+  const r = loadGlobal('vrrp_priority -5', 'vrrp_rt_priority 10', 'vrrp_rlimit_rttime 20000', 'vrrp_cpu_affinity 1', 'checker_priority 3',
+    'checker_rt_priority 5', 'checker_rlimit_rttime 5000', 'checker_cpu_affinity 0', 'bfd_priority 1', 'bfd_rt_priority 2', 'bfd_rlimit_rttime 3',
+    'bfd_cpu_affinity 0', 'bfd_no_swap', 'vrrp_no_swap', 'checker_no_swap');
+  const bfd = "is read but not acted on here: there is no BFD process in keepalived-ts";
+  const swap = "is read but not acted on here: locking a Node process in memory makes V8 abort (systemd: MemorySwapMax=0 keeps it out of swap)";
+  assert.deepEqual(diags(r), [
+    `10 note 'bfd_priority' ${bfd}`, `11 note 'bfd_rt_priority' ${bfd}`, `12 note 'bfd_rlimit_rttime' ${bfd}`,
+    `13 note 'bfd_cpu_affinity' ${bfd}`, `14 note 'bfd_no_swap' ${bfd}`, `15 note 'vrrp_no_swap' ${swap}`, `16 note 'checker_no_swap' ${swap}`,
+  ]);
+});
+
 test('nice priorities, realtime priorities (clamped), no_swap', () => {
   const r = loadGlobal('vrrp_priority -20', 'checker_priority 19', 'bfd_no_swap', 'vrrp_rt_priority 200', 'checker_rt_priority 0', 'bfd_rt_priority 50');
   const d = r.config.global_defs;
   assert.deepEqual([d.vrrp_priority, d.checker_priority, d.bfd_no_swap, d.vrrp_rt_priority, d.checker_rt_priority, d.bfd_rt_priority], [-20, 19, true, 99, 1, 50]);
-  assert.deepEqual(diags(r), [
+  assert.deepEqual(acted(r), [
     '5 warning vrrp process real-time priority 200 greater than maximum 99 - setting to maximum',
     '6 warning checker process real-time priority 0 less than minimum 1 - setting to minimum',
   ]);
@@ -34,9 +49,10 @@ test('cpu affinity, rlimit_rttime and its deprecated spelling', () => {
   assert.deepEqual(d.vrrp_cpu_affinity, [0, 1]);
   assert.equal(d.checker_rlimit_rttime, 2, 'Keepalived raises 1 to 2');
   assert.equal(d.bfd_rlimit_rttime, 5000);
-  assert.deepEqual(diags(r), ["4 note 'bfd_rlimit_rtime' is deprecated - please use 'bfd_rlimit_rttime'"]);
+  assert.deepEqual(acted(r), ["4 note 'bfd_rlimit_rtime' is deprecated - please use 'bfd_rlimit_rttime'"]);
+  assert.equal(g('vrrp_rlimit_rttime x').vrrp_rlimit_rttime, 0, 'a bad value: no limit at all, as Keepalived');
   assert.deepEqual(g('vrrp_cpu_affinity 0 x').vrrp_cpu_affinity, [], 'a bad id drops the whole set');
-  assert.deepEqual(diags(loadGlobal('bfd_cpu_affinity')), ['2 error bfd_cpu_affinity: no cpu_id specified']);
+  assert.deepEqual(diags(loadGlobal('vrrp_cpu_affinity')), ['2 error vrrp_cpu_affinity: no cpu_id specified']);
 });
 
 test('max_auto_priority and min_auto_priority_delay', () => {
@@ -85,8 +101,6 @@ test('lvs_timeouts', () => {
   ]);
 });
 
-/** Diagnostics without the notes that say a keyword is read but not acted on. */
-const acted = (r: Parameters<typeof diags>[0]) => diags(r).filter((l) => !l.includes('not acted on'));
 
 test('lvs_sync_daemon: new and old forms', () => {
   const pos = { file: '/etc/k.conf', line: 2 };

@@ -70,8 +70,9 @@ function rtRlimit(key: `${Daemon}_rlimit_rttime`) {
   return (g: GlobalDefs, n: ConfNode, cx: Cx) => {
     cx.noExtra(n, 1);
     const v = cx.int(n, 1, UINT_MAX);
-    // Keepalived halves the limit for the soft limit, which must not be 0.
-    if (v !== undefined) g[key] = Math.max(v, 2);
+    // Keepalived halves the limit for the soft limit, which must not be 0; a bad value leaves no
+    // limit at all (its get_rt_rlimit() returns 0).
+    g[key] = v === undefined ? 0 : Math.max(v, 2);
   };
 }
 
@@ -135,6 +136,14 @@ function snmpInterval(key: 'snmp_vs_stats_update_interval' | 'snmp_rs_stats_upda
   return seconds(key, 0.001, 30);
 }
 
+/** keepalived-ts has no BFD process: its scheduling keywords are read and reported at their line. */
+const NO_BFD = 'there is no BFD process in keepalived-ts';
+/**
+ * mlockall() makes V8 abort: V8 releases pages with madvise(MADV_DONTNEED), which the kernel
+ * refuses on locked memory (os/sched.ts).
+ */
+const NO_SWAP = 'locking a Node process in memory makes V8 abort (systemd: MemorySwapMax=0 keeps it out of swap)';
+
 export const globalProcessTable: KeywordTable<GlobalDefs> = {
   process_names: (g, n, cx) => {
     cx.noExtra(n, 0);
@@ -160,24 +169,25 @@ export const globalProcessTable: KeywordTable<GlobalDefs> = {
     if (v !== undefined) g.max_auto_priority = v;
   },
   min_auto_priority_delay: integer('min_auto_priority_delay', 1, 10_000_000),
+  // The VRRP and checker children apply these (daemon/process-sched.ts).
   vrrp_priority: nice('vrrp_priority'),
   checker_priority: nice('checker_priority'),
-  bfd_priority: nice('bfd_priority'),
-  vrrp_no_swap: flag('vrrp_no_swap'),
-  checker_no_swap: flag('checker_no_swap'),
-  bfd_no_swap: flag('bfd_no_swap'),
+  bfd_priority: notActedOn(NO_BFD, nice('bfd_priority')),
+  vrrp_no_swap: notActedOn(NO_SWAP, flag('vrrp_no_swap')),
+  checker_no_swap: notActedOn(NO_SWAP, flag('checker_no_swap')),
+  bfd_no_swap: notActedOn(NO_BFD, flag('bfd_no_swap')),
   vrrp_rt_priority: rtPriority('vrrp_rt_priority'),
   checker_rt_priority: rtPriority('checker_rt_priority'),
-  bfd_rt_priority: rtPriority('bfd_rt_priority'),
+  bfd_rt_priority: notActedOn(NO_BFD, rtPriority('bfd_rt_priority')),
   vrrp_cpu_affinity: cpuAffinity('vrrp_cpu_affinity'),
   checker_cpu_affinity: cpuAffinity('checker_cpu_affinity'),
-  bfd_cpu_affinity: cpuAffinity('bfd_cpu_affinity'),
+  bfd_cpu_affinity: notActedOn(NO_BFD, cpuAffinity('bfd_cpu_affinity')),
   vrrp_rlimit_rttime: rtRlimit('vrrp_rlimit_rttime'),
   checker_rlimit_rttime: rtRlimit('checker_rlimit_rttime'),
-  bfd_rlimit_rttime: rtRlimit('bfd_rlimit_rttime'),
+  bfd_rlimit_rttime: notActedOn(NO_BFD, rtRlimit('bfd_rlimit_rttime')),
   vrrp_rlimit_rtime: deprecated('vrrp_rlimit_rttime', rtRlimit('vrrp_rlimit_rttime')),
   checker_rlimit_rtime: deprecated('checker_rlimit_rttime', rtRlimit('checker_rlimit_rttime')),
-  bfd_rlimit_rtime: deprecated('bfd_rlimit_rttime', rtRlimit('bfd_rlimit_rttime')),
+  bfd_rlimit_rtime: deprecated('bfd_rlimit_rttime', notActedOn(NO_BFD, rtRlimit('bfd_rlimit_rttime'))),
   vrrp_netlink_cmd_rcv_bufs: rcvBufs('vrrp_netlink_cmd_rcv_bufs'),
   vrrp_netlink_cmd_rcv_bufs_force: boolean('vrrp_netlink_cmd_rcv_bufs_force'),
   vrrp_netlink_monitor_rcv_bufs: rcvBufs('vrrp_netlink_monitor_rcv_bufs'),

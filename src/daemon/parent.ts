@@ -138,7 +138,8 @@ function errorMessages(diags: readonly Diagnostic[]): Set<string> {
  */
 async function daemonize(opts: Options, argv: readonly string[]): Promise<number> {
   const bin = process.argv[1]!;
-  const child = spawn(process.execPath, [bin, ...argv], {
+  // The same node flags (bin/keepalived-ts's nursery size) for the daemon as for this process.
+  const child = spawn(process.execPath, [...process.execArgv, bin, ...argv], {
     detached: true,
     stdio: 'ignore',
     env: { ...process.env, KTS_DAEMONIZED: '1' },

@@ -7,6 +7,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Lab } from './lab.js';
 
+/** What bin/keepalived-ts's first line gives node (the daemon as users run it). */
+export const BIN_NODE_FLAGS = ['--max-semi-space-size=1'];
+
 export class Daemon {
   readonly proc: ChildProcess;
   readonly output: string[] = [];
@@ -25,7 +28,7 @@ export class Daemon {
     const args = ['-n', '-l', '-G', '-D', '-f', conf, '-p', this.pidFile, '-r', this.vrrpPidFile, '-c', this.checkersPidFile, ...extraArgs];
     this.proc = real
       ? lab.spawn(host, '/usr/sbin/keepalived', ['-P', ...args], { env: { ...process.env, TMPDIR: dir, ...env } })
-      : lab.spawn(host, process.execPath, [path.join(repo, 'bin/keepalived-ts'), ...args], { env: { ...process.env, TMPDIR: dir, ...env } });
+      : lab.spawn(host, process.execPath, [...BIN_NODE_FLAGS, path.join(repo, 'bin/keepalived-ts'), ...args], { env: { ...process.env, TMPDIR: dir, ...env } });
     // Whole lines only: a chunk of a pipe can end mid-line (the rest comes with the next one).
     for (const s of [this.proc.stdout, this.proc.stderr]) {
       let partial = '';

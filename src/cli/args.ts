@@ -12,6 +12,7 @@
  * lives in base/options.ts: the daemon reads it without knowing the command line.
  */
 import { defaultOptions, type Options } from '../base/options.js';
+import { parseBgpTable } from '../lb/announce.js';
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -78,6 +79,8 @@ const FLAGS: readonly Flag[] = [
   { long: 'signum', arg: 'required', set: (o, v) => ((o.signum = v!), true) },
   // Ours, not Keepalived's: the read-only status listener (also KEEPALIVED_TS_HTTP).
   { long: 'http', arg: 'required', set: (o, v) => void (o.http = v!) },
+  // Ours too: the routing table the virtual servers' addresses go to for BGP (also KEEPALIVED_TS_BGP_TABLE).
+  { long: 'bgp-table', arg: 'required', set: (o, v, r) => void (parseBgpTable(v) instanceof Error ? refuse(r, `Invalid --bgp-table ${v}: a routing table number 1-252`) : (o.bgpTable = v!)) },
   // -t implies -R -n -G in Keepalived: a config test never forks, respawns or logs to syslog.
   { short: 't', long: 'config-test', arg: 'optional', set: (o, v) => void Object.assign(o, { configTest: true, dontRespawn: true, dontFork: true, noSyslog: true }, v ? { configTestLog: v } : {}) },
   { short: 'v', long: 'version', arg: 'none', set: (o) => ((o.version = true), true) },
@@ -85,8 +88,8 @@ const FLAGS: readonly Flag[] = [
 ];
 
 /** Every option 2.2.7 lists in --help, as [short, long] (for the help and its test). */
-/** Keepalived's own options (ours, like --http, are not Keepalived's). */
-export const OPTION_NAMES: readonly (readonly [string | undefined, string])[] = FLAGS.filter((f) => f.short !== 'g' && f.long !== 'http').map((f) => [f.short, f.long]);
+/** Keepalived's own options (ours, like --http and --bgp-table, are not Keepalived's). */
+export const OPTION_NAMES: readonly (readonly [string | undefined, string])[] = FLAGS.filter((f) => f.short !== 'g' && f.long !== 'http' && f.long !== 'bgp-table').map((f) => [f.short, f.long]);
 
 function refuse(r: CommandLine, message: string): void {
   r.messages.push(message);

@@ -31,6 +31,7 @@ export const ENVIRONMENT: readonly (readonly [string, string])[] = [
   ['KEEPALIVED_TS_NAT_SNAT=1', 'one-armed NAT: real servers see the director as the client'],
   ['KEEPALIVED_TS_TRACE=1', 'one log line per VRRP takeover with the time each step took'],
   ['KEEPALIVED_TS_HTTP=ADDR:PORT', 'as --http: serve /metrics, /api/status and the live page there (read-only)'],
+  ['KEEPALIVED_TS_BGP_TABLE=N', 'as --bgp-table: the routing table for the addresses of healthy virtual servers'],
   ['KEEPALIVED_TS_LAB_PREFIX=NAME-', '`keepalived-ts lab`: its namespaces\' name prefix (default ktslab-)'],
   ['KEEPALIVED_TS_LAB_DIR=DIR', '`keepalived-ts lab`: its state directory (default /run/keepalived-ts/lab)'],
 ];
@@ -91,6 +92,8 @@ ${NOTE}no effect, a warning says so (sysctl kernel.core_pattern)
 
 Options of keepalived-ts only:
       --http=ADDR:PORT         Serve /metrics (Prometheus), /api/status (JSON) and a live page, read-only
+      --bgp-table=N            Put a blackhole route (proto keepalived) for each virtual server address
+                                with quorum in routing table N (1-252), for FRR or BIRD to announce by BGP
 
 Commands of keepalived-ts:
   keepalived-ts status [-p PIDFILE] [--json] [--follow]

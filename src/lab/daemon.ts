@@ -14,7 +14,8 @@ export class Daemon {
   readonly vrrpPidFile: string;
   readonly checkersPidFile: string;
 
-  constructor(lab: Lab, host: string, dir: string, configText: string, repo: string, real = false, env: NodeJS.ProcessEnv = {}) {
+  /** `extraArgs` follow the lab's own (keepalived-ts options such as --bgp-table). */
+  constructor(lab: Lab, host: string, dir: string, configText: string, repo: string, real = false, env: NodeJS.ProcessEnv = {}, extraArgs: readonly string[] = []) {
     fs.mkdirSync(dir, { recursive: true });
     const conf = path.join(dir, 'keepalived.conf');
     fs.writeFileSync(conf, configText);
@@ -22,7 +23,7 @@ export class Daemon {
     this.vrrpPidFile = path.join(dir, 'vrrp.pid');
     this.checkersPidFile = path.join(dir, 'checkers.pid');
     // -G: console only, so a lab's daemons (ours and Keepalived alike) stay out of the host's syslog.
-    const args = ['-n', '-l', '-G', '-D', '-f', conf, '-p', this.pidFile, '-r', this.vrrpPidFile, '-c', this.checkersPidFile];
+    const args = ['-n', '-l', '-G', '-D', '-f', conf, '-p', this.pidFile, '-r', this.vrrpPidFile, '-c', this.checkersPidFile, ...extraArgs];
     this.proc = real
       ? lab.spawn(host, '/usr/sbin/keepalived', ['-P', ...args], { env: { ...process.env, TMPDIR: dir, ...env } })
       : lab.spawn(host, process.execPath, [path.join(repo, 'bin/keepalived-ts'), ...args], { env: { ...process.env, TMPDIR: dir, ...env } });

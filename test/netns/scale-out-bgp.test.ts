@@ -59,6 +59,13 @@ function diagnostics(): string {
   const out: string[] = [];
   for (const [d, k] of daemons) out.push(`--- ${d} keepalived-ts:\n${k.output.slice(-12).join('\n')}`);
   for (const s of speakers.values()) out.push(s.logs());
+  for (const [h, s] of speakers) {
+    try {
+      out.push(`--- ${h} BFD:\n${s.show(s.kind === 'frr' ? 'show bfd peers brief' : 'show bfd sessions')}`);
+    } catch {
+      /* a speaker killed by the test */
+    }
+  }
   return out.join('\n');
 }
 
@@ -72,6 +79,12 @@ async function paths(): Promise<string[]> {
 
 const via = (...ds: Director[]) => ds.map((d) => addr[d]!).sort();
 const same = (a: string[], b: string[]) => a.join() === b.join();
+
+/** The directors the router has a BFD session up with. */
+function bfdUp(): string[] {
+  const peers = JSON.parse(speakers.get('r0')!.show('show bfd peers json')) as Array<{ peer: string; status: string }>;
+  return peers.filter((p) => p.status === 'up').map((p) => p.peer).sort();
+}
 
 /** SYNs to the VIP a director has received (the counter table the test put in front of its data plane). */
 async function syns(d: Director): Promise<number> {
@@ -146,6 +159,7 @@ before(async () => {
     daemons.set(d, new Daemon(lab, d, path.join(dir, `${d}-kts`), config, repo, false, env, flag));
   }
   await waitFor('a path per director on the router', async () => same(await paths(), via(...DIRECTORS)), 40_000);
+  await waitFor('BFD up with every director', () => bfdUp().length === DIRECTORS.length, 20_000);
 });
 
 after(async () => {
@@ -189,7 +203,7 @@ test('new connections spread over the three directors', { skip, timeout: 30_000 
 test('a real server failing its check: every director keeps announcing and stops sending to it', { skip, timeout: 60_000 }, async () => {
   const gone = await mac('rs2');
   backends.get('rs2')!.kill('SIGKILL');
-  let fewest = DIRECTORS.length;
+  let fewest: number = DIRECTORS.length;
   const watch = setInterval(() => void paths().then((p) => (fewest = Math.min(fewest, p.length))).catch(() => undefined), 100);
   try {
     await waitFor('rs2 out of every director\'s table', async () => (await Promise.all(DIRECTORS.map(maglev))).every((t) => !t.includes(gone)), 20_000);
@@ -213,7 +227,7 @@ test('a director whose pool loses quorum withdraws within the bound, and announc
   fs.writeFileSync(block, 'table inet ktblock {\n chain o {\n  type filter hook output priority 0; policy accept;\n  tcp dport 80 drop\n }\n}\n');
   await lab.exec('d1', 'nft', '-f', block);
   const d1 = daemons.get('d1')!;
-  await waitFor('d1 withdrawing', () => d1.output.some((l) => /withdrawing/.test(l)), 20_000);
+  await waitFor('d1 withdrawing', () => d1.output.some((l) => l.includes(`withdrawing ${vip}/32`)), 20_000);
   const t0 = Date.now();
   await waitFor('the router without d1', async () => same(await paths(), via('d2', 'd3')), WITHDRAW_BOUND_MS);
   console.log(`# quorum lost on d1: the router dropped its path ${Date.now() - t0} ms after the withdrawal`);
@@ -259,6 +273,6 @@ test('SIGTERM withdraws the address before the director stops, and leaves no rou
   await d2.kill('SIGTERM');
   await waitFor('the router without d2', async () => same(await paths(), via('d1')), WITHDRAW_BOUND_MS);
   console.log(`# d2 stopped: its path gone from the router ${Date.now() - t0} ms after SIGTERM`);
-  assert.ok(d2.output.some((l) => /withdrawing/.test(l)), d2.output.slice(-10).join('\n'));
+  assert.ok(d2.output.some((l) => l.includes(`withdrawing ${vip}/32`)), d2.output.slice(-10).join('\n'));
   assert.equal((await lab.exec('d2', 'ip', 'route', 'show', 'table', '102', 'proto', 'keepalived')).trim(), '');
 });

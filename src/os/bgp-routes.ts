@@ -30,7 +30,7 @@ export function kernelBgpRoutes(table: number, o: IpOptions = {}): BgpRoutes {
       const out: string[] = [];
       for (const f of ['-4', '-6']) {
         const r = await runIp(o, [f, '-j', 'route', 'show', 'table', t, 'proto', PROTO]);
-        // A table nothing was ever put in does not exist yet (IPv6 says so; IPv4 shows it empty).
+        // A table nothing was ever put in does not exist yet: empty.
         if (r.code !== 0 && /table does not exist/i.test(r.stderr)) continue;
         if (r.code !== 0) throw new Error(`'ip ${f} route show table ${t}' failed: ${r.stderr.trim()}`);
         const routes = (r.stdout.trim() === '' ? [] : JSON.parse(r.stdout)) as Array<{ dst?: string }>;

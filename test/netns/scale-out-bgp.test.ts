@@ -95,7 +95,7 @@ async function syns(d: Director): Promise<number> {
 /** A director's Maglev table as nft holds it: slot : real server MAC. */
 const maglev = (d: Director) => lab.exec(d, 'nft', 'list', 'map', 'netdev', 'keepalived_ts_dr', 'fresh_0').then((s) => /elements = \{([^}]*)\}/.exec(s)?.[1]?.replace(/\s+/g, ' ').trim() ?? '');
 
-async function mac(host: string): Promise<string> {
+function mac(host: string): string {
   return lab.host(host).mac;
 }
 

@@ -162,7 +162,11 @@ async function main(): Promise<void> {
     announceQueued = true;
     setImmediate(() => {
       announceQueued = false;
-      void announcer.set(announcementOf(cur.config, (v) => cur.runtime.quorumUp(v), vrrpStates, stopping));
+      // After the data plane has the pools: an address announced before its forwarding is in
+      // place would attract flows the director drops (a pool regaining quorum rebuilds its table).
+      void (publisher?.flush() ?? Promise.resolve())
+        .catch(() => undefined)
+        .then(() => announcer.set(announcementOf(cur.config, (v) => cur.runtime.quorumUp(v), vrrpStates, stopping)));
     });
   };
   let cur: Running = { config: first.config, errors: errorMessages(first.diagnostics), ...startRuntime(first.config, log, publisher, results, undefined, announce) };

@@ -14,6 +14,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Lab } from '../../src/lab/lab.js';
+import { stop } from '../../src/lab/process.js';
 
 async function until(what: string, pred: () => boolean, ms: number): Promise<void> {
   const end = Date.now() + ms;
@@ -36,6 +37,12 @@ export interface Speaker {
   kill(): void;
   /** Its log files' tails, for a failure message. */
   logs(): string;
+  /**
+   * Stops it (SIGTERM, SIGKILL after 3 s) and removes what FRR leaves outside the test's directory:
+   * /var/run/frr/NAME and each daemon's crash-log buffers, /var/tmp/frr/DAEMON.PID (a SIGKILLed
+   * daemon never removes its own).
+   */
+  stop(): Promise<void>;
 }
 
 function frrUser(dir: string): void {
@@ -68,6 +75,12 @@ export async function startFrr(lab: Lab, host: string, dir: string, name: string
     show: (command) => lab.execSync(host, 'vtysh', '--vty_socket', dir, '-c', command),
     kill: () => procs.forEach((p) => p.kill('SIGKILL')),
     logs: () => ['zebra', 'bgpd', 'bfdd'].map((d) => `${host} ${d}: ${tail(path.join(dir, `${d}.log`))}`).join('\n'),
+    stop: async () => {
+      await Promise.all(procs.map((p) => stop(p, 3000)));
+      const daemons = ['zebra', 'bgpd', 'bfdd'];
+      procs.forEach((p, i) => fs.rmSync(`/var/tmp/frr/${daemons[i]}.${p.pid}`, { recursive: true, force: true }));
+      fs.rmSync(`/var/run/frr/${name}`, { recursive: true, force: true });
+    },
   };
 }
 
@@ -87,6 +100,7 @@ export async function startBird(lab: Lab, host: string, dir: string, config: str
     show: (command) => lab.execSync(host, 'birdc', '-s', ctl, ...command.split(' ')),
     kill: () => void p.kill('SIGKILL'),
     logs: () => `${host} bird: ${tail(path.join(dir, 'bird.log'))}`,
+    stop: () => stop(p, 3000),
   };
 }
 

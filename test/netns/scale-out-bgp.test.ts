@@ -37,6 +37,8 @@ const ROUTER_AS = 65000;
 const WITHDRAW_BOUND_MS = 3000;
 /** BFD's detection time is 300 ms; without BFD the 9 s hold time would be the bound. */
 const BFD_BOUND_MS = 3000;
+/** How long a client request may wait for data: a lost packet costs a retransmission, and the machine is shared. */
+const REQUEST_TIMEOUT_MS = 10_000;
 
 let lab: Lab;
 let dir: string;
@@ -169,6 +171,7 @@ before(async () => {
 after(async () => {
   if (skip) return;
   for (const k of daemons.values()) await k.kill('SIGTERM').catch(() => undefined);
+  for (const s of speakers.values()) await s.stop().catch(() => undefined);
   await lab?.destroy();
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -192,7 +195,7 @@ test('the router has a path per director with BFD up, every director the same Ma
 test('new connections spread over the three directors', { skip, timeout: 30_000 }, async () => {
   const before = await Promise.all(DIRECTORS.map(syns));
   const n = 300;
-  const r = JSON.parse(await lab.exec('cl', process.execPath, peer, '--requests', `http://${vip}/`, String(n))) as { by: Record<string, number>; errors: number };
+  const r = JSON.parse(await lab.exec('cl', process.execPath, peer, '--requests', `http://${vip}/`, String(n), '--timeout', String(REQUEST_TIMEOUT_MS))) as { by: Record<string, number>; errors: number };
   const got = (await Promise.all(DIRECTORS.map(syns))).map((x, i) => x - before[i]!);
   const total = got.reduce((a, b) => a + b, 0);
   const shares = got.map((x) => x / total);
@@ -213,16 +216,17 @@ test('a real server failing its check: every director keeps announcing and stops
     await waitFor('rs2 out of every director\'s table', async () => (await Promise.all(DIRECTORS.map(maglev))).every((t) => !t.includes(gone)), 20_000);
     const tables = await Promise.all(DIRECTORS.map(maglev));
     assert.ok(tables.every((t) => t === tables[0]), 'the directors agree once they have all seen it');
-    const r = JSON.parse(await lab.exec('cl', process.execPath, peer, '--requests', `http://${vip}/`, '90')) as { by: Record<string, number>; errors: number };
+    const r = JSON.parse(await lab.exec('cl', process.execPath, peer, '--requests', `http://${vip}/`, '90', '--timeout', String(REQUEST_TIMEOUT_MS))) as { by: Record<string, number>; errors: number };
     assert.equal(r.errors, 0);
     assert.equal(r.by['rs2'] ?? 0, 0);
     assert.deepEqual(await paths(), via(...DIRECTORS), 'quorum holds: nobody withdrew');
   } finally {
     clearInterval(watch);
+    // Back whatever happened: the tests after this one need the whole pool on every director.
+    await backend('rs2');
+    await waitFor('rs2 back in every director\'s table', async () => (await Promise.all(DIRECTORS.map(maglev))).every((t) => t.includes(gone)), 20_000);
   }
   assert.equal(fewest, DIRECTORS.length, 'no path went away meanwhile');
-  await backend('rs2');
-  await waitFor('rs2 back in every director\'s table', async () => (await Promise.all(DIRECTORS.map(maglev))).every((t) => t.includes(gone)), 20_000);
 });
 
 test('a director whose pool loses quorum withdraws within the bound, and announces again when it is back', { skip, timeout: 60_000 }, async () => {
@@ -245,7 +249,7 @@ test('a director whose pool loses quorum withdraws within the bound, and announc
 
 test('a director lost hard: BFD drops its path, and the connections through it go on through the others', { skip, timeout: 60_000 }, async () => {
   // 24 keep-alive sessions, a request every 100 ms for 5 s; each must keep its connection and server.
-  const sessions = lab.spawn('cl', process.execPath, [peer, '--sessions', `http://${vip}/`, '24', '50', '100', '--timeout', '5000']);
+  const sessions = lab.spawn('cl', process.execPath, [peer, '--sessions', `http://${vip}/`, '24', '50', '100', '--timeout', String(REQUEST_TIMEOUT_MS)]);
   let out = '';
   sessions.stdout!.on('data', (b: Buffer) => (out += b.toString()));
   const done = new Promise<void>((r) => sessions.once('exit', () => r()));

@@ -24,8 +24,12 @@ async function until(what: string, pred: () => boolean, ms: number): Promise<voi
   }
 }
 
-/** BFD as both daemons run it here: 100 ms both ways, 3 missed = down (300 ms). */
-export const BFD_INTERVAL_MS = 100;
+/**
+ * BFD as both daemons run it here: 300 ms both ways, 3 missed = down (900 ms, FRR's default).
+ * 100 ms x 3 flapped every session at once on this shared 2-core machine, where a process may
+ * wait half a second for a CPU.
+ */
+export const BFD_INTERVAL_MS = 300;
 export const BFD_MULTIPLIER = 3;
 
 export interface Speaker {
@@ -37,6 +41,8 @@ export interface Speaker {
   kill(): void;
   /** Its log files' tails, for a failure message. */
   logs(): string;
+  /** Its log files, whole. */
+  fullLog(): string;
   /**
    * Stops it (SIGTERM, SIGKILL after 3 s) and removes what FRR leaves outside the test's directory:
    * /var/run/frr/NAME and each daemon's crash-log buffers, /var/tmp/frr/DAEMON.PID (a SIGKILLed
@@ -75,6 +81,7 @@ export async function startFrr(lab: Lab, host: string, dir: string, name: string
     show: (command) => lab.execSync(host, 'vtysh', '--vty_socket', dir, '-c', command),
     kill: () => procs.forEach((p) => p.kill('SIGKILL')),
     logs: () => ['zebra', 'bgpd', 'bfdd'].map((d) => `${host} ${d}: ${tail(path.join(dir, `${d}.log`))}`).join('\n'),
+    fullLog: () => ['zebra', 'bgpd', 'bfdd'].map((d) => tail(path.join(dir, `${d}.log`), Infinity)).join('\n'),
     stop: async () => {
       await Promise.all(procs.map((p) => stop(p, 3000)));
       const daemons = ['zebra', 'bgpd', 'bfdd'];
@@ -100,13 +107,14 @@ export async function startBird(lab: Lab, host: string, dir: string, config: str
     show: (command) => lab.execSync(host, 'birdc', '-s', ctl, ...command.split(' ')),
     kill: () => void p.kill('SIGKILL'),
     logs: () => `${host} bird: ${tail(path.join(dir, 'bird.log'))}`,
+    fullLog: () => tail(path.join(dir, 'bird.log'), Infinity),
     stop: () => stop(p, 3000),
   };
 }
 
-function tail(file: string): string {
+function tail(file: string, lines = 15): string {
   try {
-    return fs.readFileSync(file, 'utf8').split('\n').slice(-15).join('\n');
+    return fs.readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
   } catch {
     return '(no log)';
   }

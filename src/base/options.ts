@@ -82,6 +82,12 @@ export interface Options {
    * transition, with conntrackd's configuration file CONF (keepalived-ts only).
    */
   conntrackd?: string;
+  /**
+   * --bgp-table N: the kernel routing table where the checker child puts a `proto keepalived`
+   * blackhole route for each virtual server address it can serve, for a routing daemon (FRR,
+   * BIRD) to announce by BGP (keepalived-ts only; also KEEPALIVED_TS_BGP_TABLE).
+   */
+  bgpTable?: string;
 }
 
 /** The record before any option is read: Keepalived's defaults. */

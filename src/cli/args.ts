@@ -13,6 +13,7 @@
  */
 import { defaultOptions, type Options } from '../base/options.js';
 import { DEFAULT_CONNTRACKD_CONFIG } from '../daemon/conntrackd/plan.js';
+import { parseBgpTable } from '../lb/announce.js';
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -81,13 +82,15 @@ const FLAGS: readonly Flag[] = [
   { long: 'http', arg: 'required', set: (o, v) => void (o.http = v!) },
   // Ours too: drive conntrackd on each transition (also KEEPALIVED_TS_CONNTRACKD).
   { long: 'conntrackd', arg: 'optional', set: (o, v) => void (o.conntrackd = v ?? DEFAULT_CONNTRACKD_CONFIG) },
+  // Ours too: the routing table the virtual servers' addresses go to for BGP (also KEEPALIVED_TS_BGP_TABLE).
+  { long: 'bgp-table', arg: 'required', set: (o, v, r) => void (parseBgpTable(v) instanceof Error ? refuse(r, `Invalid --bgp-table ${v}: a routing table number 1-252`) : (o.bgpTable = v!)) },
   // -t implies -R -n -G in Keepalived: a config test never forks, respawns or logs to syslog.
   { short: 't', long: 'config-test', arg: 'optional', set: (o, v) => void Object.assign(o, { configTest: true, dontRespawn: true, dontFork: true, noSyslog: true }, v ? { configTestLog: v } : {}) },
   { short: 'v', long: 'version', arg: 'none', set: (o) => ((o.version = true), true) },
   { short: 'h', long: 'help', arg: 'none', set: (o) => ((o.help = true), true) },
 ];
 
-const OURS: ReadonlySet<string> = new Set(['http', 'conntrackd']);
+const OURS: ReadonlySet<string> = new Set(['http', 'conntrackd', 'bgp-table']);
 
 /** Keepalived's own options, as [short, long] (for the help and its test); ours, like --http, are not Keepalived's. */
 export const OPTION_NAMES: readonly (readonly [string | undefined, string])[] = FLAGS.filter((f) => f.short !== 'g' && !OURS.has(f.long)).map((f) => [f.short, f.long]);

@@ -32,6 +32,7 @@ export const ENVIRONMENT: readonly (readonly [string, string])[] = [
   ['KEEPALIVED_TS_TRACE=1', 'one log line per VRRP takeover with the time each step took'],
   ['KEEPALIVED_TS_HTTP=ADDR:PORT', 'as --http: serve /metrics, /api/status and the live page there (read-only)'],
   ['KEEPALIVED_TS_CONNTRACKD=CONF', 'as --conntrackd=CONF: run conntrackd\'s commands on each VRRP transition (1: /etc/conntrackd/conntrackd.conf)'],
+  ['KEEPALIVED_TS_BGP_TABLE=N', 'as --bgp-table: the routing table for the addresses of healthy virtual servers'],
   ['KEEPALIVED_TS_LAB_PREFIX=NAME-', '`keepalived-ts lab`: its namespaces\' name prefix (default ktslab-)'],
   ['KEEPALIVED_TS_LAB_DIR=DIR', '`keepalived-ts lab`: its state directory (default /run/keepalived-ts/lab)'],
 ];
@@ -95,6 +96,8 @@ Options of keepalived-ts only:
       --conntrackd[=CONF]      On each transition of the sync group (or instance), run conntrackd's
                                 commands as primary-backup.sh does (MASTER: -c -f -R -B, BACKUP: -t -n,
                                 FAULT: -t) with conntrackd -C CONF (default /etc/conntrackd/conntrackd.conf)
+      --bgp-table=N            Put a blackhole route (proto keepalived) for each virtual server address
+                                with quorum in routing table N (1-252), for FRR or BIRD to announce by BGP
 
 Commands of keepalived-ts:
   keepalived-ts status [-p PIDFILE] [--json] [--follow]

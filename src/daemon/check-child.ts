@@ -43,6 +43,9 @@ import { installLastResort } from './last-resort.js';
 import { secureCheckScripts } from './track/secure-scripts.js';
 import { SECURITY_VIOLATION } from './track/script-security.js';
 import { startProcessSched } from './process-sched.js';
+import { parseBgpTable } from '../lb/announce.js';
+import { kernelBgpRoutes } from '../os/bgp-routes.js';
+import { announcementOf, BgpAnnouncer } from './check/bgp-announcer.js';
 
 interface Running {
   config: KeepalivedConfig;
@@ -89,7 +92,19 @@ function openDataPlane(log: Logger, statePath: string, instance: string | undefi
   return new NftDataPlane({ log, run: (s) => runNft(s), resolve: (ips) => resolveDrPaths(ips), statePath, counts: connectionCounts, names: tableNames(instance), snat, ...drainS });
 }
 
-function startRuntime(config: KeepalivedConfig, log: Logger, publisher: PoolPublisher | undefined, results: CheckResults, previous?: CheckRuntime): Pick<Running, 'runtime' | 'notifier'> {
+/** --bgp-table (or KEEPALIVED_TS_BGP_TABLE): the announcer, or none (a bad number is logged). */
+function openAnnouncer(opts: Options, log: Logger): BgpAnnouncer | undefined {
+  const table = parseBgpTable(opts.bgpTable ?? process.env['KEEPALIVED_TS_BGP_TABLE']);
+  if (table instanceof Error) {
+    log.error(`${table.message} - no BGP announcements`);
+    return undefined;
+  }
+  if (table === undefined) return undefined;
+  log.info(`BGP: the addresses of virtual servers with quorum go to routing table ${table}`);
+  return new BgpAnnouncer(kernelBgpRoutes(table), table, log);
+}
+
+function startRuntime(config: KeepalivedConfig, log: Logger, publisher: PoolPublisher | undefined, results: CheckResults, previous?: CheckRuntime, changed: () => void = () => undefined): Pick<Running, 'runtime' | 'notifier'> {
   const notifier = openCheckNotifier(config, { log });
   const users = systemUserDb();
   const self = { uid: os.userInfo().uid, gid: os.userInfo().gid };
@@ -102,7 +117,10 @@ function startRuntime(config: KeepalivedConfig, log: Logger, publisher: PoolPubl
     driverFor: (c) => checkerDriver(c, { config, dial: tcpDialer, scripts, icmp: { open: openIcmpSocket }, watchFile: trackFileWatcher(log, previous !== undefined) }),
     events: {
       realServer: (vs, i, up) => notifier.realServer(vs, i, up),
-      quorum: (vs, up, d) => notifier.quorum(vs, up, d),
+      quorum: (vs, up, d) => {
+        notifier.quorum(vs, up, d);
+        changed();
+      },
       checker: (vs, i, c, up, reason) => {
         notifier.checker?.(vs, i, c, up, reason);
         tellParent({ kind: 'event', event: { at: new Date().toISOString(), type: 'checker', vs: formatVs(vs), rs: formatRs(vs.real_server[i]!, vs), up, reason } });
@@ -111,6 +129,7 @@ function startRuntime(config: KeepalivedConfig, log: Logger, publisher: PoolPubl
       pool: (v, vs, entries) => {
         log.detail(`Pool of VS ${formatVs(vs)}: ${entries.map((e) => `${e.ip}:${e.port} weight ${e.weight}`).join(', ') || 'empty'}`);
         publisher?.set(v, vs, entries, vs.group !== undefined ? config.virtual_server_group.find((g) => g.name === vs.group) : undefined);
+        changed();
         tellParent({ kind: 'event', event: { at: new Date().toISOString(), type: 'pool', vs: formatVs(vs), servers: entries.map((e) => ({ rs: `[${e.ip}]:${e.port}`, weight: e.weight })) } });
       },
     },
@@ -133,13 +152,33 @@ async function main(): Promise<void> {
   const planeKind = dataPlaneOf(process.env);
   // What is configured is what runs, or the log says so at the line.
   for (const d of substitutionNotes(first.config, planeKind)) log.warn(formatDiagnostic(d));
-  let cur: Running = { config: first.config, errors: errorMessages(first.diagnostics), ...startRuntime(first.config, log, publisher, results) };
-
   let sched: ReturnType<typeof startProcessSched> | undefined;
+  // --bgp-table: pool and quorum changes (and VRRP states from the parent) recompute the
+  // announcement once per tick, after `cur` holds the runtime that reported them.
+  const announcer = openAnnouncer(opts, log);
+  let vrrpStates: Readonly<Record<string, string>> = {};
   let stopping = false;
+  let announceQueued = false;
+  const announce = () => {
+    if (!announcer || announceQueued) return;
+    announceQueued = true;
+    setImmediate(() => {
+      announceQueued = false;
+      // After the data plane has the pools: an address announced before its forwarding is in
+      // place would attract flows the director drops (a pool regaining quorum rebuilds its table).
+      void (publisher?.flush() ?? Promise.resolve())
+        .catch(() => undefined)
+        .then(() => announcer.set(announcementOf(cur.config, (v) => cur.runtime.quorumUp(v), vrrpStates, stopping)));
+    });
+  };
+  let cur: Running = { config: first.config, errors: errorMessages(first.diagnostics), ...startRuntime(first.config, log, publisher, results, undefined, announce) };
+  announce();
+
   const stop = async () => {
     if (stopping) return;
     stopping = true;
+    // Withdrawn before the data plane goes: the routers move the flows while this node still forwards them.
+    await announcer?.set([]);
     cur.runtime.shutdown();
     await cur.notifier.close();
     // --dont-release-ipvs keeps the forwarding in place, as Keepalived keeps its IPVS table.
@@ -180,7 +219,8 @@ async function main(): Promise<void> {
     await cur.notifier.close();
     // A fresh picture: virtual servers that are gone must not linger in the data plane.
     const nextPublisher = plane ? new PoolPublisher(plane, log) : undefined;
-    cur = { config: next.config, errors, ...startRuntime(next.config, log, nextPublisher, results, cur.runtime) };
+    cur = { config: next.config, errors, ...startRuntime(next.config, log, nextPublisher, results, cur.runtime, announce) };
+    announce();
     publisher = nextPublisher;
     await settled(publisher);
     log.info('Reload finished');
@@ -197,7 +237,10 @@ async function main(): Promise<void> {
   process.on('SIGUSR2', () => undefined);
   for (const n of [SIG_JSON, SIG_STATS_CLEAR]) onSignalNumber(n, () => undefined);
   process.on('disconnect', () => void stop());
-  answerParent(() => ({ lvs: lvsPart({ config: cur.config, runtime: cur.runtime, results, plane: planeKind }) }));
+  answerParent(() => ({ lvs: lvsPart({ config: cur.config, runtime: cur.runtime, results, plane: planeKind }) }), (states) => {
+    vrrpStates = states;
+    announce();
+  });
   // The first table is in the kernel: the parent may tell systemd READY=1.
   await settled(publisher);
   // checker_priority, checker_rt_priority, checker_rlimit_rttime, checker_cpu_affinity, once

@@ -4,7 +4,8 @@
  * done or refused; Keepalived's children signal the same through an eventfd, after which the
  * parent logs "Startup complete" / "Reload complete" and tells systemd READY=1. The parent pings
  * each child for the systemd watchdog (a child whose loop hangs answers no ping), asks each for
- * its part of `keepalived-ts status`, and hears its events (transitions, checker verdicts).
+ * its part of `keepalived-ts status`, and hears its events (transitions, checker verdicts); it
+ * passes the VRRP instances' states on to the Healthcheck child (for --bgp-table).
  */
 
 import type { LvsPart, StatusEvent, VrrpPart } from './status/model.js';
@@ -23,7 +24,15 @@ export interface StatusPart {
   readonly lvs?: LvsPart;
 }
 
-export type ParentMessage = { readonly kind: 'ping'; readonly seq: number } | { readonly kind: 'status-request'; readonly id: number };
+export type ParentMessage =
+  | { readonly kind: 'ping'; readonly seq: number }
+  | { readonly kind: 'status-request'; readonly id: number }
+  /**
+   * To the Healthcheck child: every VRRP instance's last state, as the VRRP child reported its
+   * transitions (empty while there is no VRRP child). --bgp-table withdraws a FAULT instance's
+   * addresses.
+   */
+  | { readonly kind: 'vrrp-states'; readonly states: Readonly<Record<string, string>> };
 
 const CHILD_KINDS = new Set(['ready', 'reloaded', 'reload-refused', 'pong', 'status-part', 'event']);
 
@@ -38,11 +47,12 @@ export function tellParent(m: ChildMessage): void {
 
 /**
  * In a child: answers the parent's watchdog pings from this process's event loop, and its status
- * requests with `status()` (this child's part).
+ * requests with `status()` (this child's part); `vrrpStates` hears the relayed VRRP states.
  */
-export function answerParent(status: () => StatusPart = () => ({})): void {
+export function answerParent(status: () => StatusPart = () => ({}), vrrpStates?: (states: Readonly<Record<string, string>>) => void): void {
   process.on('message', (m: unknown) => {
-    const p = m as { kind?: unknown; seq?: unknown; id?: unknown } | null;
+    const p = m as { kind?: unknown; seq?: unknown; id?: unknown; states?: unknown } | null;
+    if (p?.kind === 'vrrp-states' && typeof p.states === 'object' && p.states !== null) vrrpStates?.(p.states as Record<string, string>);
     if (p?.kind === 'ping' && typeof p.seq === 'number') tellParent({ kind: 'pong', seq: p.seq });
     if (p?.kind === 'status-request' && typeof p.id === 'number') tellParent({ kind: 'status-part', id: p.id, part: status() });
   });

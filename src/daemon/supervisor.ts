@@ -67,6 +67,8 @@ export class Supervisor {
   private resolveDone: ((code: number) => void) | undefined;
   private readonly parts = new Map<number, (child: ChildProcess, part: StatusPart) => void>();
   private partSeq = 0;
+  /** The VRRP instances' states as their transitions came in, for the Healthcheck child. */
+  private vrrpStates: Record<string, string> = {};
 
   constructor(
     private specs: readonly ChildSpec[],
@@ -113,6 +115,14 @@ export class Supervisor {
       if (isChildMessage(m)) this.heard(spec.name, child, m);
     });
     child.on('exit', (code, signal) => this.exited(spec, child, code, signal));
+    if (spec.name === 'Healthcheck' && Object.keys(this.vrrpStates).length > 0) this.relayStates();
+  }
+
+  /** Tells the Healthcheck child every VRRP instance's state (--bgp-table withdraws FAULT ones' addresses). */
+  private relayStates(): void {
+    const c = this.running.get('Healthcheck');
+    const msg: ParentMessage = { kind: 'vrrp-states', states: { ...this.vrrpStates } };
+    if (c?.connected) c.send(msg);
   }
 
   private heard(name: ChildSpec['name'], child: ChildProcess, m: ChildMessage): void {
@@ -122,6 +132,10 @@ export class Supervisor {
     }
     if (m.kind === 'event') {
       this.deps.onEvent?.(m.event);
+      if (m.event.type === 'transition' && name === 'VRRP') {
+        this.vrrpStates[m.event.instance] = m.event.to;
+        this.relayStates();
+      }
       return;
     }
     if (m.kind === 'status-part') {
@@ -139,6 +153,11 @@ export class Supervisor {
     if (child.pid !== undefined) this.forked.delete(child.pid);
     if (this.retiring.delete(child)) return;
     if (this.running.get(spec.name) === child) this.running.delete(spec.name);
+    // A VRRP child gone takes its instances' states with it: a new one reports them afresh.
+    if (spec.name === 'VRRP' && Object.keys(this.vrrpStates).length > 0) {
+      this.vrrpStates = {};
+      this.relayStates();
+    }
     if (this.phase === 'stopping') {
       if (this.running.size === 0) this.resolveDone?.(0);
       return;

@@ -17,6 +17,7 @@ export class Daemon {
   readonly vrrpPidFile: string;
   readonly checkersPidFile: string;
 
+  /** `extraArgs` follow the lab's own (keepalived-ts options such as --bgp-table). */
   constructor(lab: Lab, host: string, dir: string, configText: string, repo: string, real = false, env: NodeJS.ProcessEnv = {}, extraArgs: readonly string[] = []) {
     fs.mkdirSync(dir, { recursive: true });
     const conf = path.join(dir, 'keepalived.conf');

@@ -185,3 +185,15 @@ test('--conntrackd (ours, not in Keepalived\'s list) takes conntrackd\'s configu
   assert.ok(!OPTION_NAMES.some(([, l]) => l === 'conntrackd'));
   assert.match(usageText(), /^ {6}--conntrackd\[=CONF\] /m);
 });
+
+test('--bgp-table takes a routing table number 1-252 (ours, not one of Keepalived\'s options)', () => {
+  assert.equal(parseCommandLine(['--bgp-table', '100']).options.bgpTable, '100');
+  assert.equal(parseCommandLine(['--bgp-table=7']).options.bgpTable, '7');
+  for (const bad of ['0', '254', 'main']) {
+    const r = parseCommandLine([`--bgp-table=${bad}`]);
+    assert.ok(r.failed, bad);
+    assert.match(r.messages.join('\n'), /Invalid --bgp-table/);
+  }
+  assert.ok(!OPTION_NAMES.some(([, l]) => l === 'bgp-table'));
+  assert.match(usageText(), /--bgp-table=N/);
+});

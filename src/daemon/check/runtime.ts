@@ -120,6 +120,11 @@ export class CheckRuntime {
     }
   }
 
+  /** Whether virtual server `v` (its index in the configuration) has quorum now. */
+  quorumUp(v: number): boolean {
+    return this.pools[v]?.quorumUp ?? false;
+  }
+
   /** Puts every pool in place and starts the checkers. */
   start(): void {
     // Watched files are read before the pools are built, as Keepalived reads track files before

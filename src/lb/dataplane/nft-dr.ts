@@ -40,9 +40,15 @@ export interface DrRuleset {
   readonly contents: readonly DrContents[];
 }
 
-/** The Maglev table of the servers taking new connections, as server keys (`ip:port`) per slot. */
+/**
+ * The Maglev table of the servers taking new connections, as server keys (`ip:port`) per slot.
+ * Servers go in by key order, not the pool's: the Maglev fill takes turns in list order, so two
+ * directors listing the same servers differently (configuration order, a server back after a
+ * failure) would disagree on about 1% of slots; sorted, the table depends on the set alone.
+ */
 export function freshSlots(p: ServicePool, dr: ReadonlyMap<string, DrPath>): Slots {
-  const usable = p.entries.filter((e) => dr.has(e.ip));
+  const key = (e: { ip: string; port: number }) => `${e.ip}:${e.port}`;
+  const usable = p.entries.filter((e) => dr.has(e.ip)).sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
   const t = maglevTable(usable.map((e) => ({ key: `${e.ip}:${e.port}`, weight: e.weight })), NFT_MH_SIZE);
   return Array.from(t, (k) => (k < 0 ? undefined : `${usable[k]!.ip}:${usable[k]!.port}`));
 }

@@ -74,7 +74,7 @@ test('election, hard crash of the master, preemption on return: the client reach
 
   const d1b = start('d1', 150);
   await waitFor(async () => (await lab.addresses('d1')).includes(`${vip}/24`), 15_000, 'd1 preempts');
-  await waitFor(async () => !(await lab.addresses('d2')).includes(`${vip}/24`), 5_000, 'd2 releases the VIP');
+  await waitFor(async () => !(await lab.addresses('d2')).includes(`${vip}/24`), 10_000, 'd2 releases the VIP');
   await waitFor(() => ping('client', vip), 10_000, 'client reaches the VIP on d1 again');
 
   // SIGTERM: the master resigns with priority 0 and removes its address.

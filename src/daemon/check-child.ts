@@ -29,7 +29,7 @@ import { ProxyWorkers, udpLimits } from '../lb/dataplane/proxy-workers.js';
 import type { DataPlane } from '../lb/dataplane/types.js';
 import { runNft } from '../os/nft.js';
 import { resolveDrPaths } from '../os/neighbours.js';
-import { connectionCounts } from '../os/conntrack.js';
+import { boundedConnectionCounts, connectionCounts } from '../os/conntrack.js';
 import { lvsStatePath } from './pidfile.js';
 import { trackFileWatcher } from './check/file-watch.js';
 import { realSpawner } from '../base/spawn.js';
@@ -37,6 +37,7 @@ import { scriptIdentity, systemUserDb } from './track/users.js';
 import { formatCheckData } from './check/dump.js';
 import { answerParent, tellParent } from './child-link.js';
 import { CheckResults, lvsPart } from './status/check-status.js';
+import { StatusConnections } from './status/conn-counts.js';
 import { dataPlaneOf, substitutionNotes } from '../lb/scheduler-in-force.js';
 import { checkDumpPath, writeCheckDump } from './dump/writer.js';
 import { installLastResort } from './last-resort.js';
@@ -185,7 +186,12 @@ async function main(): Promise<void> {
   process.on('SIGUSR2', () => undefined);
   for (const n of [SIG_JSON, SIG_STATS_CLEAR]) onSignalNumber(n, () => undefined);
   process.on('disconnect', () => void stop());
-  answerParent(() => ({ lvs: lvsPart({ config: cur.config, runtime: cur.runtime, results, plane: planeKind }) }));
+  const conns = new StatusConnections(boundedConnectionCounts);
+  answerParent(async () => {
+    const counts = await conns.counts(cur.config, planeKind);
+    // `cur` as it is now: a reload during the read replaced config and runtime together.
+    return { lvs: lvsPart({ config: cur.config, runtime: cur.runtime, results, plane: planeKind, ...(counts ? { conns: counts } : {}) }) };
+  });
   // The first table is in the kernel: the parent may tell systemd READY=1.
   await settled(publisher);
   tellParent({ kind: 'ready' });

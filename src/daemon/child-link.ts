@@ -38,12 +38,15 @@ export function tellParent(m: ChildMessage): void {
 
 /**
  * In a child: answers the parent's watchdog pings from this process's event loop, and its status
- * requests with `status()` (this child's part).
+ * requests with `status()` (this child's part; the checker's waits for a bounded conntrack read).
  */
-export function answerParent(status: () => StatusPart = () => ({})): void {
+export function answerParent(status: () => StatusPart | Promise<StatusPart> = () => ({})): void {
   process.on('message', (m: unknown) => {
     const p = m as { kind?: unknown; seq?: unknown; id?: unknown } | null;
     if (p?.kind === 'ping' && typeof p.seq === 'number') tellParent({ kind: 'pong', seq: p.seq });
-    if (p?.kind === 'status-request' && typeof p.id === 'number') tellParent({ kind: 'status-part', id: p.id, part: status() });
+    if (p?.kind === 'status-request' && typeof p.id === 'number') {
+      const id = p.id;
+      void Promise.resolve().then(status).then((part) => tellParent({ kind: 'status-part', id, part }), () => tellParent({ kind: 'status-part', id, part: {} }));
+    }
   });
 }

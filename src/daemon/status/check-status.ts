@@ -9,6 +9,7 @@ import type { KeepalivedConfig } from '../../config/model.js';
 import { formatRs, formatVs } from '../../config/sections/lvs-format.js';
 import { schedulerInForce, type DataPlaneChoice } from '../../lb/scheduler-in-force.js';
 import type { CheckRuntime } from '../check/runtime.js';
+import { connectionKey } from './conn-counts.js';
 import type { CheckHistogram, CheckResult, LvsPart, VirtualServerStatus } from './model.js';
 
 /** Upper bounds, ms: a check on a LAN takes about a millisecond; a timeout, seconds. */
@@ -58,7 +59,7 @@ export interface LvsStatusInput {
   readonly runtime: Pick<CheckRuntime, 'poolState'>;
   readonly results: CheckResults;
   readonly plane: DataPlaneChoice;
-  /** Active and inactive connections per "vip|port|rs|rport", when the data plane counts them. */
+  /** Active and inactive connections by connectionKey() ("vip|port|rs|rport"), when they could be read (conn-counts.ts). */
   readonly conns?: ReadonlyMap<string, [number, number]>;
 }
 
@@ -80,7 +81,7 @@ export function lvsPart(input: LvsStatusInput): LvsPart {
       realServers: vs.real_server.map((rs, i) => {
         const live = st.rs[i]!;
         const last = input.results.lastOf(v, i);
-        const c = input.conns?.get(`${vs.ip}|${vs.port}|${rs.ip}|${rs.port}`);
+        const c = vs.ip !== undefined && vs.port !== undefined ? input.conns?.get(connectionKey(vs.ip, vs.port, rs.ip, rs.port)) : undefined;
         return {
           address: rs.ip,
           port: rs.port,

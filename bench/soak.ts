@@ -75,16 +75,20 @@ function lines(p: ChildProcess, each: (l: string) => void): void {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function metrics(lab: Lab): Promise<{ up: number; latenessS: number; checks: number; ms: number }> {
+async function metrics(lab: Lab): Promise<{ up: number; latenessS: number; checks: number; conns: number; ms: number; bytes: number }> {
   const t = performance.now();
   const text = await lab.exec('director', 'curl', '-sf', '--max-time', '5', `http://127.0.0.1:${HTTP_PORT}/metrics`);
   const ms = performance.now() - t;
-  let up = 0;
-  for (const m of text.matchAll(/^keepalived_ts_real_server_up\{.*\} (\d+)$/gm)) up += Number(m[1]);
-  let checks = 0;
+  // No series at all: the checker's part did not come within the parent's 1 s (NaN, counted apart).
+  let up = NaN;
+  for (const m of text.matchAll(/^keepalived_ts_real_server_up\{.*\} (\d+)$/gm)) up = (Number.isNaN(up) ? 0 : up) + Number(m[1]);
+  let checks = Number.isNaN(up) ? NaN : 0;
   for (const m of text.matchAll(/^keepalived_ts_check_duration_seconds_count\{.*\} (\d+)$/gm)) checks += Number(m[1]);
+  // Connections the status counted from conntrack (NAT services), active + inactive.
+  let conns = 0;
+  for (const m of text.matchAll(/^node_ipvs_backend_connections_(?:in)?active\{.*\} (\d+)$/gm)) conns += Number(m[1]);
   const lateness = /^keepalived_ts_vrrp_timer_lateness_max_seconds (\S+)$/m.exec(text);
-  return { up, latenessS: Number(lateness?.[1] ?? NaN), checks, ms };
+  return { up, latenessS: Number(lateness?.[1] ?? NaN), checks, conns, ms, bytes: text.length };
 }
 
 async function main(): Promise<void> {
@@ -144,6 +148,8 @@ async function main(): Promise<void> {
     const samples: Record<keyof typeof pids, ProcSample[]> = { parent: [], vrrp: [], checker: [] };
     const ups: number[] = [];
     const checkCounts: number[] = [];
+    const connCounts: number[] = [];
+    let metricsBytes = 0;
     const scrapeMs: number[] = [];
     let lateness = NaN;
     measuring = true;
@@ -159,6 +165,8 @@ async function main(): Promise<void> {
       const m = await metrics(lab);
       ups.push(m.up);
       checkCounts.push(m.checks);
+      connCounts.push(m.conns);
+      metricsBytes = m.bytes;
       scrapeMs.push(m.ms);
       lateness = m.latenessS;
       if (k % 6 === 0) process.stderr.write(`  ${t.toFixed(0)} s: RSS ${Object.values(samples).map((s) => (s.at(-1)!.rssKb / 1024).toFixed(1)).join(' / ')} MB, adverts ${gaps.adverts}, worst late ${gaps.worstLateMs.toFixed(1)} ms, up ${m.up}\n`);
@@ -177,6 +185,8 @@ async function main(): Promise<void> {
     const dropped = /(\d+) packets dropped by kernel/.exec(dumpErr)?.[1] ?? '?';
     const restarts = d.output.filter((l) => /respawn|restart/i.test(l) && /child/i.test(l)).length;
 
+    const whole = checkCounts.filter((c) => !Number.isNaN(c));
+    const parts = ups.filter((u) => !Number.isNaN(u));
     const clk = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
     console.log(`\nsoak: ${MINUTES} min measured after ${SETTLE_S} s of settling (${os.cpus().length} cores, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}, data plane ${PLANE})`);
     console.log(`  ${INSTANCES} VRRP instances v3 at ${ADVERT_S * 1000} ms (MASTER), ${SERVICES * SERVERS} real servers (HTTP_GET / TCP_CHECK, delay_loop ${DELAY_LOOP} s), ${RATE} client requests/s on new connections`);
@@ -201,9 +211,10 @@ async function main(): Promise<void> {
     console.log(`| missed deadlines (gap > interval + ${gaps.toleranceMs} ms) | ${gaps.missed} |`);
     console.log(`| keepalived_ts_vrrp_timer_lateness_max_seconds | ${lateness} |`);
     console.log(`| VRRP child at stop | ${timers ? `${timers[1]} timers fired, worst ${timers[2]} ms late` : '?'} |`);
-    console.log(`| checker child at stop | ${checks ? `${checks[1]} checks started, ${((checkCounts.at(-1)! - checkCounts[0]!) / windowS).toFixed(0)}/s in the window (${((SERVICES * SERVERS) / DELAY_LOOP).toFixed(0)}/s asked), worst ${checks[2]} ms late` : '?'} |`);
-    console.log(`| real servers up (min of samples) | ${Math.min(...ups)} of ${SERVICES * SERVERS} |`);
-    console.log(`| /metrics scrape (max) | ${Math.max(...scrapeMs).toFixed(0)} ms |`);
+    console.log(`| checker child at stop | ${checks ? `${checks[1]} checks started, ${((whole.at(-1)! - whole[0]!) / windowS).toFixed(0)}/s in the window (${((SERVICES * SERVERS) / DELAY_LOOP).toFixed(0)}/s asked), worst ${checks[2]} ms late` : '?'} |`);
+    console.log(`| real servers up (min of samples) | ${Math.min(...parts)} of ${SERVICES * SERVERS} (${ups.length - parts.length} of ${ups.length} scrapes without the checker's part) |`);
+    console.log(`| /metrics scrape (curl in the namespace) | max ${Math.max(...scrapeMs).toFixed(0)} ms, ${(metricsBytes / 1024).toFixed(0)} KiB |`);
+    console.log(`| connections counted by /metrics (active + inactive) | ${Math.min(...connCounts)} - ${Math.max(...connCounts)} |`);
     console.log(`| client requests | ${traffic.ok} answered, ${traffic.failed} failed${traffic.firstError ? ` (first: ${traffic.firstError})` : ''}, slowest ${traffic.maxMs.toFixed(0)} ms |`);
     console.log(`| child restarts | ${restarts} |`);
     const advertsOk = gaps.missed === 0;

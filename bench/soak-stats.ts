@@ -99,18 +99,21 @@ export class AdvertGaps {
   /** Lateness histogram in whole milliseconds (index = ms late, negatives at 0), for the p99. */
   private readonly hist: number[] = [];
 
+  /** `vrids`: the range of VRIDs this one counts (the others are another daemon's). */
   constructor(
     private readonly intervalMs: number,
     readonly toleranceMs: number,
+    private readonly vrids: readonly [number, number] = [1, 255],
   ) {}
 
   line(l: string): void {
     const m = /^(\d+)\.(\d+) IP \S+ > \S+: VRRPv\d, Advertisement, vrid (\d+),/.exec(l);
     if (!m) return;
+    const vrid = Number(m[3]);
+    if (vrid < this.vrids[0] || vrid > this.vrids[1]) return;
     const secs = Number(m[1]);
     this.base ??= secs;
     const ms = (secs - this.base) * 1000 + Number(`0.${m[2]}`) * 1000;
-    const vrid = Number(m[3]);
     this.adverts++;
     const prev = this.last.get(vrid);
     this.last.set(vrid, ms);

@@ -18,6 +18,9 @@
  * child (/proc), the sum of keepalived_ts_real_server_up and the VRRP clock's worst lateness
  * (/metrics). Then the table: CPU % and slopes, the adverts' worst lateness and missed deadlines.
  * `--plane proxy` serves the traffic with the userspace proxy instead of nftables NAT.
+ * `--keepalived`: the real Keepalived (VRRP only, -P) beside it in a namespace of its own with the
+ * same 100 instances (VRIDs 101-200), its adverts read by the same capture: the reference for
+ * what this machine's load does to an advert clock.
  */
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -37,6 +40,7 @@ const ADVERT_S = opt('--advert', 0.1);
 const DELAY_LOOP = opt('--delay-loop', 3);
 const RATE = opt('--rate', 200);
 const SETTLE_S = opt('--settle', 30);
+const REFERENCE = args.includes('--keepalived');
 const PLANE = args.includes('--plane') ? args[args.indexOf('--plane') + 1]! : 'nft';
 const INSTANCES = 100;
 const SERVICES = 100;
@@ -44,11 +48,16 @@ const SERVERS = 10;
 const SAMPLE_S = 10;
 const HTTP_PORT = 9700;
 
-function config(lab: Lab): string {
-  const out = ['global_defs {\n router_id soak\n}\n'];
+function instances(first: number, vip: (i: number) => string): string {
+  const out: string[] = [];
   for (let i = 1; i <= INSTANCES; i++) {
-    out.push(`vrrp_instance VI_${i} {\n state MASTER\n interface eth0\n virtual_router_id ${i}\n version 3\n priority 150\n advert_int ${ADVERT_S}\n virtual_ipaddress {\n  ${lab.spareAddress(99 + i)}/24\n }\n}\n`);
+    out.push(`vrrp_instance VI_${i} {\n state MASTER\n interface eth0\n virtual_router_id ${first + i - 1}\n version 3\n priority 150\n advert_int ${ADVERT_S}\n virtual_ipaddress {\n  ${vip(i)}\n }\n}\n`);
   }
+  return out.join('');
+}
+
+function config(lab: Lab): string {
+  const out = ['global_defs {\n router_id soak\n}\n', instances(1, (i) => `${lab.spareAddress(99 + i)}/24`)];
   for (let v = 0; v < SERVICES; v++) {
     const check = v % 2 === 0
       ? `HTTP_GET {\n   url {\n    path /\n    status_code 200\n   }\n   connect_timeout 2\n   retry 1\n  }`
@@ -95,9 +104,10 @@ async function main(): Promise<void> {
   const why = labUnavailable();
   if (why) throw new Error(why);
   const rsNames = Array.from({ length: SERVERS }, (_, j) => `rs${j + 1}`);
-  const lab = await Lab.create({ hosts: ['director', 'peer', 'client', ...rsNames] });
+  const lab = await Lab.create({ hosts: ['director', 'peer', 'client', ...rsNames, ...(REFERENCE ? ['ref'] : [])] });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kts-soak-'));
   let daemon: Daemon | undefined;
+  let ref: Daemon | undefined;
   try {
     const director = lab.host('director');
     await lab.exec('director', 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1');
@@ -123,6 +133,8 @@ async function main(): Promise<void> {
     await waitFor(async () => (await lab.addresses('director')).length > INSTANCES, 60_000, 'the 100 VIPs');
     await waitFor(async () => (await metrics(lab).catch(() => ({ up: 0 }))).up === SERVICES * SERVERS, 120_000, 'every real server up');
     process.stderr.write(`up in ${((performance.now() - started) / 1000).toFixed(1)} s; settling ${SETTLE_S} s\n`);
+    // Keepalived's VIPs: /32s of the lab's second /24, on the same segment.
+    if (REFERENCE) ref = new Daemon(lab, 'ref', path.join(dir, 'ref'), `global_defs {\n router_id soak_ref\n}\n${instances(101, (i) => `${lab.segmentAddress(1, i)}/32`)}`, repo, true);
 
     const urls = Array.from({ length: SERVICES }, (_, v) => `http://${lab.spareAddress(100 + v)}/`);
     const client = lab.spawn('client', process.execPath, [path.join(repo, 'dist/bench/soak-client.js'), String(RATE), String(SETTLE_S + MINUTES * 60 + 60), ...urls]);
@@ -138,14 +150,19 @@ async function main(): Promise<void> {
     });
     await sleep(SETTLE_S * 1000);
 
-    const gaps = new AdvertGaps(ADVERT_S * 1000, ADVERT_S * 1000);
+    const gaps = new AdvertGaps(ADVERT_S * 1000, ADVERT_S * 1000, [1, INSTANCES]);
+    const refGaps = new AdvertGaps(ADVERT_S * 1000, ADVERT_S * 1000, [101, 100 + INSTANCES]);
     const dump = lab.spawn('peer', 'tcpdump', ['-n', '-tt', '--time-stamp-precision=nano', '-B', '16384', '-i', 'eth0', 'ip proto 112']);
     let dumpErr = '';
     dump.stderr!.on('data', (b: Buffer) => (dumpErr += b.toString()));
-    lines(dump, (l) => gaps.line(l));
+    lines(dump, (l) => {
+      gaps.line(l);
+      refGaps.line(l);
+    });
 
-    const pids = { parent: readPid(d.pidFile), vrrp: readPid(d.vrrpPidFile), checker: readPid(d.checkersPidFile) };
-    const samples: Record<keyof typeof pids, ProcSample[]> = { parent: [], vrrp: [], checker: [] };
+    const pids: Record<string, number> = { parent: readPid(d.pidFile), vrrp: readPid(d.vrrpPidFile), checker: readPid(d.checkersPidFile) };
+    if (ref) pids['Keepalived VRRP (reference)'] = readPid(ref.vrrpPidFile);
+    const samples: Record<string, ProcSample[]> = Object.fromEntries(Object.keys(pids).map((k) => [k, []]));
     const ups: number[] = [];
     const checkCounts: number[] = [];
     const connCounts: number[] = [];
@@ -157,10 +174,10 @@ async function main(): Promise<void> {
     const end = t0 + MINUTES * 60_000;
     for (let k = 0; ; k++) {
       const t = (performance.now() - t0) / 1000;
-      for (const name of Object.keys(pids) as Array<keyof typeof pids>) {
-        const s = readProc(pids[name], t);
+      for (const name of Object.keys(pids)) {
+        const s = readProc(pids[name]!, t);
         if (!s) throw new Error(`the ${name} process (${pids[name]}) is gone`);
-        samples[name].push(s);
+        samples[name]!.push(s);
       }
       const m = await metrics(lab);
       ups.push(m.up);
@@ -178,6 +195,7 @@ async function main(): Promise<void> {
     dump.kill('SIGINT');
     await new Promise((r) => dump.once('exit', r));
     client.kill('SIGINT');
+    await ref?.kill('SIGTERM');
     await d.kill('SIGTERM');
     const stopLine = (re: RegExp) => d.output.map((l) => re.exec(l)).find((x) => x);
     const checks = stopLine(/checks: (\d+) started, worst (\d+) ms late/);
@@ -193,8 +211,8 @@ async function main(): Promise<void> {
     console.log(`\n| process | CPU % of a core | CPU slope (pp/h) | RSS first / last / max MB | RSS slope MB/h (all / 2nd half) | flat |`);
     console.log('| --- | ---: | ---: | --- | --- | --- |');
     let allFlat = true;
-    for (const name of Object.keys(pids) as Array<keyof typeof pids>) {
-      const f = procFigures(samples[name], clk);
+    for (const name of Object.keys(pids)) {
+      const f = procFigures(samples[name]!, clk);
       // Flat: memory that grows less than 2 MB an hour over the second half (after the heap's
       // first full collections), and CPU whose drift over the window stays under a tenth of its mean.
       const rssFlat = f.rssSlopeLateMbPerHour < 2;
@@ -203,12 +221,14 @@ async function main(): Promise<void> {
       console.log(`| ${name} | ${f.cpuPct.toFixed(1)} | ${f.cpuSlopePerHour.toFixed(2)} | ${f.rssFirstMb.toFixed(1)} / ${f.rssLastMb.toFixed(1)} / ${f.rssMaxMb.toFixed(1)} | ${f.rssSlopeMbPerHour.toFixed(2)} / ${f.rssSlopeLateMbPerHour.toFixed(2)} | ${rssFlat ? 'RSS flat' : 'RSS GROWS'}, ${cpuFlat ? 'CPU flat' : 'CPU DRIFTS'} |`);
     }
     const expected = Math.round((windowS / ADVERT_S) * INSTANCES);
-    console.log(`\n| adverts | value |\n| --- | --- |`);
-    console.log(`| seen on the wire (peer) | ${gaps.adverts} of ~${expected} expected, ${gaps.instances()} VRIDs, ${dropped} dropped by the capture |`);
-    console.log(`| worst lateness (gap - interval) | ${gaps.worstLateMs.toFixed(2)} ms (vrid ${gaps.worstVrid}) |`);
-    console.log(`| p99 lateness | <= ${gaps.p99Ms()} ms |`);
-    console.log(`| gaps > interval + 10 ms | ${gaps.over10ms} of ${gaps.gaps} |`);
-    console.log(`| missed deadlines (gap > interval + ${gaps.toleranceMs} ms) | ${gaps.missed} |`);
+    const cols = [gaps, ...(ref ? [refGaps] : [])];
+    const row = (what: string, f: (g: AdvertGaps) => string) => console.log(`| ${what} | ${cols.map(f).join(' | ')} |`);
+    console.log(`\n| adverts (capture in the peer, ${dropped} dropped by it) | keepalived-ts |${ref ? ' Keepalived 2.2.7 (reference) |' : ''}\n| --- | --- |${ref ? ' --- |' : ''}`);
+    row('seen on the wire', (g) => `${g.adverts} of ~${expected} expected, ${g.instances()} VRIDs`);
+    row('worst lateness (gap - interval)', (g) => `${g.worstLateMs.toFixed(2)} ms (vrid ${g.worstVrid})`);
+    row('p99 lateness', (g) => `<= ${g.p99Ms()} ms`);
+    row('gaps > interval + 10 ms', (g) => `${g.over10ms} of ${g.gaps}`);
+    row(`missed deadlines (gap > interval + ${gaps.toleranceMs} ms)`, (g) => `${g.missed}`);
     console.log(`| keepalived_ts_vrrp_timer_lateness_max_seconds | ${lateness} |`);
     console.log(`| VRRP child at stop | ${timers ? `${timers[1]} timers fired, worst ${timers[2]} ms late` : '?'} |`);
     console.log(`| checker child at stop | ${checks ? `${checks[1]} checks started, ${((whole.at(-1)! - whole[0]!) / windowS).toFixed(0)}/s in the window (${((SERVICES * SERVERS) / DELAY_LOOP).toFixed(0)}/s asked), worst ${checks[2]} ms late` : '?'} |`);
@@ -221,6 +241,7 @@ async function main(): Promise<void> {
     console.log(`\nverdict: CPU and memory ${allFlat ? 'flat' : 'NOT flat'}; adverts ${advertsOk ? 'no missed deadline' : `${gaps.missed} MISSED deadlines`}`);
   } finally {
     await daemon?.kill('SIGKILL');
+    await ref?.kill('SIGKILL');
     await lab.destroy();
     fs.rmSync(dir, { recursive: true, force: true });
   }

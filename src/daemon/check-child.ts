@@ -36,7 +36,7 @@ import { realSpawner } from '../base/spawn.js';
 import { scriptIdentity, systemUserDb } from './track/users.js';
 import { formatCheckData } from './check/dump.js';
 import { answerParent, tellParent } from './child-link.js';
-import { CheckResults, lvsPart } from './status/check-status.js';
+import { CheckResults, lvsPart, withConnections } from './status/check-status.js';
 import { StatusConnections } from './status/conn-counts.js';
 import { dataPlaneOf, substitutionNotes } from '../lb/scheduler-in-force.js';
 import { checkDumpPath, writeCheckDump } from './dump/writer.js';
@@ -188,9 +188,12 @@ async function main(): Promise<void> {
   process.on('disconnect', () => void stop());
   const conns = new StatusConnections(boundedConnectionCounts);
   answerParent(async () => {
-    const counts = await conns.counts(cur.config, planeKind);
-    // `cur` as it is now: a reload during the read replaced config and runtime together.
-    return { lvs: lvsPart({ config: cur.config, runtime: cur.runtime, results, plane: planeKind, ...(counts ? { conns: counts } : {}) }) };
+    // conntrack lists in its own process while this one builds the part: the answer waits for
+    // the longer of the two, not their sum (the parent gives the children 1 s).
+    const reading = conns.counts(cur.config, planeKind);
+    const part = lvsPart({ config: cur.config, runtime: cur.runtime, results, plane: planeKind });
+    const counts = await reading;
+    return { lvs: counts ? withConnections(part, counts) : part };
   });
   // The first table is in the kernel: the parent may tell systemd READY=1.
   await settled(publisher);

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadConfig } from '../../src/config/load.js';
 import { memoryConfigFs } from '../../src/config/fs.js';
-import { lvsPart, CheckResults } from '../../src/daemon/status/check-status.js';
+import { lvsPart, CheckResults, withConnections } from '../../src/daemon/status/check-status.js';
 import { connectionKey, StatusConnections, STATUS_READ_BOUNDS } from '../../src/daemon/status/conn-counts.js';
 import { formatMetrics } from '../../src/daemon/status/metrics.js';
 import type { ConnectionCounts, ReadBounds } from '../../src/os/conntrack.js';
@@ -83,7 +83,8 @@ test('the counts reach the LVS part and /metrics (node_ipvs_backend_connections_
   const runtime = {
     poolState: (v: number) => ({ quorumUp: true, sorryAlive: false, rs: config.virtual_server[v]!.real_server.map((rs) => ({ alive: true, weight: rs.weight, failed: 0 })) }),
   } as unknown as Parameters<typeof lvsPart>[0]['runtime'];
-  const lvs = lvsPart({ config, runtime, results: new CheckResults(), plane: 'nft', ...(conns ? { conns } : {}) });
+  assert.ok(conns);
+  const lvs = withConnections(lvsPart({ config, runtime, results: new CheckResults(), plane: 'nft' }), conns);
   const rs = lvs.virtualServers[0]!.realServers;
   assert.deepEqual([rs[0]!.activeConns, rs[0]!.inactiveConns], [3, 7]);
   assert.equal(rs[1]!.activeConns, undefined, 'no entry: no count (not a made-up 0)');

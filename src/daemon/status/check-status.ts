@@ -59,8 +59,6 @@ export interface LvsStatusInput {
   readonly runtime: Pick<CheckRuntime, 'poolState'>;
   readonly results: CheckResults;
   readonly plane: DataPlaneChoice;
-  /** Active and inactive connections by connectionKey() ("vip|port|rs|rport"), when they could be read (conn-counts.ts). */
-  readonly conns?: ReadonlyMap<string, [number, number]>;
 }
 
 export function lvsPart(input: LvsStatusInput): LvsPart {
@@ -81,17 +79,33 @@ export function lvsPart(input: LvsStatusInput): LvsPart {
       realServers: vs.real_server.map((rs, i) => {
         const live = st.rs[i]!;
         const last = input.results.lastOf(v, i);
-        const c = vs.ip !== undefined && vs.port !== undefined ? input.conns?.get(connectionKey(vs.ip, vs.port, rs.ip, rs.port)) : undefined;
         return {
           address: rs.ip,
           port: rs.port,
           weight: live.weight,
           alive: live.alive,
           ...(last ? { lastCheck: last } : {}),
-          ...(c ? { activeConns: c[0], inactiveConns: c[1] } : {}),
         };
       }),
     };
   });
   return { virtualServers, histograms: input.results.histograms(config) };
+}
+
+/**
+ * The part with each real server's active and inactive connections (conn-counts.ts, keyed by
+ * connectionKey()); a real server without an entry has none counted. Apart from lvsPart() so the
+ * part is built while conntrack is being read, not after.
+ */
+export function withConnections(part: LvsPart, counts: ReadonlyMap<string, readonly [number, number]>): LvsPart {
+  return {
+    ...part,
+    virtualServers: part.virtualServers.map((vs) => vs.address === undefined || vs.port === undefined ? vs : {
+      ...vs,
+      realServers: vs.realServers.map((rs) => {
+        const c = counts.get(connectionKey(vs.address!, vs.port!, rs.address, rs.port));
+        return c ? { ...rs, activeConns: c[0], inactiveConns: c[1] } : rs;
+      }),
+    }),
+  };
 }

@@ -139,10 +139,12 @@ async function main(): Promise<void> {
     const urls = Array.from({ length: SERVICES }, (_, v) => `http://${lab.spareAddress(100 + v)}/`);
     const client = lab.spawn('client', process.execPath, [path.join(repo, 'dist/bench/soak-client.js'), String(RATE), String(SETTLE_S + MINUTES * 60 + 60), ...urls]);
     let measuring = false;
+    let lastWindow = '';
     const traffic = { ok: 0, failed: 0, maxMs: 0, firstError: undefined as string | undefined };
     lines(client, (l) => {
       const r = JSON.parse(l) as { summary?: boolean; ok: number; failed: number; maxMs: number; firstError?: string };
       if (r.summary || !measuring) return;
+      lastWindow = `client ${r.ok} ok / ${r.failed} failed`;
       traffic.ok += r.ok;
       traffic.failed += r.failed;
       traffic.maxMs = Math.max(traffic.maxMs, r.maxMs);
@@ -186,7 +188,7 @@ async function main(): Promise<void> {
       metricsBytes = m.bytes;
       scrapeMs.push(m.ms);
       lateness = m.latenessS;
-      if (k % 6 === 0) process.stderr.write(`  ${t.toFixed(0)} s: RSS ${Object.values(samples).map((s) => (s.at(-1)!.rssKb / 1024).toFixed(1)).join(' / ')} MB, adverts ${gaps.adverts}, worst late ${gaps.worstLateMs.toFixed(1)} ms, up ${m.up}\n`);
+      if (k % 3 === 0) process.stderr.write(`  ${t.toFixed(0)} s: RSS ${Object.values(samples).map((s) => (s.at(-1)!.rssKb / 1024).toFixed(1)).join(' / ')} MB, adverts ${gaps.adverts}, worst late ${gaps.worstLateMs.toFixed(1)} ms, up ${m.up}, ${lastWindow}, load ${os.loadavg()[0]!.toFixed(1)}\n`);
       if (performance.now() >= end) break;
       await sleep(Math.max(0, t0 + (k + 1) * SAMPLE_S * 1000 - performance.now()));
     }

@@ -19,7 +19,7 @@ async function series(r: Rig, name: string): Promise<Map<string, number>> {
 
 test('/metrics counts the NAT connections per real server: held open as active, finished as inactive', { skip, timeout: 90_000 }, async () => {
   await rig('NAT', async (r) => {
-    await waitFor('the first checks', () => (r.out().match(/TCP_CHECK on service .* succeeded\./g) ?? []).length >= 2, 15_000);
+    await waitFor('the first checks', () => (r.out().match(/TCP_CHECK on service .* succeeded\./g) ?? []).length >= 2, 40_000);
     const done = await r.requests(6);
     assert.equal(done.errors, 0);
     // One request held open for 20 s: an ESTABLISHED connection through the VIP.

@@ -140,13 +140,14 @@ async function main(): Promise<void> {
     const client = lab.spawn('client', process.execPath, [path.join(repo, 'dist/bench/soak-client.js'), String(RATE), String(SETTLE_S + MINUTES * 60 + 60), ...urls]);
     let measuring = false;
     let lastWindow = '';
-    const traffic = { ok: 0, failed: 0, maxMs: 0, firstError: undefined as string | undefined };
+    const traffic = { ok: 0, failed: 0, skipped: 0, maxMs: 0, firstError: undefined as string | undefined };
     lines(client, (l) => {
-      const r = JSON.parse(l) as { summary?: boolean; ok: number; failed: number; maxMs: number; firstError?: string };
+      const r = JSON.parse(l) as { summary?: boolean; ok: number; failed: number; skipped: number; maxMs: number; firstError?: string };
       if (r.summary || !measuring) return;
-      lastWindow = `client ${r.ok} ok / ${r.failed} failed`;
+      lastWindow = `client ${r.ok} ok / ${r.failed} failed / ${r.skipped} skipped`;
       traffic.ok += r.ok;
       traffic.failed += r.failed;
+      traffic.skipped += r.skipped;
       traffic.maxMs = Math.max(traffic.maxMs, r.maxMs);
       traffic.firstError ??= r.firstError;
     });
@@ -237,7 +238,7 @@ async function main(): Promise<void> {
     console.log(`| real servers up (min of samples) | ${Math.min(...parts)} of ${SERVICES * SERVERS} (${ups.length - parts.length} of ${ups.length} scrapes without the checker's part) |`);
     console.log(`| /metrics scrape (curl in the namespace) | max ${Math.max(...scrapeMs).toFixed(0)} ms, ${(metricsBytes / 1024).toFixed(0)} KiB |`);
     console.log(`| connections counted by /metrics (active + inactive) | ${Math.min(...connCounts)} - ${Math.max(...connCounts)} |`);
-    console.log(`| client requests | ${traffic.ok} answered, ${traffic.failed} failed${traffic.firstError ? ` (first: ${traffic.firstError})` : ''}, slowest ${traffic.maxMs.toFixed(0)} ms |`);
+    console.log(`| client requests | ${traffic.ok} answered, ${traffic.failed} failed, ${traffic.skipped} not sent (client behind)${traffic.firstError ? ` (first: ${traffic.firstError})` : ''}, slowest ${traffic.maxMs.toFixed(0)} ms |`);
     console.log(`| child restarts | ${restarts} |`);
     const advertsOk = gaps.missed === 0;
     console.log(`\nverdict: CPU and memory ${allFlat ? 'flat' : 'NOT flat'}; adverts ${advertsOk ? 'no missed deadline' : `${gaps.missed} MISSED deadlines`}`);

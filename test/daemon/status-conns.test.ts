@@ -30,6 +30,12 @@ virtual_server fd00:0:0::0100 443 {
   real_server fd00::4 8443 {
   }
 }
+virtual_server 10.1.1.101 80 {
+  lb_algo rr
+  lb_kind DR
+  real_server 10.1.1.6 80 {
+  }
+}
 virtual_server fwmark 7 {
   lb_algo rr
   lb_kind DR
@@ -53,7 +59,7 @@ test('one bounded read per request, shared by the requests during it, for the vi
   const sc = new StatusConnections(r.read);
   await Promise.all([sc.counts(config, 'nft'), sc.counts(config, 'nft'), sc.counts(config, 'nft')]);
   assert.equal(r.asked.length, 1, 'three requests at once: one read');
-  assert.deepEqual([...r.asked[0]!.vips!].sort(), ['10.1.1.100', 'fd00::100']);
+  assert.deepEqual([...r.asked[0]!.vips!].sort(), ['10.1.1.100', '10.1.1.101', 'fd00::100']);
   assert.equal(r.asked[0]!.timeoutMs, STATUS_READ_BOUNDS.timeoutMs);
   assert.ok(STATUS_READ_BOUNDS.timeoutMs < 1000, 'within the parent\'s 1 s wait for the parts');
   await sc.counts(config, 'nft');
@@ -87,7 +93,8 @@ test('the counts reach the LVS part and /metrics (node_ipvs_backend_connections_
   const lvs = withConnections(lvsPart({ config, runtime, results: new CheckResults(), plane: 'nft' }), conns);
   const rs = lvs.virtualServers[0]!.realServers;
   assert.deepEqual([rs[0]!.activeConns, rs[0]!.inactiveConns], [3, 7]);
-  assert.equal(rs[1]!.activeConns, undefined, 'no entry: no count (not a made-up 0)');
+  assert.deepEqual([rs[1]!.activeConns, rs[1]!.inactiveConns], [0, 0], 'a NAT server without an entry has no connections');
+  assert.equal(lvs.virtualServers[2]!.realServers[0]!.activeConns, undefined, 'DR: nothing in conntrack to count, so no count');
   assert.deepEqual([lvs.virtualServers[1]!.realServers[0]!.activeConns, lvs.virtualServers[1]!.realServers[0]!.inactiveConns], [1, 0]);
   const text = formatMetrics({ pid: 1, version: 'x', startedAt: '', children: [], lvs });
   assert.match(text, /^node_ipvs_backend_connections_active\{local_address="10\.1\.1\.100",local_port="80",remote_address="10\.1\.1\.4",remote_port="8080",proto="TCP",local_mark=""\} 3$/m);

@@ -94,8 +94,9 @@ export function lvsPart(input: LvsStatusInput): LvsPart {
 
 /**
  * The part with each real server's active and inactive connections (conn-counts.ts, keyed by
- * connectionKey()); a real server without an entry has none counted. Apart from lvsPart() so the
- * part is built while conntrack is being read, not after.
+ * connectionKey()): a NAT service's server without an entry has none (0 and 0); DR and TUN
+ * leave nothing in conntrack to count, so theirs stay unknown. Apart from lvsPart() so the part is
+ * built while conntrack is being read, not after.
  */
 export function withConnections(part: LvsPart, counts: ReadonlyMap<string, readonly [number, number]>): LvsPart {
   return {
@@ -103,7 +104,7 @@ export function withConnections(part: LvsPart, counts: ReadonlyMap<string, reado
     virtualServers: part.virtualServers.map((vs) => vs.address === undefined || vs.port === undefined ? vs : {
       ...vs,
       realServers: vs.realServers.map((rs) => {
-        const c = counts.get(connectionKey(vs.address!, vs.port!, rs.address, rs.port));
+        const c = counts.get(connectionKey(vs.address!, vs.port!, rs.address, rs.port)) ?? (vs.kind === 'NAT' ? [0, 0] : undefined);
         return c ? { ...rs, activeConns: c[0], inactiveConns: c[1] } : rs;
       }),
     }),

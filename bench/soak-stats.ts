@@ -53,6 +53,13 @@ export interface ProcFigures {
   /** Least-squares slope of RSS, MB per hour: over the window, and over its second half. */
   readonly rssSlopeMbPerHour: number;
   readonly rssSlopeLateMbPerHour: number;
+  /**
+   * The slope of RSS's floor, MB per hour: the least RSS of each minute (6 samples), fitted. A
+   * collected heap swings by tens of MB between collections; what a leak moves is the floor.
+   */
+  readonly rssFloorSlopeMbPerHour: number;
+  readonly rssFloorFirstMb: number;
+  readonly rssFloorLastMb: number;
 }
 
 export function procFigures(samples: readonly ProcSample[], clkTck: number): ProcFigures {
@@ -70,7 +77,17 @@ export function procFigures(samples: readonly ProcSample[], clkTck: number): Pro
   const mb = samples.map((s) => s.rssKb / 1024);
   const hours = samples.map((s) => s.t / 3600);
   const half = Math.floor(samples.length / 2);
+  const floorT: number[] = [];
+  const floorMb: number[] = [];
+  for (let i = 0; i + 6 <= samples.length; i += 6) {
+    const block = samples.slice(i, i + 6);
+    floorT.push(block.reduce((a, b) => a + b.t, 0) / block.length / 3600);
+    floorMb.push(Math.min(...block.map((b) => b.rssKb / 1024)));
+  }
   return {
+    rssFloorSlopeMbPerHour: slope(floorT, floorMb),
+    rssFloorFirstMb: floorMb[0] ?? NaN,
+    rssFloorLastMb: floorMb.at(-1) ?? NaN,
     cpuPct,
     cpuSlopePerHour: slope(mids.map((m) => m / 3600), pcts),
     rssFirstMb: mb[0]!,

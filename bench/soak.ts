@@ -219,10 +219,12 @@ async function main(): Promise<void> {
       // Flat: a floor (the least RSS of each minute) that rises less than 5 MB over the window,
       // and CPU whose fitted drift over the window stays under a fifth of its mean (or 1 point):
       // on a shared machine the CPU of each 10 s follows the neighbours' load.
-      const rssFlat = f.rssFloorSlopeMbPerHour * (windowS / 3600) < 5;
+      // Under two minutes there is one floor only: no slope, no verdict on memory.
+      const rssKnown = !Number.isNaN(f.rssFloorSlopeMbPerHour);
+      const rssFlat = !rssKnown || f.rssFloorSlopeMbPerHour * (windowS / 3600) < 5;
       const cpuFlat = Math.abs(f.cpuSlopePerHour * (windowS / 3600)) <= Math.max(1, f.cpuPct / 5);
       allFlat &&= rssFlat && cpuFlat;
-      console.log(`| ${name} | ${f.cpuPct.toFixed(1)} | ${f.cpuSlopePerHour.toFixed(2)} | ${f.rssFirstMb.toFixed(1)} / ${f.rssLastMb.toFixed(1)} / ${f.rssMaxMb.toFixed(1)} | ${f.rssSlopeMbPerHour.toFixed(2)} / ${f.rssSlopeLateMbPerHour.toFixed(2)} | ${f.rssFloorFirstMb.toFixed(1)} / ${f.rssFloorLastMb.toFixed(1)}, ${f.rssFloorSlopeMbPerHour.toFixed(2)} | ${rssFlat ? 'RSS flat' : 'RSS GROWS'}, ${cpuFlat ? 'CPU flat' : 'CPU DRIFTS'} |`);
+      console.log(`| ${name} | ${f.cpuPct.toFixed(1)} | ${f.cpuSlopePerHour.toFixed(2)} | ${f.rssFirstMb.toFixed(1)} / ${f.rssLastMb.toFixed(1)} / ${f.rssMaxMb.toFixed(1)} | ${f.rssSlopeMbPerHour.toFixed(2)} / ${f.rssSlopeLateMbPerHour.toFixed(2)} | ${f.rssFloorFirstMb.toFixed(1)} / ${f.rssFloorLastMb.toFixed(1)}, ${f.rssFloorSlopeMbPerHour.toFixed(2)} | ${!rssKnown ? 'RSS: too short to tell' : rssFlat ? 'RSS flat' : 'RSS GROWS'}, ${cpuFlat ? 'CPU flat' : 'CPU DRIFTS'} |`);
     }
     const expected = Math.round((windowS / ADVERT_S) * INSTANCES);
     const cols = [gaps, ...(ref ? [refGaps] : [])];

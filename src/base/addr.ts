@@ -72,6 +72,12 @@ export function readAddress(buf: Uint8Array, offset: number, family: Family): st
   return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
 }
 
+/** One text per address (`fd00:0::01` and `fd00::1` alike give `fd00::1`); text that is no address comes back as it is. */
+export function canonicalAddress(addr: string): string {
+  const family = familyOf(addr);
+  return family ? readAddress(addressBytes(addr), 0, family) : addr;
+}
+
 /** Compares two addresses of one family numerically (for VRRP's primary-address tie break). */
 export function compareAddresses(a: string, b: string): number {
   const x = addressBytes(a);

@@ -12,7 +12,7 @@
  * with `#`, and --json carries `schedulerInForce` for every service.
  */
 import * as fs from 'node:fs';
-import { addressBytes, familyOf, readAddress } from '../base/addr.js';
+import { canonicalAddress } from '../base/addr.js';
 import { DEFAULT_CHECKERS_PID_FILE, lvsStatePath, runningPid } from '../daemon/pidfile.js';
 import type { LvsState } from '../lb/dataplane/nft.js';
 import { formatConnections, formatIpvsadm, serviceLabel, sortLikeIpvsadm, type ConnectionView } from '../lb/ipvsadm-format.js';
@@ -26,8 +26,7 @@ const PREFIX = 'keepalived-ts lvs: ';
 
 /** One text per address (the configuration may spell an IPv6 address otherwise than conntrack does). */
 function canon(a: string | undefined): string | undefined {
-  const f = a === undefined ? undefined : familyOf(a);
-  return f ? readAddress(addressBytes(a!), 0, f) : a;
+  return a === undefined ? undefined : canonicalAddress(a);
 }
 
 function selected(svc: StateService, sel: ServiceSelector | undefined): boolean {

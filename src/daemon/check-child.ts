@@ -29,14 +29,15 @@ import { ProxyWorkers, udpLimits } from '../lb/dataplane/proxy-workers.js';
 import type { DataPlane } from '../lb/dataplane/types.js';
 import { runNft } from '../os/nft.js';
 import { resolveDrPaths } from '../os/neighbours.js';
-import { connectionCounts } from '../os/conntrack.js';
+import { boundedConnectionCounts, connectionCounts } from '../os/conntrack.js';
 import { lvsStatePath } from './pidfile.js';
 import { trackFileWatcher } from './check/file-watch.js';
 import { realSpawner } from '../base/spawn.js';
 import { scriptIdentity, systemUserDb } from './track/users.js';
 import { formatCheckData } from './check/dump.js';
 import { answerParent, tellParent } from './child-link.js';
-import { CheckResults, lvsPart } from './status/check-status.js';
+import { CheckResults, lvsPart, withConnections } from './status/check-status.js';
+import { StatusConnections } from './status/conn-counts.js';
 import { dataPlaneOf, substitutionNotes } from '../lb/scheduler-in-force.js';
 import { checkDumpPath, writeCheckDump } from './dump/writer.js';
 import { installLastResort } from './last-resort.js';
@@ -237,7 +238,15 @@ async function main(): Promise<void> {
   process.on('SIGUSR2', () => undefined);
   for (const n of [SIG_JSON, SIG_STATS_CLEAR]) onSignalNumber(n, () => undefined);
   process.on('disconnect', () => void stop());
-  answerParent(() => ({ lvs: lvsPart({ config: cur.config, runtime: cur.runtime, results, plane: planeKind }) }), (states) => {
+  const conns = new StatusConnections(boundedConnectionCounts);
+  answerParent(async () => {
+    // conntrack lists in its own process while this one builds the part: the answer waits for
+    // the longer of the two, not their sum (the parent gives the children 1 s).
+    const reading = conns.counts(cur.config, planeKind);
+    const part = lvsPart({ config: cur.config, runtime: cur.runtime, results, plane: planeKind });
+    const counts = await reading;
+    return { lvs: counts ? withConnections(part, counts) : part };
+  }, (states) => {
     vrrpStates = states;
     announce();
   });

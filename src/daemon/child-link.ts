@@ -47,13 +47,17 @@ export function tellParent(m: ChildMessage): void {
 
 /**
  * In a child: answers the parent's watchdog pings from this process's event loop, and its status
- * requests with `status()` (this child's part); `vrrpStates` hears the relayed VRRP states.
+ * requests with `status()` (this child's part; the checker's waits for a bounded conntrack read);
+ * `vrrpStates` hears the relayed VRRP states.
  */
-export function answerParent(status: () => StatusPart = () => ({}), vrrpStates?: (states: Readonly<Record<string, string>>) => void): void {
+export function answerParent(status: () => StatusPart | Promise<StatusPart> = () => ({}), vrrpStates?: (states: Readonly<Record<string, string>>) => void): void {
   process.on('message', (m: unknown) => {
     const p = m as { kind?: unknown; seq?: unknown; id?: unknown; states?: unknown } | null;
     if (p?.kind === 'vrrp-states' && typeof p.states === 'object' && p.states !== null) vrrpStates?.(p.states as Record<string, string>);
     if (p?.kind === 'ping' && typeof p.seq === 'number') tellParent({ kind: 'pong', seq: p.seq });
-    if (p?.kind === 'status-request' && typeof p.id === 'number') tellParent({ kind: 'status-part', id: p.id, part: status() });
+    if (p?.kind === 'status-request' && typeof p.id === 'number') {
+      const id = p.id;
+      void Promise.resolve().then(status).then((part) => tellParent({ kind: 'status-part', id, part }), () => tellParent({ kind: 'status-part', id, part: {} }));
+    }
   });
 }

@@ -20,6 +20,9 @@ export class ConntrackCounter {
   readonly counts: ConnectionCounts = new Map();
   private rest = '';
 
+  /** `only`: count the connections to these virtual addresses alone (as conntrack prints them). */
+  constructor(private readonly only?: ReadonlySet<string>) {}
+
   push(chunk: string): void {
     const text = this.rest + chunk;
     const last = text.lastIndexOf('\n');
@@ -66,6 +69,7 @@ export class ConntrackCounter {
       if (next(' dst=') === undefined) continue;
       const rport = next(' sport=');
       if (vip === undefined || vport === undefined || rs === undefined || rport === undefined) continue;
+      if (this.only && !this.only.has(vip)) continue;
       const key = `${vip}|${vport}|${rs}|${rport}`;
       let c = this.counts.get(key);
       if (!c) this.counts.set(key, (c = [0, 0]));
@@ -88,6 +92,48 @@ export function connectionCounts(): Promise<ConnectionCounts> {
     p.stdout.on('data', (d: string) => counter.push(d));
     p.on('error', () => resolve(new Map()));
     p.on('close', (code) => resolve(code === 0 ? counter.end() : new Map()));
+  });
+}
+
+/** How much of the table a bounded read may take. */
+export interface ReadBounds {
+  /** The read is abandoned (conntrack killed) after this long. */
+  readonly timeoutMs: number;
+  /** ... or once conntrack has written this many bytes (about 200 a connection). */
+  readonly maxBytes: number;
+  /** Count only the connections to these virtual addresses. */
+  readonly vips?: ReadonlySet<string>;
+}
+
+/**
+ * connectionCounts() within bounds, for a status request: a director with a million
+ * connections must not make a scrape wait, nor the checker's loop count for seconds. Undefined
+ * when a bound was reached or conntrack failed: partial counts would read as true ones.
+ * `command` is for tests.
+ */
+export function boundedConnectionCounts(bounds: ReadBounds, command: readonly string[] = ['conntrack', '-L', '--dst-nat']): Promise<ConnectionCounts | undefined> {
+  return new Promise((resolve) => {
+    const counter = new ConntrackCounter(bounds.vips);
+    let bytes = 0;
+    let settled = false;
+    const finish = (v: ConnectionCounts | undefined) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+      resolve(v);
+    };
+    const p = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'ignore'] });
+    const timer = setTimeout(() => finish(undefined), bounds.timeoutMs);
+    p.stdout.setEncoding('latin1');
+    p.stdout.on('data', (d: string) => {
+      if (settled) return;
+      bytes += d.length;
+      if (bytes > bounds.maxBytes) return finish(undefined);
+      counter.push(d);
+    });
+    p.on('error', () => finish(undefined));
+    p.on('close', (code) => finish(code === 0 ? counter.end() : undefined));
   });
 }
 

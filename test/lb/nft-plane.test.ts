@@ -75,3 +75,31 @@ test('DR: a failed neighbour read keeps the last known MACs (no reload drops the
     await plane.close(true);
   }
 });
+
+test('least-connection steering reads the counts one round at a time: a slow conntrack listing is not started again meanwhile', async () => {
+  const r = load('virtual_server 10.0.0.100 80 {\n protocol TCP\n lb_algo wlc\n lb_kind NAT\n real_server 10.0.1.10 80 {\n }\n}\n');
+  const vs = r.config.virtual_server[0]!;
+  let reads = 0;
+  let release: (() => void) | undefined;
+  const plane = new NftDataPlane({
+    log: memoryLogger(), refreshMs: 0, steerMs: 5,
+    resolve: async () => new Map(),
+    run: async () => undefined,
+    counts: () => {
+      reads++;
+      return new Promise((resolve) => (release = () => resolve(new Map())));
+    },
+  });
+  try {
+    await plane.apply([{ key: 'vs', vs, entries: [{ ip: '10.0.1.10', port: 80, weight: 1, server: 0 }] }]);
+    await until(() => reads === 1);
+    // 20 periods while the first listing is still running.
+    await new Promise((res) => setTimeout(res, 100));
+    assert.equal(reads, 1, 'no second listing while the first runs');
+    release!();
+    await until(() => reads === 2);
+  } finally {
+    release?.();
+    await plane.close(true);
+  }
+});

@@ -9,6 +9,7 @@ import type { KeepalivedConfig } from '../../config/model.js';
 import { formatRs, formatVs } from '../../config/sections/lvs-format.js';
 import { schedulerInForce, type DataPlaneChoice } from '../../lb/scheduler-in-force.js';
 import type { CheckRuntime } from '../check/runtime.js';
+import { connectionKey } from './conn-counts.js';
 import type { CheckHistogram, CheckResult, LvsPart, VirtualServerStatus } from './model.js';
 
 /** Upper bounds, ms: a check on a LAN takes about a millisecond; a timeout, seconds. */
@@ -58,8 +59,6 @@ export interface LvsStatusInput {
   readonly runtime: Pick<CheckRuntime, 'poolState'>;
   readonly results: CheckResults;
   readonly plane: DataPlaneChoice;
-  /** Active and inactive connections per "vip|port|rs|rport", when the data plane counts them. */
-  readonly conns?: ReadonlyMap<string, [number, number]>;
 }
 
 export function lvsPart(input: LvsStatusInput): LvsPart {
@@ -80,17 +79,34 @@ export function lvsPart(input: LvsStatusInput): LvsPart {
       realServers: vs.real_server.map((rs, i) => {
         const live = st.rs[i]!;
         const last = input.results.lastOf(v, i);
-        const c = input.conns?.get(`${vs.ip}|${vs.port}|${rs.ip}|${rs.port}`);
         return {
           address: rs.ip,
           port: rs.port,
           weight: live.weight,
           alive: live.alive,
           ...(last ? { lastCheck: last } : {}),
-          ...(c ? { activeConns: c[0], inactiveConns: c[1] } : {}),
         };
       }),
     };
   });
   return { virtualServers, histograms: input.results.histograms(config) };
+}
+
+/**
+ * The part with each real server's active and inactive connections (conn-counts.ts, keyed by
+ * connectionKey()): a NAT service's server without an entry has none (0 and 0); DR and TUN
+ * leave nothing in conntrack to count, so theirs stay unknown. Apart from lvsPart() so the part is
+ * built while conntrack is being read, not after.
+ */
+export function withConnections(part: LvsPart, counts: ReadonlyMap<string, readonly [number, number]>): LvsPart {
+  return {
+    ...part,
+    virtualServers: part.virtualServers.map((vs) => vs.address === undefined || vs.port === undefined ? vs : {
+      ...vs,
+      realServers: vs.realServers.map((rs) => {
+        const c = counts.get(connectionKey(vs.address!, vs.port!, rs.address, rs.port)) ?? (vs.kind === 'NAT' ? [0, 0] : undefined);
+        return c ? { ...rs, activeConns: c[0], inactiveConns: c[1] } : rs;
+      }),
+    }),
+  };
 }

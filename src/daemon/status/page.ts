@@ -36,7 +36,12 @@ export const PAGE = `<!doctype html>
 "use strict";
 const $ = (s) => document.querySelector(s);
 const text = (v) => String(v ?? "").replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
-const seen = new Set();
+// The timeline keeps its last TIMELINE_MAX lines, and the dedupe keys of those lines only: a
+// page left open for months must not grow. An event older than the newest one dropped (the
+// horizon) is not shown again: the instances' histories offer their transitions at every refresh.
+const TIMELINE_MAX = 500;
+const seen = new Map();
+let horizon = "";
 function line(e) {
   const t = new Date(e.at).toLocaleTimeString();
   if (e.type === "transition") return t + "  " + e.instance + ": " + e.from + " -> " + e.to + " (" + e.reason + ")";
@@ -44,15 +49,23 @@ function line(e) {
   if (e.type === "pool") return t + "  pool of " + e.vs + ": " + e.servers.map((s) => s.rs + "=" + s.weight).join(", ");
   return t + "  reload " + e.outcome + (e.detail ? ": " + e.detail : "");
 }
-function addEvent(e) {
+function addEvent(e, history) {
   // A transition arrives twice (as an event, and in the instance's history): one line for it.
   const key = e.type === "transition" ? [e.at, e.instance, e.from, e.to].join("|") : JSON.stringify(e);
-  if (seen.has(key)) return;
-  seen.add(key);
+  if (seen.has(key) || (history && e.at <= horizon)) return;
   const li = document.createElement("li");
   li.textContent = line(e);
   li.dataset.type = e.type;
-  $("#timeline").prepend(li);
+  seen.set(key, { li, at: e.at });
+  const ul = $("#timeline");
+  ul.prepend(li);
+  while (seen.size > TIMELINE_MAX) {
+    // A Map iterates in insertion order: the first entry is the oldest line.
+    const [oldKey, old] = seen.entries().next().value;
+    seen.delete(oldKey);
+    old.li.remove();
+    if (old.at > horizon) horizon = old.at;
+  }
 }
 function render(s) {
   $("#meta").textContent = "pid " + s.pid + ", " + s.version + ", up since " + new Date(s.startedAt).toLocaleString() + ", children: " + (s.children.join(", ") || "none");
@@ -61,7 +74,7 @@ function render(s) {
     '<tr data-instance="' + text(i.name) + '"><td>' + text(i.name) + '</td><td class="state ' + text(i.state) + '">' + text(i.state) + "</td><td>" + i.priority +
     "</td><td>" + i.effectivePriority + "</td><td>" + text(i.master ?? "") + "</td><td>" + text(i.vips.join(" ")) + "</td><td>" +
     i.tracked.map((t) => text(t.kind + " " + t.name + ": " + t.state)).join("<br>") + "</td></tr>").join("");
-  for (const i of s.vrrp?.instances ?? []) for (const tr of i.transitions) addEvent({ at: tr.at, type: "transition", instance: i.name, from: tr.from, to: tr.to, reason: tr.reason });
+  for (const i of s.vrrp?.instances ?? []) for (const tr of i.transitions) addEvent({ at: tr.at, type: "transition", instance: i.name, from: tr.from, to: tr.to, reason: tr.reason }, true);
   $("#pools").hidden = !(s.lvs?.virtualServers ?? []).length;
   $("#pools").previousElementSibling.hidden = $("#pools").hidden;
   const pb = $("#pools tbody");

@@ -6,10 +6,16 @@
  * untouched so that the branches merge) and reduced to what the bench needs; the speakers come
  * from the test's helpers.
  *
- * Each director gets a table `ktbench` in front of its data plane (netdev ingress, priority -500,
- * before keepalived-ts's DR table): packets to the VIP over `cap` a second are dropped (the
- * director's forwarding rate, so that the directors, not this 2-core machine, are the bottleneck),
- * then the SYNs let through are counted (the new connections it carries).
+ * Each director's forwarding rate is capped, so that the directors and not this 2-core machine are
+ * the bottleneck, in one of two ways (`Cap`):
+ * - `tbf`: a token-bucket qdisc on its eth0 (what it forwards to the real servers leaves there),
+ *   `rate` kbit/s with 50 ms of queue: a slower link, which TCP adapts to;
+ * - `nft`: an nftables limit, packets to the VIP over `rate` a second dropped. Drops make TCP back
+ *   off (a lost SYN waits 1 s, then 3 s), so throughput falls far below the cap, and furthest with
+ *   one director: it overstates scale-out (see bench/README.md).
+ * Either way a table `ktbench` in front of its data plane (netdev ingress, priority -500, before
+ * keepalived-ts's DR table) counts the SYNs to the VIP it lets through (the new connections it
+ * carries), and the packets it dropped.
  */
 import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -35,6 +41,14 @@ export async function waitFor(what: string, pred: () => boolean | Promise<boolea
   }
 }
 
+export interface Cap { kind: 'tbf' | 'nft'; rate: number }
+
+export function describeCap(c: Cap): string {
+  return c.kind === 'tbf'
+    ? `tc tbf ${c.rate.toLocaleString('en-US')} kbit/s on each director's eth0 (50 ms queue)`
+    : `nftables limit ${c.rate.toLocaleString('en-US')} packets/s to the VIP per director, drop over it`;
+}
+
 export class ScaleOutRig {
   readonly addr: Record<string, string> = {};
   readonly daemons = new Map<Director, Daemon>();
@@ -43,10 +57,10 @@ export class ScaleOutRig {
   vip = '';
   clientIp = '';
 
-  private constructor(readonly lab: Lab, readonly dir: string, readonly cap: number) {}
+  private constructor(readonly lab: Lab, readonly dir: string, readonly cap: Cap) {}
 
-  /** Builds the lab with every director announcing; `cap` packets/s to the VIP per director. */
-  static async create(cap: number): Promise<ScaleOutRig> {
+  /** Builds the lab with every director announcing, each capped by `cap`. */
+  static async create(cap: Cap): Promise<ScaleOutRig> {
     const lab = await Lab.create({ hosts: ['r0', ...DIRECTORS, ...SERVERS, 'cl'] });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kts-bench-scale-'));
     fs.chmodSync(dir, 0o755);
@@ -95,8 +109,9 @@ export class ScaleOutRig {
       const o = { id: this.addr[d]!, as: 65001 + i, router: this.addr['r0']!, routerAs: ROUTER_AS, table };
       this.speakers.set(d, d === 'd3' ? await startFrr(lab, d, path.join(this.dir, `${d}-frr`), `${lab.id}${d}`, directorFrr(o)) : await startBird(lab, d, path.join(this.dir, `${d}-bird`), directorBird(o)));
       const rule = `meta pkttype host ip daddr ${this.vip} tcp dport 80`;
-      fs.writeFileSync(path.join(this.dir, `${d}-bench.nft`), `table netdev ktbench {\n chain c {\n  type filter hook ingress device "eth0" priority -500; policy accept;\n  ${rule} limit rate over ${this.cap}/second counter drop\n  ${rule} tcp flags & (syn | ack) == syn counter\n }\n}\n`);
+      fs.writeFileSync(path.join(this.dir, `${d}-bench.nft`), `table netdev ktbench {\n chain c {\n  type filter hook ingress device "eth0" priority -500; policy accept;\n  ${rule} ${this.cap.kind === 'nft' ? `limit rate over ${this.cap.rate}/second ` : ''}counter${this.cap.kind === 'nft' ? ' drop' : ''}\n  ${rule} tcp flags & (syn | ack) == syn counter\n }\n}\n`);
       await lab.exec(d, 'nft', '-f', path.join(this.dir, `${d}-bench.nft`));
+      if (this.cap.kind === 'tbf') await lab.exec(d, 'tc', 'qdisc', 'add', 'dev', 'eth0', 'root', 'tbf', 'rate', `${this.cap.rate}kbit`, 'burst', '4kb', 'latency', '50ms');
       this.daemons.set(d, new Daemon(lab, d, path.join(this.dir, `${d}-kts`), config, repo, false, {}, ['--bgp-table', String(table)]));
     }
     await waitFor('a path per director on the router', async () => (await this.paths()).length === DIRECTORS.length, 60_000);
@@ -121,11 +136,13 @@ export class ScaleOutRig {
     return peers.filter((p) => p.status === 'up').map((p) => p.peer).sort();
   }
 
-  /** A director's counters: packets dropped over the cap, SYNs let through. */
+  /** A director's counters: packets dropped over the cap (by the nft limit or the tbf queue), SYNs let through. */
   async counters(d: Director): Promise<{ dropped: number; syns: number }> {
     const out = await this.lab.exec(d, 'nft', 'list', 'table', 'netdev', 'ktbench');
-    const [dropped, syns] = [...out.matchAll(/counter packets (\d+)/g)].map((m) => Number(m[1]));
-    return { dropped: dropped!, syns: syns! };
+    const [first, syns] = [...out.matchAll(/counter packets (\d+)/g)].map((m) => Number(m[1]));
+    if (this.cap.kind === 'nft') return { dropped: first!, syns: syns! };
+    const tc = await this.lab.exec(d, 'tc', '-s', 'qdisc', 'show', 'dev', 'eth0');
+    return { dropped: Number(/dropped (\d+)/.exec(tc)?.[1] ?? NaN), syns: syns! };
   }
 
   /** The director a client's connection from `port` goes through, as the router hashes it now. */

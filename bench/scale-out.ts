@@ -3,9 +3,9 @@
  * BGP/ECMP (issue 16), in the lab of test/netns/scale-out-bgp.test.ts (bench/scale-out-rig.ts),
  * in one run:
  * 1. keep-alive requests/s and new connections/s (wrk from the client, `Connection: close` for the
- *    latter) through 3, then 2, then 1 announcing director, each director capped at `--cap`
- *    packets/s to the VIP by an nftables limit in its namespace (over it: dropped), so that the
- *    directors are the bottleneck and not this 2-core machine;
+ *    latter) through 3, then 2, then 1 announcing director, each director's forwarding capped in its
+ *    namespace (a tbf qdisc by default, or an nftables limit: bench/scale-out-rig.ts says why), so
+ *    that the directors are the bottleneck and not this 2-core machine;
  * 2. each director's share of the new connections with 3 (SYNs let through, nft counters);
  * 3. a director lost hard (link down, then its keepalived-ts and speaker SIGKILLed) under a new
  *    connection every 20 ms and 24 keep-alive sessions: the longest a client waited, the longest
@@ -15,10 +15,12 @@
  */
 import { labUnavailable } from '../src/lab/lab.js';
 import { lossOnPair } from './scale-out-pair.js';
-import { DIRECTORS, lossUnderProbe, ScaleOutRig, waitFor, type Director, type Loss } from './scale-out-rig.js';
+import { DIRECTORS, lossUnderProbe, ScaleOutRig, waitFor, type Cap, describeCap, type Director, type Loss } from './scale-out-rig.js';
 
 const arg = (name: string, dflt: number) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : dflt);
-const CAP = arg('--cap', 2000);
+/** `--shaper tbf --rate KBIT` (default 1000) or `--shaper nft --rate PACKETS` (default 2000): see bench/scale-out-rig.ts. */
+const SHAPER = process.argv.includes('--shaper') && process.argv[process.argv.indexOf('--shaper') + 1] === 'nft' ? 'nft' : 'tbf';
+const CAP: Cap = { kind: SHAPER, rate: arg('--rate', SHAPER === 'nft' ? 2000 : 1000) };
 const SECONDS = arg('--seconds', 5);
 
 interface Rates { keepAlive: number; close: number; errors: string }
@@ -49,7 +51,7 @@ async function main(): Promise<void> {
   let shares: number[] = [];
   let loss: Loss;
   try {
-    console.log(`# lab up in ${((Date.now() - t0) / 1000).toFixed(1)} s; cap ${CAP} packets/s to the VIP per director; wrk -t2 -c64 ${SECONDS} s`);
+    console.log(`# lab up in ${((Date.now() - t0) / 1000).toFixed(1)} s; ${describeCap(CAP)}; wrk -t2 -c64 ${SECONDS} s`);
     const before = await Promise.all(DIRECTORS.map((d) => rig.counters(d)));
     r[3] = await rates(rig, '3 directors');
     const after = await Promise.all(DIRECTORS.map((d) => rig.counters(d)));
@@ -80,7 +82,7 @@ async function main(): Promise<void> {
 
   const n = (x: number) => Math.round(x).toLocaleString('en-US');
   const x = (k: keyof Rates) => `${((r[3]![k] as number) / (r[1]![k] as number)).toFixed(2)} x`;
-  console.log(`\nscale-out on BGP/ECMP, DR mh, cap ${n(CAP)} packets/s to the VIP per director (nftables limit, drop over it); ${((Date.now() - t0) / 1000).toFixed(0)} s in all\n`);
+  console.log(`\nscale-out on BGP/ECMP, DR mh, ${describeCap(CAP)}; ${((Date.now() - t0) / 1000).toFixed(0)} s in all\n`);
   console.log('| figure | 1 director | 2 directors | 3 directors | 3 / 1 | goal |');
   console.log('| --- | ---: | ---: | ---: | ---: | --- |');
   console.log(`| keep-alive requests/s | ${n(r[1]!.keepAlive)} | ${n(r[2]!.keepAlive)} | ${n(r[3]!.keepAlive)} | ${x('keepAlive')} | >= 2.5 x |`);

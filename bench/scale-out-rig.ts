@@ -24,7 +24,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Daemon } from '../src/lab/daemon.js';
 import { Lab, sh } from '../src/lab/lab.js';
-import { directorBird, directorFrr, routerFrr, startBird, startFrr, type Speaker } from '../test/netns/bgp-speakers.js';
+import { BFD_INTERVAL_MS, directorBird, directorFrr, routerFrr, startBird, startFrr, type Speaker } from '../test/netns/bgp-speakers.js';
 
 export const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const peer = path.join(repo, 'dist/src/lab/http-peer.js');
@@ -43,6 +43,14 @@ export async function waitFor(what: string, pred: () => boolean | Promise<boolea
 
 export interface Cap { kind: 'tbf' | 'nft'; rate: number }
 
+/**
+ * The speakers' configurations with BFD at `ms` both ways instead of the test's 300 ms (x 3 still):
+ * the test's helpers are shared with the test, so the bench rewrites their output, not them.
+ */
+function bfdAt(config: string, ms: number): string {
+  return config.replace(new RegExp(`(receive-interval|transmit-interval|min rx interval|min tx interval) ${BFD_INTERVAL_MS}\\b`, 'g'), `$1 ${ms}`);
+}
+
 export function describeCap(c: Cap): string {
   return c.kind === 'tbf'
     ? `tc tbf ${c.rate.toLocaleString('en-US')} kbit/s on each director's eth0 (50 ms queue)`
@@ -57,14 +65,14 @@ export class ScaleOutRig {
   vip = '';
   clientIp = '';
 
-  private constructor(readonly lab: Lab, readonly dir: string, readonly cap: Cap) {}
+  private constructor(readonly lab: Lab, readonly dir: string, readonly cap: Cap, readonly bfdMs: number) {}
 
-  /** Builds the lab with every director announcing, each capped by `cap`. */
-  static async create(cap: Cap): Promise<ScaleOutRig> {
+  /** Builds the lab with every director announcing, each capped by `cap`, BFD every `bfdMs`. */
+  static async create(cap: Cap, bfdMs = BFD_INTERVAL_MS): Promise<ScaleOutRig> {
     const lab = await Lab.create({ hosts: ['r0', ...DIRECTORS, ...SERVERS, 'cl'] });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kts-bench-scale-'));
     fs.chmodSync(dir, 0o755);
-    const rig = new ScaleOutRig(lab, dir, cap);
+    const rig = new ScaleOutRig(lab, dir, cap, bfdMs);
     try {
       await rig.build();
     } catch (e) {
@@ -101,13 +109,13 @@ export class ScaleOutRig {
       });
       this.backends.push(p);
     }
-    this.speakers.set('r0', await startFrr(lab, 'r0', path.join(this.dir, 'r0'), `${lab.id}r0`, routerFrr({ id: this.addr['r0']!, as: ROUTER_AS, directors: DIRECTORS.map((d) => this.addr[d]!) })));
+    this.speakers.set('r0', await startFrr(lab, 'r0', path.join(this.dir, 'r0'), `${lab.id}r0`, bfdAt(routerFrr({ id: this.addr['r0']!, as: ROUTER_AS, directors: DIRECTORS.map((d) => this.addr[d]!) }), this.bfdMs)));
     const rsConfig = (ip: string) => `  real_server ${ip} 80 {\n    weight 1\n    TCP_CHECK {\n      connect_timeout 1\n      retry 1\n      delay_before_retry 1\n    }\n  }\n`;
     const config = `virtual_server ${this.vip} 80 {\n  delay_loop 1\n  lb_algo mh\n  lb_kind DR\n  protocol TCP\n${SERVERS.map((rs) => rsConfig(this.addr[rs]!)).join('')}}\n`;
     for (const [i, d] of DIRECTORS.entries()) {
       const table = 101 + i;
       const o = { id: this.addr[d]!, as: 65001 + i, router: this.addr['r0']!, routerAs: ROUTER_AS, table };
-      this.speakers.set(d, d === 'd3' ? await startFrr(lab, d, path.join(this.dir, `${d}-frr`), `${lab.id}${d}`, directorFrr(o)) : await startBird(lab, d, path.join(this.dir, `${d}-bird`), directorBird(o)));
+      this.speakers.set(d, d === 'd3' ? await startFrr(lab, d, path.join(this.dir, `${d}-frr`), `${lab.id}${d}`, bfdAt(directorFrr(o), this.bfdMs)) : await startBird(lab, d, path.join(this.dir, `${d}-bird`), bfdAt(directorBird(o), this.bfdMs)));
       const rule = `meta pkttype host ip daddr ${this.vip} tcp dport 80`;
       fs.writeFileSync(path.join(this.dir, `${d}-bench.nft`), `table netdev ktbench {\n chain c {\n  type filter hook ingress device "eth0" priority -500; policy accept;\n  ${rule} ${this.cap.kind === 'nft' ? `limit rate over ${this.cap.rate}/second ` : ''}counter${this.cap.kind === 'nft' ? ' drop' : ''}\n  ${rule} tcp flags & (syn | ack) == syn counter\n }\n}\n`);
       await lab.exec(d, 'nft', '-f', path.join(this.dir, `${d}-bench.nft`));

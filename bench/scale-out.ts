@@ -14,14 +14,17 @@
  * The order (3 directors, the loss of d3, 2, SIGTERM to d2, 1) builds the lab once.
  */
 import { labUnavailable } from '../src/lab/lab.js';
+import { BFD_INTERVAL_MS } from '../test/netns/bgp-speakers.js';
 import { lossOnPair } from './scale-out-pair.js';
 import { DIRECTORS, lossUnderProbe, ScaleOutRig, waitFor, type Cap, describeCap, type Director, type Loss } from './scale-out-rig.js';
 
 const arg = (name: string, dflt: number) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : dflt);
-/** `--shaper tbf --rate KBIT` (default 1000) or `--shaper nft --rate PACKETS` (default 2000): see bench/scale-out-rig.ts. */
+/** `--shaper tbf --rate KBIT` (default 700) or `--shaper nft --rate PACKETS` (default 2000): see bench/scale-out-rig.ts. */
 const SHAPER = process.argv.includes('--shaper') && process.argv[process.argv.indexOf('--shaper') + 1] === 'nft' ? 'nft' : 'tbf';
-const CAP: Cap = { kind: SHAPER, rate: arg('--rate', SHAPER === 'nft' ? 2000 : 1000) };
+const CAP: Cap = { kind: SHAPER, rate: arg('--rate', SHAPER === 'nft' ? 2000 : 700) };
 const SECONDS = arg('--seconds', 5);
+/** BFD's interval both ways (x 3); the test's 300 ms unless `--bfd MS`. */
+const BFD_MS = arg('--bfd', BFD_INTERVAL_MS);
 
 interface Rates { keepAlive: number; close: number; errors: string }
 
@@ -46,7 +49,7 @@ async function main(): Promise<void> {
     return;
   }
   const t0 = Date.now();
-  const rig = await ScaleOutRig.create(CAP);
+  const rig = await ScaleOutRig.create(CAP, BFD_MS);
   const r: Record<number, Rates> = {};
   let shares: number[] = [];
   let loss: Loss;
@@ -66,7 +69,11 @@ async function main(): Promise<void> {
       rig.speakers.get('d3')!.kill();
       await rig.daemons.get('d3')!.kill('SIGKILL');
       await waitFor('the router without d3', async () => (await rig.paths()).join() === rig.via('d1', 'd2').join(), 10_000);
-      return `path gone ${Date.now() - down} ms after the link`;
+      const ms = Date.now() - down;
+      // Every BFD session the router took down so far: d3's, and any flap under load.
+      const name = Object.fromEntries(DIRECTORS.map((d) => [rig.addr[d]!, d]));
+      const downs = rig.speakers.get('r0')!.fullLog().split('\n').filter((l) => /BFD Down/i.test(l)).map((l) => name[/(\d+\.\d+\.\d+\.\d+)/.exec(l)?.[1] ?? ''] ?? '?');
+      return `path gone ${ms} ms after the link; BFD downs logged by the router in the whole run: ${downs.join(' ') || 'none'}`;
     }, async (port) => (await rig.through(port)) === rig.addr['d3']);
     console.log(`# d3 lost hard: ${JSON.stringify(loss)}`);
 
@@ -93,7 +100,7 @@ async function main(): Promise<void> {
     : `| ${label} | - | - | - | - | - | not run |`;
   console.log('| a director lost hard | longest wait, new connection | longest without an answer | new connections failed (10 s timeout) | keep-alive sessions kept | longest stall of a session | detection |');
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | --- |');
-  console.log(row('3 active directors, BGP + BFD 300 ms x 3', loss!));
+  console.log(row(`3 active directors, BGP + BFD ${BFD_MS} ms x 3`, loss!));
   console.log(row('active/backup VRRP pair, DR mh, VRRPv3 100 ms', pair));
 }
 

@@ -8,8 +8,9 @@
  *
  * Each director's forwarding rate is capped, so that the directors and not this 2-core machine are
  * the bottleneck, in one of two ways (`Cap`):
- * - `tbf`: a token-bucket qdisc on its eth0 (what it forwards to the real servers leaves there),
- *   `rate` kbit/s with 50 ms of queue: a slower link, which TCP adapts to;
+ * - `tbf`: a token bucket (an htb class, as sch_tbf cannot sit beside an unshaped class) on its
+ *   eth0 for the packets it forwards to the real servers (they leave there, still addressed to the
+ *   VIP), `rate` kbit/s with a 40-packet queue: a slower link, which TCP adapts to;
  * - `nft`: an nftables limit, packets to the VIP over `rate` a second dropped. Drops make TCP back
  *   off (a lost SYN waits 1 s, then 3 s), so throughput falls far below the cap, and furthest with
  *   one director: it overstates scale-out (see bench/README.md).
@@ -53,7 +54,7 @@ function bfdAt(config: string, ms: number): string {
 
 export function describeCap(c: Cap): string {
   return c.kind === 'tbf'
-    ? `tc tbf ${c.rate.toLocaleString('en-US')} kbit/s on each director's eth0 (50 ms queue)`
+    ? `tc htb ${c.rate.toLocaleString('en-US')} kbit/s for what each director forwards (40-packet queue)`
     : `nftables limit ${c.rate.toLocaleString('en-US')} packets/s to the VIP per director, drop over it`;
 }
 
@@ -119,7 +120,17 @@ export class ScaleOutRig {
       const rule = `meta pkttype host ip daddr ${this.vip} tcp dport 80`;
       fs.writeFileSync(path.join(this.dir, `${d}-bench.nft`), `table netdev ktbench {\n chain c {\n  type filter hook ingress device "eth0" priority -500; policy accept;\n  ${rule} ${this.cap.kind === 'nft' ? `limit rate over ${this.cap.rate}/second ` : ''}counter${this.cap.kind === 'nft' ? ' drop' : ''}\n  ${rule} tcp flags & (syn | ack) == syn counter\n }\n}\n`);
       await lab.exec(d, 'nft', '-f', path.join(this.dir, `${d}-bench.nft`));
-      if (this.cap.kind === 'tbf') await lab.exec(d, 'tc', 'qdisc', 'add', 'dev', 'eth0', 'root', 'tbf', 'rate', `${this.cap.rate}kbit`, 'burst', '4kb', 'latency', '50ms');
+      if (this.cap.kind === 'tbf') {
+        // Only what it forwards (still addressed to the VIP) goes through the bucket: its BFD and
+        // BGP packets share the link, and a full bucket dropping them took a director down once.
+        const tc = (...a: string[]) => lab.exec(d, 'tc', ...a);
+        await tc('qdisc', 'add', 'dev', 'eth0', 'root', 'handle', '1:', 'htb', 'default', '20');
+        await tc('class', 'add', 'dev', 'eth0', 'parent', '1:', 'classid', '1:10', 'htb', 'rate', `${this.cap.rate}kbit`, 'ceil', `${this.cap.rate}kbit`, 'burst', '4kb');
+        await tc('class', 'add', 'dev', 'eth0', 'parent', '1:', 'classid', '1:20', 'htb', 'rate', '10gbit');
+        // About 50 ms of queue at 700 kbit/s (small packets), as a router's would be, not a veth's 1,000.
+        await tc('qdisc', 'add', 'dev', 'eth0', 'parent', '1:10', 'handle', '10:', 'pfifo', 'limit', '40');
+        await tc('filter', 'add', 'dev', 'eth0', 'parent', '1:', 'protocol', 'ip', 'prio', '1', 'u32', 'match', 'ip', 'dst', `${this.vip}/32`, 'flowid', '1:10');
+      }
       this.daemons.set(d, new Daemon(lab, d, path.join(this.dir, `${d}-kts`), config, repo, false, {}, ['--bgp-table', String(table)]));
     }
     await waitFor('a path per director on the router', async () => (await this.paths()).length === DIRECTORS.length, 60_000);
@@ -150,7 +161,7 @@ export class ScaleOutRig {
     const [first, syns] = [...out.matchAll(/counter packets (\d+)/g)].map((m) => Number(m[1]));
     if (this.cap.kind === 'nft') return { dropped: first!, syns: syns! };
     const tc = await this.lab.exec(d, 'tc', '-s', 'qdisc', 'show', 'dev', 'eth0');
-    return { dropped: Number(/dropped (\d+)/.exec(tc)?.[1] ?? NaN), syns: syns! };
+    return { dropped: Number(/qdisc pfifo 10:[^]*?dropped (\d+)/.exec(tc)?.[1] ?? NaN), syns: syns! };
   }
 
   /** The director a client's connection from `port` goes through, as the router hashes it now. */

@@ -8,7 +8,7 @@
  *
  * Each director's forwarding rate is capped, so that the directors and not this 2-core machine are
  * the bottleneck, in one of two ways (`Cap`):
- * - `tbf`: a token bucket (an htb class, as sch_tbf cannot sit beside an unshaped class) on its
+ * - `htb`: a token bucket (an htb class; this kernel has no sch_prio to put a tbf beside an unshaped band) on its
  *   eth0 for the packets it forwards to the real servers (they leave there, still addressed to the
  *   VIP), `rate` kbit/s with a 40-packet queue: a slower link, which TCP adapts to;
  * - `nft`: an nftables limit, packets to the VIP over `rate` a second dropped. Drops make TCP back
@@ -42,7 +42,7 @@ export async function waitFor(what: string, pred: () => boolean | Promise<boolea
   }
 }
 
-export interface Cap { kind: 'tbf' | 'nft'; rate: number }
+export interface Cap { kind: 'htb' | 'nft'; rate: number }
 
 /**
  * The speakers' configurations with BFD at `ms` both ways instead of the test's 300 ms (x 3 still):
@@ -53,7 +53,7 @@ function bfdAt(config: string, ms: number): string {
 }
 
 export function describeCap(c: Cap): string {
-  return c.kind === 'tbf'
+  return c.kind === 'htb'
     ? `tc htb ${c.rate.toLocaleString('en-US')} kbit/s for what each director forwards (40-packet queue)`
     : `nftables limit ${c.rate.toLocaleString('en-US')} packets/s to the VIP per director, drop over it`;
 }
@@ -120,7 +120,7 @@ export class ScaleOutRig {
       const rule = `meta pkttype host ip daddr ${this.vip} tcp dport 80`;
       fs.writeFileSync(path.join(this.dir, `${d}-bench.nft`), `table netdev ktbench {\n chain c {\n  type filter hook ingress device "eth0" priority -500; policy accept;\n  ${rule} ${this.cap.kind === 'nft' ? `limit rate over ${this.cap.rate}/second ` : ''}counter${this.cap.kind === 'nft' ? ' drop' : ''}\n  ${rule} tcp flags & (syn | ack) == syn counter\n }\n}\n`);
       await lab.exec(d, 'nft', '-f', path.join(this.dir, `${d}-bench.nft`));
-      if (this.cap.kind === 'tbf') {
+      if (this.cap.kind === 'htb') {
         // Only what it forwards (still addressed to the VIP) goes through the bucket: its BFD and
         // BGP packets share the link, and a full bucket dropping them took a director down once.
         const tc = (...a: string[]) => lab.exec(d, 'tc', ...a);

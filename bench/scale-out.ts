@@ -4,7 +4,7 @@
  * in one run:
  * 1. keep-alive requests/s and new connections/s (wrk from the client, `Connection: close` for the
  *    latter) through 3, then 2, then 1 announcing director, each director's forwarding capped in its
- *    namespace (a tbf qdisc by default, or an nftables limit: bench/scale-out-rig.ts says why), so
+ *    namespace (an htb class by default, or an nftables limit: bench/scale-out-rig.ts says why), so
  *    that the directors are the bottleneck and not this 2-core machine;
  * 2. each director's share of the new connections with 3 (SYNs let through, nft counters);
  * 3. a director lost hard (link down, then its keepalived-ts and speaker SIGKILLed) under a new
@@ -19,8 +19,8 @@ import { lossOnPair } from './scale-out-pair.js';
 import { DIRECTORS, lossUnderProbe, ScaleOutRig, waitFor, type Cap, describeCap, type Director, type Loss } from './scale-out-rig.js';
 
 const arg = (name: string, dflt: number) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : dflt);
-/** `--shaper tbf --rate KBIT` (default 500; an htb class) or `--shaper nft --rate PACKETS` (default 2000): see bench/scale-out-rig.ts. */
-const SHAPER = process.argv.includes('--shaper') && process.argv[process.argv.indexOf('--shaper') + 1] === 'nft' ? 'nft' : 'tbf';
+/** `--shaper htb --rate KBIT` (default 500) or `--shaper nft --rate PACKETS` (default 2000): see bench/scale-out-rig.ts. */
+const SHAPER = process.argv.includes('--shaper') && process.argv[process.argv.indexOf('--shaper') + 1] === 'nft' ? 'nft' : 'htb';
 const CAP: Cap = { kind: SHAPER, rate: arg('--rate', SHAPER === 'nft' ? 2000 : 500) };
 const SECONDS = arg('--seconds', 5);
 /** wrk's connections: enough in flight that the caps, not the round trips, set the rate. */

@@ -155,7 +155,7 @@ export class ScaleOutRig {
     return peers.filter((p) => p.status === 'up').map((p) => p.peer).sort();
   }
 
-  /** A director's counters: packets dropped over the cap (by the nft limit or the tbf queue), SYNs let through. */
+  /** A director's counters: packets dropped over the cap (by the nft limit or the htb class's queue), SYNs let through. */
   async counters(d: Director): Promise<{ dropped: number; syns: number }> {
     const out = await this.lab.exec(d, 'nft', 'list', 'table', 'netdev', 'ktbench');
     const [first, syns] = [...out.matchAll(/counter packets (\d+)/g)].map((m) => Number(m[1]));

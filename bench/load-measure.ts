@@ -115,6 +115,8 @@ export interface GapStats {
   /** Gaps longer than `overMs`. */
   readonly gapsOver: number;
   readonly gaps: number;
+  /** The 99th percentile of (gap - interval), ms. */
+  readonly p99LateMs: number;
 }
 
 export function gapStats(byVrid: Map<number, bigint[]>, intervalMs: number, overMs: number): GapStats {
@@ -122,16 +124,20 @@ export function gapStats(byVrid: Map<number, bigint[]>, intervalMs: number, over
   let worst = 0;
   let over = 0;
   let gaps = 0;
+  const lates: number[] = [];
   for (const ts of byVrid.values()) {
     adverts += ts.length;
     for (let i = 1; i < ts.length; i++) {
       const gap = Number(ts[i]! - ts[i - 1]!) / 1e6;
       gaps++;
+      lates.push(gap - intervalMs);
       worst = Math.max(worst, gap - intervalMs);
       if (gap > overMs) over++;
     }
   }
-  return { adverts, worstLateMs: worst, gapsOver: over, gaps };
+  lates.sort((a, b) => a - b);
+  const p99LateMs = lates.length ? lates[Math.min(lates.length - 1, Math.floor(lates.length * 0.99))]! : 0;
+  return { adverts, worstLateMs: worst, gapsOver: over, gaps, p99LateMs };
 }
 
 /** The wall clock the same as tcpdump's -tt timestamps, in ns. */

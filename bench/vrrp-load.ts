@@ -49,7 +49,7 @@ function config(lab: Lab, instances: number, intervalS: number): string {
 }
 
 interface LoadFigures { cpuPct: number; mem: Memory; gaps: GapStats }
-const NONE: LoadFigures = { cpuPct: 0, mem: { rssMb: 0, pssMb: 0, each: [] }, gaps: { adverts: 0, worstLateMs: 0, gapsOver: 0, gaps: 0 } };
+const NONE: LoadFigures = { cpuPct: 0, mem: { rssMb: 0, pssMb: 0, each: [] }, gaps: { adverts: 0, worstLateMs: 0, gapsOver: 0, gaps: 0, p99LateMs: 0 } };
 
 /** Starts the daemon, waits until every instance advertises, then measures for `seconds`. */
 async function measure(lab: Lab, dir: string, real: boolean, instances: number, intervalS: number, seconds: number, saturate: boolean): Promise<LoadFigures> {
@@ -89,12 +89,17 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-/** Wall time and peak RSS of one command, by GNU time. */
+/**
+ * Wall time (hrtime around the spawn: GNU time's %e counts hundredths) and peak RSS (GNU time's
+ * %M) of one command; GNU time's own start-up is in both sides of every ratio.
+ */
 function timed(cmd: string, args: string[]): { s: number; maxMb: number; status: number | null } {
+  const t0 = process.hrtime.bigint();
   const r = spawnSync('/usr/bin/time', ['-f', 'KTS_TIME %e %M', cmd, ...args], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const s = Number(process.hrtime.bigint() - t0) / 1e9;
   const m = /KTS_TIME ([\d.]+) (\d+)/.exec(r.stderr);
   if (!m) throw new Error(`time ${cmd}: ${r.stderr.slice(-500)}`);
-  return { s: Number(m[1]), maxMb: Number(m[2]) / 1024, status: r.status };
+  return { s, maxMb: Number(m[2]) / 1024, status: r.status };
 }
 
 function best<T>(n: number, f: () => T, key: (t: T) => number): T {
@@ -108,6 +113,7 @@ function best<T>(n: number, f: () => T, key: (t: T) => number): T {
 
 const f1 = (x: number) => x.toFixed(1);
 const f2 = (x: number) => x.toFixed(2);
+const f3 = (x: number) => x.toFixed(3);
 const ratio = (a: number, b: number) => (b > 0 ? (a / b).toFixed(2) : '-');
 
 function row(...cells: string[]): void {
@@ -134,6 +140,7 @@ async function loadScenarios(): Promise<void> {
         row('memory, sum of PSS, MB', f1(k.mem.pssMb), f1(o.mem.pssMb), ratio(o.mem.pssMb, k.mem.pssMb));
         row('adverts received', String(k.gaps.adverts), String(o.gaps.adverts), ratio(o.gaps.adverts, k.gaps.adverts));
         row('worst lateness, ms', f2(k.gaps.worstLateMs), f2(o.gaps.worstLateMs), '-');
+        row('99th percentile lateness, ms', f2(k.gaps.p99LateMs), f2(o.gaps.p99LateMs), '-');
         console.log(`\nprocesses (RSS/PSS MB): Keepalived: ${eachMem(k.mem)}; keepalived-ts: ${eachMem(o.mem)}`);
       }
     }
@@ -145,6 +152,7 @@ async function loadScenarios(): Promise<void> {
         row('figure', 'Keepalived', 'keepalived-ts', 'difference');
         row('---', '---', '---', '---');
         row('worst lateness, ms', f2(k.gaps.worstLateMs), f2(o.gaps.worstLateMs), `${f2(o.gaps.worstLateMs - k.gaps.worstLateMs)} ms`);
+        row('99th percentile lateness, ms', f2(k.gaps.p99LateMs), f2(o.gaps.p99LateMs), `${f2(o.gaps.p99LateMs - k.gaps.p99LateMs)} ms`);
         row('gaps over 12 ms', `${k.gaps.gapsOver} of ${k.gaps.gaps}`, `${o.gaps.gapsOver} of ${o.gaps.gaps}`, '-');
         row('adverts received (600 ideal)', String(k.gaps.adverts), String(o.gaps.adverts), `${f2(((o.gaps.adverts - k.gaps.adverts) / k.gaps.adverts) * 100)} %`);
       }
@@ -168,7 +176,7 @@ function commandScenarios(): void {
     console.log(`\n-t on a generated ${lines}-line file (best of 5; exit ${k.status} / ${o.status})\n`);
     row('figure', 'Keepalived', 'keepalived-ts', 'ratio');
     row('---', '---', '---', '---');
-    row('time, s', f2(k.s), f2(o.s), ratio(o.s, k.s));
+    row('time, s', f3(k.s), f3(o.s), ratio(o.s, k.s));
     row('peak RSS, MB', f1(k.maxMb), f1(o.maxMb), ratio(o.maxMb, k.maxMb));
     const kv = best(10, () => timed(KEEPALIVED, ['-v']), (t) => t.s);
     const ov = best(10, () => timed(BIN, ['-v']), (t) => t.s);
@@ -176,7 +184,7 @@ function commandScenarios(): void {
     console.log(`\n-v (best of 10)\n`);
     row('figure', 'Keepalived', 'keepalived-ts', 'bare node -e 0', 'ratio to bare node');
     row('---', '---', '---', '---', '---');
-    row('time, s', f2(kv.s), f2(ov.s), f2(bare.s), ratio(ov.s, bare.s));
+    row('time, s', f3(kv.s), f3(ov.s), f3(bare.s), ratio(ov.s, bare.s));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -25,17 +25,9 @@ export class InstanceStates {
     return new InstanceStates(index, list);
   }
 
-  get size(): number {
-    return this.list.length;
-  }
-
   get(name: string): InstanceState | undefined {
     const i = this.index.get(name);
     return i === undefined ? undefined : this.list[i];
-  }
-
-  has(name: string): boolean {
-    return this.index.has(name);
   }
 
   /** A new value with `name`'s state replaced; this one is unchanged. */
@@ -67,14 +59,5 @@ export class InstanceStates {
 
   values(): readonly InstanceState[] {
     return this.list;
-  }
-
-  names(): IterableIterator<string> {
-    return this.index.keys();
-  }
-
-  /** A plain record, for dumps and tests that compare whole states. */
-  toRecord(): Record<string, InstanceState> {
-    return Object.fromEntries(this.entries());
   }
 }

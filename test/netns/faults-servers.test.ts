@@ -94,6 +94,11 @@ test('a hung real server (accepts, never answers) taken out by HTTP_GET within i
     await sleep(1_500);
     const first = await r.requests(40);
     assert.deepEqual(Object.keys(first.by).sort(), ['rs1', 'rs2'], `both serve before the hang: ${JSON.stringify(first)}\n${r.out()}`);
+    // The hang only after rs2's first check has passed: a checker that has never run takes a
+    // server out at its first failure, without retries (Keepalived's has_run), so a hang before
+    // it is a different bound (seen once in CI: out after 1.2 s).
+    const rs2First = `HTTP_CHECK on service [${r.lab.host('rs2').address}]:tcp:8080 succeeded`;
+    await waitFor('rs2\'s first check', () => r.out().includes(rs2First), 20_000).catch(() => assert.fail(`rs2's first check never passed\n${r.out()}`));
     const rem = removals(r.out());
     const hungAt = Date.now();
     r.signal('rs2', 'SIGUSR1');

@@ -21,14 +21,8 @@ import { ProxyDataPlane } from '../../src/lb/dataplane/proxy.js';
 import { wake } from '../../src/os/stream-io.js';
 import type { DataPlane, ServicePool } from '../../src/lb/dataplane/types.js';
 import { load } from '../config/lvs-helpers.js';
+import { freePort } from './free-port.js';
 
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const p = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return p;
-}
 
 /** A TCP server that writes its name, then echoes; records the first bytes it got. */
 async function backend(name: string): Promise<{ port: number; first: Buffer[]; close(): void }> {

@@ -9,14 +9,8 @@ import { Relay } from '../../src/lb/dataplane/relay.js';
 import type { ServicePool } from '../../src/lb/dataplane/types.js';
 import { reusePortListener } from '../../src/os/reuseport.js';
 import { load } from '../config/lvs-helpers.js';
+import { freePort } from './free-port.js';
 
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const p = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return p;
-}
 
 function pool(vsPort: number, serverPort: number): ServicePool[] {
   const vs = load(`virtual_server 127.0.0.1 ${vsPort} {\n protocol TCP\n lb_algo rr\n lb_kind NAT\n real_server 127.0.0.1 1 {\n }\n}\n`).config.virtual_server[0]!;

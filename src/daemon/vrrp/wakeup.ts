@@ -56,7 +56,9 @@ export class EngineWakeup {
     if (next === undefined) return;
     // A backup whose Master_Down timer is the next one: warm its takeover path first, and wake
     // up early to wait for the deadline awake (below).
-    const due = [...state.instances.entries()].filter(([, st]) => st.state === 'BACKUP' && st.deadline === next).map(([n]) => n);
+    // Scheduled after every step: a loop over the states, no array of every instance per step.
+    const due: string[] = [];
+    for (const [n, st] of state.instances.entries()) if (st.state === 'BACKUP' && st.deadline === next) due.push(n);
     if (due.length > 0) this.rehearsal.warmUntil(next, new Set(due));
     const spinUs = this.deps.spinUs ?? 0;
     const spin = due.length > 0 && spinUs > 0;

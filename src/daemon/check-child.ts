@@ -44,6 +44,7 @@ import { installLastResort } from './last-resort.js';
 import { secureCheckScripts } from './track/secure-scripts.js';
 import { SECURITY_VIOLATION } from './track/script-security.js';
 import { startProcessSched } from './process-sched.js';
+import { dropStartupPagesSoon } from '../os/startup-pages.js';
 import { parseBgpTable } from '../lb/announce.js';
 import { kernelBgpRoutes } from '../os/bgp-routes.js';
 import { announcementOf, BgpAnnouncer } from './check/bgp-announcer.js';
@@ -226,6 +227,7 @@ async function main(): Promise<void> {
     await settled(publisher);
     log.info('Reload finished');
     tellParent({ kind: 'reloaded' });
+    dropStartupPagesSoon();
   };
   const dump = () => {
     writeCheckDump(formatCheckData(cur.config, cur.runtime)).catch((e: Error) => log.error(`Unable to write ${checkDumpPath()}: ${e.message}`));
@@ -256,6 +258,7 @@ async function main(): Promise<void> {
   // start-up's work is done (Keepalived: at the end of start_check()).
   sched = startProcessSched('checker', cur.config.global_defs, log);
   tellParent({ kind: 'ready' });
+  dropStartupPagesSoon();
 }
 
 /** After the checkers' first burst of pool events (set in start()), once the data plane has them. */

@@ -19,6 +19,7 @@ import { controlSocketPath, StatusServer } from './status/server.js';
 import { packageVersion } from '../base/version.js';
 import type { Logger } from '../base/log.js';
 import { DEFAULT_CHECKERS_PID_FILE, DEFAULT_PID_FILE, DEFAULT_VRRP_PID_FILE, removePidFile, runningPid, writePidFile } from './pidfile.js';
+import { dropStartupPagesSoon } from '../os/startup-pages.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** Keepalived's KEEPALIVED_EXIT_NO_CONFIG (EXIT_NOTCONFIGURED). */
@@ -75,7 +76,7 @@ export async function runParent(opts: Options, argv: readonly string[]): Promise
       return { pid: process.pid, version: `keepalived-ts ${packageVersion()}`, startedAt, children: sup?.children() ?? [], ...Object.assign({}, ...parts) };
     },
   }, log);
-  const supervisor = new Supervisor(childrenFor(loaded.config, opts), { opts, log, systemd, reread, onEvent: (e) => status.publish(e), ...(watchdogUs ? { watchdogUs } : {}) });
+  const supervisor = new Supervisor(childrenFor(loaded.config, opts), { opts, log, systemd, reread, onEvent: (e) => status.publish(e), onSettled: () => dropStartupPagesSoon(), ...(watchdogUs ? { watchdogUs } : {}) });
   sup = supervisor;
   await openStatus(status, opts, pidFile, log);
   // PID 1 of a PID namespace (a container): every orphan in it becomes ours to reap. SIGTERM,

@@ -38,6 +38,8 @@ export interface SupervisorDeps {
   readonly watchdogUs?: number;
   /** What the children report as it happens (transitions, checker verdicts), and reloads. */
   readonly onEvent?: (e: StatusEvent) => void;
+  /** A start or reload has completed (the parent gives back its start-up pages then). */
+  readonly onSettled?: () => void;
 }
 
 /**
@@ -191,6 +193,7 @@ export class Supervisor {
     } else {
       this.deps.log.info(reloading ? 'Reload complete' : 'Startup complete');
       this.notify(`READY=1\nSTATUS=${this.status()}`);
+      this.deps.onSettled?.();
       if (reloading) this.deps.onEvent?.({ at, type: 'reload', outcome: 'complete' });
     }
     this.refusal = undefined;

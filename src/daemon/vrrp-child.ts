@@ -31,6 +31,7 @@ import { ConntrackdDriver, groupedInstances } from './conntrackd/driver.js';
 import { conntrackdSettings } from './conntrackd/plan.js';
 import { runCommand } from '../os/conntrackd.js';
 import { startProcessSched } from './process-sched.js';
+import { dropStartupPagesSoon } from '../os/startup-pages.js';
 
 // V8 drops the bytecode of functions that have not run for a while; a backup's takeover code
 // runs only at a failover, and recompiling it then would cost the takeover (vrrp/rehearsal.ts).
@@ -156,6 +157,7 @@ async function main(): Promise<void> {
     tracking = track(current, true, nextSecured.insecure);
     log.info('Reload finished');
     tellParent({ kind: 'reloaded' });
+    dropStartupPagesSoon();
   };
   // The parent's death must not leave orphaned VIPs behind: stop as if told to.
   process.on('disconnect', () => void stop());
@@ -168,6 +170,7 @@ async function main(): Promise<void> {
   sched = startProcessSched('vrrp', current.global_defs, log);
   // Every instance has entered its first state: the parent may tell systemd READY=1.
   tellParent({ kind: 'ready' });
+  dropStartupPagesSoon();
 }
 
 /** The actions notifyAction(), the dumps or the status log act on. */

@@ -19,8 +19,22 @@ import { ProcessScheduler, type SchedCalls, type SchedPlan } from '../os/sched.j
 export type SchedWho = 'vrrp' | 'checker';
 type Defs = KeepalivedConfig['global_defs'];
 
-/** The plan for `who`; `onlineCpus` is sysconf(_SC_NPROCESSORS_ONLN), `problem` hears a dropped CPU set. */
-export function schedPlanOf(g: Defs, who: SchedWho, onlineCpus: number, problem: (m: string) => void = () => undefined): SchedPlan {
+/**
+ * The VRRP process's fair-scheduler slice, µs (ours, not Keepalived's: os/sched.ts says why).
+ * Measured with bench/vrrp-load, 10 ms adverts with both cores saturated: see bench/README.md.
+ */
+export const VRRP_SLICE_US = 100;
+
+/** KEEPALIVED_TS_VRRP_SLICE_US's value: a number of µs (0: the kernel's slice); anything else, the default. */
+export function vrrpSliceUs(v: string | undefined): number {
+  return v !== undefined && /^\d+$/.test(v) ? Number(v) : VRRP_SLICE_US;
+}
+
+/**
+ * The plan for `who`; `onlineCpus` is sysconf(_SC_NPROCESSORS_ONLN), `problem` hears a dropped CPU
+ * set, `sliceUs` is the fair-scheduler slice asked for when not realtime.
+ */
+export function schedPlanOf(g: Defs, who: SchedWho, onlineCpus: number, problem: (m: string) => void = () => undefined, sliceUs = 0): SchedPlan {
   const rt = g[`${who}_rt_priority`];
   const bad = g[`${who}_cpu_affinity`].find((id) => id >= onlineCpus);
   if (bad !== undefined) problem(`Invalid cpu_id:${bad} specified for ${who} process`);
@@ -28,15 +42,16 @@ export function schedPlanOf(g: Defs, who: SchedWho, onlineCpus: number, problem:
     nice: rt === undefined ? g[`${who}_priority`] : 0,
     ...(rt !== undefined ? { realtime: { priority: rt, rlimitUs: g[`${who}_rlimit_rttime`] } } : {}),
     cpus: bad === undefined ? g[`${who}_cpu_affinity`] : [],
+    ...(sliceUs > 0 ? { sliceUs } : {}),
   };
 }
 
 /** A child's scheduler, applied once from `g`; `reloading()` and `reloaded(g)` around each reload. */
-export function startProcessSched(who: SchedWho, g: Defs, log: Logger, sys?: SchedCalls) {
+export function startProcessSched(who: SchedWho, g: Defs, log: Logger, sys?: SchedCalls, sliceUs = 0) {
   const sched = new ProcessScheduler(who, log, sys);
   // os.cpus() lists the online CPUs (sysconf's count); where it lists none, the kernel judges the set.
   const online = os.cpus().length || Infinity;
-  const apply = (defs: Defs) => sched.apply(schedPlanOf(defs, who, online, (m) => log.error(m)));
+  const apply = (defs: Defs) => sched.apply(schedPlanOf(defs, who, online, (m) => log.error(m), sliceUs));
   apply(g);
   return {
     reloading: () => sched.suspendRealtime(),

@@ -30,7 +30,7 @@ import { installLastResort } from './last-resort.js';
 import { ConntrackdDriver, groupedInstances } from './conntrackd/driver.js';
 import { conntrackdSettings } from './conntrackd/plan.js';
 import { runCommand } from '../os/conntrackd.js';
-import { startProcessSched } from './process-sched.js';
+import { startProcessSched, vrrpSliceUs } from './process-sched.js';
 import { dropStartupPagesSoon } from '../os/startup-pages.js';
 
 // V8 drops the bytecode of functions that have not run for a while; a backup's takeover code
@@ -167,7 +167,7 @@ async function main(): Promise<void> {
   await driver.start();
   // vrrp_priority, vrrp_rt_priority, vrrp_rlimit_rttime, vrrp_cpu_affinity: once start-up's work
   // (first compilation of the driver included) is done, so that it cannot run into RLIMIT_RTTIME.
-  sched = startProcessSched('vrrp', current.global_defs, log);
+  sched = startProcessSched('vrrp', current.global_defs, log, undefined, vrrpSliceUs(process.env.KEEPALIVED_TS_VRRP_SLICE_US));
   // Every instance has entered its first state: the parent may tell systemd READY=1.
   tellParent({ kind: 'ready' });
   dropStartupPagesSoon();

@@ -48,6 +48,7 @@ function fakeCalls(fail: Partial<Record<'setNice' | 'setRtLimit' | 'setScheduler
       calls.push(`affinity ${tid} ${cpus.join(',')}`);
       return tid === 0 ? (fail.setAffinity ?? 0) : 0;
     },
+    setFairSlice: (nice, ns) => (calls.push(`slice ${nice} ${ns}`), 0),
     otherThreads: () => [101, 102],
     onSigxcpu: (h) => sigxcpu.push(h),
     strerror: (e) => `errno ${e}`,
@@ -151,4 +152,43 @@ test('the real calls: nice and affinity on every thread of a Node process, read 
   assert.deepEqual(out.lines, []);
   assert.ok(out.threads > 1, 'a Node process has helper threads');
   assert.deepEqual(out.seen, ['4 0'], 'every thread: nice 4 on CPU 0');
+});
+
+test('slice: asked for under SCHED_OTHER with the nice value in force, left to SCHED_RR, asked again when realtime ends', () => {
+  const f = fakeCalls();
+  const s = new ProcessScheduler('vrrp', memoryLogger(), f.sys);
+  s.apply({ nice: -5, cpus: [], sliceUs: 100 });
+  assert.deepEqual(f.calls, ['nice 0 -5', 'nice 101 -5', 'nice 102 -5', 'slice -5 100000']);
+  f.calls.length = 0;
+  s.apply({ nice: -5, cpus: [], sliceUs: 100 });
+  assert.deepEqual(f.calls, [], 'in place already');
+  s.apply({ nice: 0, realtime: { priority: 10, rlimitUs: 0 }, cpus: [], sliceUs: 100 });
+  assert.deepEqual(f.calls, ['nice 0 0', 'nice 101 0', 'nice 102 0', 'sched 40000002 10'], 'realtime: no slice call');
+  f.calls.length = 0;
+  s.suspendRealtime();
+  assert.deepEqual(f.calls, ['sched 0 0', 'slice 0 100000'], 'back to SCHED_OTHER, whose slice sched_setscheduler reset');
+  f.calls.length = 0;
+  s.apply({ nice: 0, cpus: [] });
+  assert.deepEqual(f.calls, ['slice 0 0'], 'no slice asked: the kernel\'s again');
+});
+
+test('the real call: the main thread\'s slice read back from /proc (Linux 6.12 and later)', () => {
+  const mod = path.join(repo, 'dist/src/os/sched.js');
+  const script = `
+    import('${mod}').then(({ ProcessScheduler }) => {
+      const fs = require('node:fs');
+      const slice = () => Number(/^se\\.slice\\s*:\\s*(\\d+)/m.exec(fs.readFileSync('/proc/thread-self/sched', 'utf8'))?.[1]);
+      const lines = [];
+      const log = { info: (m) => lines.push(m), warn: (m) => lines.push(m), error: (m) => lines.push(m), detail: (m) => lines.push(m) };
+      const before = slice();
+      const s = new ProcessScheduler('vrrp', log);
+      s.apply({ nice: 0, cpus: [], sliceUs: 100 });
+      const during = slice();
+      s.apply({ nice: 0, cpus: [] });
+      console.log(JSON.stringify({ lines, before, during, after: slice() }));
+    });`;
+  const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })) as { lines: string[]; before: number; during: number; after: number };
+  assert.deepEqual(out.lines, []);
+  assert.equal(out.during, 100_000, JSON.stringify(out));
+  assert.equal(out.after, out.before, 'the kernel\'s slice back');
 });

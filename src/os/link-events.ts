@@ -118,8 +118,8 @@ export interface LinkEventsOptions {
   /** SO_RCVBUF of the socket (Keepalived's vrrp_netlink_monitor_rcv_bufs); the system default when absent. */
   readonly rcvbufBytes?: number;
   readonly onEvent: (e: LinkEvent) => void;
-  /** Events were lost (the kernel's ENOBUFS, or a message we could not read): re-read everything. */
-  readonly onLost: () => void;
+  /** Events were lost (the kernel's ENOBUFS, or a message we could not read), as `why`: re-read everything. */
+  readonly onLost: (why: string) => void;
   /** The socket failed; it is closed and delivers nothing more. */
   readonly onError: (e: Error) => void;
 }
@@ -211,7 +211,7 @@ export function openLinkEvents(o: LinkEventsOptions): LinkEvents {
         if (e instanceof SyscallError && e.errno === ENOBUFS) {
           // The socket stays usable; what it lost, a re-read finds.
           counts.overruns++;
-          o.onLost();
+          o.onLost('the kernel dropped link events (netlink receive queue full, ENOBUFS)');
           continue;
         }
         fail(e instanceof Error ? e : new Error(String(e)));
@@ -222,13 +222,26 @@ export function openLinkEvents(o: LinkEventsOptions): LinkEvents {
       for (const e of w.events) o.onEvent(e);
       if (w.malformed > 0) {
         counts.malformed += w.malformed;
-        o.onLost();
+        o.onLost(`${w.malformed} malformed netlink message(s) dropped`);
       }
     }
     // More may be queued: read on after the rest of the loop has had its turn.
     if (!closed) again = setImmediate(readable);
   };
-  const poller = pollReadable(fd, readable, (e) => fail(e));
+  // The kernel flags an overrun as a pending socket error, which epoll reports as POLLERR; libuv
+  // turns that into an EBADF status and stops watching. So a poll error is first taken for an
+  // overrun: read (recv returns the ENOBUFS and clears it), and if that is what it was, watch
+  // again; anything else fails the socket.
+  const pollFailed = (e: Error): void => {
+    if (closed) return;
+    const overruns = counts.overruns;
+    readable();
+    if (closed) return;
+    if (counts.overruns === overruns) return fail(e);
+    poller.stop();
+    poller = pollReadable(fd, readable, pollFailed);
+  };
+  let poller = pollReadable(fd, readable, pollFailed);
 
   return { fd, counts, close: shut };
 }

@@ -27,7 +27,7 @@ export interface LinksOptions extends IpOptions {
   readonly restartMs?: { readonly min: number; readonly max: number };
   /** SO_RCVBUF of the netlink socket; the system default when absent. */
   readonly netlinkRcvbufBytes?: number;
-  /** Socket failures and failed reads; default: a process warning. */
+  /** Socket failures, lost events and failed reads; default: a process warning. */
   readonly onError?: (e: Error) => void;
 }
 
@@ -95,7 +95,10 @@ class Watcher {
         ...(this.o.netns !== undefined && { netns: this.o.netns }),
         ...(this.o.netlinkRcvbufBytes !== undefined && { rcvbufBytes: this.o.netlinkRcvbufBytes }),
         onEvent: (e) => this.event(e),
-        onLost: () => this.scheduleResync(),
+        onLost: (why) => {
+          this.onError(new Error(`${why}; re-reading every link`));
+          this.scheduleResync();
+        },
         onError: (e) => {
           this.events = undefined;
           // A socket that served for a while failed of something new: reopen from a short delay.

@@ -1,9 +1,10 @@
 /**
  * linuxLinks() against a real kernel: list() sees a namespace's veth as `ip` does, and watch()
  * reports a link going down and up and an address being added, within a second, with the state
- * as it is after the change; it does so through one netlink socket in the namespace (no `ip
- * monitor` child), which close() closes; events the kernel drops lead to a full re-read.
- * The namespace (a Lab, src/lab/lab.ts) is removed afterwards even when a test fails. Needs root.
+ * as it is after the change, and a link added, renamed and deleted. It listens on one netlink
+ * socket in the namespace (no `ip monitor` child), which close() closes; events the kernel drops
+ * lead to a full re-read. The namespace (a Lab, src/lab/lab.ts) is removed afterwards even when
+ * a test fails. Needs root.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -128,6 +129,33 @@ describe('Links in a network namespace', { skip: labUnavailable() }, () => {
       t.diagnostic(`watch latency: down ${downMs} ms, up ${upMs} ms, address ${addMs} ms`);
     } finally {
       w.close();
+    }
+  });
+
+  test('watch(): a link added, renamed and deleted is reported by name and index', async () => {
+    const seen = new Seen();
+    const w = linuxLinks({ netns: h.ns }).watch(seen.push);
+    try {
+      await seen.next((l) => l.name === 'eth0', 'initial read');
+      run('ip', 'link', 'add', 'lt-a', 'type', 'veth', 'peer', 'name', 'lt-b');
+      const added = await seen.next((l) => l.name === 'lt-a', 'lt-a added');
+      assert.equal(added.up, false);
+      run('ip', 'link', 'set', 'lt-a', 'name', 'lt-c');
+      const renamed = await seen.next((l) => l.name === 'lt-c', 'lt-a renamed lt-c');
+      assert.equal(renamed.index, added.index);
+      run('ip', 'link', 'set', 'lt-c', 'up');
+      run('ip', 'addr', 'add', '10.9.9.9/24', 'dev', 'lt-c');
+      await seen.next((l) => l.name === 'lt-c' && l.ipv4.includes('10.9.9.9/24'), 'an address on lt-c');
+      run('ip', 'link', 'del', 'lt-c');
+      const gone = await seen.next((l) => l.index === added.index && !l.up && l.ipv4.length === 0, 'lt-c deleted');
+      assert.equal(gone.name, 'lt-c');
+    } finally {
+      w.close();
+      try {
+        run('ip', 'link', 'del', 'lt-c');
+      } catch {
+        // Already deleted, as the test expects.
+      }
     }
   });
 

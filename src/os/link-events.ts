@@ -201,6 +201,7 @@ export function openLinkEvents(o: LinkEventsOptions): LinkEvents {
   };
 
   const readable = (): void => {
+    clearImmediate(again);
     again = undefined;
     for (let i = 0; i < MAX_PER_WAKE; i++) {
       if (closed) return;
@@ -237,11 +238,20 @@ export function openLinkEvents(o: LinkEventsOptions): LinkEvents {
     const overruns = counts.overruns;
     readable();
     if (closed) return;
-    if (counts.overruns === overruns) return fail(e);
+    if (counts.overruns === overruns) {
+      fail(e);
+      return;
+    }
     poller.stop();
     poller = pollReadable(fd, readable, pollFailed);
   };
-  let poller = pollReadable(fd, readable, pollFailed);
+  let poller: { stop(): void };
+  try {
+    poller = pollReadable(fd, readable, pollFailed);
+  } catch (e) {
+    close(fd);
+    throw e;
+  }
 
   return { fd, counts, close: shut };
 }

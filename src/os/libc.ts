@@ -27,6 +27,7 @@ const c = {
   strerror: lib.func('const char *strerror(int errnum)'),
   poll: lib.func('int poll(void *fds, unsigned long nfds, int timeout)'),
   clockGettime: lib.func('int clock_gettime(int clockid, _Out_ kts_timespec *ts)'),
+  setns: lib.func('int setns(int fd, int nstype)'),
 };
 
 export const AF_UNIX = 1;
@@ -176,6 +177,11 @@ export function recv(fd: number, buf: Buffer): number {
   const r = c.recv(fd, buf, buf.length, 0) as number;
   if (r < 0 && koffi.errno() === EAGAIN) return -1;
   return check('recv', r);
+}
+
+/** Moves the calling thread (Node's main thread here) into the namespace `fd` names. */
+export function setns(fd: number, nstype: number): void {
+  check('setns', c.setns(fd, nstype) as number);
 }
 
 export function close(fd: number): void {

@@ -1,38 +1,34 @@
 /**
  * Network links as iproute2 shows them: list() is one `ip -j addr show` (flags, operstate, MAC
- * and addresses in one dump); watch() keeps one `ip -o monitor link address` child and, for each
- * link it names, re-reads that link (`ip -j addr show dev X`) after a short debounce, so a burst
- * of messages (a link going up brings flag, operstate and IPv6 address events) is one callback
+ * and addresses in one dump); watch() listens to the kernel's link and address notifications on
+ * a netlink socket (link-events.ts), as Keepalived's netlink reader does, rather than through an
+ * `ip monitor` child: a process fewer, and events straight from the kernel. For each link they
+ * name it re-reads that link (`ip -j addr show dev X`) after a short debounce, so a burst of
+ * messages (a link going up brings flag, operstate and IPv6 address events) is one callback
  * carrying the state as it is now rather than a replay of each message.
  *
  * Ordering: each read is numbered when it starts and a result older than one already reported
  * for that link is dropped, so a slow read can never report a state older than a faster one.
  *
- * If the monitor dies it is reported and restarted with back-off; every (re)start is followed by
- * a full re-read, which also covers changes made before the monitor was listening (between the
- * caller's list() and watch()). A link that disappears is reported down with no addresses, as
- * Keepalived treats a deleted interface.
+ * Every subscription is followed by a full re-read, which also covers changes made before it was
+ * listening (between the caller's list() and watch()); so is every loss of events (the kernel
+ * dropped some, or an address message names a link we cannot name). A socket that fails is
+ * reported and reopened with back-off. A link that disappears is reported down with no
+ * addresses, as Keepalived treats a deleted interface.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { ipArgv, parseAddrShow, runIp, type IpOptions } from './ip-command.js';
+import { openLinkEvents, type LinkEvent, type LinkEvents } from './link-events.js';
+import { parseAddrShow, runIp, type IpOptions } from './ip-command.js';
 import type { LinkInfo, Links } from './types.js';
 
 export interface LinksOptions extends IpOptions {
   /** Quiet time after the last message about a link before it is re-read. Default 20 ms. */
   readonly debounceMs?: number;
-  /** Restart delays of a dead monitor: doubled from `min` up to `max`. Default 100..5000 ms. */
+  /** Reopening delays of a failed netlink socket: doubled from `min` up to `max`. Default 100..5000 ms. */
   readonly restartMs?: { readonly min: number; readonly max: number };
-  /** Monitor deaths and failed reads; default: a process warning. */
+  /** SO_RCVBUF of the netlink socket; the system default when absent. */
+  readonly netlinkRcvbufBytes?: number;
+  /** Socket failures, lost events and failed reads; default: a process warning. */
   readonly onError?: (e: Error) => void;
-}
-
-/** `N: name...` or `Deleted N: name...` (link and address lines of `ip -o monitor`). */
-const MONITOR_LINE = /^(?:\[[A-Z]+\]\s*)?(?:Deleted\s+)?(\d+):\s+([^\s:@]+)/;
-
-export function parseMonitorLine(line: string): { index: number; name: string } | undefined {
-  const m = MONITOR_LINE.exec(line);
-  return m ? { index: Number(m[1]), name: m[2]! } : undefined;
 }
 
 export function linuxLinks(o: LinksOptions = {}): Links {
@@ -54,13 +50,15 @@ const gone = (name: string, index: number, before: LinkInfo | undefined): LinkIn
 });
 
 class Watcher {
-  private child: ChildProcess | undefined;
+  private events: LinkEvents | undefined;
   private closed = false;
   private readonly debounceMs: number;
   private readonly restart: { readonly min: number; readonly max: number };
   private backoff: number;
   private restartTimer: NodeJS.Timeout | undefined;
-  private readonly pending = new Map<number, NodeJS.Timeout>();
+  private resyncTimer: NodeJS.Timeout | undefined;
+  /** Links waiting out their debounce, with the name to read them by. */
+  private readonly pending = new Map<number, { timer: NodeJS.Timeout; name: string }>();
   /** Read sequence: the number of the newest read reported per link index. */
   private seq = 0;
   private readonly reportedSeq = new Map<number, number>();
@@ -82,35 +80,61 @@ class Watcher {
   close(): void {
     this.closed = true;
     clearTimeout(this.restartTimer);
-    for (const t of this.pending.values()) clearTimeout(t);
+    clearTimeout(this.resyncTimer);
+    for (const p of this.pending.values()) clearTimeout(p.timer);
     this.pending.clear();
-    // Only our own child, by its PID.
-    if (this.child && this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
-    this.child = undefined;
+    this.events?.close();
+    this.events = undefined;
   }
 
   private start(): void {
-    const [cmd, argv] = ipArgv(this.o, ['-o', 'monitor', 'link', 'address']);
-    const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child = child;
-    const startedAt = Date.now();
-    let stderr = '';
-    child.stderr!.on('data', (b: Buffer) => (stderr = (stderr + b.toString('utf8')).slice(-500)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      const hit = parseMonitorLine(line);
-      if (hit) this.schedule(hit.index, hit.name);
-    });
-    child.on('error', (e) => this.onError(new Error(`ip monitor could not start: ${e.message}`)));
-    child.on('close', (code, signal) => {
-      if (this.closed || this.child !== child) return;
-      // A monitor that ran for a while died of something new: start again from a short delay.
-      if (Date.now() - startedAt > 10_000) this.backoff = this.restart.min;
-      const why = signal ? `signal ${signal}` : `exit ${code}`;
-      this.onError(new Error(`ip monitor (pid ${child.pid}) ended (${why})${stderr ? `: ${stderr.trim()}` : ''}; restarting in ${this.backoff} ms`));
-      this.restartTimer = setTimeout(() => this.start(), this.backoff);
-      this.backoff = Math.min(this.backoff * 2, this.restart.max);
-    });
+    if (this.closed) return;
+    const openedAt = Date.now();
+    try {
+      this.events = openLinkEvents({
+        ...(this.o.netns !== undefined && { netns: this.o.netns }),
+        ...(this.o.netlinkRcvbufBytes !== undefined && { rcvbufBytes: this.o.netlinkRcvbufBytes }),
+        onEvent: (e) => this.event(e),
+        onLost: (why) => {
+          this.onError(new Error(`${why}; re-reading every link`));
+          this.scheduleResync();
+        },
+        onError: (e) => {
+          this.events = undefined;
+          // A socket that served for a while failed of something new: reopen from a short delay.
+          if (Date.now() - openedAt > 10_000) this.backoff = this.restart.min;
+          this.retry(`link events socket failed: ${e.message}`);
+        },
+      });
+    } catch (e) {
+      this.retry(`link events socket could not open: ${(e as Error).message}`);
+      return;
+    }
     void this.resync();
+  }
+
+  private retry(why: string): void {
+    if (this.closed) return;
+    this.onError(new Error(`${why}; reopening in ${this.backoff} ms`));
+    this.restartTimer = setTimeout(() => this.start(), this.backoff);
+    this.backoff = Math.min(this.backoff * 2, this.restart.max);
+  }
+
+  private event(e: LinkEvent): void {
+    // Address messages carry no name (an IPv4 label may be an alias, not the link): the name is
+    // the one a pending read or the last report used; a link we cannot name yet is found by a
+    // full re-read.
+    const name = (e.kind === 'link' ? e.name : undefined) ?? this.pending.get(e.index)?.name ?? this.last.get(e.index)?.name;
+    if (name === undefined) this.scheduleResync();
+    else this.schedule(e.index, name);
+  }
+
+  private scheduleResync(): void {
+    if (this.closed || this.resyncTimer !== undefined) return;
+    this.resyncTimer = setTimeout(() => {
+      this.resyncTimer = undefined;
+      void this.resync();
+    }, this.debounceMs);
   }
 
   /** Re-reads every link; reports what changed and what disappeared since the last report. */
@@ -133,14 +157,12 @@ class Watcher {
 
   private schedule(index: number, name: string): void {
     if (this.closed) return;
-    clearTimeout(this.pending.get(index));
-    this.pending.set(
-      index,
-      setTimeout(() => {
-        this.pending.delete(index);
-        void this.refresh(index, name);
-      }, this.debounceMs),
-    );
+    clearTimeout(this.pending.get(index)?.timer);
+    const timer = setTimeout(() => {
+      this.pending.delete(index);
+      void this.refresh(index, name);
+    }, this.debounceMs);
+    this.pending.set(index, { timer, name });
   }
 
   private async refresh(index: number, name: string): Promise<void> {

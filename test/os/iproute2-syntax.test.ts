@@ -1,7 +1,7 @@
 /**
  * The model's addresses, routes and rules as iproute2 lines (os/iproute2-syntax.ts), from the
  * samples Keepalived ships and from lines that use every option; plus the pure parsers of what
- * `ip` prints (batch errors, monitor lines, `ip -j addr show`). The lines are run against a real
+ * `ip` prints (batch errors, `ip -j addr show`). The lines are run against a real
  * kernel in test/netns/net-config.test.ts.
  */
 import assert from 'node:assert/strict';
@@ -12,7 +12,6 @@ import { memoryConfigFs } from '../../src/config/fs.js';
 import { loadConfig } from '../../src/config/load.js';
 import { parseAddrShow } from '../../src/os/ip-command.js';
 import { addressArgs, batchLine, routeArgs, ruleArgs } from '../../src/os/iproute2-syntax.js';
-import { parseMonitorLine } from '../../src/os/links.js';
 import { parseBatchErrors } from '../../src/os/net-config.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -149,13 +148,6 @@ test('batch errors: each message goes to the line iproute2 names', () => {
   });
   // A line iproute2 cannot parse stops it with a message and no "Command failed".
   assert.equal(parseBatchErrors('Error: any valid prefix is expected rather than "x".\n', ['a']).trailing, 'Error: any valid prefix is expected rather than "x".');
-});
-
-test('monitor lines name the link, also for deletions and veth peers', () => {
-  assert.deepEqual(parseMonitorLine('3: v0@v1: <BROADCAST,MULTICAST> mtu 1500 qdisc noqueue state DOWN'), { index: 3, name: 'v0' });
-  assert.deepEqual(parseMonitorLine('Deleted 3: v0    inet6 fd00::5/128 scope global nodad'), { index: 3, name: 'v0' });
-  assert.deepEqual(parseMonitorLine('[ADDR]12: eth0    inet 10.1.1.7/24 scope global eth0'), { index: 12, name: 'eth0' });
-  assert.equal(parseMonitorLine('    link/ether 06:0b:d2:96:92:a5'), undefined);
 });
 
 test('ip -j addr show: up needs UP and carrier; primaries and link-local first', () => {

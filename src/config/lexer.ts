@@ -68,12 +68,25 @@ const INCLUDE_KINDS: Record<string, IncludeChecks> = {
   includea: { r: true, m: true, w: true, b: true },
 };
 
+/** Where each logical line goes as soon as it is read: its words, its text and where it was. */
+export type LineSink = (words: string[], text: string, pos: SourcePos) => void;
+
+/** All logical lines at once; loading streams them instead (lexInto). */
 export function lex(mainFile: string, opts: LexOptions, diag: Diagnostics): LogicalLine[] {
-  return new Lexer(opts, diag).run(path.resolve(mainFile));
+  const out: LogicalLine[] = [];
+  lexInto(mainFile, opts, diag, (words, text, pos) => void out.push({ words, text, pos }));
+  return out;
+}
+
+/**
+ * Hands each logical line to `sink` as it is read, so that no list of every line is ever held.
+ * Returns false, having read nothing, when the main file cannot be read.
+ */
+export function lexInto(mainFile: string, opts: LexOptions, diag: Diagnostics, sink: LineSink): boolean {
+  return new Lexer(opts, diag, sink).run(path.resolve(mainFile));
 }
 
 class Lexer {
-  private readonly out: LogicalLine[] = [];
   private readonly fileStack: string[] = [];
   private readonly params: ParamTable;
   private loopLines = 0;
@@ -81,6 +94,7 @@ class Lexer {
   constructor(
     private readonly opts: LexOptions,
     private readonly diag: Diagnostics,
+    private readonly sink: LineSink,
   ) {
     const builtins: Builtins = {
       pwd: () => path.dirname(this.fileStack[this.fileStack.length - 1] ?? '.'),
@@ -91,9 +105,8 @@ class Lexer {
     this.params = new ParamTable(builtins);
   }
 
-  run(mainFile: string): LogicalLine[] {
-    this.readFile(mainFile, undefined);
-    return this.out;
+  run(mainFile: string): boolean {
+    return this.readFile(mainFile, undefined);
   }
 
   private readFile(file: string, from: SourcePos | undefined): boolean {
@@ -272,7 +285,10 @@ class Lexer {
     }
     const { words, unmatchedQuote } = splitWords(piece);
     if (unmatchedQuote) this.diag.error(pos, `Unmatched quote: '${piece}'`);
-    if (words.length > 0) this.out.push({ words: words.map(restoreLiterals), text: restoreLiterals(piece), pos });
+    if (words.length > 0) {
+      for (let i = 0; i < words.length; i++) words[i] = restoreLiterals(words[i]!);
+      this.sink(words, restoreLiterals(piece), pos);
+    }
     return rest;
   }
 }

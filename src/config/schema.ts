@@ -70,24 +70,28 @@ export class Cx {
 
   /** Runs each node of `nodes` through `table` against `target`. */
   apply<T>(target: T, nodes: readonly ConfNode[] | undefined, table: KeywordTable<T>): void {
-    for (const node of nodes ?? []) {
-      const entry = Object.prototype.hasOwnProperty.call(table, node.keyword) ? table[node.keyword] : undefined;
-      if (!entry) {
-        this.unknown(node);
-        continue;
-      }
-      const spec: KeywordSpec<T> = typeof entry === 'function' ? { run: entry } : entry;
-      if (spec.block === 'required' && !node.block) {
-        this.error(node, `${node.keyword}: missing '{' at beginning of configuration block`);
-        continue;
-      }
-      rememberPos(target, node.keyword, node.pos);
-      spec.run(target, node, this);
-      if (node.block && !spec.block) {
-        // Keepalived reads a block after a keyword that takes none as lines of the same level.
-        this.error(node, `${node.keyword}: unexpected '{' - reading its lines as part of the enclosing block`);
-        this.apply(target, node.block, table);
-      }
+    if (nodes) for (const node of nodes) this.applyOne(target, node, table);
+  }
+
+  /** Runs one node through `table` against `target`. */
+  applyOne<T>(target: T, node: ConfNode, table: KeywordTable<T>): void {
+    const entry = Object.prototype.hasOwnProperty.call(table, node.keyword) ? table[node.keyword] : undefined;
+    if (!entry) {
+      this.unknown(node);
+      return;
+    }
+    const run = typeof entry === 'function' ? entry : entry.run;
+    const block = typeof entry === 'function' ? undefined : entry.block;
+    if (block === 'required' && !node.block) {
+      this.error(node, `${node.keyword}: missing '{' at beginning of configuration block`);
+      return;
+    }
+    rememberPos(target, node.keyword, node.pos);
+    run(target, node, this);
+    if (node.block && !block) {
+      // Keepalived reads a block after a keyword that takes none as lines of the same level.
+      this.error(node, `${node.keyword}: unexpected '{' - reading its lines as part of the enclosing block`);
+      this.apply(target, node.block, table);
     }
   }
 

@@ -208,9 +208,27 @@ export type DeepReadonly<T> = T extends (infer U)[]
     : T;
 
 export function deepFreeze<T>(value: T): DeepReadonly<T> {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value as object)) deepFreeze(v);
-  }
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) freezeTree(value);
   return value as DeepReadonly<T>;
+}
+
+/**
+ * Freezes `o` and, below it, every object not frozen yet (a shared or already frozen subtree is
+ * not walked twice). Indexes and for-in rather than Object.values(), which would allocate an
+ * array per object of a model with tens of thousands of them.
+ */
+function freezeTree(o: object): void {
+  Object.freeze(o);
+  if (Array.isArray(o)) {
+    for (let i = 0; i < o.length; i++) {
+      const v: unknown = o[i];
+      if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) freezeTree(v);
+    }
+    return;
+  }
+  const rec = o as Record<string, unknown>;
+  for (const k in rec) {
+    const v = rec[k];
+    if (v !== null && typeof v === 'object' && !Object.isFrozen(v) && Object.hasOwn(rec, k)) freezeTree(v);
+  }
 }

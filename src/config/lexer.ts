@@ -19,7 +19,7 @@ import type { ConfigFs } from './fs.js';
 import { globPattern } from './glob.js';
 import { isLoopLine, parseLoop } from './loops.js';
 import { ParamTable, parseDefinition, restoreLiterals, type Builtins } from './params.js';
-import { decomment, firstUnquotedBrace, splitWords } from './text.js';
+import { blanksEnd, blanksStart, decomment, firstUnquotedBrace, plainLine, splitWords } from './text.js';
 
 export interface LogicalLine {
   readonly words: readonly string[];
@@ -40,6 +40,7 @@ export interface LexOptions {
 }
 
 const MAX_INCLUDE_DEPTH = 32;
+const CR = 13;
 const MAX_EXPANSION_DEPTH = 64;
 /**
  * All loops of one load together: one loop's worth (MAX_LOOP_ITERATIONS), the size of the man
@@ -121,17 +122,38 @@ class Lexer {
       return true;
     }
     this.fileStack.push(file);
-    const lines = text.split('\n');
     // A multi-line definition being collected.
     let pendingDef: { name: string; parts: string[] } | undefined;
     const endDef = () => {
       if (pendingDef) this.params.set(pendingDef.name, pendingDef.parts.join('\n'), true);
       pendingDef = undefined;
     };
-    for (let i = 0; i < lines.length; i++) {
+    // Line by line without splitting the text into an array of every line first.
+    for (let start = 0, lineNo = 1; start <= text.length; lineNo++) {
+      let end = text.indexOf('\n', start);
+      if (end < 0) end = text.length;
       // fgets() + "remove end of line chars": every trailing CR goes.
-      const physical = lines[i]!.replace(/\r+$/, '');
-      const pos: SourcePos = { file, line: i + 1 };
+      let stop = end;
+      while (stop > start && text.charCodeAt(stop - 1) === CR) stop--;
+      const lineStart = start;
+      start = end + 1;
+      const plain = plainLine(text, lineStart, stop);
+      if (plain !== undefined) {
+        // Nothing to decomment: the same steps as below for a line that does not continue.
+        if (plain === '') {
+          endDef();
+          continue;
+        }
+        if (pendingDef) {
+          pendingDef.parts.push(plain);
+          endDef();
+          continue;
+        }
+        this.line(plain, { file, line: lineNo }, 0);
+        continue;
+      }
+      const physical = text.slice(lineStart, stop);
+      const pos: SourcePos = { file, line: lineNo };
       if (physical.includes('\0')) {
         endDef();
         this.diag.error(pos, 'configuration appears to have embedded NULs - ignoring line');
@@ -241,6 +263,7 @@ class Lexer {
   private include(text: string, pos: SourcePos): boolean {
     // is_include(): the keyword, then a blank; the rest of the line, quotes and blanks included,
     // is one glob pattern (Keepalived does not strip quotes from it).
+    if (!text.startsWith('include')) return false;
     const m = /^(include[rmwba]?)[ \t]+(.*)$/.exec(text);
     if (!m) return false;
     const check = this.opts.allConfig ? INCLUDE_KINDS['includea']! : INCLUDE_KINDS[m[1]!]!;
@@ -278,16 +301,18 @@ class Lexer {
     let rest = '';
     if (at === 0) {
       piece = text[0]!;
-      rest = text.slice(1).replace(/^[ \t]+/, '');
+      rest = text.slice(blanksEnd(text, 1));
     } else if (at > 0) {
-      piece = text.slice(0, at).replace(/[ \t]+$/, '');
+      piece = text.slice(0, blanksStart(text, at));
       rest = text.slice(at);
     }
     const { words, unmatchedQuote } = splitWords(piece);
     if (unmatchedQuote) this.diag.error(pos, `Unmatched quote: '${piece}'`);
     if (words.length > 0) {
-      for (let i = 0; i < words.length; i++) words[i] = restoreLiterals(words[i]!);
-      this.sink(words, restoreLiterals(piece), pos);
+      const restored = restoreLiterals(piece);
+      // Only a line with a literal '#' or '!' (from ${_HASH} / ${_BANG}) has words to restore.
+      if (restored !== piece) for (let i = 0; i < words.length; i++) words[i] = restoreLiterals(words[i]!);
+      this.sink(words, restored, pos);
     }
     return rest;
   }

@@ -46,6 +46,35 @@ export function decomment(line: string): Decommented {
 }
 
 /**
+ * text[start, end) with its leading and trailing blanks stripped, when that is all decomment()
+ * would do (no comment, quote, backslash or NUL in it); otherwise undefined. Most lines of a
+ * configuration are like this, and are then read without cutting out the raw line first.
+ */
+export function plainLine(text: string, start: number, end: number): string | undefined {
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x21 || c === 0x23 || c === 0x22 || c === 0x5c || c === 0) return undefined;
+  }
+  return text.slice(blanksEnd(text, start, end), blanksStart(text, end, start));
+}
+
+/** Index of the first character at or after `i` (before `end`) that is not a blank. */
+export function blanksEnd(s: string, i: number, end = s.length): number {
+  while (i < end && isBlank(s.charCodeAt(i))) i++;
+  return i;
+}
+
+/** Index just after the last character before `i` (not before `start`) that is not a blank. */
+export function blanksStart(s: string, i: number, start = 0): number {
+  while (i > start && isBlank(s.charCodeAt(i - 1))) i--;
+  return i;
+}
+
+function isBlank(c: number): boolean {
+  return c === 0x20 || c === 0x09;
+}
+
+/**
  * Splits a line so that each unquoted '{' and '}' stands alone, as Keepalived's read_line() does:
  * `virtual_ipaddress { 10.0.0.1 }` becomes `virtual_ipaddress`, `{`, `10.0.0.1`, `}`.
  */

@@ -116,22 +116,63 @@ export function firstUnquotedBrace(s: string): number {
  * with the words read before it.
  */
 export function splitWords(text: string): { words: string[]; unmatchedQuote: boolean } {
-  const words: string[] = [];
+  // Word bounds first, then an array of exactly that many words: push() would give every line's
+  // array room for 16 or more, and a configuration has tens of thousands of lines.
+  let n = 0;
   let i = 0;
+  let unmatchedQuote = false;
   while (i < text.length) {
-    while (i < text.length && (text[i] === ' ' || text[i] === '\t')) i++;
+    i = blanksEnd(text, i);
     if (i >= text.length) break;
-    if (text[i] === '"') {
+    let from = i;
+    let to: number;
+    if (text.charCodeAt(i) === QUOTE) {
       const end = text.indexOf('"', i + 1);
-      if (end < 0) return { words, unmatchedQuote: true };
-      words.push(text.slice(i + 1, end));
+      if (end < 0) {
+        unmatchedQuote = true;
+        break;
+      }
+      from = i + 1;
+      to = end;
       i = end + 1;
     } else {
       let j = i;
-      while (j < text.length && text[j] !== ' ' && text[j] !== '\t' && text[j] !== '"') j++;
-      words.push(text.slice(i, j));
-      i = j;
+      for (let c = text.charCodeAt(j); j < text.length && c !== 0x20 && c !== 0x09 && c !== QUOTE; c = text.charCodeAt(++j));
+      to = i = j;
+    }
+    if (2 * n + 1 >= bounds.length) bounds = growBounds(bounds);
+    bounds[2 * n] = from;
+    bounds[2 * n + 1] = to;
+    n++;
+  }
+  return { words: wordsAt(text, n), unmatchedQuote };
+}
+
+const QUOTE = 0x22;
+/** Start and end of each word of the line being split; reused from line to line. */
+let bounds = new Int32Array(64);
+
+function growBounds(b: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
+  const bigger = new Int32Array(b.length * 2);
+  bigger.set(b);
+  return bigger;
+}
+
+function wordsAt(text: string, n: number): string[] {
+  const b = bounds;
+  switch (n) {
+    case 0:
+      return [];
+    case 1:
+      return [text.slice(b[0], b[1])];
+    case 2:
+      return [text.slice(b[0], b[1]), text.slice(b[2], b[3])];
+    case 3:
+      return [text.slice(b[0], b[1]), text.slice(b[2], b[3]), text.slice(b[4], b[5])];
+    default: {
+      const words: string[] = [];
+      for (let k = 0; k < n; k++) words.push(text.slice(b[2 * k], b[2 * k + 1]));
+      return words;
     }
   }
-  return { words, unmatchedQuote: false };
 }

@@ -41,6 +41,10 @@ export interface LexOptions {
 
 const MAX_INCLUDE_DEPTH = 32;
 const CR = 13;
+const AT = 0x40;
+const DOLLAR = 0x24;
+const TILDE = 0x7e;
+const LOWER_I = 0x69;
 const MAX_EXPANSION_DEPTH = 64;
 /**
  * All loops of one load together: one loop's worth (MAX_LOOP_ITERATIONS), the size of the man
@@ -205,6 +209,11 @@ class Lexer {
 
   /** Reads `text` up to its first unquoted brace; returns what is left to read as a line. */
   private piece(text: string, pos: SourcePos, depth: number): string {
+    // Most lines are a keyword and its values: not a conditional ('@'), a definition ('$'), a loop
+    // ('~'), an include ('i'), nor holding a '$' to substitute. For them only the brace split is
+    // left, and one test here spares the steps below.
+    const c = text.charCodeAt(0);
+    if (c !== AT && c !== DOLLAR && c !== TILDE && c !== LOWER_I && !text.includes('$')) return this.emit(text, pos);
     const kept = stripConditional(text, this.opts.configId);
     if (kept === undefined || kept === '') return '';
     text = kept;

@@ -8,6 +8,7 @@
  * resolving against the draft as it stands when the instance is read. A line without `weight`
  * takes the tracked object's own weight (and reverse flag).
  */
+import { byName } from '../name-index.js';
 import type { SourcePos } from '../diagnostics.js';
 import type { ConfigDraft } from '../model.js';
 import { parseInteger, type Cx } from '../schema.js';
@@ -44,18 +45,8 @@ export function trackTargets(draft: ConfigDraft | undefined, kind: TrackKind): R
           ? draft.vrrp_track_process
           : draft.bfd_instance;
   if (!list) return undefined;
-  // Lists of definitions only grow while the file is read: one index per list, brought up to date
-  // on each use, instead of a new map of every script for every instance that tracks one.
-  let index = targetIndexes.get(list);
-  if (!index) targetIndexes.set(list, (index = { read: 0, byName: new Map() }));
-  for (; index.read < list.length; index.read++) {
-    const t = list[index.read]!;
-    index.byName.set(t.name, t as Target);
-  }
-  return index.byName;
+  return byName(list as readonly (Target & { name: string })[]);
 }
-
-const targetIndexes = new WeakMap<readonly { name: string }[], { read: number; byName: Map<string, Target> }>();
 
 function targetWeight(t: Target | undefined): number {
   return typeof t?.weight === 'number' ? t.weight : 0;

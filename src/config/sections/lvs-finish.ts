@@ -88,11 +88,15 @@ function finishVirtualServer(vs: VirtualServerDraft, vsg: VirtualServerGroup | u
 
   let weightSum = 0;
   const unique: RealServerDraft[] = [];
+  // ip and port of the real servers kept: a virtual server may have thousands.
+  const seen = new Set<string>();
   for (const rs of vs.real_server) {
-    if (unique.some((r) => r.ip === rs.ip && r.port === rs.port)) {
+    const key = `${rs.ip} ${rs.port}`;
+    if (seen.has(key)) {
       cx.error(rs.pos, `VS ${name()}: real server ${formatRs(rs, vs)} is duplicated - removing second rs`);
       continue;
     }
+    seen.add(key);
     unique.push(rs);
     // The checkers' destination is the real server's address as written (queue_checker()),
     // before the port corrections below.

@@ -40,11 +40,6 @@ export interface LexOptions {
 }
 
 const MAX_INCLUDE_DEPTH = 32;
-const CR = 13;
-const AT = 0x40;
-const DOLLAR = 0x24;
-const TILDE = 0x7e;
-const LOWER_I = 0x69;
 const MAX_EXPANSION_DEPTH = 64;
 /**
  * All loops of one load together: one loop's worth (MAX_LOOP_ITERATIONS), the size of the man
@@ -52,6 +47,12 @@ const MAX_EXPANSION_DEPTH = 64;
  * bound of ten such loops let a 400-byte file ask for 10 GB (bench/fuzz, issue 17).
  */
 export const MAX_LOOP_LINES = 1_000_000;
+
+const CR = 13;
+const AT = 0x40;
+const DOLLAR = 0x24;
+const TILDE = 0x7e;
+const LOWER_I = 0x69;
 
 /** include_check bits (parser.c INCLUDE_R/M/W/B): which include problems are errors. */
 interface IncludeChecks {

@@ -137,7 +137,11 @@ export function splitWords(text: string): { words: string[]; unmatchedQuote: boo
       i = end + 1;
     } else {
       let j = i;
-      for (let c = text.charCodeAt(j); j < text.length && c !== 0x20 && c !== 0x09 && c !== QUOTE; c = text.charCodeAt(++j));
+      while (j < text.length) {
+        const c = text.charCodeAt(j);
+        if (c === 0x20 || c === 0x09 || c === QUOTE) break;
+        j++;
+      }
       to = i = j;
     }
     if (2 * n + 1 >= bounds.length) bounds = growBounds(bounds);

@@ -19,7 +19,7 @@ import type { ConfigFs } from './fs.js';
 import { globPattern } from './glob.js';
 import { isLoopLine, parseLoop } from './loops.js';
 import { ParamTable, parseDefinition, restoreLiterals, type Builtins } from './params.js';
-import { blanksEnd, blanksStart, decomment, firstUnquotedBrace, plainLine, splitWords } from './text.js';
+import { blanksEnd, blanksStart, byteBlanksEnd, byteBlanksStart, decomment, firstUnquotedBrace, isPlainLine, splitWords } from './text.js';
 
 export interface LogicalLine {
   readonly words: readonly string[];
@@ -48,6 +48,7 @@ const MAX_EXPANSION_DEPTH = 64;
  */
 export const MAX_LOOP_LINES = 1_000_000;
 
+const LF = 10;
 const CR = 13;
 const AT = 0x40;
 const DOLLAR = 0x24;
@@ -116,8 +117,8 @@ class Lexer {
   }
 
   private readFile(file: string, from: SourcePos | undefined): boolean {
-    const text = this.opts.fs.readFile(file);
-    if (text === undefined) return false;
+    const bytes = this.opts.fs.readBytes(file);
+    if (bytes === undefined) return false;
     if (this.fileStack.includes(file)) {
       this.diag.error(from, `include loop: ${file} includes itself`);
       return true;
@@ -133,22 +134,26 @@ class Lexer {
       if (pendingDef) this.params.set(pendingDef.name, pendingDef.parts.join('\n'), true);
       pendingDef = undefined;
     };
-    // Line by line without splitting the text into an array of every line first.
-    for (let start = 0, lineNo = 1; start <= text.length; lineNo++) {
-      let end = text.indexOf('\n', start);
-      if (end < 0) end = text.length;
+    // Line by line, each decoded on its own (a '\n' byte never belongs to a longer UTF-8
+    // sequence): no array of every line, and no string of the whole file that the words sliced
+    // from it would keep alive.
+    for (let start = 0, lineNo = 1; start <= bytes.length; lineNo++) {
+      let end = bytes.indexOf(LF, start);
+      if (end < 0) end = bytes.length;
       // fgets() + "remove end of line chars": every trailing CR goes.
       let stop = end;
-      while (stop > start && text.charCodeAt(stop - 1) === CR) stop--;
+      while (stop > start && bytes[stop - 1] === CR) stop--;
       const lineStart = start;
       start = end + 1;
-      const plain = plainLine(text, lineStart, stop);
-      if (plain !== undefined) {
+      if (isPlainLine(bytes, lineStart, stop)) {
         // Nothing to decomment: the same steps as below for a line that does not continue.
-        if (plain === '') {
+        const textStart = byteBlanksEnd(bytes, lineStart, stop);
+        const textEnd = byteBlanksStart(bytes, stop, textStart);
+        if (textStart === textEnd) {
           endDef();
           continue;
         }
+        const plain = bytes.toString('utf8', textStart, textEnd);
         if (pendingDef) {
           pendingDef.parts.push(plain);
           endDef();
@@ -157,7 +162,7 @@ class Lexer {
         this.line(plain, { file, line: lineNo }, 0);
         continue;
       }
-      const physical = text.slice(lineStart, stop);
+      const physical = bytes.toString('utf8', lineStart, stop);
       const pos: SourcePos = { file, line: lineNo };
       if (physical.includes('\0')) {
         endDef();

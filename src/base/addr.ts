@@ -2,7 +2,7 @@
  * IP addresses as the bytes that go on the wire, and back. Pure, so the codec and its tests need
  * no socket library.
  */
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIPv4, isIPv6 } from './ip-syntax.js';
 
 export type Family = 'inet' | 'inet6';
 

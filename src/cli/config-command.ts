@@ -52,7 +52,7 @@ export function configTest(file: string, opts: { configId?: string; host?: HostV
     const message = isDirectory(file) ? `Configuration file '${file.replace(/\/*$/, '/')}' is a directory - skipping` : `Config files missing '${file}'.`;
     return { code: opts.allConfig ? EXIT_CONFIG : 0, diagnostics: [{ severity: 'note', message, missingFile: true }] };
   }
-  const diagnostics = [...result.diagnostics, ...checkHost(result.config, opts.host ?? localHost()), ...substitutionNotes(result.config, dataPlaneOf(process.env))];
+  const diagnostics = [...result.diagnostics, ...checkHost(result.config, askingOnce(opts.host ?? localHost())), ...substitutionNotes(result.config, dataPlaneOf(process.env))];
   const code = opts.allConfig && diagnostics.some((d) => d.missingFile) ? EXIT_MISSING_FILE : diagnostics.some(counts) ? EXIT_CONFIG_TEST : 0;
   return { code, diagnostics };
 }
@@ -94,6 +94,30 @@ function load(file: string, opts: LoadOptions, out: Out): LoadResult | undefined
     out.stderr(`keepalived-ts: ${(e as Error).message}\n`);
     return undefined;
   }
+}
+
+/**
+ * The host's answers, each asked once: a large file names the same interface in every instance,
+ * and each question is a file read or a stat under /sys. The host does not change during a check.
+ */
+function askingOnce(host: HostView): HostView {
+  const once = <A, R>(ask: (a: A) => R): ((a: A) => R) => {
+    const answers = new Map<A, R>();
+    return (a) => {
+      if (answers.has(a)) return answers.get(a)!;
+      const r = ask(a);
+      answers.set(a, r);
+      return r;
+    };
+  };
+  return {
+    hasInterface: once((n: string) => host.hasInterface(n)),
+    hasUser: once((n: string) => host.hasUser(n)),
+    hasGroup: once((n: string) => host.hasGroup(n)),
+    ...(host.isLoopback ? { isLoopback: once((n: string) => host.isLoopback!(n)) } : {}),
+    ...(host.hasTunnel ? { hasTunnel: once((t: 'ipip' | 'gre' | 'gue') => host.hasTunnel!(t)) } : {}),
+    ...(host.hasIpvlan ? { hasIpvlan: once((_: void) => host.hasIpvlan!()) } : {}),
+  };
 }
 
 function isDirectory(file: string): boolean {

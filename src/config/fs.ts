@@ -8,6 +8,11 @@ import * as path from 'node:path';
 export interface ConfigFs {
   /** The file's text, or undefined when it cannot be read. */
   readFile(file: string): string | undefined;
+  /**
+   * The file's bytes, or undefined when it cannot be read. The lexer reads these and decodes line
+   * by line: words sliced from a string of the whole file would keep all of it alive in the model.
+   */
+  readBytes(file: string): Buffer | undefined;
   /** Entry names of a directory, or undefined when it is not one. */
   readDir(dir: string): string[] | undefined;
   isDirectory(p: string): boolean;
@@ -17,6 +22,13 @@ export const nodeConfigFs: ConfigFs = {
   readFile(file) {
     try {
       return nodeFs.readFileSync(file, 'utf8');
+    } catch {
+      return undefined;
+    }
+  },
+  readBytes(file) {
+    try {
+      return nodeFs.readFileSync(file);
     } catch {
       return undefined;
     }
@@ -48,6 +60,10 @@ export function memoryConfigFs(files: Record<string, string>): ConfigFs {
   };
   return {
     readFile: (file) => table.get(norm(file)),
+    readBytes(file) {
+      const text = table.get(norm(file));
+      return text === undefined ? undefined : Buffer.from(text, 'utf8');
+    },
     isDirectory,
     readDir(dir) {
       if (!isDirectory(dir)) return undefined;

@@ -19,7 +19,7 @@ import type { ConfigFs } from './fs.js';
 import { globPattern } from './glob.js';
 import { isLoopLine, parseLoop } from './loops.js';
 import { ParamTable, parseDefinition, restoreLiterals, type Builtins } from './params.js';
-import { decomment, firstUnquotedBrace, splitWords } from './text.js';
+import { blanksEnd, blanksStart, byteBlanksEnd, byteBlanksStart, decomment, firstUnquotedBrace, isPlainLine, splitWords } from './text.js';
 
 export interface LogicalLine {
   readonly words: readonly string[];
@@ -48,6 +48,13 @@ const MAX_EXPANSION_DEPTH = 64;
  */
 export const MAX_LOOP_LINES = 1_000_000;
 
+const LF = 10;
+const CR = 13;
+const AT = 0x40;
+const DOLLAR = 0x24;
+const TILDE = 0x7e;
+const LOWER_I = 0x69;
+
 /** include_check bits (parser.c INCLUDE_R/M/W/B): which include problems are errors. */
 interface IncludeChecks {
   /** Unreadable match (directory, read error). */
@@ -68,12 +75,25 @@ const INCLUDE_KINDS: Record<string, IncludeChecks> = {
   includea: { r: true, m: true, w: true, b: true },
 };
 
+/** Where each logical line goes as soon as it is read: its words, its text and where it was. */
+export type LineSink = (words: string[], text: string, pos: SourcePos) => void;
+
+/** All logical lines at once; loading streams them instead (lexInto). */
 export function lex(mainFile: string, opts: LexOptions, diag: Diagnostics): LogicalLine[] {
-  return new Lexer(opts, diag).run(path.resolve(mainFile));
+  const out: LogicalLine[] = [];
+  lexInto(mainFile, opts, diag, (words, text, pos) => void out.push({ words, text, pos }));
+  return out;
+}
+
+/**
+ * Hands each logical line to `sink` as it is read, so that no list of every line is ever held.
+ * Returns false, having read nothing, when the main file cannot be read.
+ */
+export function lexInto(mainFile: string, opts: LexOptions, diag: Diagnostics, sink: LineSink): boolean {
+  return new Lexer(opts, diag, sink).run(path.resolve(mainFile));
 }
 
 class Lexer {
-  private readonly out: LogicalLine[] = [];
   private readonly fileStack: string[] = [];
   private readonly params: ParamTable;
   private loopLines = 0;
@@ -81,6 +101,7 @@ class Lexer {
   constructor(
     private readonly opts: LexOptions,
     private readonly diag: Diagnostics,
+    private readonly sink: LineSink,
   ) {
     const builtins: Builtins = {
       pwd: () => path.dirname(this.fileStack[this.fileStack.length - 1] ?? '.'),
@@ -91,14 +112,13 @@ class Lexer {
     this.params = new ParamTable(builtins);
   }
 
-  run(mainFile: string): LogicalLine[] {
-    this.readFile(mainFile, undefined);
-    return this.out;
+  run(mainFile: string): boolean {
+    return this.readFile(mainFile, undefined);
   }
 
   private readFile(file: string, from: SourcePos | undefined): boolean {
-    const text = this.opts.fs.readFile(file);
-    if (text === undefined) return false;
+    const bytes = this.opts.fs.readBytes(file);
+    if (bytes === undefined) return false;
     if (this.fileStack.includes(file)) {
       this.diag.error(from, `include loop: ${file} includes itself`);
       return true;
@@ -108,17 +128,42 @@ class Lexer {
       return true;
     }
     this.fileStack.push(file);
-    const lines = text.split('\n');
     // A multi-line definition being collected.
     let pendingDef: { name: string; parts: string[] } | undefined;
     const endDef = () => {
       if (pendingDef) this.params.set(pendingDef.name, pendingDef.parts.join('\n'), true);
       pendingDef = undefined;
     };
-    for (let i = 0; i < lines.length; i++) {
+    // Line by line, each decoded on its own (a '\n' byte never belongs to a longer UTF-8
+    // sequence): no array of every line, and no string of the whole file that the words sliced
+    // from it would keep alive.
+    for (let start = 0, lineNo = 1; start <= bytes.length; lineNo++) {
+      let end = bytes.indexOf(LF, start);
+      if (end < 0) end = bytes.length;
       // fgets() + "remove end of line chars": every trailing CR goes.
-      const physical = lines[i]!.replace(/\r+$/, '');
-      const pos: SourcePos = { file, line: i + 1 };
+      let stop = end;
+      while (stop > start && bytes[stop - 1] === CR) stop--;
+      const lineStart = start;
+      start = end + 1;
+      if (isPlainLine(bytes, lineStart, stop)) {
+        // Nothing to decomment: the same steps as below for a line that does not continue.
+        const textStart = byteBlanksEnd(bytes, lineStart, stop);
+        const textEnd = byteBlanksStart(bytes, stop, textStart);
+        if (textStart === textEnd) {
+          endDef();
+          continue;
+        }
+        const plain = bytes.toString('utf8', textStart, textEnd);
+        if (pendingDef) {
+          pendingDef.parts.push(plain);
+          endDef();
+          continue;
+        }
+        this.line(plain, { file, line: lineNo }, 0);
+        continue;
+      }
+      const physical = bytes.toString('utf8', lineStart, stop);
+      const pos: SourcePos = { file, line: lineNo };
       if (physical.includes('\0')) {
         endDef();
         this.diag.error(pos, 'configuration appears to have embedded NULs - ignoring line');
@@ -170,6 +215,11 @@ class Lexer {
 
   /** Reads `text` up to its first unquoted brace; returns what is left to read as a line. */
   private piece(text: string, pos: SourcePos, depth: number): string {
+    // Most lines are a keyword and its values: not a conditional ('@'), a definition ('$'), a loop
+    // ('~'), an include ('i'), nor holding a '$' to substitute. For them only the brace split is
+    // left, and one test here spares the steps below.
+    const c = text.charCodeAt(0);
+    if (c !== AT && c !== DOLLAR && c !== TILDE && c !== LOWER_I && !text.includes('$')) return this.emit(text, pos);
     const kept = stripConditional(text, this.opts.configId);
     if (kept === undefined || kept === '') return '';
     text = kept;
@@ -228,6 +278,7 @@ class Lexer {
   private include(text: string, pos: SourcePos): boolean {
     // is_include(): the keyword, then a blank; the rest of the line, quotes and blanks included,
     // is one glob pattern (Keepalived does not strip quotes from it).
+    if (!text.startsWith('include')) return false;
     const m = /^(include[rmwba]?)[ \t]+(.*)$/.exec(text);
     if (!m) return false;
     const check = this.opts.allConfig ? INCLUDE_KINDS['includea']! : INCLUDE_KINDS[m[1]!]!;
@@ -265,14 +316,19 @@ class Lexer {
     let rest = '';
     if (at === 0) {
       piece = text[0]!;
-      rest = text.slice(1).replace(/^[ \t]+/, '');
+      rest = text.slice(blanksEnd(text, 1));
     } else if (at > 0) {
-      piece = text.slice(0, at).replace(/[ \t]+$/, '');
+      piece = text.slice(0, blanksStart(text, at));
       rest = text.slice(at);
     }
     const { words, unmatchedQuote } = splitWords(piece);
     if (unmatchedQuote) this.diag.error(pos, `Unmatched quote: '${piece}'`);
-    if (words.length > 0) this.out.push({ words: words.map(restoreLiterals), text: restoreLiterals(piece), pos });
+    if (words.length > 0) {
+      const restored = restoreLiterals(piece);
+      // Only a line with a literal '#' or '!' (from ${_HASH} / ${_BANG}) has words to restore.
+      if (restored !== piece) for (let i = 0; i < words.length; i++) words[i] = restoreLiterals(words[i]!);
+      this.sink(words, restored, pos);
+    }
     return rest;
   }
 }

@@ -5,12 +5,12 @@
 import * as os from 'node:os';
 import { ConfigError, Diagnostics, type Diagnostic } from './diagnostics.js';
 import { nodeConfigFs, type ConfigFs } from './fs.js';
-import { lex } from './lexer.js';
+import { lexInto } from './lexer.js';
 import type { KeepalivedConfig } from './model.js';
 import { deepFreeze, Cx } from './schema.js';
 import { finishConfig } from './finish.js';
 import { newConfigDraft, rootTable } from './sections/root.js';
-import { buildTree } from './tree.js';
+import { TreeBuilder } from './tree.js';
 
 export interface LoadOptions {
   /** -i / --config-id. Default: the host name up to its first dot, as Keepalived. */
@@ -42,16 +42,21 @@ export function defaultConfigId(): string {
  */
 export function loadConfig(file: string, opts: LoadOptions = {}): LoadResult {
   const fs = opts.fs ?? nodeConfigFs;
-  if (fs.readFile(file) === undefined) {
-    throw new ConfigError('ERR_CONFIG_NOT_FOUND', `Configuration file '${file}' cannot be read`);
-  }
-  const diag = new Diagnostics();
   const configId = opts.configId ?? defaultConfigId();
-  const lines = lex(file, { fs, configId, ...(opts.env ? { env: opts.env } : {}), ...(opts.random ? { random: opts.random } : {}), ...(opts.allConfig ? { allConfig: true } : {}) }, diag);
-  const tree = buildTree(lines, diag);
+  // Each top-level block is read into the model as soon as its last line is lexed, so only one
+  // block's lines and nodes are alive at a time. Each stage keeps its own problems, so that they
+  // are listed as when the stages ran one after the other: the lexer's, the tree's, the sections'.
+  const lexDiag = new Diagnostics();
+  const treeDiag = new Diagnostics();
+  const diag = new Diagnostics();
   const cx = new Cx(diag, { configId });
   const draft = newConfigDraft();
-  cx.apply(draft, tree, rootTable);
+  const tree = new TreeBuilder(treeDiag, (node) => cx.applyOne(draft, node, rootTable));
+  const lexOpts = { fs, configId, ...(opts.env ? { env: opts.env } : {}), ...(opts.random ? { random: opts.random } : {}), ...(opts.allConfig ? { allConfig: true } : {}) };
+  if (!lexInto(file, lexOpts, lexDiag, (words, text, pos) => tree.line(words, text, pos))) {
+    throw new ConfigError('ERR_CONFIG_NOT_FOUND', `Configuration file '${file}' cannot be read`);
+  }
+  tree.end();
   finishConfig(draft, cx);
-  return { config: deepFreeze(draft), diagnostics: diag.list };
+  return { config: deepFreeze(draft), diagnostics: [...lexDiag.list, ...treeDiag.list, ...diag.list] };
 }

@@ -46,6 +46,48 @@ export function decomment(line: string): Decommented {
 }
 
 /**
+ * Whether all decomment() would do to bytes[start, end) is strip its blanks: no comment, quote,
+ * backslash or NUL in it. Most lines of a configuration are like this. Those characters and the
+ * blanks are ASCII, and every byte of a UTF-8 sequence for anything else is 0x80 or more, so the
+ * bytes can be read as the text they decode to.
+ */
+export function isPlainLine(bytes: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = bytes[i]!;
+    if (c === 0x21 || c === 0x23 || c === 0x22 || c === 0x5c || c === 0) return false;
+  }
+  return true;
+}
+
+/** Index of the first byte at or after `i` (before `end`) that is not a blank. */
+export function byteBlanksEnd(bytes: Uint8Array, i: number, end: number): number {
+  while (i < end && isBlank(bytes[i]!)) i++;
+  return i;
+}
+
+/** Index just after the last byte before `i` (not before `start`) that is not a blank. */
+export function byteBlanksStart(bytes: Uint8Array, i: number, start: number): number {
+  while (i > start && isBlank(bytes[i - 1]!)) i--;
+  return i;
+}
+
+/** Index of the first character at or after `i` (before `end`) that is not a blank. */
+export function blanksEnd(s: string, i: number, end = s.length): number {
+  while (i < end && isBlank(s.charCodeAt(i))) i++;
+  return i;
+}
+
+/** Index just after the last character before `i` (not before `start`) that is not a blank. */
+export function blanksStart(s: string, i: number, start = 0): number {
+  while (i > start && isBlank(s.charCodeAt(i - 1))) i--;
+  return i;
+}
+
+function isBlank(c: number): boolean {
+  return c === 0x20 || c === 0x09;
+}
+
+/**
  * Splits a line so that each unquoted '{' and '}' stands alone, as Keepalived's read_line() does:
  * `virtual_ipaddress { 10.0.0.1 }` becomes `virtual_ipaddress`, `{`, `10.0.0.1`, `}`.
  */
@@ -87,22 +129,67 @@ export function firstUnquotedBrace(s: string): number {
  * with the words read before it.
  */
 export function splitWords(text: string): { words: string[]; unmatchedQuote: boolean } {
-  const words: string[] = [];
+  // Word bounds first, then an array of exactly that many words: push() would give every line's
+  // array room for 16 or more, and a configuration has tens of thousands of lines.
+  let n = 0;
   let i = 0;
+  let unmatchedQuote = false;
   while (i < text.length) {
-    while (i < text.length && (text[i] === ' ' || text[i] === '\t')) i++;
+    i = blanksEnd(text, i);
     if (i >= text.length) break;
-    if (text[i] === '"') {
+    let from = i;
+    let to: number;
+    if (text.charCodeAt(i) === QUOTE) {
       const end = text.indexOf('"', i + 1);
-      if (end < 0) return { words, unmatchedQuote: true };
-      words.push(text.slice(i + 1, end));
+      if (end < 0) {
+        unmatchedQuote = true;
+        break;
+      }
+      from = i + 1;
+      to = end;
       i = end + 1;
     } else {
       let j = i;
-      while (j < text.length && text[j] !== ' ' && text[j] !== '\t' && text[j] !== '"') j++;
-      words.push(text.slice(i, j));
-      i = j;
+      while (j < text.length) {
+        const c = text.charCodeAt(j);
+        if (c === 0x20 || c === 0x09 || c === QUOTE) break;
+        j++;
+      }
+      to = i = j;
+    }
+    if (2 * n + 1 >= bounds.length) bounds = growBounds(bounds);
+    bounds[2 * n] = from;
+    bounds[2 * n + 1] = to;
+    n++;
+  }
+  return { words: wordsAt(text, n), unmatchedQuote };
+}
+
+const QUOTE = 0x22;
+/** Start and end of each word of the line being split; reused from line to line. */
+let bounds = new Int32Array(64);
+
+function growBounds(b: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
+  const bigger = new Int32Array(b.length * 2);
+  bigger.set(b);
+  return bigger;
+}
+
+function wordsAt(text: string, n: number): string[] {
+  const b = bounds;
+  switch (n) {
+    case 0:
+      return [];
+    case 1:
+      return [text.slice(b[0], b[1])];
+    case 2:
+      return [text.slice(b[0], b[1]), text.slice(b[2], b[3])];
+    case 3:
+      return [text.slice(b[0], b[1]), text.slice(b[2], b[3]), text.slice(b[4], b[5])];
+    default: {
+      const words: string[] = [];
+      for (let k = 0; k < n; k++) words.push(text.slice(b[2 * k], b[2 * k + 1]));
+      return words;
     }
   }
-  return { words, unmatchedQuote: false };
 }

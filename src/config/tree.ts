@@ -45,49 +45,84 @@ interface Frame {
 export const MAX_BLOCK_DEPTH = 64;
 
 export function buildTree(lines: readonly LogicalLine[], diag: Diagnostics): ConfNode[] {
-  const root: MutableNode[] = [];
-  const stack: Frame[] = [];
-  let current = root;
-  let previous: MutableNode | undefined;
+  const root: ConfNode[] = [];
+  const builder = new TreeBuilder(diag, (node) => void root.push(node));
+  for (const line of lines) builder.line([...line.words], line.text, line.pos);
+  builder.end();
+  return root;
+}
+
+/**
+ * Builds the tree line by line and hands over each top-level node once it is complete, so that
+ * loading reads one top-level block at a time and never holds the whole tree. A top-level node is
+ * complete when the next one starts (until then a `{` line may still open its block) or at the end.
+ */
+export class TreeBuilder {
+  /** Stands for the top level in `current` and the frames; top-level nodes go to onNode instead. */
+  private readonly root: MutableNode[] = [];
+  private readonly stack: Frame[] = [];
+  private current: MutableNode[] = this.root;
+  private previous: MutableNode | undefined;
   /** Blocks open now (stray braces not counted). */
-  let depth = 0;
-  for (const line of lines) {
-    const first = line.words[0]!;
-    if (first === '{' && line.words.length === 1) {
-      if (previous && !previous.block && depth >= MAX_BLOCK_DEPTH) {
-        diag.error(line.pos, `blocks nested more than ${MAX_BLOCK_DEPTH} deep - ignoring '{'`);
-        stack.push({ children: current, opener: line.pos });
+  private depth = 0;
+  /** The top-level node not yet handed over. */
+  private pending: MutableNode | undefined;
+
+  constructor(
+    private readonly diag: Diagnostics,
+    private readonly onNode: (node: ConfNode) => void,
+  ) {}
+
+  /** One logical line; `words` (not empty) becomes the node's keyword and arguments. */
+  line(words: string[], text: string, pos: SourcePos): void {
+    const first = words[0]!;
+    if (first === '{' && words.length === 1) {
+      const previous = this.previous;
+      if (previous && !previous.block && this.depth >= MAX_BLOCK_DEPTH) {
+        this.diag.error(pos, `blocks nested more than ${MAX_BLOCK_DEPTH} deep - ignoring '{'`);
+        this.stack.push({ children: this.current, opener: pos });
       } else if (previous && !previous.block) {
         previous.block = [];
-        depth++;
-        stack.push({ children: current, opener: line.pos, owner: previous });
-        current = previous.block;
+        this.depth++;
+        this.stack.push({ children: this.current, opener: pos, owner: previous });
+        this.current = previous.block;
       } else {
         // Keepalived ignores a stray '{' and reads what follows at the same level.
-        diag.error(line.pos, "Unexpected '{' - ignoring");
-        stack.push({ children: current, opener: line.pos });
+        this.diag.error(pos, "Unexpected '{' - ignoring");
+        this.stack.push({ children: this.current, opener: pos });
       }
-      previous = undefined;
-      continue;
+      this.previous = undefined;
+      return;
     }
-    if (first === '}' && line.words.length === 1) {
-      const frame = stack.pop();
+    if (first === '}' && words.length === 1) {
+      const frame = this.stack.pop();
       if (frame) {
-        current = frame.children;
+        this.current = frame.children;
         if (frame.owner) {
-          frame.owner.end = line.pos;
-          depth--;
+          frame.owner.end = pos;
+          this.depth--;
         }
-      } else diag.error(line.pos, "Extra '}' found");
-      previous = undefined;
-      continue;
+      } else this.diag.error(pos, "Extra '}' found");
+      this.previous = undefined;
+      return;
     }
-    const node: MutableNode = { keyword: first, args: line.words.slice(1), text: line.text, pos: line.pos };
-    current.push(node);
-    previous = node;
+    // The words array is the lexer's own: it becomes the arguments, without a copy.
+    words.shift();
+    const node: MutableNode = { keyword: first, args: words, text, pos };
+    if (this.current === this.root) {
+      if (this.pending) this.onNode(this.pending);
+      this.pending = node;
+    } else this.current.push(node);
+    this.previous = node;
   }
-  for (const frame of stack.reverse()) {
-    diag.error(frame.opener, "missing '}' for the block opened here");
+
+  /** End of input: the last top-level node, then each block still open. */
+  end(): void {
+    if (this.pending) this.onNode(this.pending);
+    this.pending = undefined;
+    for (const frame of this.stack.reverse()) {
+      this.diag.error(frame.opener, "missing '}' for the block opened here");
+    }
+    this.stack.length = 0;
   }
-  return root;
 }

@@ -2,7 +2,7 @@
  * Value types shared by several sections: addresses, prefixes, ports, scripts.
  * Pure parsing: nothing here looks at the host.
  */
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIPv4, isIPv6 } from '../base/ip-syntax.js';
 import type { SourcePos } from './diagnostics.js';
 import type { Cx } from './schema.js';
 import type { ConfNode } from './tree.js';

@@ -6,7 +6,7 @@
  * session parameters, the VRRP process `weight`, both VRRP and checker `vrrp`/`checker`); here one
  * object carries all of it.
  */
-import { isIPv4 } from 'node:net';
+import { isIPv4 } from '../../base/ip-syntax.js';
 import type { SourcePos } from '../diagnostics.js';
 import type { Cx, KeywordTable } from '../schema.js';
 import type { ConfNode } from '../tree.js';

@@ -2,7 +2,7 @@
  * global_defs keywords for IPVS and the checkers (Keepalived core/global_parser.c, the _WITH_LVS_
  * part; keepalived.conf(5) lvs_sync_daemon, lvs_timeouts, lvs_flush*, nftables_ipvs*).
  */
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIPv4, isIPv6 } from '../../base/ip-syntax.js';
 import type { Cx, KeywordTable } from '../schema.js';
 import type { ConfNode } from '../tree.js';
 import { GLOBAL_DEFAULTS, type GlobalDefs, type LvsSyncDaemon, type LvsTimeouts } from './global-model.js';

@@ -6,7 +6,7 @@
  * Users and groups are kept as names: whether they exist is the daemon's business (Keepalived
  * looks them up while parsing; config code here never looks at the host).
  */
-import { isIP } from 'node:net';
+import { isIP } from '../../base/ip-syntax.js';
 import type { Cx, KeywordTable } from '../schema.js';
 import type { ConfNode } from '../tree.js';
 import { readScript } from '../values.js';

@@ -2,7 +2,7 @@
  * global_defs keywords that set VRRP defaults (Keepalived core/global_parser.c, the _WITH_VRRP_
  * part; keepalived.conf(5) "Global definitions"). Instances read these as their defaults.
  */
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIPv4, isIPv6 } from '../../base/ip-syntax.js';
 import type { Cx, KeywordTable } from '../schema.js';
 import type { ConfNode } from '../tree.js';
 import { GLOBAL_DEFAULTS, type GlobalDefs } from './global-model.js';

@@ -13,7 +13,7 @@ import { checkLinkLocal, type Unresolved } from './checkers/common.js';
 import { checkerKinds, isConnecting, isTimed, type Checker } from './checkers/index.js';
 import type { HttpCheck } from './checkers/http.js';
 import type { VirtualServer, VirtualServerDraft, VirtualServerGroup } from './lvs.js';
-import { DEFAULT_PERSISTENCE_TIMEOUT } from './lvs.js';
+import { DEFAULT_PERSISTENCE_TIMEOUT, markedPositions } from './lvs.js';
 import { formatRs, formatVs } from './lvs-format.js';
 import type { RealServer, RealServerDraft } from './real-server.js';
 
@@ -42,8 +42,7 @@ export function finishLvs(draft: ConfigDraft, cx: Cx): void {
 
 function finishVirtualServer(vs: VirtualServerDraft, vsg: VirtualServerGroup | undefined, draft: ConfigDraft, cx: Cx): void {
   const name = () => formatVs(vs);
-  const at = vs.keyword_pos ?? {};
-  delete vs.keyword_pos;
+  const at = markedPositions(vs);
   const hasFwmarks = vs.fwmark !== undefined || (vsg !== undefined && vsg.fwmark.length > 0);
   if (vs.ha_suspend && hasFwmarks) {
     cx.error(at.ha_suspend ?? vs.pos, `Virtual server ${name()}: cannot use ha_suspend with fwmarks - clearing ha_suspend`);
@@ -89,11 +88,15 @@ function finishVirtualServer(vs: VirtualServerDraft, vsg: VirtualServerGroup | u
 
   let weightSum = 0;
   const unique: RealServerDraft[] = [];
+  // ip and port of the real servers kept: a virtual server may have thousands.
+  const seen = new Set<string>();
   for (const rs of vs.real_server) {
-    if (unique.some((r) => r.ip === rs.ip && r.port === rs.port)) {
+    const key = `${rs.ip} ${rs.port}`;
+    if (seen.has(key)) {
       cx.error(rs.pos, `VS ${name()}: real server ${formatRs(rs, vs)} is duplicated - removing second rs`);
       continue;
     }
+    seen.add(key);
     unique.push(rs);
     // The checkers' destination is the real server's address as written (queue_checker()),
     // before the port corrections below.
@@ -106,16 +109,18 @@ function finishVirtualServer(vs: VirtualServerDraft, vsg: VirtualServerGroup | u
     if (!rs.lvs_method) Object.assign(rs, defaultForwarding());
     rs.alpha ??= vs.alpha;
     rs.inhibit_on_failure ??= vs.inhibit_on_failure;
-    rs.retry ??= vs.retry;
+    if (vs.retry !== undefined) rs.retry ??= vs.retry;
     rs.connect_timeout ??= vs.connect_timeout;
     rs.delay_loop ??= vs.delay_loop;
-    rs.warmup ??= vs.warmup;
-    rs.delay_before_retry ??= vs.delay_before_retry;
+    if (vs.warmup !== undefined) rs.warmup ??= vs.warmup;
+    if (vs.delay_before_retry !== undefined) rs.delay_before_retry ??= vs.delay_before_retry;
     rs.weight ??= vs.weight;
     // Keepalived's default for real servers differs from virtual servers' (backward compatibility).
     rs.smtp_alert ??= globalSmtpAlert(draft) ?? true;
-    rs.virtualhost ??= vs.virtualhost;
-    for (const k of ['retry', 'warmup', 'delay_before_retry', 'virtualhost'] as const) if (rs[k] === undefined) delete rs[k];
+    if (vs.virtualhost !== undefined) rs.virtualhost ??= vs.virtualhost;
+    // Only an own property left undefined is deleted: a delete turns the object into a slow
+    // dictionary-mode one, and these are the model's most numerous objects.
+    for (const k of ['retry', 'warmup', 'delay_before_retry', 'virtualhost'] as const) if (rs[k] === undefined && Object.hasOwn(rs, k)) delete rs[k];
     weightSum += rs.weight;
     const ss = vs.sorry_server;
     if (ss && ss.ip === rs.ip && ss.port === rs.port && ss.inhibit_on_failure !== rs.inhibit_on_failure) {

@@ -5,7 +5,7 @@
  * Each line is `<IPADDR>[-END|/LEN] [<PORT>]` or `fwmark <INT> [inet|inet6]`. A range becomes its
  * first and last address: `10.0.0.5-10`, `10.0.0.250-10.0.1.10`, `10.0.2.8/29`.
  */
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIPv4, isIPv6 } from '../../base/ip-syntax.js';
 import type { SourcePos } from '../diagnostics.js';
 import { parseInteger, type Cx } from '../schema.js';
 import type { ConfNode } from '../tree.js';

@@ -4,7 +4,7 @@
  *
  * Keepalived check_parser.c / check_data.c / utils.c inet_stosockaddr(): messages keep its wording.
  */
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIPv4, isIPv6 } from '../../base/ip-syntax.js';
 import { parseBool, parseInteger, type Cx } from '../schema.js';
 import type { ConfNode } from '../tree.js';
 import type { Family } from '../values.js';

@@ -112,13 +112,26 @@ export type VirtualServerDraft = Omit<VirtualServer, 'lvs_sched' | 'lvs_method' 
   smtp_alert?: boolean;
   real_server: RealServerDraft[];
   sorry_server?: Omit<SorryServer, 'lvs_method'> & { lvs_method?: LvsMethod };
-  /** Lines of keywords that lvs-finish.ts may report about; removed there. */
-  keyword_pos?: Partial<Record<'protocol' | 'ops' | 'ha_suspend' | 'quorum' | 'hysteresis', SourcePos>>;
 };
+
+type MarkedKeyword = 'protocol' | 'ops' | 'ha_suspend' | 'quorum' | 'hysteresis';
+
+/**
+ * Lines of keywords that lvs-finish.ts may report about. Kept beside the object, not in it: a
+ * property deleted once read would turn every virtual server into a slow dictionary-mode object.
+ */
+const markedLines = new WeakMap<VirtualServerDraft, Partial<Record<MarkedKeyword, SourcePos>>>();
 
 /** Notes where a keyword was, for a report made once the whole file is read. */
 function mark(vs: VirtualServerDraft, n: ConfNode): void {
-  (vs.keyword_pos ??= {})[n.keyword as 'protocol'] = n.pos;
+  let lines = markedLines.get(vs);
+  if (!lines) markedLines.set(vs, (lines = {}));
+  lines[n.keyword as MarkedKeyword] = n.pos;
+}
+
+/** Where the keywords lvs-finish.ts reports about were, as mark() noted them. */
+export function markedPositions(vs: VirtualServerDraft): Partial<Record<MarkedKeyword, SourcePos>> {
+  return markedLines.get(vs) ?? {};
 }
 
 function forwardingOf(x: { lvs_method?: LvsMethod; tunnel?: Tunnel }): Forwarding | undefined {

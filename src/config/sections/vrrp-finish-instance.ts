@@ -6,7 +6,7 @@
  */
 import type { SourcePos } from '../diagnostics.js';
 import type { Cx } from '../schema.js';
-import { isIPv6 } from 'node:net';
+import { isIPv6 } from '../../base/ip-syntax.js';
 import { instanceRaw, type VrrpInstance } from './vrrp-instance-types.js';
 import type { SyncGroup } from './vrrp-sync-group-types.js';
 import { VRRP_DOWN_TIMER_ADVERTS, VRRP_PRIO_DFL, VRRP_PRIO_OWNER, type VrrpGlobals } from './vrrp-finish-globals.js';

@@ -101,11 +101,22 @@ function groupTrackingWeights(sg: SyncGroup, members: readonly VrrpInstance[], c
  * configured.
  */
 function checkVridConflicts(list: readonly VrrpInstance[], cx: Cx): void {
-  for (let i = 0; i < list.length; i++) {
-    const a = list[i]!;
-    for (let j = i + 1; j < list.length; j++) {
-      const b = list[j]!;
-      if (a.family !== b.family || a.virtual_router_id !== b.virtual_router_id || a.virtual_router_id === 0) continue;
+  // Only instances of one family and VRID can conflict: each is compared with the later ones of
+  // its own kind, in the order of a comparison of every pair, without comparing every pair.
+  const later = new Map<string, VrrpInstance[]>();
+  for (const inst of list) {
+    if (inst.virtual_router_id === 0) continue;
+    const key = `${inst.family} ${inst.virtual_router_id}`;
+    const same = later.get(key);
+    if (same) same.push(inst);
+    else later.set(key, [inst]);
+  }
+  for (const a of list) {
+    if (a.virtual_router_id === 0) continue;
+    const same = later.get(`${a.family} ${a.virtual_router_id}`)!;
+    // `same` holds a and the instances after it, in list order; a is the first one left.
+    same.shift();
+    for (const b of same) {
       if (a.unicast !== b.unicast) continue;
       const where = instanceRaw(b).at['virtual_router_id'] ?? b.pos;
       if (a.unicast) {

@@ -6,7 +6,7 @@
  * address, multicast destination, unicast peer, VIP, ipvlan address) and rejects later addresses
  * of the other family, so these readers run in the order of the lines and share `raw.family`.
  */
-import { isIPv6 } from 'node:net';
+import { isIPv6 } from '../../base/ip-syntax.js';
 import type { Cx } from '../schema.js';
 import type { ConfNode } from '../tree.js';
 import { ipFamily, type Family } from '../values.js';

@@ -8,6 +8,7 @@
  * resolving against the draft as it stands when the instance is read. A line without `weight`
  * takes the tracked object's own weight (and reverse flag).
  */
+import { byName } from '../name-index.js';
 import type { SourcePos } from '../diagnostics.js';
 import type { ConfigDraft } from '../model.js';
 import { parseInteger, type Cx } from '../schema.js';
@@ -44,7 +45,7 @@ export function trackTargets(draft: ConfigDraft | undefined, kind: TrackKind): R
           ? draft.vrrp_track_process
           : draft.bfd_instance;
   if (!list) return undefined;
-  return new Map(list.map((t) => [t.name, t as Target]));
+  return byName(list as readonly (Target & { name: string })[]);
 }
 
 function targetWeight(t: Target | undefined): number {

@@ -12,6 +12,7 @@
  */
 import type { SourcePos } from '../diagnostics.js';
 import type { ConfigDraft } from '../model.js';
+import { byName } from '../name-index.js';
 import { moveKeywordPositions, type Cx, type KeywordTable } from '../schema.js';
 import type { ConfNode } from '../tree.js';
 import { instanceRaw, newVrrpInstance, type VrrpInstance } from './vrrp-instance-types.js';
@@ -35,7 +36,7 @@ export function readVrrpInstance(node: ConfNode, cx: Cx, draft?: ConfigDraft): V
     return undefined;
   }
   const name = node.args[0]!;
-  if (draft?.vrrp_instance.some((i) => i.name === name)) {
+  if (draft && byName(draft.vrrp_instance).has(name)) {
     cx.error(node, `vrrp instance ${name} already defined`);
     return undefined;
   }

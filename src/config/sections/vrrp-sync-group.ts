@@ -5,6 +5,7 @@
  * Members are names of vrrp_instances; they are resolved in vrrp-finish.ts, after every instance
  * is read (Keepalived does it in vrrp_complete_init(), so order does not matter there).
  */
+import { byName } from '../name-index.js';
 import type { ConfigDraft } from '../model.js';
 import type { Cx, KeywordTable } from '../schema.js';
 import type { ConfNode } from '../tree.js';
@@ -96,7 +97,7 @@ export function readSyncGroup(node: ConfNode, cx: Cx, draft?: ConfigDraft): Sync
     return undefined;
   }
   const name = node.args[0]!;
-  if (draft?.vrrp_sync_group.some((g) => g.name === name)) {
+  if (draft && byName(draft.vrrp_sync_group).has(name)) {
     cx.error(node, `vrrp sync group ${name} already defined`);
     return undefined;
   }

@@ -12,7 +12,8 @@
  * 4. `-v`: wall time, beside bare `node -e 0`.
  *
  * Each daemon runs alone in the lab (one after the other, in the same namespaces), with its own
- * pid files. Run by hand as root: `npm run build && npm run bench:vrrp-load [-- --seconds 20 --runs 1]`.
+ * pid files. Run by hand as root: `npm run build && npm run bench:vrrp-load [-- --seconds 20 --runs 1]`
+ * (`--rt-priority N` adds `vrrp_rt_priority N` for both).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -38,9 +39,14 @@ const RUNS = arg('runs', 1);
 const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 /** --ours: keepalived-ts alone (while working on it); the ratios then need a full run. */
 const OURS = process.argv.includes('--ours');
+/**
+ * --rt-priority N: `vrrp_rt_priority N` in global_defs, for both daemons: what an operator who
+ * needs adverts on time on a busy host configures (SCHED_RR; Keepalived's keyword).
+ */
+const RT_PRIORITY = arg('rt-priority', 0);
 
 function config(lab: Lab, instances: number, intervalS: number): string {
-  const out = ['global_defs {', '  router_id vrrp_load', '  vrrp_version 3', '}', ''];
+  const out = ['global_defs {', '  router_id vrrp_load', '  vrrp_version 3', ...(RT_PRIORITY ? [`  vrrp_rt_priority ${RT_PRIORITY}`] : []), '}', ''];
   for (let i = 1; i <= instances; i++) {
     out.push(`vrrp_instance VI_${i} {`, '  state MASTER', '  interface eth0', `  virtual_router_id ${i}`, '  priority 200',
       `  advert_int ${intervalS}`, '  virtual_ipaddress {', `    ${lab.segmentAddress(1, i)}/32`, '  }', '}', '');
@@ -148,7 +154,7 @@ async function loadScenarios(): Promise<void> {
       for (let r = 0; r < RUNS; r++) {
         const k = OURS ? NONE : await measure(lab, path.join(dir, 'k'), true, 1, 0.01, 6, true);
         const o = await measure(lab, path.join(dir, 'o'), false, 1, 0.01, 6, true);
-        console.log(`\n1 instance, v3 advert_int 0.01, ${os.cpus().length} busy loops (both cores saturated), 6 s (run ${r + 1}/${RUNS})\n`);
+        console.log(`\n1 instance, v3 advert_int 0.01, ${os.cpus().length} busy loops (both cores saturated), 6 s${RT_PRIORITY ? `, vrrp_rt_priority ${RT_PRIORITY}` : ''} (run ${r + 1}/${RUNS})\n`);
         row('figure', 'Keepalived', 'keepalived-ts', 'difference');
         row('---', '---', '---', '---');
         row('worst lateness, ms', f2(k.gaps.worstLateMs), f2(o.gaps.worstLateMs), `${f2(o.gaps.worstLateMs - k.gaps.worstLateMs)} ms`);

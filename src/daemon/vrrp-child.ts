@@ -181,9 +181,14 @@ async function main(): Promise<void> {
  */
 const COLLECT_MIN_ADVERT_S = 0.1;
 
+/**
+ * After start-up's last work: a new master's delayed GARP batch (garp_master_delay after the
+ * transition, 5 s by default) runs code nothing else does; trimmed before it, those pages came back.
+ */
 function giveBackStartup(config: KeepalivedConfig): void {
   const shortest = Math.min(...config.vrrp_instance.map((i) => i.advert_int));
-  dropStartupPagesSoon({ collect: shortest >= COLLECT_MIN_ADVERT_S });
+  const garpDelay = Math.max(0, ...config.vrrp_instance.map((i) => i.garp_master_delay));
+  dropStartupPagesSoon({ collect: shortest >= COLLECT_MIN_ADVERT_S }, (garpDelay + 2) * 1000);
 }
 
 /** The actions notifyAction(), the dumps or the status log act on. */

@@ -182,13 +182,16 @@ async function main(): Promise<void> {
 const COLLECT_MIN_ADVERT_S = 0.1;
 
 /**
- * After start-up's last work: a new master's delayed GARP batch (garp_master_delay after the
- * transition, 5 s by default) runs code nothing else does; trimmed before it, those pages came back.
+ * Two seconds after start-up or a reload, while the process is still busy with it: the drop takes
+ * about 3 ms of the main thread, and the pages the process still runs come back one fault at a
+ * time; with both cores busy, done 7 s after start (after the delayed GARP batch) it made adverts
+ * at 10 ms up to 8.6 ms late (bench/vrrp-load), so it is not done in steady state. The code of a
+ * new master's delayed GARP batch comes back when it runs (about 2 MB). Dropping on libuv's thread
+ * pool (koffi's async calls) left as late adverts and cost 2-3 MB of pool threads' memory.
  */
 function giveBackStartup(config: KeepalivedConfig): void {
   const shortest = Math.min(...config.vrrp_instance.map((i) => i.advert_int));
-  const garpDelay = Math.max(0, ...config.vrrp_instance.map((i) => i.garp_master_delay));
-  dropStartupPagesSoon({ collect: shortest >= COLLECT_MIN_ADVERT_S }, (garpDelay + 2) * 1000);
+  dropStartupPagesSoon({ collect: shortest >= COLLECT_MIN_ADVERT_S });
 }
 
 /** The actions notifyAction(), the dumps or the status log act on. */

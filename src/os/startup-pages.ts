@@ -101,19 +101,20 @@ function dropWith(smaps: string, o: DropOptions): number {
 let pending: NodeJS.Timeout | undefined;
 
 /**
- * dropStartupPages() once start-up's trailing work is over (the delayed GARP batch, the first
- * checks): `delayMs` after the last call, so a reload in a burst of them trims once. The smaps
- * text (100 kB, 3-5 ms to read) is read off the main thread; the main thread then spends about
- * 3 ms in madvise and malloc_trim, plus the collection when asked for.
+ * dropStartupPages() `delayMs` after the last call (a burst of reloads trims once), while start-up
+ * is still winding down: done in steady state, the page faults after it made adverts late (the
+ * VRRP process's giveBackStartup() says how much). The smaps text (100 kB, 3-5 ms to read) is read
+ * off the main thread; the main thread then spends about 3 ms in madvise and malloc_trim, plus
+ * the collection when asked for. A failure here only leaves the pages where they are.
  */
 export function dropStartupPagesSoon(o: DropOptions = { collect: true }, delayMs = 2000): void {
   if (pending) clearTimeout(pending);
   pending = setTimeout(() => {
     pending = undefined;
-    fs.promises.readFile('/proc/self/smaps', 'utf8').then(
-      (smaps) => void dropWith(smaps, o),
-      () => undefined,
-    );
+    fs.promises
+      .readFile('/proc/self/smaps', 'utf8')
+      .then((smaps) => void dropWith(smaps, o))
+      .catch(() => undefined);
   }, delayMs);
   pending.unref();
 }

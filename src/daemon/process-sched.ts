@@ -46,9 +46,13 @@ export function schedPlanOf(g: Defs, who: SchedWho, onlineCpus: number, problem:
   };
 }
 
-/** A child's scheduler, applied once from `g`; `reloading()` and `reloaded(g)` around each reload. */
-export function startProcessSched(who: SchedWho, g: Defs, log: Logger, sys?: SchedCalls, sliceUs = 0) {
+/**
+ * A child's scheduler, applied once from `g`; `reloading()` and `reloaded(g)` around each reload.
+ * The VRRP process also asks for its slice (KEEPALIVED_TS_VRRP_SLICE_US or VRRP_SLICE_US).
+ */
+export function startProcessSched(who: SchedWho, g: Defs, log: Logger, sys?: SchedCalls) {
   const sched = new ProcessScheduler(who, log, sys);
+  const sliceUs = who === 'vrrp' ? vrrpSliceUs(process.env.KEEPALIVED_TS_VRRP_SLICE_US) : 0;
   // os.cpus() lists the online CPUs (sysconf's count); where it lists none, the kernel judges the set.
   const online = os.cpus().length || Infinity;
   const apply = (defs: Defs) => sched.apply(schedPlanOf(defs, who, online, (m) => log.error(m), sliceUs));

@@ -31,7 +31,7 @@ import { installLastResort } from './last-resort.js';
 import { ConntrackdDriver, groupedInstances } from './conntrackd/driver.js';
 import { conntrackdSettings } from './conntrackd/plan.js';
 import { runCommand } from '../os/conntrackd.js';
-import { startProcessSched, vrrpSliceUs } from './process-sched.js';
+import { startProcessSched } from './process-sched.js';
 import { dropStartupPagesSoon } from '../os/startup-pages.js';
 
 // V8 drops the bytecode of functions that have not run for a while; a backup's takeover code
@@ -168,7 +168,7 @@ async function main(): Promise<void> {
   await driver.start();
   // vrrp_priority, vrrp_rt_priority, vrrp_rlimit_rttime, vrrp_cpu_affinity: once start-up's work
   // (first compilation of the driver included) is done, so that it cannot run into RLIMIT_RTTIME.
-  sched = startProcessSched('vrrp', current.global_defs, log, undefined, vrrpSliceUs(process.env.KEEPALIVED_TS_VRRP_SLICE_US));
+  sched = startProcessSched('vrrp', current.global_defs, log);
   // Every instance has entered its first state: the parent may tell systemd READY=1.
   tellParent({ kind: 'ready' });
   giveBackStartup(current);
@@ -176,7 +176,7 @@ async function main(): Promise<void> {
 
 /**
  * The shortest advert interval at which the VRRP process may stop for a compacting collection
- * (6-20 ms measured at 100 instances): one advert that late is then under a tenth of an interval,
+ * (6-20 ms, measured in a Node process holding the daemon's modules): one advert that late is then under a tenth of an interval,
  * far from a peer's Master_Down (three intervals). Shorter intervals keep the garbage instead.
  */
 const COLLECT_MIN_ADVERT_S = 0.1;

@@ -177,9 +177,9 @@ export class ProcessScheduler {
   /** The RLIMIT_RTTIME hard limit set (µs); 0: the process's own. */
   private limitUs = 0;
   private cpus: readonly number[] = [];
-  /** The slice asked for (µs; 0: the kernel's) and whether the kernel has it now. */
+  /** The slice the plan asks for and the one the kernel has (µs; 0: the kernel's own). */
   private sliceUs = 0;
-  private sliceSet = false;
+  private sliceInForce = 0;
   private sigxcpu = false;
 
   constructor(private readonly who: Who, private readonly log: Logger, private readonly sys: SchedCalls = libcSchedCalls()) {
@@ -198,7 +198,7 @@ export class ProcessScheduler {
     if (!rt && this.limitUs) this.restoreLimit();
     if (plan.cpus.join() !== this.cpus.join()) this.setCpus(plan.cpus);
     this.sliceUs = plan.sliceUs ?? 0;
-    if (!this.realtime && this.sliceSet !== (this.sliceUs > 0)) this.setSlice();
+    if (!this.realtime && this.sliceInForce !== this.sliceUs) this.setSlice();
   }
 
   /**
@@ -255,7 +255,7 @@ export class ProcessScheduler {
     }
     this.realtime = undefined;
     // sched_setscheduler() gave the thread the kernel's slice back.
-    this.sliceSet = false;
+    this.sliceInForce = 0;
     if (this.sliceUs) this.setSlice();
   }
 
@@ -268,7 +268,7 @@ export class ProcessScheduler {
   private setSlice(): void {
     const err = this.sys.setFairSlice(this.nice, this.sliceUs * 1000);
     if (err) this.log.detail(`${this.who} process: cannot set its scheduler slice (${this.sys.strerror(err)})`);
-    else this.sliceSet = this.sliceUs > 0;
+    else this.sliceInForce = this.sliceUs;
   }
 
   private restoreLimit(): void {

@@ -10,9 +10,9 @@
  *
  * Once a process has started (and after each reload), madvise(MADV_DONTNEED) on the binary's
  * read-only mappings drops those page-table entries: the pages stay in the page cache, and what
- * the process still runs is mapped back at its next use (a minor fault, no disk read). Measured on
- * a 100-instance VRRP child: the binary's resident share 38 MB -> 6 MB at once, 13 MB after
- * seconds of work (bench/README.md).
+ * the process still runs is mapped back at its next use (a minor fault, no disk read). Measured in
+ * a Node process holding the daemon's modules: the binary's resident share 38 MB -> 6 MB at once,
+ * 13 MB after 3 s of light work; a 100-instance VRRP child holds 16 MB of it 10 s later.
  *
  * Only mappings that can never have been written are given back: read-only (r--p, r-xp) and with
  * no anonymous (copied-on-write) page. A RELRO region has been written by the dynamic linker
@@ -67,7 +67,8 @@ export function droppableMappings(smaps: string, file: string): Droppable[] {
 
 export interface DropOptions {
   /**
-   * A compacting full collection first (about 6-20 ms of the main thread at 100 instances): not
+   * A compacting full collection first (6-20 ms of the main thread in a Node process holding the
+   * daemon's modules): not
    * in the VRRP process, where that pause would make an advert late (os/startup-pages.ts).
    */
   readonly collect: boolean;

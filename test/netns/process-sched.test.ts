@@ -185,3 +185,24 @@ test('VRRP and checker children are scheduled as configured, as Keepalived 2.2.7
   // Still the same children: nothing overran RLIMIT_RTTIME (SIGKILL) nor died otherwise.
   assert.deepEqual([pidOf(kts.vrrpPidFile), pidOf(kts.checkersPidFile)], [ourVrrp, ourChecker], kts.output.join('\n'));
 });
+
+/** se.slice of one task, ns (Linux 6.12+: the fair scheduler's slice). */
+function sliceNs(task: string): number {
+  return Number(/^se\.slice\s*:\s*(\d+)/m.exec(fs.readFileSync(`${task}/sched`, 'utf8'))?.[1]);
+}
+
+test('without vrrp_rt_priority the VRRP child\'s main thread runs with a 100 us slice, its other threads and the parent with the kernel\'s', { skip, timeout: 60_000 }, async () => {
+  const conf = `global_defs {\n  router_id slice_kts\n}\nvrrp_instance VI_1 {\n  state BACKUP\n  interface eth0\n  virtual_router_id 81\n  priority 100\n  advert_int 1\n  virtual_ipaddress {\n    ${lab!.spareAddress(81)}/32\n  }\n}\n`;
+  const kts = new Daemon(lab!, 'kts', path.join(dir, 'slice'), conf, repo, false);
+  daemons.push(kts);
+  await waitFor(() => kts.output.some((l) => l.includes('Entering BACKUP STATE')), 30_000, 'keepalived-ts starts VRRP');
+  const vrrp = pidOf(kts.vrrpPidFile);
+  const parent = pidOf(kts.pidFile);
+  await waitFor(() => sliceNs(`/proc/${vrrp}/task/${vrrp}`) === 100_000, 10_000, 'the VRRP child asks for its slice').catch(() => undefined);
+  assert.equal(sliceNs(`/proc/${vrrp}/task/${vrrp}`), 100_000, kts.output.join('\n'));
+  const kernels = sliceNs(`/proc/${parent}/task/${parent}`);
+  assert.notEqual(kernels, 100_000, 'the parent keeps the kernel\'s slice');
+  const others = fs.readdirSync(`/proc/${vrrp}/task`).filter((t) => t !== String(vrrp)).map((t) => sliceNs(`/proc/${vrrp}/task/${t}`));
+  assert.ok(others.length > 0 && others.every((s) => s === kernels), `helper threads: ${others.join(' ')} (kernel's ${kernels})`);
+  await kts.kill('SIGTERM');
+});

@@ -168,6 +168,9 @@ test('slice: asked for under SCHED_OTHER with the nice value in force, left to S
   s.suspendRealtime();
   assert.deepEqual(f.calls, ['sched 0 0', 'slice 0 100000'], 'back to SCHED_OTHER, whose slice sched_setscheduler reset');
   f.calls.length = 0;
+  s.apply({ nice: 0, cpus: [], sliceUs: 300 });
+  assert.deepEqual(f.calls, ['slice 0 300000'], 'another figure: asked again');
+  f.calls.length = 0;
   s.apply({ nice: 0, cpus: [] });
   assert.deepEqual(f.calls, ['slice 0 0'], 'no slice asked: the kernel\'s again');
 });

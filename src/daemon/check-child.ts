@@ -29,7 +29,7 @@ import { ProxyWorkers, udpLimits } from '../lb/dataplane/proxy-workers.js';
 import type { DataPlane } from '../lb/dataplane/types.js';
 import { runNft } from '../os/nft.js';
 import { resolveDrPaths } from '../os/neighbours.js';
-import { boundedConnectionCounts, connectionCounts } from '../os/conntrack.js';
+import { boundedConnectionCounts, connectionCounts, forgetUdpFlows } from '../os/conntrack.js';
 import { lvsStatePath } from './pidfile.js';
 import { trackFileWatcher } from './check/file-watch.js';
 import { realSpawner } from '../base/spawn.js';
@@ -91,7 +91,7 @@ function openDataPlane(log: Logger, statePath: string, instance: string | undefi
   const drainS = drain !== undefined && /^\d+$/.test(drain) ? { drainS: Number(drain) } : {};
   // KEEPALIVED_TS_NAT_SNAT=1: one-armed NAT, the real servers see the director as the client.
   const snat = process.env['KEEPALIVED_TS_NAT_SNAT'] === '1';
-  return new NftDataPlane({ log, run: (s) => runNft(s), resolve: (ips) => resolveDrPaths(ips), statePath, counts: connectionCounts, names: tableNames(instance), snat, ...drainS });
+  return new NftDataPlane({ log, run: (s) => runNft(s), resolve: (ips) => resolveDrPaths(ips), statePath, counts: connectionCounts, forgetUdp: (f) => forgetUdpFlows(f), names: tableNames(instance), snat, ...drainS });
 }
 
 /** --bgp-table (or KEEPALIVED_TS_BGP_TABLE): the announcer, or none (a bad number is logged). */

@@ -188,3 +188,32 @@ export function conntrackEntries(): Promise<ConntrackEntry[]> {
     p.on('close', (code) => resolve(code === 0 ? text.split('\n').flatMap((l) => parseConntrackLine(l) ?? []) : []));
   });
 }
+
+/** The UDP flows of one real server of one NAT service, as the kernel translated them. */
+export interface FlowsOf {
+  /** The virtual address and port (absent: a fwmark or group service, matched by the server alone). */
+  readonly vip?: string;
+  readonly vport?: number;
+  readonly server: string;
+  readonly serverPort: number;
+}
+
+/**
+ * Deletes the translated UDP flows to `f.server` (`conntrack -D --dst-nat`), so that the client's
+ * next datagram is scheduled afresh. UDP has no end: a client that keeps its port (a resolver,
+ * syslog, RADIUS) would otherwise reach a server the pool no longer holds for as long as it keeps
+ * sending; IPVS drops such packets until its entry times out (expire_nodest_conn=0) or expires it
+ * on the next one (=1). Resolves whether or not anything matched; false when conntrack could not run.
+ */
+export function forgetUdpFlows(f: FlowsOf, command = 'conntrack'): Promise<boolean> {
+  const v6 = f.server.includes(':');
+  const args = ['-D', '--dst-nat', '-f', v6 ? 'ipv6' : 'ipv4', '-p', 'udp', '--reply-src', f.server, '--reply-port-src', String(f.serverPort)];
+  if (f.vip !== undefined && f.vip.includes(':') === v6) args.push('--orig-dst', f.vip);
+  if (f.vport !== undefined) args.push('--orig-port-dst', String(f.vport));
+  return new Promise((resolve) => {
+    const p = spawn(command, args, { stdio: 'ignore' });
+    p.on('error', () => resolve(false));
+    // 1: nothing matched ("0 flow entries have been deleted").
+    p.on('close', (code) => resolve(code === 0 || code === 1));
+  });
+}

@@ -103,3 +103,33 @@ test('least-connection steering reads the counts one round at a time: a slow con
     await plane.close(true);
   }
 });
+
+test('NAT UDP: a server that leaves its pool, or whose service goes, has its flows deleted after the rules are in; weight 0 and TCP keep theirs', async () => {
+  const udp = (entries: [string, number][], proto = 'UDP') => {
+    const r = load(`virtual_server 10.0.0.100 53 {\n protocol ${proto}\n lb_algo rr\n lb_kind NAT\n real_server 10.0.1.10 53 {\n }\n real_server 10.0.1.11 53 {\n }\n}\n`);
+    return [{ key: proto, vs: r.config.virtual_server[0]!, entries: entries.map(([ip, weight], server) => ({ ip, port: 53, weight, server })) }] as ServicePool[];
+  };
+  const events: string[] = [];
+  const plane = new NftDataPlane({
+    log: memoryLogger(), refreshMs: 0, resolve: async () => new Map(),
+    run: async () => void events.push('nft'),
+    forgetUdp: async (f) => (events.push(`forget ${f.vip}:${f.vport} ${f.server}:${f.serverPort}`), true),
+  });
+  try {
+    await plane.apply(udp([['10.0.1.10', 1], ['10.0.1.11', 1]]));
+    await plane.apply(udp([['10.0.1.10', 1], ['10.0.1.11', 0]]));
+    assert.deepEqual(events, ['nft', 'nft'], 'weight 0 keeps its flows');
+    await plane.apply(udp([['10.0.1.10', 1], ['10.0.1.11', 1]]));
+    await plane.apply(udp([['10.0.1.10', 1]]));
+    await until(() => events.length === 5).catch(() => assert.fail(events.join(', ')));
+    assert.deepEqual(events.slice(2), ['nft', 'nft', 'forget 10.0.0.100:53 10.0.1.11:53'], 'deleted once the rules without it are in');
+    await plane.apply(udp([['10.0.1.10', 1], ['10.0.1.11', 1]], 'TCP'));
+    await until(() => events.length === 7).catch(() => assert.fail(events.join(', ')));
+    assert.deepEqual(events.slice(5), ['nft', 'forget 10.0.0.100:53 10.0.1.10:53'], 'the UDP service went, with its last server');
+    await plane.apply(udp([['10.0.1.10', 1]], 'TCP'));
+    await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(events.slice(7), ['nft'], 'TCP drains: nothing deleted');
+  } finally {
+    await plane.close(true);
+  }
+});

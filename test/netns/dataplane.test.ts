@@ -211,7 +211,8 @@ for (const kind of ['NAT', 'DR'] as const) {
 /**
  * One virtual server over IPv6 or UDP (the paths the TCP/IPv4 rig above does not take): the same
  * client -> director -> two servers lab. Both servers answer; a dead one leaves (its checker's
- * log line) and no request fails afterwards; the daemon stops cleanly.
+ * log line) and no request fails afterwards, over UDP not even from a client that keeps its port
+ * (its flow was on the dead server); the daemon stops cleanly.
  */
 async function otherPath(kind: 'NAT' | 'DR' | 'PROXY', o: { ipv6: boolean; udp: boolean }): Promise<void> {
   const lab = await Lab.create({ hosts: ['client', 'director', 'rs1', 'rs2'], ipv6: o.ipv6 });
@@ -252,7 +253,7 @@ async function otherPath(kind: 'NAT' | 'DR' | 'PROXY', o: { ipv6: boolean; udp: 
     daemon.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     daemon.stderr!.on('data', (d: Buffer) => (out += d.toString()));
     const host = o.ipv6 ? `[${vip}]` : vip;
-    const requests = async (n: number) => JSON.parse(await lab.exec('client', process.execPath, peer, ...(o.udp ? ['--udp-requests', vip, '80', String(n)] : ['--requests', `http://${host}/`, String(n)]))) as { by: Record<string, number>; errors: number };
+    const requests = async (n: number, sport?: number) => JSON.parse(await lab.exec('client', process.execPath, peer, ...(o.udp ? ['--udp-requests', vip, '80', String(n), ...(sport ? ['--sport', String(sport)] : [])] : ['--requests', `http://${host}/`, String(n)]))) as { by: Record<string, number>; errors: number };
     const checker = o.udp ? 'UDP_CHECK' : 'TCP_CHECK';
     await waitFor('the first checks', () => (out.match(new RegExp(`${checker} on service .* succeeded\\.`, 'g')) ?? []).length >= 2, 10_000).catch((e: Error) => assert.fail(`${e.message}\n${out}`));
     let got = { by: {} as Record<string, number>, errors: 0 };
@@ -261,6 +262,17 @@ async function otherPath(kind: 'NAT' | 'DR' | 'PROXY', o: { ipv6: boolean; udp: 
       got = await requests(40);
       return got.errors === 0 && (got.by['rs1'] ?? 0) > 0 && (got.by['rs2'] ?? 0) > 0;
     }, 15_000).catch((e: Error) => assert.fail(`${e.message}: ${JSON.stringify(got)}\n${out}`));
+    // UDP: clients that keep their ports (eight of them, answered by both servers), whose flows
+    // the data plane holds on their server: after rs2 leaves, those that were on it must be
+    // scheduled afresh, not sent on to a server that is gone.
+    let sport = 0;
+    if (o.udp) {
+      await waitFor('kept ports on both servers', async () => {
+        sport = sport ? sport + 8 : 41000;
+        got = await requests(16, sport);
+        return got.errors === 0 && (got.by['rs1'] ?? 0) > 0 && (got.by['rs2'] ?? 0) > 0;
+      }, 15_000).catch((e: Error) => assert.fail(`${e.message}: ${JSON.stringify(got)}\n${out}`));
+    }
     servers.get('rs2')!.kill('SIGKILL');
     await waitFor('rs2 removed', () => /Removing service \[[0-9a-f.:]+\]:(tcp|udp):\d+ from VS/.test(out), 15_000);
     // The line is logged as the pool changes; the proxy's workers take the new pool a message
@@ -268,6 +280,7 @@ async function otherPath(kind: 'NAT' | 'DR' | 'PROXY', o: { ipv6: boolean; udp: 
     await new Promise((r) => setTimeout(r, 300));
     got = await requests(40);
     assert.deepEqual(got, { by: { rs1: 40 }, errors: 0 }, out);
+    if (o.udp) assert.deepEqual(await requests(16, sport), { by: { rs1: 16 }, errors: 0 }, `the kept ports\n${out}`);
     assert.doesNotMatch(out, /data plane: /, 'every change applied');
     daemon.kill('SIGTERM');
     await new Promise((r) => daemon.once('exit', r));

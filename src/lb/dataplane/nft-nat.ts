@@ -4,7 +4,8 @@
  * is a verdict map onto one chain per real server that DNATs (numgen inc for rr/wrr, jhash of the
  * source for sh, of the destination for dh, the Maglev table for mh, a weighted random draw for
  * the rest, whose weights the caller may move with connection counts). Conntrack keeps every
- * established connection on its server, so a server that leaves or drops to weight 0 drains.
+ * established connection on its server, so a server that leaves or drops to weight 0 drains
+ * (UDP flows of a server that leaves are deleted: nft.ts forgetLeavers).
  * persistence_timeout: a dynamic set of client addresses (masked by persistence_granularity) per
  * real server, consulted first and refreshed on each new connection.
  *

@@ -42,6 +42,8 @@ export interface NftDeps {
   /** After a failed load, the first retry's delay, ms (default 1000), doubled up to retryMaxMs (default 30000). */
   readonly retryMs?: number;
   readonly retryMaxMs?: number;
+  /** NAT UDP: deletes the translated flows of a server that left its pool (os/conntrack.ts forgetUdpFlows); false: could not. */
+  readonly forgetUdp?: (f: { vip?: string; vport?: number; server: string; serverPort: number }) => Promise<boolean>;
 }
 
 /** A server's counts kept by the data plane itself (the proxy): no packets, bytes only. */
@@ -120,6 +122,9 @@ export class NftDataPlane implements DataPlane {
   private failures = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private retryDelay: number;
+  /** NAT UDP services as last loaded: their address and their servers (`ip:port`), by pool key. */
+  private natUdp = new Map<string, { vip?: string; vport?: number; servers: Set<string> }>();
+  private forgetting: Promise<void> = Promise.resolve();
   private readonly names: TableNames;
   private readonly now: () => number;
   /** Applies done and their time, for benchmarks and logs. */
@@ -210,6 +215,7 @@ export class NftDataPlane implements DataPlane {
     if (r.nat) script += this.nat && this.nat.shape === r.nat.shape ? natUpdate(this.names.nat, r.nat, this.nat) : natTableScript(this.names.nat, r.nat);
     if (r.dr) script += this.dr && this.dr.shape === r.dr.shape ? drUpdate(this.names.dr, r.dr, this.dr) : drTableScript(this.names.dr, r.dr);
     if (script) await this.deps.run(script);
+    this.forgetLeavers(pools);
     this.installed = r.tables;
     this.nat = r.nat;
     this.dr = r.dr;
@@ -222,6 +228,39 @@ export class NftDataPlane implements DataPlane {
     }
     this.stats.applies++;
     this.stats.lastMs = performance.now() - t0;
+  }
+
+  /**
+   * Conntrack keeps a NAT flow on its server after the server leaves the pool, which drains TCP
+   * (a connection ends) but not UDP: a client that keeps its port would go on reaching a server
+   * that is gone. So the UDP flows of a server that left its pool, or whose service went, are
+   * deleted once the new rules are in; the next datagram is scheduled afresh. A server at weight
+   * 0 stays in the pool and keeps its flows, as IPVS's quiescent servers do.
+   */
+  private forgetLeavers(pools: readonly ServicePool[]): void {
+    const next = new Map<string, { vip?: string; vport?: number; servers: Set<string> }>();
+    for (const p of pools) {
+      if (p.vs.lvs_method !== 'NAT' || (p.vs.protocol !== 'UDP' && p.vs.fwmark === undefined)) continue;
+      next.set(p.key, { ...(p.vs.ip !== undefined ? { vip: p.vs.ip } : {}), ...(p.vs.port !== undefined ? { vport: p.vs.port } : {}), servers: new Set(p.entries.map((e) => `${e.ip}|${e.port}`)) });
+    }
+    const gone: { vip?: string; vport?: number; server: string; serverPort: number }[] = [];
+    for (const [key, was] of this.natUdp) {
+      const now = next.get(key);
+      for (const s of was.servers) {
+        if (now?.servers.has(s)) continue;
+        const [server, port] = s.split('|') as [string, string];
+        gone.push({ ...(was.vip !== undefined ? { vip: was.vip } : {}), ...(was.vport !== undefined ? { vport: was.vport } : {}), server, serverPort: Number(port) });
+      }
+    }
+    this.natUdp = next;
+    const forget = this.deps.forgetUdp;
+    if (!forget || gone.length === 0) return;
+    // One deletion at a time, behind the loads: each walks the whole connection table.
+    this.forgetting = this.forgetting.then(async () => {
+      for (const f of gone) {
+        if (!(await forget(f))) this.deps.log.warn(`conntrack: could not delete the UDP flows of ${f.server}:${f.serverPort}; its clients reach it until they time out`);
+      }
+    });
   }
 
   /** freshSlots, remembered per service while its servers, weights and MACs stay (a Maglev table is ~0.2 ms). */
@@ -305,6 +344,7 @@ export class NftDataPlane implements DataPlane {
     if (this.steerTimer) clearInterval(this.steerTimer);
     if (this.drainTimer) clearTimeout(this.drainTimer);
     await this.busy;
+    await this.forgetting;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     if (!keep && this.installed.length) await this.deps.run(removalScript(this.installed));

@@ -170,7 +170,7 @@ export class ProxyDataPlane implements DataPlane {
 
   private listenUdp(key: string, ip: string, port: number, scheduler: Scheduler, dests: Service['dests'], pick: (saddr: string, sport: number) => (Dest & { ip: string; port: number }) | undefined): Service {
     let sock = dgram.createSocket(net.isIPv6(ip) ? 'udp6' : 'udp4');
-    const sessions = new Map<string, { up: dgram.Socket; dest: Dest; timer: NodeJS.Timeout }>();
+    const sessions = new Map<string, { up: dgram.Socket; dest: Dest & { ip: string; port: number }; timer: NodeJS.Timeout }>();
     const idle = this.opts.udpIdleMs ?? DEFAULT_UDP_IDLE_MS;
     const max = Math.max(1, this.opts.udpMaxSessions ?? DEFAULT_UDP_MAX_SESSIONS);
     const drop = (id: string) => {
@@ -183,6 +183,12 @@ export class ProxyDataPlane implements DataPlane {
     const onMessage = (msg: Buffer, rinfo: dgram.RemoteInfo) => {
       const id = `${rinfo.address}|${rinfo.port}`;
       let s = sessions.get(id);
+      // A session whose server left the pool is forgotten: a client that keeps its port would
+      // otherwise reach a server that is gone for as long as it keeps sending.
+      if (s && dests.get(`${s.dest.ip}:${s.dest.port}`) !== s.dest) {
+        drop(id);
+        s = undefined;
+      }
       // Most recently used last: the Map's order is the eviction order.
       if (s) {
         sessions.delete(id);
@@ -211,7 +217,7 @@ export class ProxyDataPlane implements DataPlane {
         if (sessions.get(id) === session) drop(id);
       }, idle);
       s.timer.unref();
-      const d = session.dest as Dest & { ip: string; port: number };
+      const d = session.dest;
       this.counters.of(d).inBytes += msg.length;
       session.up.send(msg, d.port, d.ip);
     };

@@ -43,7 +43,7 @@ export interface ConfigTestReport {
 export function configTest(file: string, opts: { configId?: string; host?: HostView; allConfig?: boolean } = {}): ConfigTestReport {
   let result: LoadResult;
   try {
-    result = loadConfig(file, { ...(opts.configId !== undefined ? { configId: opts.configId } : {}), ...(opts.allConfig ? { allConfig: true } : {}) });
+    result = loadConfig(file, { freeze: false, ...(opts.configId !== undefined ? { configId: opts.configId } : {}), ...(opts.allConfig ? { allConfig: true } : {}) });
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     if (e.code !== 'ERR_CONFIG_NOT_FOUND') return { code: EXIT_CONFIG_TEST, diagnostics: [{ severity: 'error', message: e.message }, ...e.diagnostics] };

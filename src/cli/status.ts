@@ -74,6 +74,7 @@ function connect(path: string): Promise<net.Socket> {
 /** The status for a human: instances, then virtual servers, one line each plus details. */
 export function formatStatus(s: DaemonStatus): string {
   const out: string[] = [`${s.version}, pid ${s.pid}, up since ${s.startedAt}, children: ${s.children.join(', ') || 'none'}`];
+  for (const c of s.unanswered ?? []) out.push(`${c} child: no answer in time - its part is missing below`);
   const instances = s.vrrp?.instances ?? [];
   if (instances.length > 0) out.push('', 'VRRP instances');
   for (const i of instances) {

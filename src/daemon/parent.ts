@@ -72,8 +72,8 @@ export async function runParent(opts: Options, argv: readonly string[]): Promise
   let sup: Supervisor | undefined;
   const status = new StatusServer({
     status: async () => {
-      const parts = (await sup?.statusParts()) ?? [];
-      return { pid: process.pid, version: `keepalived-ts ${packageVersion()}`, startedAt, children: sup?.children() ?? [], ...Object.assign({}, ...parts) };
+      const { parts, unanswered } = (await sup?.statusParts()) ?? { parts: [], unanswered: [] };
+      return { pid: process.pid, version: `keepalived-ts ${packageVersion()}`, startedAt, children: sup?.children() ?? [], unanswered, ...Object.assign({}, ...parts) };
     },
   }, log);
   const supervisor = new Supervisor(childrenFor(loaded.config, opts), { opts, log, systemd, reread, onEvent: (e) => status.publish(e), onSettled: () => dropStartupPagesSoon(), ...(watchdogUs ? { watchdogUs } : {}) });

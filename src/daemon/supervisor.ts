@@ -245,24 +245,28 @@ export class Supervisor {
     this.settle();
   }
 
-  /** Each running child's part of the status; a child that does not answer in time is left out. */
-  statusParts(timeoutMs = 1000): Promise<StatusPart[]> {
+  /**
+   * Each running child's part of the status; a child that does not answer in time (stopped,
+   * busy, or hung) is left out and named in `unanswered`, so that a scraper can tell missing
+   * series from a daemon that has none.
+   */
+  statusParts(timeoutMs = 1000): Promise<{ parts: StatusPart[]; unanswered: string[] }> {
     const id = ++this.partSeq;
-    const asked = [...this.running.values()].filter((c) => c.connected);
+    const asked = [...this.running.entries()].filter(([, c]) => c.connected);
     const got = new Map<ChildProcess, StatusPart>();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
         this.parts.delete(id);
-        resolve([...got.values()]);
+        resolve({ parts: [...got.values()], unanswered: asked.filter(([, c]) => !got.has(c)).map(([name]) => name) });
       };
       const timer = setTimeout(done, timeoutMs);
       this.parts.set(id, (child, part) => {
         got.set(child, part);
-        if (asked.every((c) => got.has(c))) done();
+        if (asked.every(([, c]) => got.has(c))) done();
       });
       const msg: ParentMessage = { kind: 'status-request', id };
-      for (const c of asked) c.send(msg);
+      for (const [, c] of asked) c.send(msg);
       if (asked.length === 0) done();
     });
   }

@@ -101,3 +101,10 @@ test('the counts reach the LVS part and /metrics (node_ipvs_backend_connections_
   assert.match(text, /^node_ipvs_backend_connections_inactive\{local_address="10\.1\.1\.100",local_port="80",remote_address="10\.1\.1\.4",remote_port="8080",proto="TCP",local_mark=""\} 7$/m);
   assert.match(text, /^node_ipvs_backend_connections_active\{local_address="fd00:0:0::0100",.*remote_address="fd00::4".*\} 1$/m);
 });
+
+test('/metrics says which running child answered the scrape: 1, or 0 when its series are missing from it', () => {
+  const text = formatMetrics({ pid: 1, version: 'x', startedAt: '', children: ['VRRP', 'Healthcheck'], unanswered: ['Healthcheck'] });
+  assert.match(text, /^keepalived_ts_child_answered\{child="VRRP"\} 1$/m);
+  assert.match(text, /^keepalived_ts_child_answered\{child="Healthcheck"\} 0$/m);
+  assert.match(text, /^# TYPE keepalived_ts_child_answered gauge$/m);
+});

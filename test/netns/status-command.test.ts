@@ -56,3 +56,28 @@ test('status: socket 0600 beside the pid file, text and JSON agree, --follow str
   // A daemon that is gone: status says so and fails.
   await assert.rejects(run(process.execPath, [bin(), 'status', '-p', d2.pidFile]), /no daemon answers/);
 });
+
+test('status: a child that does not answer in time is named, its part missing, not taken for one without instances; it answers again once resumed', { skip, timeout: 60_000 }, async () => {
+  const vip = `${v.lab.spareAddress(171)}/24`;
+  const d1 = v.start('d1', globalDefs('st_stop') + instance({ vrid: 171, priority: 150, vips: [vip] }));
+  let child: number | undefined;
+  try {
+    await v.waitHolder('d1', ['d1'], vip, 20_000);
+    child = Number(fs.readFileSync(d1.vrrpPidFile, 'utf8'));
+    process.kill(child, 'SIGSTOP');
+    const json = JSON.parse((await run(process.execPath, [bin(), 'status', '--json', '-p', d1.pidFile])).stdout) as { children: string[]; unanswered: string[]; vrrp?: unknown };
+    assert.deepEqual(json.children, ['VRRP']);
+    assert.deepEqual(json.unanswered, ['VRRP']);
+    assert.equal(json.vrrp, undefined);
+    const text = (await run(process.execPath, [bin(), 'status', '-p', d1.pidFile])).stdout;
+    assert.match(text, /^VRRP child: no answer in time/m);
+    process.kill(child, 'SIGCONT');
+    child = undefined;
+    const again = JSON.parse((await run(process.execPath, [bin(), 'status', '--json', '-p', d1.pidFile])).stdout) as { unanswered: string[]; vrrp: { instances: Array<{ state: string }> } };
+    assert.deepEqual(again.unanswered, []);
+    assert.equal(again.vrrp.instances[0]!.state, 'MASTER');
+  } finally {
+    if (child !== undefined) process.kill(child, 'SIGCONT');
+    await d1.kill('SIGTERM');
+  }
+});

@@ -55,6 +55,10 @@ export function formatMetrics(s: DaemonStatus): string {
   const o = new Out();
   o.family('keepalived_up', 'gauge', 'Whether keepalived-ts answers (1)');
   o.sample('keepalived_up', {}, 1);
+  // As node_exporter's node_scrape_collector_success: a child that did not answer leaves its
+  // series out of this scrape, and this says so rather than letting them look withdrawn.
+  o.family('keepalived_ts_child_answered', 'gauge', 'Whether a running child process answered this scrape in time (0: its series are missing from it)');
+  for (const c of s.children) o.sample('keepalived_ts_child_answered', { child: c }, s.unanswered?.includes(c) ? 0 : 1);
   const instances = s.vrrp?.instances ?? [];
   o.family('keepalived_vrrp_state', 'gauge', 'State of a VRRP instance: 0 INIT, 1 BACKUP, 2 MASTER, 3 FAULT; one series per VIP');
   for (const i of instances) {

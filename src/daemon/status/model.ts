@@ -107,6 +107,8 @@ export interface DaemonStatus {
   readonly version: string;
   readonly startedAt: string;
   readonly children: readonly string[];
+  /** Children running that did not answer in time: their parts (vrrp, lvs) are missing, not empty. */
+  readonly unanswered?: readonly string[];
   readonly vrrp?: VrrpPart;
   readonly lvs?: LvsPart;
 }

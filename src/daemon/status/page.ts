@@ -68,7 +68,7 @@ function addEvent(e, history) {
   }
 }
 function render(s) {
-  $("#meta").textContent = "pid " + s.pid + ", " + s.version + ", up since " + new Date(s.startedAt).toLocaleString() + ", children: " + (s.children.join(", ") || "none");
+  $("#meta").textContent = "pid " + s.pid + ", " + s.version + ", up since " + new Date(s.startedAt).toLocaleString() + ", children: " + (s.children.join(", ") || "none") + ((s.unanswered || []).length ? " (no answer in time from " + s.unanswered.join(", ") + ")" : "");
   const ib = $("#instances tbody");
   ib.innerHTML = (s.vrrp?.instances ?? []).map((i) =>
     '<tr data-instance="' + text(i.name) + '"><td>' + text(i.name) + '</td><td class="state ' + text(i.state) + '">' + text(i.state) + "</td><td>" + i.priority +

@@ -13,11 +13,22 @@
  * the address everywhere for one dead port would turn that port's outage into every port's.
  */
 
+import { bigIntToIp, ipToBigInt } from '../config/sections/lvs-values.js';
+import type { Family } from '../config/values.js';
+
 /** One virtual server as the announcement sees it. */
 export interface AnnouncedVs {
-  /** Its address; fwmark and group services have none (left out: they name no single prefix). */
+  /** Its address; fwmark services have none (left out: a mark names no prefix). */
   readonly ip?: string | undefined;
+  /** A virtual_server_group's address entries, each first..last inclusive (one address: first = last). */
+  readonly ranges?: readonly AddressRange[];
   readonly quorumUp: boolean;
+}
+
+export interface AddressRange {
+  readonly from: string;
+  readonly to: string;
+  readonly family: Family;
 }
 
 /** One VRRP instance: its name and the addresses it holds (virtual_ipaddress, excluded ones too). */
@@ -55,11 +66,50 @@ export function wantedPrefixes(input: AnnounceInput): string[] {
   }
   const out = new Set<string>();
   for (const vs of input.services) {
-    if (vs.ip === undefined || !vs.quorumUp) continue;
-    const p = hostPrefix(vs.ip);
-    if (!faulted.has(p)) out.add(p);
+    if (!vs.quorumUp) continue;
+    if (vs.ip !== undefined) {
+      const p = hostPrefix(vs.ip);
+      if (!faulted.has(p)) out.add(p);
+    }
+    for (const r of vs.ranges ?? []) for (const p of rangePrefixes(r, faulted)) out.add(p);
   }
   return [...out].sort();
+}
+
+/**
+ * A group's range as the fewest prefixes that cover it, less the addresses of faulted instances:
+ * 10.0.0.100-103 is one /30 route, not four /32s (a full IPv6 last group, 65,536 addresses, is one
+ * /112), and at most two prefixes per bit of the address, so a large range stays a few routes.
+ */
+function rangePrefixes(r: AddressRange, faulted: ReadonlySet<string>): string[] {
+  const bits = r.family === 'inet' ? 32 : 128;
+  const from = ipToBigInt(r.from, r.family);
+  const to = ipToBigInt(r.to, r.family);
+  // The faulted addresses inside the range, in order: the range splits around each.
+  const holes = [...faulted]
+    .filter((p) => p.includes(':') === (r.family === 'inet6'))
+    .map((p) => ipToBigInt(p.slice(0, p.indexOf('/')), r.family))
+    .filter((a) => a >= from && a <= to)
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const out: string[] = [];
+  let start = from;
+  for (const hole of [...holes, to + 1n]) {
+    if (hole > start) out.push(...cover(start, hole - 1n, bits, r.family));
+    start = hole + 1n;
+  }
+  return out;
+}
+
+/** The aligned blocks covering first..last, largest first at each step. */
+function cover(first: bigint, last: bigint, bits: number, family: Family): string[] {
+  const out: string[] = [];
+  for (let at = first; at <= last; ) {
+    let size = 0;
+    while (size < bits && (at & ((1n << BigInt(size + 1)) - 1n)) === 0n && at + (1n << BigInt(size + 1)) - 1n <= last) size++;
+    out.push(`${bigIntToIp(at, family)}/${bits - size}`);
+    at += 1n << BigInt(size);
+  }
+  return out;
 }
 
 /** What to add and what to remove to go from the routes in the table to the wanted ones. */

@@ -48,3 +48,18 @@ test('--bgp-table takes a table number 1-252', () => {
   assert.equal(parseBgpTable('100'), 100);
   for (const bad of ['0', '253', '254', 'main', '-1', '1.5']) assert.ok(parseBgpTable(bad) instanceof Error, bad);
 });
+
+test('a virtual_server_group announces its entries as the fewest covering prefixes, split around faulted addresses', () => {
+  const group = { quorumUp: true, ranges: [
+    { from: '10.0.0.100', to: '10.0.0.103', family: 'inet' as const },
+    { from: '10.0.0.110', to: '10.0.0.110', family: 'inet' as const },
+    { from: '10.0.0.1', to: '10.0.0.6', family: 'inet' as const },
+    { from: 'fd00::', to: 'fd00::ffff', family: 'inet6' as const },
+  ] };
+  assert.deepEqual(wantedPrefixes(input({ services: [group] })), ['10.0.0.1/32', '10.0.0.100/30', '10.0.0.110/32', '10.0.0.2/31', '10.0.0.4/31', '10.0.0.6/32', 'fd00::/112']);
+  const instances = [{ name: 'VI_1', addresses: ['10.0.0.101'] }, { name: 'VI_2', addresses: ['fd00::8'] }];
+  assert.deepEqual(wantedPrefixes(input({ services: [group], instances, vrrpStates: { VI_1: 'FAULT', VI_2: 'FAULT' } })).filter((p) => p.startsWith('10.0.0.10')), ['10.0.0.100/32', '10.0.0.102/31']);
+  const v6 = wantedPrefixes(input({ services: [group], instances, vrrpStates: { VI_2: 'FAULT' } })).filter((p) => p.includes(':'));
+  assert.deepEqual(v6, ['fd00::/125', 'fd00::10/124', 'fd00::100/120', 'fd00::1000/116', 'fd00::20/123', 'fd00::200/119', 'fd00::2000/115', 'fd00::4000/114', 'fd00::40/122', 'fd00::400/118', 'fd00::8000/113', 'fd00::80/121', 'fd00::800/117', 'fd00::9/128', 'fd00::a/127', 'fd00::c/126'].sort(), 'fd00::8 left out: 0-7, 9, a-b, c-f, then each power of two up to ffff');
+  assert.deepEqual(wantedPrefixes(input({ services: [{ ...group, quorumUp: false }] })), [], 'no quorum, nothing');
+});

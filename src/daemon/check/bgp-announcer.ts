@@ -52,7 +52,11 @@ export class BgpAnnouncer {
 /** What the announcement reads of a configuration and the pools' quorum. */
 export function announcementOf(config: KeepalivedConfig, quorumUp: (v: number) => boolean, vrrpStates: Readonly<Record<string, string>>, stopping: boolean): string[] {
   return wantedPrefixes({
-    services: config.virtual_server.map((vs, v) => ({ ip: vs.ip, quorumUp: quorumUp(v) })),
+    services: config.virtual_server.map((vs, v) => ({
+      ip: vs.ip,
+      ...(vs.group !== undefined ? { ranges: (config.virtual_server_group.find((g) => g.name === vs.group)?.address_range ?? []).map((e) => ({ from: e.ip, to: e.ip_end, family: e.family })) } : {}),
+      quorumUp: quorumUp(v),
+    })),
     instances: config.vrrp_instance.map((i) => ({ name: i.name, addresses: [...i.virtual_ipaddress, ...i.virtual_ipaddress_excluded].map((a) => a.address) })),
     vrrpStates,
     stopping,

@@ -18,7 +18,7 @@ mkdir -p "$stage/src" "$out"
 
 # 1. The npm tarball: `npm pack` runs prepack (tsc) in the copy; package.json "files" picks bin/,
 #    dist/src/ (no maps), packaging/, docs/ and the READMEs.
-cp -r bin src packaging docs package.json package-lock.json tsconfig.json README.md ARCHITECTURE.md "$stage/src/"
+cp -r bin src tools packaging docs package.json package-lock.json tsconfig.json README.md ARCHITECTURE.md "$stage/src/"
 ln -s "$repo/node_modules" "$stage/src/node_modules"
 (cd "$stage/src" && npm pack --silent --pack-destination "$out" >/dev/null)
 tgz=$out/keepalived-ts-$version.tgz

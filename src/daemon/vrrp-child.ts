@@ -12,7 +12,7 @@ import type { KeepalivedConfig } from '../config/model.js';
 import { linuxOs } from '../os/linux.js';
 import { uptimeSeconds } from '../os/host.js';
 import { daemonLogger } from './logger.js';
-import { timerfdClock } from '../os/timerfd-clock.js';
+import { timerfdClock, type TimerfdClock } from '../os/timerfd-clock.js';
 import { systemClock, type Clock } from '../base/clock.js';
 import { removePidFile, writePidFile } from './pidfile.js';
 import { SPIN_US, VrrpDriver } from './vrrp/driver.js';
@@ -158,7 +158,7 @@ async function main(): Promise<void> {
     tracking = track(current, true, nextSecured.insecure);
     log.info('Reload finished');
     tellParent({ kind: 'reloaded' });
-    giveBackStartup(current);
+    giveBackStartup(current, clock);
   };
   // The parent's death must not leave orphaned VIPs behind: stop as if told to.
   process.on('disconnect', () => void stop());
@@ -171,13 +171,14 @@ async function main(): Promise<void> {
   sched = startProcessSched('vrrp', current.global_defs, log);
   // Every instance has entered its first state: the parent may tell systemd READY=1.
   tellParent({ kind: 'ready' });
-  giveBackStartup(current);
+  giveBackStartup(current, clock);
 }
 
 /**
- * The shortest advert interval at which the VRRP process may stop for a compacting collection
- * (6-20 ms, measured in a Node process holding the daemon's modules): one advert that late is then under a tenth of an interval,
- * far from a peer's Master_Down (three intervals). Shorter intervals keep the garbage instead.
+ * The shortest advert interval at which the VRRP process may stop for a collection: compacting
+ * only in a gap between its timers (os/startup-pages.ts), else a plain one (14-21 ms at 100
+ * instances): one advert that late is a fifth of an interval, far from a peer's Master_Down
+ * (three intervals). Shorter intervals keep the garbage instead.
  */
 const COLLECT_MIN_ADVERT_S = 0.1;
 
@@ -189,9 +190,10 @@ const COLLECT_MIN_ADVERT_S = 0.1;
  * new master's delayed GARP batch comes back when it runs (about 2 MB). Dropping on libuv's thread
  * pool (koffi's async calls) left as late adverts and cost 2-3 MB of pool threads' memory.
  */
-function giveBackStartup(config: KeepalivedConfig): void {
+function giveBackStartup(config: KeepalivedConfig, clock: Clock): void {
   const shortest = Math.min(...config.vrrp_instance.map((i) => i.advert_int));
-  dropStartupPagesSoon({ collect: shortest >= COLLECT_MIN_ADVERT_S });
+  const untilNext = (clock as Partial<TimerfdClock>).untilNextUs;
+  dropStartupPagesSoon({ collect: shortest >= COLLECT_MIN_ADVERT_S, ...(untilNext ? { quietUs: () => untilNext() } : {}) });
 }
 
 /** The actions notifyAction(), the dumps or the status log act on. */

@@ -35,6 +35,8 @@ interface Entry {
 export interface TimerfdClock extends Clock {
   /** Closes the timerfd; pending timers never fire. */
   close(): void;
+  /** µs until the earliest pending timer (0 when one is due), or undefined when none is pending. */
+  untilNextUs(): number | undefined;
 }
 
 /**
@@ -138,6 +140,10 @@ export function timerfdClock(opts: { spinUs?: number; onError?: (e: unknown) => 
       e.cancelled = true;
       queue = queue.filter((x) => x !== e);
       arm();
+    },
+    untilNextUs() {
+      const first = queue[0];
+      return first ? Math.max(0, first.at - now()) : undefined;
     },
     close() {
       if (closed) return;

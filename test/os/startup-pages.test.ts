@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { droppableMappings } from '../../src/os/startup-pages.js';
+import { droppableMappings, waitForQuiet } from '../../src/os/startup-pages.js';
 
 const SMAPS = `00400000-00b6f000 r--p 00000000 08:01 123  /usr/bin/node
 Rss:                5940 kB
@@ -64,4 +64,18 @@ test('dropStartupPages: a Node process gives back most of its binary\'s resident
   assert.equal(out.ok, 1000);
   assert.ok(out.dropped > 0, r.stdout);
   assert.ok(out.after < out.before / 2, `binary resident ${out.before} kB -> ${out.after} kB`);
+});
+
+test('waitForQuiet: true once the next timer is far enough off (or none is pending), false when no such gap comes in time', async (t) => {
+  // Its polls do not hold the process open (nor do the daemon's trims): this interval does.
+  const alive = setInterval(() => undefined, 1000);
+  t.after(() => clearInterval(alive));
+  const gaps = [1_000, 50_000, 90_000, 2_000];
+  let asked = 0;
+  assert.equal(await waitForQuiet(() => gaps[Math.min(asked++, gaps.length - 1)], 80_000, 1000), true);
+  assert.equal(asked, 3, 'it stopped looking at the first gap long enough');
+  assert.equal(await waitForQuiet(() => undefined, 80_000, 1000), true, 'no timer pending: quiet');
+  asked = 0;
+  assert.equal(await waitForQuiet(() => (asked++, 10_000), 80_000, 30), false);
+  assert.ok(asked >= 2, 'it looked more than once before giving up');
 });

@@ -84,3 +84,22 @@ test('a callback that throws is reported and the clock goes on: later timers sti
     clock.close();
   }
 });
+
+test('untilNextUs: how far off the earliest pending timer is; none pending, undefined', () => {
+  const clock = timerfdClock();
+  try {
+    assert.equal(clock.untilNextUs(), undefined);
+    const far = clock.at(clock.now() + 5_000_000, () => undefined);
+    const near = clock.at(clock.now() + 1_000_000, () => undefined);
+    const left = clock.untilNextUs()!;
+    assert.ok(left > 900_000 && left <= 1_000_000, String(left));
+    clock.cancel(near);
+    assert.ok(clock.untilNextUs()! > 4_000_000);
+    clock.cancel(far);
+    assert.equal(clock.untilNextUs(), undefined);
+    clock.at(clock.now() - 10, () => undefined);
+    assert.equal(clock.untilNextUs(), 0, 'a timer already due');
+  } finally {
+    clock.close();
+  }
+});

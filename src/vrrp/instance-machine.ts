@@ -8,8 +8,13 @@
 import { masterDownUs } from './timers.js';
 import { PRIO_OWNER, PRIO_STOP, type Action, type InstanceParams, type InstanceState, type ProtocolStats, type StepContext, type VrrpState } from './types.js';
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 export class Machine {
   readonly actions: Action[] = [];
+  /** `s` (and its stats) are this step's own copies, patched in place: one copy a step, not one a patch. */
+  private ownState = false;
+  private ownStats = false;
 
   constructor(
     readonly p: InstanceParams,
@@ -18,12 +23,25 @@ export class Machine {
     readonly ctx: StepContext,
   ) {}
 
+  /**
+   * The state the step returns is a new object whenever anything changed; the one it was given
+   * is never written. A master's advert patched it three times (two full copies of ~30 fields
+   * and the counters), most of the VRRP child's garbage at 100 instances.
+   */
   set(patch: Partial<InstanceState>): void {
-    this.s = { ...this.s, ...patch };
+    if (!this.ownState) {
+      this.s = { ...this.s };
+      this.ownState = true;
+    }
+    Object.assign(this.s, patch);
   }
 
   count(key: keyof ProtocolStats): void {
-    this.set({ stats: { ...this.s.stats, [key]: this.s.stats[key] + 1 } });
+    if (!this.ownStats) {
+      this.set({ stats: { ...this.s.stats } });
+      this.ownStats = true;
+    }
+    (this.s.stats as Mutable<ProtocolStats>)[key]++;
   }
 
   emit(a: Action): void {

@@ -7,6 +7,9 @@
  */
 import type { InstanceState } from './types.js';
 
+/** Each configuration's names in order, made once: the index is shared by all its states. */
+const namesOf = new WeakMap<ReadonlyMap<string, number>, readonly string[]>();
+
 export class InstanceStates {
   private constructor(
     private readonly index: ReadonlyMap<string, number>,
@@ -51,6 +54,13 @@ export class InstanceStates {
         list[i] = st;
       },
     };
+  }
+
+  /** The names, in the same order as values(). */
+  names(): readonly string[] {
+    let names = namesOf.get(this.index);
+    if (!names) namesOf.set(this.index, (names = [...this.index.keys()]));
+    return names;
   }
 
   *entries(): IterableIterator<[string, InstanceState]> {

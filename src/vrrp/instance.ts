@@ -163,7 +163,8 @@ function expiredAsMaster(m: Machine): boolean {
 }
 
 function garpTimers(m: Machine): void {
-  const due = m.s.garpAt.filter(([at]) => at <= m.now);
+  // Nearly always empty: no array for it (this runs at every advert).
+  const due = m.s.garpAt.length === 0 ? m.s.garpAt : m.s.garpAt.filter(([at]) => at <= m.now);
   if (due.length > 0) {
     for (const [, n] of due) m.emit({ kind: 'send_garp', count: n });
     m.set({ garpAt: m.s.garpAt.filter(([at]) => at > m.now) });

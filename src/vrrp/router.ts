@@ -90,6 +90,9 @@ function indexOf(p: RouterParams): RouterIndex {
   return ix;
 }
 
+/** The context of an instance outside any sync group: one object, not one per event. */
+const NOT_IN_GROUP = { canGoMaster: true, inGroup: false } as const;
+
 class RouterMachine {
   readonly actions: RouterAction[] = [];
   /**
@@ -115,7 +118,7 @@ class RouterMachine {
     if (!p || !before) return;
     const group = this.groupOf.get(name);
     const canGoMaster = !group || this.s.groups[group.name] === 'MASTER' || group.members.every((m) => m === name || this.s.instances.get(m)?.wantState === 'MASTER');
-    const r = step(p, before, event, this.now, { canGoMaster, inGroup: group !== undefined });
+    const r = step(p, before, event, this.now, group ? { canGoMaster, inGroup: true } : NOT_IN_GROUP);
     if (r.state !== before) {
       if (!this.own) {
         const copy = this.s.instances.withMutable();

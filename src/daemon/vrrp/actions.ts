@@ -32,21 +32,26 @@ export interface ActionDeps {
  * v3, the destination its checksum covers: encoded once and sent as they are afterwards, so that
  * a master's every advert costs one sendmsg, not an encoding, address parsing and garbage.
  */
-const encoded = new WeakMap<Runtime, Map<string, Uint8Array>>();
+const encoded = new WeakMap<Runtime, Map<number, Map<string, Uint8Array>>>();
 const ENCODED_MAX = 64;
 
 function advertBytes(rt: Runtime, priority: number, dst: string): Uint8Array {
-  let byKey = encoded.get(rt);
-  if (!byKey) encoded.set(rt, (byKey = new Map()));
-  // v2's checksum covers the message only: one encoding serves every destination.
-  const key = rt.inst.version === 2 ? `${priority}` : `${priority} ${dst}`;
+  let byPriority = encoded.get(rt);
+  if (!byPriority) encoded.set(rt, (byPriority = new Map()));
+  let byKey = byPriority.get(priority);
+  if (!byKey) {
+    if (byPriority.size >= ENCODED_MAX) byPriority.clear(); // tracking can walk the priority through many values
+    byPriority.set(priority, (byKey = new Map()));
+  }
+  // v2's checksum covers the message only: one encoding serves every destination. (Keys looked
+  // up by value, not a string built per advert.)
+  const key = rt.inst.version === 2 ? '' : dst;
   let bytes = byKey.get(key);
   if (!bytes) {
     // v3's checksum covers the destination: each unicast peer gets its own (the first one may
     // be checksummed as v2 by v3_checksum_as_v2).
     const asV2 = rt.inst.v3_checksum_as_v2 && dst === rt.destinations[0];
     bytes = encodeAdvertisement({ ...rt.advertTemplate, priority }, { src: rt.src, dst, ...(asV2 ? { v3ChecksumAsV2: true } : {}) });
-    if (byKey.size >= ENCODED_MAX) byKey.clear(); // tracking can walk the priority through many values
     byKey.set(key, bytes);
   }
   return bytes;

@@ -56,9 +56,11 @@ export class EngineWakeup {
     if (next === undefined) return;
     // A backup whose Master_Down timer is the next one: warm its takeover path first, and wake
     // up early to wait for the deadline awake (below).
-    // Scheduled after every step: a loop over the states, no array of every instance per step.
+    // Scheduled after every step: a loop over the states, no array (nor an iterator's pairs) per step.
     const due: string[] = [];
-    for (const [n, st] of state.instances.entries()) if (st.state === 'BACKUP' && st.deadline === next) due.push(n);
+    const names = state.instances.names();
+    const states = state.instances.values();
+    for (let i = 0; i < states.length; i++) if (states[i]!.state === 'BACKUP' && states[i]!.deadline === next) due.push(names[i]!);
     if (due.length > 0) this.rehearsal.warmUntil(next, new Set(due));
     const spinUs = this.deps.spinUs ?? 0;
     const spin = due.length > 0 && spinUs > 0;

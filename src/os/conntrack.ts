@@ -205,15 +205,17 @@ export interface FlowsOf {
  * sending; IPVS drops such packets until its entry times out (expire_nodest_conn=0) or expires it
  * on the next one (=1). Resolves whether or not anything matched; false when conntrack could not run.
  */
-export function forgetUdpFlows(f: FlowsOf, command = 'conntrack'): Promise<boolean> {
+export function forgetUdpFlows(f: FlowsOf, timeoutMs = 10_000): Promise<boolean> {
   const v6 = f.server.includes(':');
   const args = ['-D', '--dst-nat', '-f', v6 ? 'ipv6' : 'ipv4', '-p', 'udp', '--reply-src', f.server, '--reply-port-src', String(f.serverPort)];
   if (f.vip !== undefined && f.vip.includes(':') === v6) args.push('--orig-dst', f.vip);
   if (f.vport !== undefined) args.push('--orig-port-dst', String(f.vport));
   return new Promise((resolve) => {
-    const p = spawn(command, args, { stdio: 'ignore' });
-    p.on('error', () => resolve(false));
-    // 1: nothing matched ("0 flow entries have been deleted").
-    p.on('close', (code) => resolve(code === 0 || code === 1));
+    const p = spawn('conntrack', args, { stdio: 'ignore' });
+    // Bounded: the data plane's shutdown waits for the deletions under way.
+    const timer = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
+    p.on('error', () => (clearTimeout(timer), resolve(false)));
+    // 1: nothing matched ("0 flow entries have been deleted"); killed: null.
+    p.on('close', (code) => (clearTimeout(timer), resolve(code === 0 || code === 1)));
   });
 }

@@ -21,7 +21,7 @@
  *
  * malloc_trim(0) returns the C heap's free pages; a compacting full collection returns the old
  * generation's half-empty pages (12 -> 8.7 MB in a 100-instance VRRP child). The collection stops
- * the main thread (compacting 34-62 ms, plain 14-21 ms in that child), so the VRRP process
+ * the main thread (compacting 33-67 ms, plain 14-21 ms in that child), so the VRRP process
  * compacts only in a gap between its timers, collects without compacting when it finds none, and
  * skips it below 100 ms adverts (vrrp-child.ts); the parent and the checker have no such deadline.
  */
@@ -72,13 +72,13 @@ export interface DropOptions {
   /**
    * µs until the process's next timer that must not be late (the VRRP clock's). Given, the
    * collection compacts only inside a gap of COMPACT_QUIET_US, and without compacting otherwise:
-   * a compacting collection of a 100-instance VRRP child stopped it for 34-62 ms, a plain one for
+   * a compacting collection of a 100-instance VRRP child stopped it for 33-67 ms, a plain one for
    * 14-21 ms (--trace-gc, three starts each, 2 cores).
    */
   readonly quietUs?: () => number | undefined;
 }
 
-/** The gap a compacting collection is started in: longer than the longest one measured (62 ms). */
+/** The gap a compacting collection is started in: longer than the longest one measured (67 ms) and the trim after it (~3 ms). */
 export const COMPACT_QUIET_US = 80_000;
 
 /**

@@ -155,6 +155,9 @@ test('advert loss 10 / 30 / 50 % on the backup: takeovers only after 3 lost in a
     freeze(d1, true);
     const t1 = Date.now();
     await sleep(60);
+    // The snapshot is taken somewhere between asking and the answer: a takeover in that window
+    // may or may not be in its counters (a loaded machine answered slowly once in CI).
+    const tAsk = Date.now();
     const after = await statusOf(d2);
     const tStatus = Date.now();
     const count = await counters();
@@ -171,6 +174,7 @@ test('advert loss 10 / 30 / 50 % on the backup: takeovers only after 3 lost in a
       const passes = adverts(dump.lines, d1Addr);
       const verdict = judge(passes, adverts(wire.lines, d2Addr), t0, t1);
       const streamed = d2t.of(name).filter((e) => e.at >= t0 && e.at <= tStatus && e.to === 'MASTER').length;
+      const streamedByAsk = d2t.of(name).filter((e) => e.at >= t0 && e.at <= tAsk && e.to === 'MASTER').length;
       const { dropped, passed } = count.get(p)!;
       const k = dropped + passed;
       const share = dropped / k;
@@ -189,7 +193,8 @@ test('advert loss 10 / 30 / 50 % on the backup: takeovers only after 3 lost in a
       if (passes.length !== passed) fail(`tcpdump saw ${passes.length} adverts pass, the rule counted ${passed}`);
       if (rcvd(after) - rcvd(before) !== passed) fail(`advert_rcvd grew by ${rcvd(after) - rcvd(before)}, ${passed} passed`);
       // The end freeze may let d2 take over once more before its status is read.
-      if (becameMaster(after) - becameMaster(before) !== streamed) fail(`become_master grew by ${becameMaster(after) - becameMaster(before)}, the status stream shows ${streamed} takeovers`);
+      const grew = becameMaster(after) - becameMaster(before);
+      if (grew < streamedByAsk || grew > streamed) fail(`become_master grew by ${grew}, the status stream shows ${streamedByAsk} takeovers before the status was asked for and ${streamed} by its answer`);
       if (streamed - verdict.takeovers !== 0 && streamed - verdict.takeovers !== 1) fail(`${verdict.takeovers} spells of d2's adverts on the wire, ${streamed} takeovers in its status stream`);
       if (verdict.unexplained.length + verdict.missed.length > 1) fail(`takeovers against silences:\n  ${[...verdict.unexplained, ...verdict.missed].join('\n  ')}`);
       if (verdict.unended.length) fail(`flaps that did not end:\n  ${verdict.unended.join('\n  ')}`);

@@ -1,5 +1,5 @@
 /**
- * What bin/keepalived-ts runs from dist/cli-front.cjs (tools/bundle-cli.ts) when the command line
+ * What bin/keepalived-ts runs from dist/src/cli/front-bundle.cjs (tools/bundle-cli.ts) when the command line
  * asks for `-t`: Keepalived's command line and the config test, synchronous, in one script. Node's
  * ES module loader takes ~65 ms to link the ~80 modules of `-t`, where one script compiles in ~20
  * ms. Anything else it hands back for cli/main.ts's afterFront().

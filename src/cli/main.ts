@@ -23,7 +23,7 @@ export async function main(argv: readonly string[], out: Out, entry: Entry = {})
   return afterFront(commandLine(argv, out), argv, out, entry);
 }
 
-/** What follows the command line's front (front.ts, or bin's bundled copy of it): genhash, or the daemon. */
+/** What follows the command line's front (front.ts, or bin's bundled copy of it): -t, genhash or the daemon. */
 export async function afterFront(r: FrontResult, argv: readonly string[], out: Out, entry: Entry = {}): Promise<number> {
   if ('code' in r) return r.code;
   if ('configTest' in r) return (await configCommand()).runConfigTestOption(r.configTest, out, entry);

@@ -122,8 +122,8 @@ export class NftDataPlane implements DataPlane {
   private failures = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private retryDelay: number;
-  /** NAT UDP services as last loaded: their address and their servers (`ip:port`), by pool key. */
-  private natUdp = new Map<string, { vip?: string; vport?: number; servers: Set<string> }>();
+  /** NAT UDP services as last loaded: their address and their servers (by `ip|port`), by pool key. */
+  private natUdp = new Map<string, { vip?: string; vport?: number; servers: Map<string, { ip: string; port: number }> }>();
   private forgetting: Promise<void> = Promise.resolve();
   private readonly names: TableNames;
   private readonly now: () => number;
@@ -238,18 +238,18 @@ export class NftDataPlane implements DataPlane {
    * 0 stays in the pool and keeps its flows, as IPVS's quiescent servers do.
    */
   private forgetLeavers(pools: readonly ServicePool[]): void {
-    const next = new Map<string, { vip?: string; vport?: number; servers: Set<string> }>();
+    const next: typeof this.natUdp = new Map();
     for (const p of pools) {
       if (p.vs.lvs_method !== 'NAT' || (p.vs.protocol !== 'UDP' && p.vs.fwmark === undefined)) continue;
-      next.set(p.key, { ...(p.vs.ip !== undefined ? { vip: p.vs.ip } : {}), ...(p.vs.port !== undefined ? { vport: p.vs.port } : {}), servers: new Set(p.entries.map((e) => `${e.ip}|${e.port}`)) });
+      const servers = new Map(p.entries.map((e) => [`${e.ip}|${e.port}`, { ip: e.ip, port: e.port }] as const));
+      next.set(p.key, { ...(p.vs.ip !== undefined ? { vip: p.vs.ip } : {}), ...(p.vs.port !== undefined ? { vport: p.vs.port } : {}), servers });
     }
     const gone: { vip?: string; vport?: number; server: string; serverPort: number }[] = [];
     for (const [key, was] of this.natUdp) {
       const now = next.get(key);
-      for (const s of was.servers) {
-        if (now?.servers.has(s)) continue;
-        const [server, port] = s.split('|') as [string, string];
-        gone.push({ ...(was.vip !== undefined ? { vip: was.vip } : {}), ...(was.vport !== undefined ? { vport: was.vport } : {}), server, serverPort: Number(port) });
+      for (const [id, s] of was.servers) {
+        if (now?.servers.has(id)) continue;
+        gone.push({ ...(was.vip !== undefined ? { vip: was.vip } : {}), ...(was.vport !== undefined ? { vport: was.vport } : {}), server: s.ip, serverPort: s.port });
       }
     }
     this.natUdp = next;

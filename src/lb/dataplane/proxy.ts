@@ -185,7 +185,7 @@ export class ProxyDataPlane implements DataPlane {
       let s = sessions.get(id);
       // A session whose server left the pool is forgotten: a client that keeps its port would
       // otherwise reach a server that is gone for as long as it keeps sending.
-      if (s && dests.get(`${s.dest.ip}:${s.dest.port}`) !== s.dest) {
+      if (s && dests.get(s.dest.key) !== s.dest) {
         drop(id);
         s = undefined;
       }

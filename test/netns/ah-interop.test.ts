@@ -62,17 +62,20 @@ vrrp_instance VI_1 {
 const holds = async (host: string, vip: string) => (await lab.addresses(host)).includes(`${vip}/24`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** keepalived.stats of a daemon (SIGUSR2 to its parent, the file in its $TMPDIR): "Authentication Errors" Failure. */
-async function authFailures(d: Daemon): Promise<number> {
+/** keepalived.stats of a daemon (SIGUSR2 to its parent, the file in its $TMPDIR): adverts sent and "Authentication Errors" Failure. */
+async function stats(d: Daemon): Promise<{ sent: number; failures: number }> {
   const file = path.join(path.dirname(d.pidFile), 'keepalived.stats');
   fs.rmSync(file, { force: true });
   d.proc.kill('SIGUSR2');
   let text = '';
   await waitFor(() => (text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '').endsWith('\n') && /Failure:/.test(text), 5_000, 'keepalived.stats');
   const m = /Authentication Errors:\s*\n(?:\s+.*\n)*?\s+Failure: (\d+)/.exec(text);
-  assert.ok(m, `an authentication failure count in:\n${text}`);
-  return Number(m[1]);
+  const sent = /Advertisements:\s*\n\s+Received: \d+\s*\n\s+Sent: (\d+)/.exec(text);
+  assert.ok(m && sent, `adverts sent and an authentication failure count in:\n${text}`);
+  return { sent: Number(sent[1]), failures: Number(m[1]) };
 }
+
+const authFailures = async (d: Daemon) => (await stats(d)).failures;
 
 const out = (...ds: Daemon[]) => ds.map((d, i) => `\n--- daemon ${i}\n${d.output.join('\n')}`).join('');
 
@@ -136,14 +139,27 @@ test('AH with a wrong password: each side refuses the other (authentication fail
   await waitFor(async () => (await holds('ours', vip)) && (await holds('theirs', vip)), 20_000, 'both become master').catch((e: Error) => assert.fail(e.message + out(a, b)));
   await sleep(2_000);
   assert.ok((await holds('ours', vip)) && (await holds('theirs', vip)), `both stay master${out(a, b)}`);
-  // Each side keeps refusing the other's adverts: the counts reach 2 (read until they do, a few
-  // seconds at most, rather than once after a fixed sleep: a loaded machine starts them later).
-  let ours = 0;
-  let theirs = 0;
-  await waitFor(async () => (ours = await authFailures(a)) >= 2, 10_000, 'keepalived-ts counts 2 authentication failures').catch(() => undefined);
-  await waitFor(async () => (theirs = await authFailures(b)) >= 2, 10_000, 'keepalived counts 2 authentication failures').catch(() => undefined);
-  assert.ok(ours >= 2, `keepalived-ts counts authentication failures (${ours})${out(a)}`);
-  assert.ok(theirs >= 2, `keepalived counts authentication failures (${theirs})${out(b)}`);
+  // Each side keeps refusing the other's adverts, and counts each one it refuses. How many that
+  // is depends on the other: Keepalived as master can put its own advert off while ours keep
+  // arriving (seen on the wire: its AH sequence number at 2 after ten seconds, ours at 11), so
+  // each side's count is held to the adverts the other says it sent, read before and after.
+  // Read until each has refused at least one (a loaded machine starts them later), and until
+  // Keepalived has counted two of ours.
+  let ours = { sent: 0, failures: 0 };
+  let theirs = { sent: 0, failures: 0 };
+  await waitFor(async () => (ours = await stats(a)).failures >= 1 && (theirs = await stats(b)).failures >= 2, 15_000, 'both count authentication failures').catch(() => undefined);
+  assert.ok(ours.failures >= 1, `keepalived-ts counts authentication failures (${ours.failures})${out(a)}`);
+  assert.ok(theirs.failures >= 2, `keepalived counts authentication failures (${theirs.failures})${out(b)}`);
+  const [oursBefore, theirsBefore] = [await stats(a), await stats(b)];
+  await sleep(3_000);
+  const [oursAfter, theirsAfter] = [await stats(a), await stats(b)];
+  // Every advert one side sent in those seconds is one more failure on the other (one either
+  // way for an advert in flight while the counters were read).
+  const theirSent = theirsAfter.sent - theirsBefore.sent;
+  const ourSent = oursAfter.sent - oursBefore.sent;
+  assert.ok(ourSent >= 2, `keepalived-ts as master sends its adverts (${ourSent} in 3 s)`);
+  assert.ok(Math.abs(oursAfter.failures - oursBefore.failures - theirSent) <= 1, `keepalived-ts refused ${oursAfter.failures - oursBefore.failures} while keepalived sent ${theirSent}${out(a, b)}`);
+  assert.ok(Math.abs(theirsAfter.failures - theirsBefore.failures - ourSent) <= 1, `keepalived refused ${theirsAfter.failures - theirsBefore.failures} while keepalived-ts sent ${ourSent}${out(a, b)}`);
   await a.kill('SIGTERM');
   await b.kill('SIGTERM');
 });

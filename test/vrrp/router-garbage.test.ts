@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { repo } from '../paths.js';
 
-const ROUTER = path.join(fileURLToPath(new URL('../../', import.meta.url)), 'src/vrrp/router.js');
-const SIM = path.join(fileURLToPath(new URL('../../', import.meta.url)), 'src/sim/build.js');
+const ROUTER = path.join(repo, 'dist/src/vrrp/router.js');
+const SIM = path.join(repo, 'dist/src/sim/build.js');
 
 /** 100 masters at 100 ms, 3,000 timer batches (300,000 adverts) on a simulated clock. */
 const SCRIPT = `

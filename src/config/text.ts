@@ -45,32 +45,6 @@ export function decomment(line: string): Decommented {
   return { text: out.replace(/[ \t]+$/, ''), continues, unterminatedQuote: quote };
 }
 
-/**
- * Whether all decomment() would do to bytes[start, end) is strip its blanks: no comment, quote,
- * backslash or NUL in it. Most lines of a configuration are like this. Those characters and the
- * blanks are ASCII, and every byte of a UTF-8 sequence for anything else is 0x80 or more, so the
- * bytes can be read as the text they decode to.
- */
-export function isPlainLine(bytes: Uint8Array, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) {
-    const c = bytes[i]!;
-    if (c === 0x21 || c === 0x23 || c === 0x22 || c === 0x5c || c === 0) return false;
-  }
-  return true;
-}
-
-/** Index of the first byte at or after `i` (before `end`) that is not a blank. */
-export function byteBlanksEnd(bytes: Uint8Array, i: number, end: number): number {
-  while (i < end && isBlank(bytes[i]!)) i++;
-  return i;
-}
-
-/** Index just after the last byte before `i` (not before `start`) that is not a blank. */
-export function byteBlanksStart(bytes: Uint8Array, i: number, start: number): number {
-  while (i > start && isBlank(bytes[i - 1]!)) i--;
-  return i;
-}
-
 /** Index of the first character at or after `i` (before `end`) that is not a blank. */
 export function blanksEnd(s: string, i: number, end = s.length): number {
   while (i < end && isBlank(s.charCodeAt(i))) i++;

@@ -18,8 +18,8 @@ import { Diagnostics, type SourcePos } from './diagnostics.js';
 import type { ConfigFs } from './fs.js';
 import { globPattern } from './glob.js';
 import { isLoopLine, parseLoop } from './loops.js';
-import { BANG_MARK, HASH_MARK, ParamTable, parseDefinition, restoreLiterals, type Builtins } from './params.js';
-import { blanksEnd, blanksStart, decomment, firstUnquotedBrace, splitWords } from './text.js';
+import { ParamTable, parseDefinition, restoreLiterals, type Builtins } from './params.js';
+import { blanksEnd, blanksStart, decomment, firstUnquotedBrace, LineScan, splitWords } from './text.js';
 
 export interface LogicalLine {
   readonly words: readonly string[];
@@ -60,42 +60,6 @@ function isPlainStart(c: number): boolean {
   return c !== AT && c !== DOLLAR && c !== TILDE && c !== LOWER_I;
 }
 
-/**
- * Where the next character of a kind is in a file's text, searched once and remembered until the
- * line that holds it has been read: most files have a comment or quote every few lines at most,
- * and a '$' or brace on a fraction of lines, so most lines cost no search at all.
- */
-class LineScan {
-  private nextSpecial = -1;
-  private nextDollar = -1;
-  private nextBrace = -1;
-
-  constructor(private readonly text: string) {}
-
-  /** What decomment() has to read (comment, quote, backslash), a NUL, or a literal's stand-in. */
-  special(from: number): number {
-    if (this.nextSpecial < from) this.nextSpecial = this.find(SPECIAL, from);
-    return this.nextSpecial;
-  }
-
-  dollar(from: number): number {
-    if (this.nextDollar < from) this.nextDollar = this.find(DOLLARS, from);
-    return this.nextDollar;
-  }
-
-  brace(from: number): number {
-    if (this.nextBrace < from) this.nextBrace = this.find(BRACES, from);
-    return this.nextBrace;
-  }
-
-  private find(re: RegExp, from: number): number {
-    re.lastIndex = from;
-    return re.test(this.text) ? re.lastIndex - 1 : this.text.length;
-  }
-}
-const SPECIAL = new RegExp(`[!#"\\\\\\0${HASH_MARK}${BANG_MARK}]`, 'g');
-const DOLLARS = /\$/g;
-const BRACES = /[{}]/g;
 
 /** include_check bits (parser.c INCLUDE_R/M/W/B): which include problems are errors. */
 interface IncludeChecks {

@@ -3,6 +3,7 @@
  * Mirrors Keepalived's lib/parser.c: decomment(), the brace split in read_line() and the
  * word split of alloc_strvec_r().
  */
+import { BANG_MARK, HASH_MARK } from './params.js';
 
 export interface Decommented {
   readonly text: string;
@@ -167,3 +168,40 @@ function wordsAt(text: string, n: number): string[] {
     }
   }
 }
+
+/**
+ * Where the next character of a kind is in a file's text, searched once and remembered until the
+ * line that holds it has been read: most files have a comment or quote every few lines at most,
+ * and a '$' or brace on a fraction of lines, so most lines cost no search at all.
+ */
+export class LineScan {
+  private nextSpecial = -1;
+  private nextDollar = -1;
+  private nextBrace = -1;
+
+  constructor(private readonly text: string) {}
+
+  /** What decomment() has to read (comment, quote, backslash), a NUL, or a literal's stand-in. */
+  special(from: number): number {
+    if (this.nextSpecial < from) this.nextSpecial = this.find(SPECIAL, from);
+    return this.nextSpecial;
+  }
+
+  dollar(from: number): number {
+    if (this.nextDollar < from) this.nextDollar = this.find(DOLLARS, from);
+    return this.nextDollar;
+  }
+
+  brace(from: number): number {
+    if (this.nextBrace < from) this.nextBrace = this.find(BRACES, from);
+    return this.nextBrace;
+  }
+
+  private find(re: RegExp, from: number): number {
+    re.lastIndex = from;
+    return re.test(this.text) ? re.lastIndex - 1 : this.text.length;
+  }
+}
+const SPECIAL = new RegExp(`[!#"\\\\\\0${HASH_MARK}${BANG_MARK}]`, 'g');
+const DOLLARS = /\$/g;
+const BRACES = /[{}]/g;

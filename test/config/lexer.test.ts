@@ -110,3 +110,28 @@ test('positions: every logical line carries its file and physical line', () => {
     [['/etc/keepalived/keepalived.conf', 3], ['/etc/keepalived/keepalived.conf', 3], ['/etc/keepalived/keepalived.conf', 5], ['/etc/keepalived/keepalived.conf', 5]],
   );
 });
+
+/**
+ * The lexer reads a line without comment, quote or backslash on a path of its own (no decomment,
+ * one split). A comment sends the same line down the general path: both must give the same logical
+ * lines, wherever braces, blanks, '$', conditionals and includes fall. Seeded, so a failure repeats.
+ */
+test('a line reads the same with a comment after it: the plain path and the decomment path agree', () => {
+  const tokens = ['a', 'vrrp_instance', 'VI_1', '100', 'include', 'inc.conf', 'interface', '{', '}', ' ', '  ', '\t', '$X', '${X}', '$Y=1', '@host ', '@^host ', '~SEQ(i,1,2) ', '$i', 'é', 'x{', '}y', '{ }', '\r'];
+  let seed = 17;
+  const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n;
+  for (let file = 0; file < 400; file++) {
+    const lines: string[] = [];
+    for (let l = 0, n = 1 + rnd(10); l < n; l++) {
+      let line = '';
+      for (let t = 0, m = rnd(7); t < m; t++) line += tokens[rnd(tokens.length)];
+      lines.push(line);
+    }
+    const files = (body: string[]) => ({ '/etc/keepalived/keepalived.conf': `$X=x\n${body.join('\n')}\n`, '/etc/keepalived/inc.conf': 'b c\n} include nothing\n' });
+    const plain = lexFiles(files(lines));
+    const commented = lexFiles(files(lines.map((l) => (l.endsWith('\r') ? l : `${l} # comment`))));
+    const show = (x: typeof plain) => x.lines.map((l) => JSON.stringify([l.words, l.text, l.pos.line]));
+    assert.deepEqual(show(commented), show(plain), lines.join('\n'));
+    assert.deepEqual(commented.problems, plain.problems, lines.join('\n'));
+  }
+});

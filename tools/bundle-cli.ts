@@ -8,7 +8,10 @@
  * go to Node's require; import.meta.url stays the module's own file. A module with a dynamic
  * import() or another import.meta fails the build: neither has a meaning in the bundle. Run by `npm run build` after tsc.
  */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
@@ -16,8 +19,11 @@ import ts from 'typescript';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src');
 const ENTRY = 'cli/front-bundle.js';
 export const BUNDLE = path.join(root, 'cli/front-bundle.cjs');
+/** `-v` on its own: the version line from two modules, without the ES module loader (~15 ms). */
+const VERSION_ENTRY = 'cli/help.js';
+export const VERSION_BUNDLE = path.join(root, 'cli/help-bundle.cjs');
 
-function bundle(): { modules: number; bytes: number } {
+function bundle(entry: string, out: string, withCache: boolean): { modules: number; bytes: number } {
   const defs = new Map<string, string>();
   const visit = (key: string): void => {
     if (defs.has(key)) return;
@@ -36,8 +42,8 @@ function bundle(): { modules: number; bytes: number } {
     if (/\brequire\("[^"]+"\)\)\)|Promise\.resolve\(\)\.then\(\(\) => /.test(cjs)) throw new Error(`${key}: a dynamic import() cannot be bundled`);
     defs.set(key, cjs.replace(/^\/\/# sourceMappingURL=.*$/m, ''));
   };
-  visit(ENTRY);
-  const parts = ["'use strict';", `// Built by tools/bundle-cli.ts from dist/src/${ENTRY} and what it imports; not edited by hand.`, 'const defs = {'];
+  visit(entry);
+  const parts = ["'use strict';", `// Built by tools/bundle-cli.ts from dist/src/${entry} and what it imports; not edited by hand.`, 'const defs = {'];
   for (const [key, code] of defs) parts.push(`${JSON.stringify(key)}: function (exports, require, module, moduleUrl) {\n${code}\n},`);
   parts.push(
     '};',
@@ -60,15 +66,120 @@ function bundle(): { modules: number; bytes: number } {
     '  }',
     "  return out.join('/');",
     '}',
-    `module.exports = load(${JSON.stringify(ENTRY)});`,
+    `module.exports = load(${JSON.stringify(entry)});`,
     '',
   );
-  const text = parts.join('\n');
-  fs.writeFileSync(BUNDLE, text);
+  const body = parts.join('\n');
+  if (!withCache) {
+    fs.writeFileSync(out, body);
+    return { modules: defs.size, bytes: body.length };
+  }
+  // Named by the text it was made from, so that a rebuilt bundle never reads another's code.
+  const cacheName = `front-bundle.${createHash('sha256').update(body).digest('hex').slice(0, 16)}.cache`;
+  const text = `${body}// code cache: ${cacheName}\n`;
+  fs.writeFileSync(out, text);
+  writeCodeCache(text, cacheName);
   return { modules: defs.size, bytes: text.length };
 }
 
+/**
+ * V8's code for the bundle's functions, after a `-t` on a small configuration has compiled the
+ * ones a check runs (bin/keepalived-ts hands it to vm.Script). V8 takes it only from a process
+ * with the same flags, so it is made under bin's own, from its #! line; a Node of another version
+ * refuses it and compiles as usual.
+ */
+function writeCodeCache(text: string, cacheName: string): void {
+  const dir = path.dirname(BUNDLE);
+  for (const f of fs.readdirSync(dir)) if (/^front-bundle\.[0-9a-f]+\.cache$/.test(f)) fs.rmSync(path.join(dir, f));
+  const sample = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kts-bundle-')), 'keepalived.conf');
+  fs.writeFileSync(sample, SAMPLE);
+  const script = [
+    "const fs = require('node:fs'); const vm = require('node:vm'); const path = require('node:path');",
+    `const file = ${JSON.stringify(BUNDLE)};`,
+    `const s = new vm.Script(${BIN_WRAP.toString()}(fs.readFileSync(file, 'utf8')), { filename: file });`,
+    'const m = { exports: {} }; s.runInThisContext()(m.exports, require, m, file, path.dirname(file));',
+    `m.exports.bundledCommandLine(['-t', '-f', ${JSON.stringify(sample)}], { stdout() {}, stderr() {} });`,
+    `fs.writeFileSync(${JSON.stringify(path.join(dir, cacheName))}, s.createCachedData());`,
+  ].join('\n');
+  const r = spawnSync(process.execPath, [...binNodeFlags(), '-e', script], { encoding: 'utf8' });
+  fs.rmSync(path.dirname(sample), { recursive: true, force: true });
+  if (r.status !== 0) throw new Error(`code cache: ${r.stderr}`);
+  if (!text.endsWith(`// code cache: ${cacheName}\n`)) throw new Error('code cache: the bundle does not name it');
+}
+
+/** The node flags of bin/keepalived-ts's #! line. */
+export function binNodeFlags(): string[] {
+  const first = fs.readFileSync(path.join(root, '../../bin/keepalived-ts'), 'utf8').split('\n')[0]!;
+  const m = /^#!\/usr\/bin\/env -S node((?: --[\w=-]+)*)$/.exec(first);
+  if (!m) throw new Error(`bin/keepalived-ts: unexpected first line ${first}`);
+  return m[1]!.trim().split(' ').filter(Boolean);
+}
+
+/** bin/keepalived-ts's wrap(): the same text in, or V8 refuses the cache. */
+export function BIN_WRAP(code: string): string {
+  return `(function (exports, require, module, __filename, __dirname) {${code}\n})`;
+}
+
+/** What the code cache is made from: a little of each section a check reads. */
+const SAMPLE = `global_defs {
+  router_id bundle
+  script_user root
+  enable_script_security
+}
+vrrp_script chk {
+  script "/bin/true"
+  interval 2
+  weight -20
+}
+vrrp_sync_group G {
+  group {
+    VI_1
+  }
+}
+vrrp_instance VI_1 {
+  state BACKUP
+  interface lo
+  virtual_router_id 51
+  priority 100
+  advert_int 1
+  authentication {
+    auth_type PASS
+    auth_pass secret
+  }
+  virtual_ipaddress {
+    10.0.0.1/24
+    10.0.0.2/24 label lo:1
+  }
+  track_script {
+    chk
+  }
+}
+virtual_server 10.0.0.1 80 {
+  delay_loop 6
+  lb_algo rr
+  lb_kind NAT
+  protocol TCP
+  real_server 10.0.1.1 8080 {
+    weight 1
+    TCP_CHECK {
+      connect_timeout 3
+    }
+  }
+  real_server 10.0.1.2 8080 {
+    HTTP_GET {
+      url {
+        path /health
+        status_code 200
+      }
+      connect_timeout 3
+    }
+  }
+}
+`;
+
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const r = bundle();
-  if (process.argv.includes('--verbose')) console.log(`${path.relative(process.cwd(), BUNDLE)}: ${r.modules} modules, ${r.bytes} bytes`);
+  for (const [entry, out, withCache] of [[ENTRY, BUNDLE, true], [VERSION_ENTRY, VERSION_BUNDLE, false]] as const) {
+    const r = bundle(entry, out, withCache);
+    if (process.argv.includes('--verbose')) console.log(`${path.relative(process.cwd(), out)}: ${r.modules} modules, ${r.bytes} bytes`);
+  }
 }

@@ -14,6 +14,9 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { bundledCommandLine } from '../../src/cli/front-bundle.js';
+import { versionText } from '../../src/cli/help.js';
+import { BIN_NODE_FLAGS } from '../../src/lab/daemon.js';
+import { BIN_WRAP, binNodeFlags } from '../../tools/bundle-cli.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const bundlePath = path.join(repo, 'dist/src/cli/front-bundle.cjs');
@@ -63,7 +66,39 @@ test('bin -t, through the bundle, prints and exits as main() does', async () => 
   for (const f of files.slice(0, 6)) {
     let expected = '';
     const code = await main(['-t', '-f', f], { stdout: (t) => void (expected += t), stderr: (t) => void (expected += t) });
-    const got = await run(process.execPath, [path.join(repo, 'bin/keepalived-ts'), '-t', '-f', f]).then((r) => ({ code: 0, text: r.stdout + r.stderr }), (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, text: e.stdout + e.stderr }));
+    // Through its #! line, as users run it: with bin's flags, V8 takes the bundle's code cache.
+    const got = await run(path.join(repo, 'bin/keepalived-ts'), ['-t', '-f', f]).then((r) => ({ code: 0, text: r.stdout + r.stderr }), (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, text: e.stdout + e.stderr }));
     assert.deepEqual(got, { code, text: expected }, f);
   }
+});
+
+test("bin's node flags are the same in its #! line, the lab's daemons and the Debian package's wrapper", () => {
+  const flags = binNodeFlags();
+  assert.ok(flags.includes('--no-opt') && flags.includes('--max-semi-space-size=1'), flags.join(' '));
+  assert.deepEqual(BIN_NODE_FLAGS, flags);
+  const wrapper = fs.readFileSync(path.join(repo, 'packaging/keepalived-ts.sh'), 'utf8');
+  assert.match(wrapper, new RegExp(`exec /usr/bin/node ${flags.join(' ')} "\\$here/`));
+});
+
+test("V8 takes the bundle's code cache under bin's flags (and bin wraps the bundle as it was made)", async () => {
+  const code = fs.readFileSync(bundlePath, 'utf8');
+  const name = /\n\/\/ code cache: ([\w.-]+)\n$/.exec(code)?.[1];
+  assert.ok(name, 'the bundle names its cache');
+  const bin = fs.readFileSync(path.join(repo, 'bin/keepalived-ts'), 'utf8');
+  // bin's template literal, as written: its '\n' is two characters there.
+  assert.ok(bin.includes(BIN_WRAP('${code}').replace('\n', '\\n')), "bin's wrap() is the tool's");
+  const script = [
+    "const fs = require('node:fs');",
+    `const s = new (require('node:vm').Script)(${BIN_WRAP.toString()}(fs.readFileSync(${JSON.stringify(bundlePath)}, 'utf8')), { filename: ${JSON.stringify(bundlePath)}, cachedData: fs.readFileSync(${JSON.stringify(path.join(path.dirname(bundlePath), name))}) });`,
+    'console.log(s.cachedDataRejected);',
+  ].join('\n');
+  assert.equal((await run(process.execPath, [...binNodeFlags(), '-e', script])).stdout, 'false\n');
+  // The check can fail: without bin's flags V8 refuses the same cache.
+  assert.equal((await run(process.execPath, ['-e', script])).stdout, 'true\n');
+});
+
+test('bin -v prints the version lines of cli/help.ts (through its own small bundle)', async () => {
+  assert.ok(fs.existsSync(path.join(repo, 'dist/src/cli/help-bundle.cjs')));
+  const r = await run(path.join(repo, 'bin/keepalived-ts'), ['-v']);
+  assert.equal(r.stdout + r.stderr, versionText());
 });

@@ -54,6 +54,24 @@ const DOLLAR = 0x24;
 const TILDE = 0x7e;
 const LOWER_I = 0x69;
 const BLANKS = /[ \t]+/;
+const SPACE = 0x20;
+
+/**
+ * The words of a piece without quotes, blanks at either end or braces. Most are one to three
+ * words between single spaces: an array of exactly that many, where split() gives every line's
+ * array room for more (~145 bytes a line, 8 of the 50 MB `-t` allocated on 50,000 lines).
+ */
+function plainWords(piece: string): string[] {
+  const a = piece.indexOf(' ');
+  if (a < 0) return piece.includes('\t') ? piece.split(BLANKS) : [piece];
+  if (piece.includes('\t') || piece.charCodeAt(a + 1) === SPACE) return piece.split(BLANKS);
+  const b = piece.indexOf(' ', a + 1);
+  if (b < 0) return [piece.slice(0, a), piece.slice(a + 1)];
+  if (piece.charCodeAt(b + 1) === SPACE) return piece.split(BLANKS);
+  const c = piece.indexOf(' ', b + 1);
+  if (c < 0) return [piece.slice(0, a), piece.slice(a + 1, b), piece.slice(b + 1)];
+  return piece.split(BLANKS);
+}
 
 /** Whether a line starting with `c` may be more than words: a conditional, definition, loop or include. */
 function isPlainStart(c: number): boolean {
@@ -227,12 +245,12 @@ class Lexer {
       const brace = scan.brace(from);
       if (brace >= to) {
         const piece = text.slice(from, to);
-        this.sink(piece.split(BLANKS), piece, pos);
+        this.sink(plainWords(piece), piece, pos);
         return;
       }
       if (brace > from) {
         const piece = text.slice(from, blanksStart(text, brace, from));
-        this.sink(piece.split(BLANKS), piece, pos);
+        this.sink(plainWords(piece), piece, pos);
         from = brace;
         continue;
       }

@@ -38,7 +38,7 @@ function bundle(entry: string, out: string, withCache: boolean): { modules: numb
       if (!f.fileName.startsWith('.')) throw new Error(`${key}: '${f.fileName}' is not one of ours nor a node: built-in`);
       visit(path.posix.normalize(path.posix.join(path.posix.dirname(key), f.fileName)));
     }
-    const cjs = ts.transpileModule(code, { fileName: key, compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, sourceMap: false } }).outputText;
+    const cjs = ts.transpileModule(code, { fileName: key, compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, sourceMap: false, removeComments: true } }).outputText;
     if (/\brequire\("[^"]+"\)\)\)|Promise\.resolve\(\)\.then\(\(\) => /.test(cjs)) throw new Error(`${key}: a dynamic import() cannot be bundled`);
     defs.set(key, cjs.replace(/^\/\/# sourceMappingURL=.*$/m, ''));
   };
@@ -69,7 +69,9 @@ function bundle(entry: string, out: string, withCache: boolean): { modules: numb
     `module.exports = load(${JSON.stringify(entry)});`,
     '',
   );
-  const body = parts.join('\n');
+  // ASCII only, so that bin reads it as latin1 without decoding UTF-8: the few other characters
+  // are in string literals (comments are gone), where an escape means the same.
+  const body = parts.join('\n').replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   if (!withCache) {
     fs.writeFileSync(out, body);
     return { modules: defs.size, bytes: body.length };

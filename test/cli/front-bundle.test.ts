@@ -36,8 +36,12 @@ const files = [
   ...fs.readdirSync(samples).filter((f) => f.endsWith('.conf') || f.startsWith('keepalived.conf')).map((f) => path.join(samples, f)),
 ];
 
-test('the bundle is built after the modules it comes from (npm run build / npm test)', () => {
+test('the bundle is built after the modules it comes from (npm run build / npm test), in ASCII (bin reads it as latin1)', () => {
   assert.ok(fs.statSync(bundlePath).mtimeMs >= fs.statSync(path.join(repo, 'dist/src/cli/front-bundle.js')).mtimeMs);
+  const bytes = fs.readFileSync(bundlePath);
+  assert.equal(bytes.findIndex((b) => b > 0x7f), -1);
+  // The escapes mean what they stood for: the help text's 'µs' is one of them.
+  assert.ok(bytes.includes('\\u00b5s') && !fs.readFileSync(path.join(repo, 'dist/src/cli/help.js'), 'utf8').includes('\\u00b5s'));
 });
 
 test('the bundle and the ES modules give the same outcome and output for each command line', () => {

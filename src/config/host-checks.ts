@@ -19,6 +19,8 @@ export interface HostView {
   hasIpvlan?(): boolean;
 }
 
+const NOTIFY_KINDS = ['notify_master', 'notify_backup', 'notify_fault', 'notify_stop', 'notify', 'notify_master_rx_lower_pri'] as const;
+
 export function checkHost(config: KeepalivedConfig, host: HostView): Diagnostic[] {
   const out: Diagnostic[] = [];
   const say = (severity: Severity, pos: SourcePos | undefined, message: string) =>
@@ -50,7 +52,8 @@ export function checkHost(config: KeepalivedConfig, host: HostView): Diagnostic[
 
   for (const a of config.static_ipaddress) iface(a.dev, a.pos, `ip address ${a.address}/${a.prefixlen}`);
   for (const r of config.static_routes) iface(r.dev, r.pos, 'VROUTE nexthop');
-  for (const inst of config.vrrp_instance) {
+  for (let n = 0; n < config.vrrp_instance.length; n++) {
+    const inst = config.vrrp_instance[n]!;
     const ifPos = keywordPos(inst, 'interface') ?? inst.pos;
     if (inst.interface !== undefined && hereIsThere && host.isLoopback?.(inst.interface)) {
       // vrrp_parser.c: the interface is dropped at parse time, then the instance has none.
@@ -58,23 +61,34 @@ export function checkHost(config: KeepalivedConfig, host: HostView): Diagnostic[
       // chk_min_cfg() stops at a missing VRID, and unicast needs no interface.
       if (inst.virtual_router_id !== 0 && inst.unicast_peer.length === 0) warn(undefined, `(${inst.name}) Unknown interface!`);
     } else iface(inst.interface, ifPos, `vrrp_instance ${inst.name}`);
-    for (const t of inst.track_interface) {
+    for (let k = 0; k < inst.track_interface.length; k++) {
+      const t = inst.track_interface[k]!;
       if (hereIsThere && !host.hasInterface(t.name)) {
         missingInterface = true;
         warn(t.pos, `(${inst.name}) tracked interface ${t.name} doesn't exist`);
       }
     }
-    for (const a of [...inst.virtual_ipaddress, ...inst.virtual_ipaddress_excluded]) iface(a.dev, a.pos, `ip address ${a.address}/${a.prefixlen}`);
+    // Indexed, no joined copy: `-t` runs without TurboFan, where each for-of allocates per element.
+    for (const list of [inst.virtual_ipaddress, inst.virtual_ipaddress_excluded]) {
+      for (let i = 0; i < list.length; i++) if (list[i]!.dev !== undefined) iface(list[i]!.dev, list[i]!.pos, `ip address ${list[i]!.address}/${list[i]!.prefixlen}`);
+    }
     if (inst.use_ipvlan) {
       const why = host.hasIpvlan && !host.hasIpvlan() ? 'this kernel has no ipvlan support and ' : '';
       note(inst.use_ipvlan.pos, `(${inst.name}) use_ipvlan: ${why}keepalived-ts does not create ipvlan interfaces - the instance will run on its interface itself`);
     }
     // keepalived-ts's own advice, which Keepalived has no reason to give: notes.
-    for (const t of inst.track_bfd) note(t.pos, `(${inst.name}) track_bfd ${t.name}: keepalived-ts runs no BFD - it will never change the instance`);
+    for (let k = 0; k < inst.track_bfd.length; k++) {
+      const t = inst.track_bfd[k]!;
+      note(t.pos, `(${inst.name}) track_bfd ${t.name}: keepalived-ts runs no BFD - it will never change the instance`);
+    }
     if (inst.use_vmac_addr) note(keywordPos(inst, 'use_vmac_addr') ?? inst.pos, `(${inst.name}) use_vmac_addr: keepalived-ts does not create VMACs for VIPs on other interfaces - they stay on those interfaces' own MACs`);
-    for (const r of inst.virtual_routes) iface(r.dev, r.pos, 'VROUTE nexthop');
-    for (const kind of ['notify_master', 'notify_backup', 'notify_fault', 'notify_stop', 'notify', 'notify_master_rx_lower_pri'] as const) {
-      script(inst[kind], `(${inst.name}) ${kind}`);
+    for (let k = 0; k < inst.virtual_routes.length; k++) {
+      const r = inst.virtual_routes[k]!;
+      iface(r.dev, r.pos, 'VROUTE nexthop');
+    }
+    for (let k = 0; k < NOTIFY_KINDS.length; k++) {
+      const kind = NOTIFY_KINDS[k]!;
+      if (inst[kind]) script(inst[kind], `(${inst.name}) ${kind}`);
     }
   }
   for (const g of config.vrrp_sync_group) {
@@ -86,8 +100,10 @@ export function checkHost(config: KeepalivedConfig, host: HostView): Diagnostic[
   }
   // keepalived-ts forwards with nftables; lb_kind TUN needs the kernel's tunnel devices.
   if (host.hasTunnel) {
-    for (const vs of config.virtual_server) {
-      for (const rs of vs.real_server) {
+    for (let v = 0; v < config.virtual_server.length; v++) {
+      const vs = config.virtual_server[v]!;
+      for (let r = 0; r < vs.real_server.length; r++) {
+        const rs = vs.real_server[r]!;
         const type = rs.tunnel?.type ?? 'ipip';
         if (rs.lvs_method === 'TUN' && !host.hasTunnel(type)) note(rs.pos, `real server ${rs.ip} uses lb_kind TUN (${type}), but this kernel has no ${type} tunnel support - it will not be forwarded`);
       }

@@ -26,7 +26,8 @@ export function finishLvs(draft: ConfigDraft, cx: Cx): void {
   const groups = new Map<string, VirtualServerGroup>();
   for (const g of draft.virtual_server_group) if (!groups.has(g.name)) groups.set(g.name, g);
   const kept: VirtualServer[] = [];
-  for (const vsModel of draft.virtual_server) {
+  for (let v = 0; v < draft.virtual_server.length; v++) {
+    const vsModel = draft.virtual_server[v]!;
     const vs = vsModel as unknown as VirtualServerDraft;
     const vsg = vs.group !== undefined ? groups.get(vs.group) : undefined;
     if (vs.group !== undefined && !vsg) {
@@ -34,11 +35,17 @@ export function finishLvs(draft: ConfigDraft, cx: Cx): void {
       continue;
     }
     finishVirtualServer(vs, vsg, draft, cx);
-    for (const rs of vs.real_server) finishCheckers(rs as RealServer, vs as unknown as VirtualServer, draft, cx);
+    for (let r = 0; r < vs.real_server.length; r++) {
+      const rs = vs.real_server[r]!;
+      finishCheckers(rs as RealServer, vs as unknown as VirtualServer, draft, cx);
+    }
     kept.push(vsModel);
   }
   draft.virtual_server.splice(0, draft.virtual_server.length, ...kept);
 }
+
+/** Real server keys that may be left undefined by the copy from the virtual server. */
+const MAYBE_UNSET = ['retry', 'warmup', 'delay_before_retry', 'virtualhost'] as const;
 
 function finishVirtualServer(vs: VirtualServerDraft, vsg: VirtualServerGroup | undefined, draft: ConfigDraft, cx: Cx): void {
   const name = () => formatVs(vs);
@@ -90,7 +97,8 @@ function finishVirtualServer(vs: VirtualServerDraft, vsg: VirtualServerGroup | u
   const unique: RealServerDraft[] = [];
   // ip and port of the real servers kept: a virtual server may have thousands.
   const seen = new Set<string>();
-  for (const rs of vs.real_server) {
+  for (let r = 0; r < vs.real_server.length; r++) {
+    const rs = vs.real_server[r]!;
     const key = `${rs.ip} ${rs.port}`;
     if (seen.has(key)) {
       cx.error(rs.pos, `VS ${name()}: real server ${formatRs(rs, vs)} is duplicated - removing second rs`);
@@ -100,7 +108,8 @@ function finishVirtualServer(vs: VirtualServerDraft, vsg: VirtualServerGroup | u
     unique.push(rs);
     // The checkers' destination is the real server's address as written (queue_checker()),
     // before the port corrections below.
-    for (const c of rs.checkers) {
+    for (let k = 0; k < rs.checkers.length; k++) {
+      const c = rs.checkers[k]!;
       if (!isConnecting(c)) continue;
       const d = c as Unresolved<typeof c>;
       d.connect_ip ??= rs.ip;
@@ -120,7 +129,7 @@ function finishVirtualServer(vs: VirtualServerDraft, vsg: VirtualServerGroup | u
     if (vs.virtualhost !== undefined) rs.virtualhost ??= vs.virtualhost;
     // Only an own property left undefined is deleted: a delete turns the object into a slow
     // dictionary-mode one, and these are the model's most numerous objects.
-    for (const k of ['retry', 'warmup', 'delay_before_retry', 'virtualhost'] as const) if (rs[k] === undefined && Object.hasOwn(rs, k)) delete rs[k];
+    for (let k = 0; k < MAYBE_UNSET.length; k++) if (rs[MAYBE_UNSET[k]!] === undefined && Object.hasOwn(rs, MAYBE_UNSET[k]!)) delete rs[MAYBE_UNSET[k]!];
     weightSum += rs.weight;
     const ss = vs.sorry_server;
     if (ss && ss.ip === rs.ip && ss.port === rs.port && ss.inhibit_on_failure !== rs.inhibit_on_failure) {
@@ -163,7 +172,8 @@ function checkPorts(vs: VirtualServerDraft, vsg: VirtualServerGroup | undefined,
     }
     return;
   }
-  for (const rs of vs.real_server) {
+  for (let r = 0; r < vs.real_server.length; r++) {
+    const rs = vs.real_server[r]!;
     if (rs.lvs_method === 'NAT') {
       if (vs.fwmark === undefined && !rs.port) rs.port = vs.port!;
     } else if (vs.fwmark !== undefined) {
@@ -194,7 +204,8 @@ function checkPorts(vs: VirtualServerDraft, vsg: VirtualServerGroup | undefined,
 /** The second loop of validate_check_config(): checker values from the real server. */
 function finishCheckers(rs: RealServer, vs: VirtualServer, draft: ConfigDraft, cx: Cx): void {
   const kept: Checker[] = [];
-  for (const c of rs.checkers) {
+  for (let k = 0; k < rs.checkers.length; k++) {
+    const c = rs.checkers[k]!;
     if (c.checker === 'FILE_CHECK') {
       // check_file.c looks the name up while parsing; we allow the track_file anywhere.
       const tf = draft.track_file.find((t) => t.name === c.track_file);
@@ -248,5 +259,8 @@ function finishCheckers(rs: RealServer, vs: VirtualServer, draft: ConfigDraft, c
 /** check_http.c picks url, then checker, then real server, then virtual server virtualhost. */
 function resolveVirtualhost(c: HttpCheck, rs: RealServer): void {
   if (c.virtualhost === undefined && rs.virtualhost !== undefined) c.virtualhost = rs.virtualhost;
-  for (const u of c.url) if (u.virtualhost === undefined && c.virtualhost !== undefined) u.virtualhost = c.virtualhost;
+  for (let k = 0; k < c.url.length; k++) {
+    const u = c.url[k]!;
+    if (u.virtualhost === undefined && c.virtualhost !== undefined) u.virtualhost = c.virtualhost;
+  }
 }

@@ -174,7 +174,8 @@ export function readVips(inst: VrrpInstance, node: ConfNode, cx: Cx, excluded: b
  */
 function isDuplicateVip(inst: VrrpInstance, vip: IpAddress, line: ConfNode, cx: Cx, excluded: boolean): boolean {
   const prefix = excluded ? 'Excluded ' : '';
-  for (const v of inst.virtual_ipaddress) {
+  for (let k = 0; k < inst.virtual_ipaddress.length; k++) {
+    const v = inst.virtual_ipaddress[k]!;
     if (excluded && v.dev !== vip.dev) continue;
     if (v.family === vip.family && sameAddress(v.address, vip.address)) {
       // A note: Keepalived 2.2.7 takes the duplicate silently (newer versions drop it and say so).
@@ -182,7 +183,8 @@ function isDuplicateVip(inst: VrrpInstance, vip: IpAddress, line: ConfNode, cx: 
       return true;
     }
   }
-  for (const v of inst.virtual_ipaddress_excluded) {
+  for (let k = 0; k < inst.virtual_ipaddress_excluded.length; k++) {
+    const v = inst.virtual_ipaddress_excluded[k]!;
     if (v.family !== vip.family || v.dev !== vip.dev) continue;
     if (sameAddress(v.address, vip.address)) {
       cx.error(line, `(${inst.name}): ${prefix}VIP duplicates an excluded VIP ${line.keyword} - ignoring`);

@@ -191,7 +191,7 @@ function sliceNs(task: string): number {
   return Number(/^se\.slice\s*:\s*(\d+)/m.exec(fs.readFileSync(`${task}/sched`, 'utf8'))?.[1]);
 }
 
-test('without vrrp_rt_priority the VRRP child\'s main thread runs with a 100 us slice without V8\'s memory reducer or parallel scavenges, its other threads and the parent with the kernel\'s', { skip, timeout: 60_000 }, async () => {
+test('without vrrp_rt_priority the VRRP child\'s main thread runs with a 100 us slice, without V8\'s memory reducer or parallel scavenges, its other threads and the parent with the kernel\'s', { skip, timeout: 60_000 }, async () => {
   const conf = `global_defs {\n  router_id slice_kts\n}\nvrrp_instance VI_1 {\n  state BACKUP\n  interface eth0\n  virtual_router_id 81\n  priority 100\n  advert_int 1\n  virtual_ipaddress {\n    ${lab!.spareAddress(81)}/32\n  }\n}\n`;
   const kts = new Daemon(lab!, 'kts', path.join(dir, 'slice'), conf, repo, false);
   daemons.push(kts);

@@ -70,7 +70,10 @@ export function checkHost(config: KeepalivedConfig, host: HostView): Diagnostic[
     }
     // Indexed, no joined copy: `-t` runs without TurboFan, where each for-of allocates per element.
     for (const list of [inst.virtual_ipaddress, inst.virtual_ipaddress_excluded]) {
-      for (let i = 0; i < list.length; i++) if (list[i]!.dev !== undefined) iface(list[i]!.dev, list[i]!.pos, `ip address ${list[i]!.address}/${list[i]!.prefixlen}`);
+      for (let i = 0; i < list.length; i++) {
+        const a = list[i]!;
+        if (a.dev !== undefined) iface(a.dev, a.pos, `ip address ${a.address}/${a.prefixlen}`);
+      }
     }
     if (inst.use_ipvlan) {
       const why = host.hasIpvlan && !host.hasIpvlan() ? 'this kernel has no ipvlan support and ' : '';

@@ -63,8 +63,9 @@ const CHILD_V8_FLAGS = ['--max-semi-space-size=1'];
  * process keeps the CPU until its own slice ends, ~3-4 ms (perf sched, 6 s at advert_int 0.01
  * with both cores busy: 20 helper wake-ups, 12 with every collection on the main thread, and
  * such a preemption before 4 of the 9 late adverts read, the latest among them). A scavenge of
- * the VRRP child's 1 MB nursery is short alone. bench/vrrp-load, saturated, 9 runs each: worst lateness median
- * 5.5 -> 4.3 ms, gaps over 12 ms median 6 -> 4; at 100 instances the same CPU and RSS.
+ * the VRRP child's 1 MB nursery is short alone. bench/vrrp-load, saturated, 9 runs each: worst
+ * lateness median 5.5 -> 4.3 ms, gaps over 12 ms median 6 -> 4; at 100 instances the same CPU
+ * and RSS.
  */
 const VRRP_V8_FLAGS = [...CHILD_V8_FLAGS, '--no-memory-reducer', '--no-parallel-scavenge'];
 

@@ -4,7 +4,7 @@
  * model stays the same on every host; the host is seen through the small HostView interface.
  */
 import type { Diagnostic, Severity, SourcePos } from './diagnostics.js';
-import type { KeepalivedConfig, Script } from './model.js';
+import type { IpAddress, KeepalivedConfig, Script } from './model.js';
 import { keywordPos } from './schema.js';
 
 export interface HostView {
@@ -45,12 +45,19 @@ export function checkHost(config: KeepalivedConfig, host: HostView): Diagnostic[
       note(s.pos, `Invalid user/group for ${what} script ${s.args[0]} - group '${s.group}' does not exist, the script will be ignored`);
     }
   };
+  // Indexed, no joined copy: `-t` runs without TurboFan, where each for-of allocates per element.
+  const addresses = (list: readonly IpAddress[]) => {
+    for (let i = 0; i < list.length; i++) {
+      const a = list[i]!;
+      if (a.dev !== undefined) iface(a.dev, a.pos, `ip address ${a.address}/${a.prefixlen}`);
+    }
+  };
   const known = (u: { user?: string; group?: string | undefined }) =>
     (u.user === undefined || host.hasUser(u.user)) && (u.group === undefined || host.hasGroup(u.group.replace(/^:/, '')));
   const su = config.global_defs.script_user;
   if (su && !known(su)) warn(keywordPos(config.global_defs, 'script_user'), 'Error setting global script uid/gid');
 
-  for (const a of config.static_ipaddress) iface(a.dev, a.pos, `ip address ${a.address}/${a.prefixlen}`);
+  addresses(config.static_ipaddress);
   for (const r of config.static_routes) iface(r.dev, r.pos, 'VROUTE nexthop');
   for (let n = 0; n < config.vrrp_instance.length; n++) {
     const inst = config.vrrp_instance[n]!;
@@ -68,13 +75,8 @@ export function checkHost(config: KeepalivedConfig, host: HostView): Diagnostic[
         warn(t.pos, `(${inst.name}) tracked interface ${t.name} doesn't exist`);
       }
     }
-    // Indexed, no joined copy: `-t` runs without TurboFan, where each for-of allocates per element.
-    for (const list of [inst.virtual_ipaddress, inst.virtual_ipaddress_excluded]) {
-      for (let i = 0; i < list.length; i++) {
-        const a = list[i]!;
-        if (a.dev !== undefined) iface(a.dev, a.pos, `ip address ${a.address}/${a.prefixlen}`);
-      }
-    }
+    addresses(inst.virtual_ipaddress);
+    addresses(inst.virtual_ipaddress_excluded);
     if (inst.use_ipvlan) {
       const why = host.hasIpvlan && !host.hasIpvlan() ? 'this kernel has no ipvlan support and ' : '';
       note(inst.use_ipvlan.pos, `(${inst.name}) use_ipvlan: ${why}keepalived-ts does not create ipvlan interfaces - the instance will run on its interface itself`);

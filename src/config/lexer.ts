@@ -19,7 +19,7 @@ import type { ConfigFs } from './fs.js';
 import { globPattern } from './glob.js';
 import { isLoopLine, parseLoop } from './loops.js';
 import { ParamTable, parseDefinition, restoreLiterals, type Builtins } from './params.js';
-import { blanksEnd, blanksStart, decomment, firstUnquotedBrace, LineScan, splitWords } from './text.js';
+import { blanksEnd, blanksStart, decomment, firstUnquotedBrace, LineScan, plainWords, splitWords } from './text.js';
 
 export interface LogicalLine {
   readonly words: readonly string[];
@@ -53,25 +53,6 @@ const AT = 0x40;
 const DOLLAR = 0x24;
 const TILDE = 0x7e;
 const LOWER_I = 0x69;
-const BLANKS = /[ \t]+/;
-const SPACE = 0x20;
-
-/**
- * The words of a piece without quotes, blanks at either end or braces. Most are one to three
- * words between single spaces: an array of exactly that many, where split() gives every line's
- * array room for more (~145 bytes a line, 8 of the 50 MB `-t` allocated on 50,000 lines).
- */
-function plainWords(piece: string): string[] {
-  const a = piece.indexOf(' ');
-  if (a < 0) return piece.includes('\t') ? piece.split(BLANKS) : [piece];
-  if (piece.includes('\t') || piece.charCodeAt(a + 1) === SPACE) return piece.split(BLANKS);
-  const b = piece.indexOf(' ', a + 1);
-  if (b < 0) return [piece.slice(0, a), piece.slice(a + 1)];
-  if (piece.charCodeAt(b + 1) === SPACE) return piece.split(BLANKS);
-  const c = piece.indexOf(' ', b + 1);
-  if (c < 0) return [piece.slice(0, a), piece.slice(a + 1, b), piece.slice(b + 1)];
-  return piece.split(BLANKS);
-}
 
 /** Whether a line starting with `c` may be more than words: a conditional, definition, loop or include. */
 function isPlainStart(c: number): boolean {

@@ -140,6 +140,25 @@ export function splitWords(text: string): { words: string[]; unmatchedQuote: boo
   return { words: wordsAt(text, n), unmatchedQuote };
 }
 
+/**
+ * The words of a piece without quotes, blanks at either end or braces. Most are one to three
+ * words between single spaces: an array of exactly that many, where split() gives every line's
+ * array room for more (~145 bytes a line, 8 of the 50 MB `-t` allocated on 50,000 lines).
+ */
+export function plainWords(piece: string): string[] {
+  const a = piece.indexOf(' ');
+  if (a < 0) return piece.includes('\t') ? piece.split(BLANKS) : [piece];
+  if (piece.includes('\t') || piece.charCodeAt(a + 1) === SPACE) return piece.split(BLANKS);
+  const b = piece.indexOf(' ', a + 1);
+  if (b < 0) return [piece.slice(0, a), piece.slice(a + 1)];
+  if (piece.charCodeAt(b + 1) === SPACE) return piece.split(BLANKS);
+  const c = piece.indexOf(' ', b + 1);
+  if (c < 0) return [piece.slice(0, a), piece.slice(a + 1, b), piece.slice(b + 1)];
+  return piece.split(BLANKS);
+}
+
+const BLANKS = /[ \t]+/;
+const SPACE = 0x20;
 const QUOTE = 0x22;
 /** Start and end of each word of the line being split; reused from line to line. */
 let bounds = new Int32Array(64);
@@ -171,8 +190,8 @@ function wordsAt(text: string, n: number): string[] {
 
 /**
  * Where the next character of a kind is in a file's text, searched once and remembered until the
- * line that holds it has been read: most files have a comment or quote every few lines at most,
- * and a '$' or brace on a fraction of lines, so most lines cost no search at all.
+ * line that holds it has been read: a search runs only for a line past the last match, so each
+ * kind costs one pass over the file, and a line before the next match costs no search at all.
  */
 export class LineScan {
   private nextSpecial = -1;

@@ -129,7 +129,10 @@ function finishVirtualServer(vs: VirtualServerDraft, vsg: VirtualServerGroup | u
     if (vs.virtualhost !== undefined) rs.virtualhost ??= vs.virtualhost;
     // Only an own property left undefined is deleted: a delete turns the object into a slow
     // dictionary-mode one, and these are the model's most numerous objects.
-    for (let k = 0; k < MAYBE_UNSET.length; k++) if (rs[MAYBE_UNSET[k]!] === undefined && Object.hasOwn(rs, MAYBE_UNSET[k]!)) delete rs[MAYBE_UNSET[k]!];
+    for (let k = 0; k < MAYBE_UNSET.length; k++) {
+      const key = MAYBE_UNSET[k]!;
+      if (rs[key] === undefined && Object.hasOwn(rs, key)) delete rs[key];
+    }
     weightSum += rs.weight;
     const ss = vs.sorry_server;
     if (ss && ss.ip === rs.ip && ss.port === rs.port && ss.inhibit_on_failure !== rs.inhibit_on_failure) {

@@ -40,31 +40,28 @@ function bundle(entry: string, out: string, withCache: boolean): { modules: numb
     }
     const cjs = ts.transpileModule(code, { fileName: key, compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, sourceMap: false, removeComments: true } }).outputText;
     if (/\brequire\("[^"]+"\)\)\)|Promise\.resolve\(\)\.then\(\(\) => /.test(cjs)) throw new Error(`${key}: a dynamic import() cannot be bundled`);
-    defs.set(key, cjs.replace(/^\/\/# sourceMappingURL=.*$/m, ''));
+    // Relative requires become the bundle's own keys here, so that loading resolves no path.
+    const dir = path.posix.dirname(key);
+    const resolved = cjs.replace(/\brequire\("(\.{1,2}\/[^"]+)"\)/g, (_, rel: string) => `require(${JSON.stringify(path.posix.normalize(path.posix.join(dir, rel)))})`);
+    defs.set(key, resolved.replace(/^\/\/# sourceMappingURL=.*$/m, ''));
   };
   visit(entry);
   const parts = ["'use strict';", `// Built by tools/bundle-cli.ts from dist/src/${entry} and what it imports; not edited by hand.`, 'const defs = {'];
-  for (const [key, code] of defs) parts.push(`${JSON.stringify(key)}: function (exports, require, module, moduleUrl) {\n${code}\n},`);
+  // Only a module that reads its URL is given one: making it costs ~40 us a module.
+  for (const [key, code] of defs) parts.push(`${JSON.stringify(key)}: function (exports, require, module${/\bmoduleUrl\b/.test(code) ? ', moduleUrl' : ''}) {\n${code}\n},`);
   parts.push(
     '};',
     'const loaded = new Map();',
+    "const need = (s) => (s.startsWith('node:') ? require(s) : load(s));",
     'function load(key) {',
     '  let m = loaded.get(key);',
     '  if (m) return m.exports;',
     '  m = { exports: {} };',
     '  loaded.set(key, m);',
-    "  const dir = key.slice(0, key.lastIndexOf('/') + 1);",
-    "  const url = require('node:url').pathToFileURL(require('node:path').join(__dirname, '..', key)).href;",
-    "  defs[key].call(m.exports, m.exports, (s) => (s.startsWith('.') ? load(norm(dir + s)) : require(s)), m, url);",
+    '  const def = defs[key];',
+    "  const url = def.length > 3 ? require('node:url').pathToFileURL(require('node:path').join(__dirname, '..', key)).href : undefined;",
+    '  def.call(m.exports, m.exports, need, m, url);',
     '  return m.exports;',
-    '}',
-    'function norm(p) {',
-    '  const out = [];',
-    "  for (const seg of p.split('/')) {",
-    "    if (seg === '..') out.pop();",
-    "    else if (seg !== '.' && seg !== '') out.push(seg);",
-    '  }',
-    "  return out.join('/');",
     '}',
     `module.exports = load(${JSON.stringify(entry)});`,
     '',

@@ -16,6 +16,7 @@ import type { VirtualServer, VirtualServerDraft, VirtualServerGroup } from './lv
 import { DEFAULT_PERSISTENCE_TIMEOUT, markedPositions } from './lvs.js';
 import { formatRs, formatVs } from './lvs-format.js';
 import type { RealServer, RealServerDraft } from './real-server.js';
+import { exactList } from '../values.js';
 
 /** global_defs smtp_alert_checker, else smtp_alert. */
 function globalSmtpAlert(draft: ConfigDraft): boolean | undefined {
@@ -256,7 +257,7 @@ function finishCheckers(rs: RealServer, vs: VirtualServer, draft: ConfigDraft, c
     if (c.checker === 'HTTP_GET' || c.checker === 'SSL_GET') resolveVirtualhost(c, rs);
     kept.push(c);
   }
-  rs.checkers = kept;
+  rs.checkers = kept.length === rs.checkers.length ? rs.checkers : exactList(kept);
 }
 
 /** check_http.c picks url, then checker, then real server, then virtual server virtualhost. */

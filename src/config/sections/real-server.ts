@@ -8,7 +8,7 @@
 import type { SourcePos } from '../diagnostics.js';
 import type { Cx, KeywordTable } from '../schema.js';
 import type { ConfNode } from '../tree.js';
-import { readScript, type Family, type Script } from '../values.js';
+import { exactList, readScript, type Family, type Script } from '../values.js';
 import { checkerKinds, type Checker, type CheckerType } from './checkers/index.js';
 import type { Unresolved } from './checkers/common.js';
 import { INT_MAX, parseServerAddress, readFlag, readForwarding, TIMER_MAX, UINT_MAX, US, type Forwarding, type LvsMethod, type Tunnel } from './lvs-values.js';
@@ -53,7 +53,7 @@ function checkerKeyword(type: CheckerType) {
     block: 'required' as const,
     run: (rs: RealServerDraft, n: ConfNode, cx: Cx) => {
       const c = checkerKinds[type].read(n, cx);
-      if (Array.isArray(c)) rs.checkers.push(...c);
+      if (Array.isArray(c)) for (let i = 0; i < c.length; i++) rs.checkers.push(c[i]!);
       else if (c) rs.checkers.push(c);
     },
   };
@@ -150,11 +150,13 @@ export function readRealServer(node: ConfNode, cx: Cx, vsForwarding: Forwarding 
     return undefined;
   }
   cx.noExtra(node, 2);
-  const rs: RealServerDraft = { pos: node.pos, ...addr, checkers: [] };
+  // Named, not spread: see newVirtualServer() (lvs.ts).
+  const rs: RealServerDraft = { pos: node.pos, ip: addr.ip, port: addr.port, family: addr.family, checkers: [] };
   if (vsForwarding) {
     rs.lvs_method = vsForwarding.lvs_method;
     if (vsForwarding.tunnel) rs.tunnel = { ...vsForwarding.tunnel };
   }
   cx.apply(rs, node.block, realServerTable);
+  rs.checkers = exactList(rs.checkers);
   return rs;
 }

@@ -8,7 +8,7 @@
 import type { SourcePos } from '../../diagnostics.js';
 import type { Cx, KeywordTable } from '../../schema.js';
 import type { ConfNode } from '../../tree.js';
-import { splitQuoted } from '../../values.js';
+import { exactList, splitQuoted } from '../../values.js';
 import { readFlag } from '../lvs-values.js';
 import { connectingTable, type CheckerDefaults, type CheckerTiming, type Connection, type Unresolved } from './common.js';
 
@@ -157,10 +157,13 @@ function finishUrl(u: UrlDraft, cx: Cx): HttpUrl | undefined {
     if (last && last[1] === c - 1) last[1] = c;
     else ranges.push([c, c]);
   }
-  const { codes, end, ...url } = u;
-  void codes;
-  void end;
-  url.status_code = ranges;
+  // A copy without the draft's own keys, property by property: in V8 an object made by a rest
+  // pattern takes each property added later (status_code here) at several microseconds.
+  const url: Unresolved<HttpUrl> = {};
+  const from = u as unknown as Record<string, unknown>;
+  const to = url as Record<string, unknown>;
+  for (const k in from) if (k !== 'codes' && k !== 'end') to[k] = from[k];
+  url.status_code = exactList(ranges);
   if (url.regex === undefined) {
     const stray = url.regex_options!.length > 0 || url.regex_no_match || url.regex_min_offset !== undefined || url.regex_max_offset !== undefined || url.regex_stack;
     if (stray) {
@@ -211,7 +214,8 @@ const httpTable: KeywordTable<HttpDraft> = {
   url: {
     block: 'required',
     run: (c, n, cx) => {
-      const u: UrlDraft = { pos: n.pos, ...(n.end ? { end: n.end } : {}), codes: new Set(), regex_no_match: false, regex_options: [], tls_compliant: false };
+      const u: UrlDraft = { pos: n.pos, codes: new Set(), regex_no_match: false, regex_options: [], tls_compliant: false };
+      if (n.end) u.end = n.end;
       cx.apply(u, n.block, c.checker === 'SSL_GET' ? sslUrlTable : urlTable);
       const url = finishUrl(u, cx);
       if (url) c.url!.push(url);
@@ -235,5 +239,6 @@ export function readHttpCheck(node: ConfNode, cx: Cx): HttpCheck | undefined {
     cx.error(node.end ?? node, 'HTTP/SSL_GET checker has no urls specified - ignoring');
     return undefined;
   }
+  c.url = exactList(c.url!);
   return c as HttpCheck;
 }

@@ -49,6 +49,8 @@ const MAX_EXPANSION_DEPTH = 64;
 export const MAX_LOOP_LINES = 1_000_000;
 
 const CR = 13;
+const SP = 0x20;
+const TAB = 0x09;
 const AT = 0x40;
 const DOLLAR = 0x24;
 const TILDE = 0x7e;
@@ -146,6 +148,12 @@ class Lexer {
     // holds on to at most its files' size.
     const text = bytes.toString('utf8');
     const scan = new LineScan(text);
+    // The next special character, '$' and brace at or after the line being read: most lines have
+    // none, and reading these locals costs no call (`-t` runs every line through the interpreter,
+    // where a call costs more than the blank skipping below; so does blanksEnd()'s per character).
+    let special = -1;
+    let dollar = -1;
+    let brace = -1;
     for (let start = 0, lineNo = 1; start <= text.length; lineNo++) {
       let end = text.indexOf('\n', start);
       if (end < 0) end = text.length;
@@ -154,10 +162,15 @@ class Lexer {
       while (stop > start && text.charCodeAt(stop - 1) === CR) stop--;
       const lineStart = start;
       start = end + 1;
-      if (scan.special(lineStart) >= stop) {
+      if (special < lineStart) special = scan.special(lineStart);
+      if (special >= stop) {
         // Nothing to decomment: the same steps as below for a line that does not continue.
-        const textStart = blanksEnd(text, lineStart, stop);
-        const textEnd = blanksStart(text, stop, textStart);
+        let textStart = lineStart;
+        let c = text.charCodeAt(textStart);
+        while (textStart < stop && (c === SP || c === TAB)) c = text.charCodeAt(++textStart);
+        let textEnd = stop;
+        c = text.charCodeAt(textEnd - 1);
+        while (textEnd > textStart && (c === SP || c === TAB)) c = text.charCodeAt(--textEnd - 1);
         if (textStart === textEnd) {
           endDef();
           continue;
@@ -168,8 +181,16 @@ class Lexer {
           continue;
         }
         const pos: SourcePos = { file, line: lineNo };
-        if (!isPlainStart(text.charCodeAt(textStart)) || scan.dollar(textStart) < textEnd) {
+        c = text.charCodeAt(textStart);
+        if (dollar < textStart) dollar = scan.dollar(textStart);
+        if (c === AT || c === DOLLAR || c === TILDE || c === LOWER_I || dollar < textEnd) {
           this.line(text.slice(textStart, textEnd), pos, 0);
+          continue;
+        }
+        if (brace < textStart) brace = scan.brace(textStart);
+        if (brace >= textEnd) {
+          const piece = text.slice(textStart, textEnd);
+          this.sink(plainWords(piece), piece, pos);
           continue;
         }
         this.plainLine(text, textStart, textEnd, scan, pos);

@@ -58,7 +58,7 @@ export function loadConfig(file: string, opts: LoadOptions = {}): LoadResult {
   const draft = newConfigDraft();
   const tree = new TreeBuilder(treeDiag, (node) => cx.applyOne(draft, node, rootTable));
   const lexOpts = { fs, configId, ...(opts.env ? { env: opts.env } : {}), ...(opts.random ? { random: opts.random } : {}), ...(opts.allConfig ? { allConfig: true } : {}) };
-  if (!lexInto(file, lexOpts, lexDiag, (words, text, pos) => tree.line(words, text, pos))) {
+  if (!lexInto(file, lexOpts, lexDiag, tree.line)) {
     throw new ConfigError('ERR_CONFIG_NOT_FOUND', `Configuration file '${file}' cannot be read`);
   }
   tree.end();

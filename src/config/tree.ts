@@ -73,8 +73,11 @@ export class TreeBuilder {
     private readonly onNode: (node: ConfNode) => void,
   ) {}
 
-  /** One logical line; `words` (not empty) becomes the node's keyword and arguments. */
-  line(words: string[], text: string, pos: SourcePos): void {
+  /**
+   * One logical line; `words` (not empty) becomes the node's keyword and arguments. A bound
+   * function, so that the lexer hands each line here without a call in between.
+   */
+  readonly line = (words: string[], text: string, pos: SourcePos): void => {
     const first = words[0]!;
     if (first === '{' && words.length === 1) {
       const previous = this.previous;
@@ -114,7 +117,7 @@ export class TreeBuilder {
       this.pending = node;
     } else this.current.push(node);
     this.previous = node;
-  }
+  };
 
   /** End of input: the last top-level node, then each block still open. */
   end(): void {

@@ -16,7 +16,7 @@
 import * as path from 'node:path';
 import { Diagnostics, type SourcePos } from './diagnostics.js';
 import type { ConfigFs } from './fs.js';
-import { globPattern } from './glob.js';
+import { readInclude } from './include.js';
 import { isLoopLine, parseLoop } from './loops.js';
 import { ParamTable, parseDefinition, restoreLiterals, type Builtins } from './params.js';
 import { blanksEnd, blanksStart, decomment, firstUnquotedBrace, LineScan, plainWords, splitWords } from './text.js';
@@ -60,26 +60,6 @@ const LOWER_I = 0x69;
 function isPlainStart(c: number): boolean {
   return c !== AT && c !== DOLLAR && c !== TILDE && c !== LOWER_I;
 }
-
-/** include_check bits (parser.c INCLUDE_R/M/W/B): which include problems are errors. */
-interface IncludeChecks {
-  /** Unreadable match (directory, read error). */
-  readonly r: boolean;
-  /** A named file or a directory to search is missing. */
-  readonly m: boolean;
-  /** A wildcard matched nothing. */
-  readonly w: boolean;
-  /** A brace alternative is missing; then nothing of the include is read. */
-  readonly b: boolean;
-}
-const INCLUDE_KINDS: Record<string, IncludeChecks> = {
-  include: { r: false, m: false, w: false, b: false },
-  includer: { r: true, m: false, w: false, b: false },
-  includem: { r: true, m: true, w: false, b: false },
-  includew: { r: true, m: true, w: true, b: false },
-  includeb: { r: true, m: false, w: false, b: true },
-  includea: { r: true, m: true, w: true, b: true },
-};
 
 /** Where each logical line goes as soon as it is read: its words, its text and where it was. */
 export type LineSink = (words: string[], text: string, pos: SourcePos) => void;
@@ -339,34 +319,9 @@ class Lexer {
   }
 
   private include(text: string, pos: SourcePos): boolean {
-    // is_include(): the keyword, then a blank; the rest of the line, quotes and blanks included,
-    // is one glob pattern (Keepalived does not strip quotes from it).
     if (!text.startsWith('include')) return false;
-    const m = /^(include[rmwba]?)[ \t]+(.*)$/.exec(text);
-    if (!m) return false;
-    const check = this.opts.allConfig ? INCLUDE_KINDS['includea']! : INCLUDE_KINDS[m[1]!]!;
-    const spec = m[2]!;
-    const report = (isError: boolean, message: string) =>
-      isError ? this.diag.error(pos, message, 'file') : this.diag.warn(pos, message);
     const baseDir = path.dirname(this.fileStack[this.fileStack.length - 1]!);
-    const g = globPattern(spec, baseDir, this.opts.fs);
-    if (g.matches.length === 0) {
-      if (g.missing > 0) this.diag.missingFile(pos, `Config files missing '${spec}'.`, g.hasBrace ? check.b : check.m);
-      else if (check.w) this.diag.missingFile(pos, `No config files matched '${spec}'.`, true);
-      return true;
-    }
-    if (g.missing > 0) {
-      this.diag.missingFile(pos, `Some config files missing: "${spec}".`, check.b);
-      if (check.b) return true;
-    }
-    for (const f of g.matches) {
-      if (this.opts.fs.isDirectory(f)) {
-        report(check.r, `Configuration file '${f}/' is a directory - skipping`);
-      } else if (!this.readFile(f, pos)) {
-        report(check.r, `Configuration file '${f}' open problem - skipping`);
-      }
-    }
-    return true;
+    return readInclude(text, pos, { fs: this.opts.fs, diag: this.diag, allConfig: this.opts.allConfig === true, baseDir, read: (f) => this.readFile(f, pos) });
   }
 
   /**

@@ -34,9 +34,12 @@ export interface CxOptions {
  * 1.3 MB and 50 ms of collector time, for four lookups. A check that needs another keyword's line
  * adds it here (keywordPos only accepts these).
  */
-const REPORTED_KEYWORDS = ['interface', 'use_vmac_addr', 'script_user', 'user'] as const;
-export type ReportedKeyword = (typeof REPORTED_KEYWORDS)[number];
-const reported: ReadonlySet<string> = new Set(REPORTED_KEYWORDS);
+export type ReportedKeyword = 'interface' | 'use_vmac_addr' | 'script_user' | 'user';
+
+/** Compared, not looked up in a set: every line of a load passes here, hashing its keyword. */
+function isReported(keyword: string): keyword is ReportedKeyword {
+  return keyword === 'interface' || keyword === 'user' || keyword === 'script_user' || keyword === 'use_vmac_addr';
+}
 
 const keywordPositions = new WeakMap<object, Partial<Record<ReportedKeyword, SourcePos>>>();
 
@@ -51,10 +54,10 @@ export function moveKeywordPositions(from: object, to: object): void {
 }
 
 function rememberPos(target: unknown, keyword: string, pos: SourcePos): void {
-  if (!reported.has(keyword) || typeof target !== 'object' || target === null) return;
+  if (!isReported(keyword) || typeof target !== 'object' || target === null) return;
   let table = keywordPositions.get(target);
   if (!table) keywordPositions.set(target, (table = {}));
-  table[keyword as ReportedKeyword] = pos;
+  table[keyword] = pos;
 }
 
 export class Cx {

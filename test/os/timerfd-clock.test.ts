@@ -103,3 +103,40 @@ test('untilNextUs: how far off the earliest pending timer is; none pending, unde
     clock.close();
   }
 });
+
+test('once the last timer has fired the clock sleeps: an expired timerfd left unread would wake the loop again at once', async () => {
+  const clock = timerfdClock({ spinUs: 0 });
+  try {
+    await new Promise<void>((resolve) => clock.at(clock.now() + 2_000, resolve));
+    // Nothing pending now: no re-arm, so the clock must have read the expiration count itself.
+    const before = process.cpuUsage();
+    await new Promise((r) => setTimeout(r, 300));
+    const used = process.cpuUsage(before);
+    const ms = (used.user + used.system) / 1000;
+    // Busy, the poll callback runs without pause: ~300 ms of CPU in 300 ms. Asleep, next to none.
+    assert.ok(ms < 150, `${ms.toFixed(0)} ms of CPU in 300 ms with no timer pending`);
+  } finally {
+    clock.close();
+  }
+});
+
+test('a timer due at once after a re-arm inside a callback still fires (the count reset by the re-arm is not relied on)', async () => {
+  const clock = timerfdClock({ spinUs: 0 });
+  try {
+    const order: number[] = [];
+    await new Promise<void>((resolve) => {
+      clock.at(clock.now() + 1_000, () => {
+        order.push(1);
+        // Re-armed for the far one, then one already due is added: it must still run.
+        clock.at(clock.now() + 60_000_000, () => order.push(9));
+        clock.at(clock.now(), () => {
+          order.push(2);
+          resolve();
+        });
+      });
+    });
+    assert.deepEqual(order, [1, 2]);
+  } finally {
+    clock.close();
+  }
+});

@@ -128,9 +128,10 @@ class Lexer {
     // holds on to at most its files' size.
     const text = bytes.toString('utf8');
     const scan = new LineScan(text);
-    // The next special character, '$' and brace at or after the line being read: most lines have
-    // none, and reading these locals costs no call (`-t` runs every line through the interpreter,
-    // where a call costs more than the blank skipping below; so does blanksEnd()'s per character).
+    // The next special character, '$' and brace at or after the line being read, kept in locals
+    // until passed: most lines have none. `-t` runs this loop in V8's interpreter (a function
+    // called once is never compiled), where a call costs more than the blank skipping written out
+    // below, and blanksEnd() made one per character.
     let special = -1;
     let dollar = -1;
     let brace = -1;

@@ -17,7 +17,7 @@ import type { InstanceEvent } from '../../vrrp/types.js';
 import type { Clock } from '../../base/clock.js';
 import type { Logger } from '../../base/log.js';
 import type { VipFirewall } from '../../os/vip-firewall.js';
-import { ActionRunner } from './actions.js';
+import { ActionRunner, garpsLast } from './actions.js';
 import { AddressQueue } from './addresses.js';
 import { AdvertReceiver } from './advert-receiver.js';
 import { HostSetup } from './host-setup.js';
@@ -291,7 +291,8 @@ export class VrrpDriver {
 
   private apply(r: { state: RouterState; actions: readonly RouterAction[] }): void {
     this.state = r.state;
-    for (const a of r.actions) this.actions.execute(a);
+    const actions = garpsLast(r.actions);
+    for (let i = 0; i < actions.length; i++) this.actions.execute(actions[i]!);
     this.wakeup.schedule();
   }
 }

@@ -1,5 +1,5 @@
 /**
- * A step's GARP batches go out after the other instances' adverts (garpsLast, vrrp/actions.ts):
+ * A step's GARP batches go out after the step's adverts (garpsLast, daemon/vrrp/actions.ts):
  * masters that became master together owe their delayed GARP batch (garp_master_delay) at the
  * moment their adverts are due, and the adverts must not wait behind every instance's GARPs.
  * The driver on fake OS parts and a manual clock, with one log of adverts and announcements.
@@ -18,7 +18,7 @@ import type { RouterAction } from '../../src/vrrp/router.js';
 const S = 1_000_000;
 const flush = () => new Promise((r) => setImmediate(r));
 
-test('garpsLast: an instance\'s GARP batch and what follows it for that instance wait; the others\' actions keep their order', () => {
+test('garpsLast: an instance\'s GARP batch, and what follows it for that instance bar adverts, waits; the rest keeps its order', () => {
   const adv = (instance: string): RouterAction => ({ kind: 'send_advert', instance, priority: 255 });
   const garp = (instance: string): RouterAction => ({ kind: 'send_garp', instance, count: 5 });
   const removal = (instance: string): RouterAction => ({ kind: 'remove_addresses', instance });

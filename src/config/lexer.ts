@@ -129,9 +129,9 @@ class Lexer {
     const text = bytes.toString('utf8');
     const scan = new LineScan(text);
     // The next special character, '$' and brace at or after the line being read, kept in locals
-    // until passed: most lines have none. `-t` runs this loop in V8's interpreter (a function
-    // called once is never compiled), where a call costs more than the blank skipping written out
-    // below, and blanksEnd() made one per character.
+    // until passed: most lines have none. `-t` runs this loop in V8's interpreter throughout (V8
+    // compiles a function for its next call, and this one is called once a file), where a call
+    // costs more than the blank skipping written out below, and blanksEnd() made one per character.
     let special = -1;
     let dollar = -1;
     let brace = -1;

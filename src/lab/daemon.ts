@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { Lab } from './lab.js';
 
 /** What bin/keepalived-ts's first line gives node (the daemon as users run it). */
-export const BIN_NODE_FLAGS = ['--max-semi-space-size=1', '--no-opt'];
+export const BIN_NODE_FLAGS = ['--max-semi-space-size=1', '--turbo-filter=lexConfigFile', '--no-parallel-scavenge'];
 
 export class Daemon {
   readonly proc: ChildProcess;

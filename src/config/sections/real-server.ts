@@ -150,8 +150,23 @@ export function readRealServer(node: ConfNode, cx: Cx, vsForwarding: Forwarding 
     return undefined;
   }
   cx.noExtra(node, 2);
-  // Named, not spread: see newVirtualServer() (lvs.ts).
-  const rs: RealServerDraft = { pos: node.pos, ip: addr.ip, port: addr.port, family: addr.family, checkers: [] };
+  // Named, not spread: see newVirtualServer() (lvs.ts). The fields lvs-finish.ts always resolves
+  // are here from the start, unset: an object literal has room for exactly its own fields, and each
+  // one added later went to a separate, growing property store.
+  const rs: RealServerDraft = {
+    pos: node.pos,
+    ip: addr.ip,
+    port: addr.port,
+    family: addr.family,
+    checkers: [],
+    weight: undefined,
+    lvs_method: undefined,
+    inhibit_on_failure: undefined,
+    alpha: undefined,
+    connect_timeout: undefined,
+    delay_loop: undefined,
+    smtp_alert: undefined,
+  };
   if (vsForwarding) {
     rs.lvs_method = vsForwarding.lvs_method;
     if (vsForwarding.tunnel) rs.tunnel = { ...vsForwarding.tunnel };

@@ -46,6 +46,16 @@ export interface CheckerDefaults {
  */
 export type Unresolved<T> = { -readonly [K in keyof T]?: T[K] };
 
+/*
+ * A connecting checker's first literal (TCP_CHECK, HTTP_GET, SSL_GET) names the timing and
+ * connection fields lvs-finish.ts always resolves, unset: alpha, log_all_failures, retry,
+ * delay_loop, warmup, delay_before_retry, connect_ip, connect_port, connect_timeout. An object
+ * literal has room for exactly its own fields, and each one added later went to a separate,
+ * growing property store (~86 bytes a checker). Written out in each literal, not spread from
+ * here: a spread makes V8 copy (see newVirtualServer() in lvs.ts). test/config/model-fields.test.ts
+ * holds finish to setting each.
+ */
+
 type TimingDraft = Unresolved<CheckerTiming>;
 type ConnectionDraft = Unresolved<Connection>;
 

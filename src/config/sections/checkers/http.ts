@@ -234,7 +234,25 @@ const sslTable: KeywordTable<HttpDraft> = {
 
 export function readHttpCheck(node: ConfNode, cx: Cx): HttpCheck | undefined {
   const checker = node.keyword === 'SSL_GET' ? 'SSL_GET' : 'HTTP_GET';
-  const c: HttpDraft = { checker, pos: node.pos, http_protocol: '1.0', fast_recovery: false, enable_sni: false, tls_compliant: false, url: [] };
+  // With the fields lvs-finish.ts resolves, unset (checkers/common.ts says why).
+  const c: HttpDraft = {
+    checker,
+    pos: node.pos,
+    http_protocol: '1.0',
+    fast_recovery: false,
+    enable_sni: false,
+    tls_compliant: false,
+    url: [],
+    alpha: undefined,
+    log_all_failures: undefined,
+    retry: undefined,
+    delay_loop: undefined,
+    warmup: undefined,
+    delay_before_retry: undefined,
+    connect_ip: undefined,
+    connect_port: undefined,
+    connect_timeout: undefined,
+  };
   cx.apply(c, node.block, checker === 'SSL_GET' ? sslTable : httpTable);
   if (c.url!.length === 0) {
     cx.error(node.end ?? node, 'HTTP/SSL_GET checker has no urls specified - ignoring');

@@ -13,7 +13,20 @@ export interface TcpCheck extends CheckerTiming, Connection {
 export const tcpDefaults: CheckerDefaults = { retry: 1, delay_before_retry: 1 };
 
 export function readTcpCheck(node: ConfNode, cx: Cx): TcpCheck {
-  const c: Unresolved<TcpCheck> = { checker: 'TCP_CHECK', pos: node.pos };
+  // With the fields lvs-finish.ts resolves, unset (checkers/common.ts says why).
+  const c: Unresolved<TcpCheck> = {
+    checker: 'TCP_CHECK',
+    pos: node.pos,
+    alpha: undefined,
+    log_all_failures: undefined,
+    retry: undefined,
+    delay_loop: undefined,
+    warmup: undefined,
+    delay_before_retry: undefined,
+    connect_ip: undefined,
+    connect_port: undefined,
+    connect_timeout: undefined,
+  };
   cx.apply(c, node.block, connectingTable);
   return c as TcpCheck;
 }

@@ -51,7 +51,10 @@ export function keywordPos(target: object, keyword: ReportedKeyword): SourcePos 
 /** For sections that read through a wrapper object: the wrapper's keyword lines go to `to`. */
 export function moveKeywordPositions(from: object, to: object): void {
   const table = keywordPositions.get(from);
-  if (table) keywordPositions.set(to, { ...keywordPositions.get(to), ...table });
+  if (!table) return;
+  keywordPositions.delete(from);
+  const held = keywordPositions.get(to);
+  keywordPositions.set(to, held ? Object.assign(held, table) : table);
 }
 
 /** A keyword's handler as applyOne() needs it: one look-up a line, nothing to work out. */

@@ -141,7 +141,7 @@ function finishVirtualServer(vs: VirtualServerDraft, vsg: VirtualServerGroup | u
       ss.inhibit_on_failure = rs.inhibit_on_failure;
     }
   }
-  vs.real_server = unique;
+  vs.real_server = unique.length === vs.real_server.length ? vs.real_server : exactList(unique);
   if (vs.sorry_server && !vs.sorry_server.lvs_method) Object.assign(vs.sorry_server, defaultForwarding());
 
   if (vs.quorum > weightSum) {

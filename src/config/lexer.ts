@@ -107,7 +107,7 @@ class Lexer {
    * --turbo-filter): the only one `-t` optimizes. Called once a file, its loop would otherwise run
    * unoptimized to the end, through the whole load (every line's sections are read from inside
    * it); optimized on the spare core while it runs, `-t` on 50,000 lines took ~15 ms less (bench,
-   * A/B). The name must stay unique in the bundle (test/cli/front-bundle.test.ts).
+   * A/B). The name must stay unique in the bundle (test/cli/turbo-filter.test.ts).
    */
   private lexConfigFile(file: string, from: SourcePos | undefined): boolean {
     const bytes = this.opts.fs.readBytes(file);
@@ -129,16 +129,16 @@ class Lexer {
     };
     // One decode for the whole file, then the line ends, the characters that need more than the
     // plain path and the braces are found by the string's own searches (indexOf, a regular
-    // expression), each remembered until the line that holds it: `-t` runs without TurboFan, where
-    // loops over every byte made lexing 50,000 lines take 113 ms, and these searches 36. Words
+    // expression), each remembered until the line that holds it: without TurboFan (as `-t` ran
+    // then), loops over every byte made lexing 50,000 lines take 113 ms, and these searches 36. Words
     // of 13 or more characters keep the file's string alive (V8 slices them from it): a model
     // holds on to at most its files' size.
     const text = bytes.toString('utf8');
     const scan = new LineScan(text);
     // The next special character, '$' and brace at or after the line being read, kept in locals
-    // until passed: most lines have none. `-t` runs this loop in V8's interpreter throughout (V8
-    // compiles a function for its next call, and this one is called once a file), where a call
-    // costs more than the blank skipping written out below, and blanksEnd() made one per character.
+    // until passed: most lines have none. `-t` runs this loop unoptimized until TurboFan's copy is
+    // ready (about halfway through 50,000 lines, by V8's trace), where a call costs more than the blank
+    // skipping written out below, and blanksEnd() made one per character.
     let special = -1;
     let dollar = -1;
     let brace = -1;

@@ -32,6 +32,7 @@ import { ConntrackdDriver, groupedInstances } from './conntrackd/driver.js';
 import { conntrackdSettings } from './conntrackd/plan.js';
 import { runCommand } from '../os/conntrackd.js';
 import { startProcessSched } from './process-sched.js';
+import { loadVrrpPartOffThread, vrrpPartOf } from './vrrp/reload-load.js';
 import { dropStartupPagesSoon } from '../os/startup-pages.js';
 
 // V8 drops the bytecode of functions that have not run for a while; a backup's takeover code
@@ -45,7 +46,8 @@ async function main(): Promise<void> {
   installLastResort(log, 'VRRP child');
   const loaded = loadConfig(opts.useFile, loadOptionsOf(opts));
   // Notify scripts checked once, as Keepalived does after reading the file (enable_script_security).
-  const secured = secureVrrpScripts(loaded.config, { log });
+  // What this process acts on; the virtual servers are the checker process's (as on reload).
+  const secured = secureVrrpScripts(vrrpPartOf(loaded.config), { log });
   const config = secured.config;
   let currentErrors = errorMessages(loaded.diagnostics);
   writePidFile(opts.childPidFile);
@@ -115,7 +117,27 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop());
   process.on('SIGINT', () => void stop());
-  process.on('SIGHUP', () => void reload());
+  // One reload at a time: the file is read on another thread, so a SIGHUP sent to this process
+  // directly could otherwise start a second while the first waits for it. Those that come during
+  // a reload make one more after it, as the parent queues its own.
+  let reloading = false;
+  let again = false;
+  const onHangup = async () => {
+    if (reloading) {
+      again = true;
+      return;
+    }
+    reloading = true;
+    try {
+      do {
+        again = false;
+        await reload();
+      } while (again);
+    } finally {
+      reloading = false;
+    }
+  };
+  process.on('SIGHUP', () => void onHangup());
   // A reload that does not load cleanly changes nothing: the running configuration stays.
   // Scheduling as Keepalived's reload_vrrp_thread(): standard scheduling while the file is read,
   // then the new settings (or the running ones again when the file is refused).
@@ -131,7 +153,8 @@ async function main(): Promise<void> {
     log.info('Reloading');
     let next;
     try {
-      next = loadConfig(opts.useFile, loadOptionsOf(opts));
+      // On a worker thread: this one keeps sending adverts (vrrp/reload-load.ts).
+      next = await loadVrrpPartOffThread(opts.useFile, loadOptionsOf(opts));
     } catch (e) {
       log.error(`reload failed, keeping the running configuration: ${(e as Error).message}`);
       tellParent({ kind: 'reload-refused', reason: (e as Error).message });

@@ -52,6 +52,8 @@ export async function runParent(opts: Options, argv: readonly string[]): Promise
   let errors = errorMessages(loaded.diagnostics);
   writePidFile(pidFile);
   log.info(`Starting keepalived-ts (Keepalived-compatible), pid ${process.pid}`);
+  // Keepalived 2.2.7's word when the keyword is not set (-1 silences it); the children act on it.
+  if (loaded.config.global_defs.max_auto_priority === 0) log.info('NOTICE: setting config option max_auto_priority should result in better keepalived performance');
   // A reload is refused for a file that cannot be read or adds an error; errors the running
   // file already had do not block it (a file with an old unknown keyword stays reloadable).
   const reread = () => {

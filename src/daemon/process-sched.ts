@@ -55,11 +55,31 @@ export function startProcessSched(who: SchedWho, g: Defs, log: Logger, sys?: Sch
   const sliceUs = who === 'vrrp' ? vrrpSliceUs(process.env.KEEPALIVED_TS_VRRP_SLICE_US) : 0;
   // os.cpus() lists the online CPUs (sysconf's count); where it lists none, the kernel judges the set.
   const online = os.cpus().length || Infinity;
-  const apply = (defs: Defs) => sched.apply(schedPlanOf(defs, who, online, (m) => log.error(m), sliceUs));
+  let current = g;
+  const apply = (defs: Defs) => {
+    current = defs;
+    sched.apply(schedPlanOf(defs, who, online, (m) => log.error(m), sliceUs));
+  };
   apply(g);
   return {
     reloading: () => sched.suspendRealtime(),
     /** The new global_defs, or the running ones again when the reload was refused. */
     reloaded: (next: Defs) => apply(next),
+    /**
+     * A timer fired `lateUs` after its time. Later than min_auto_priority_delay, Keepalived's
+     * scheduler says so and raises the process's priority a step (max_auto_priority).
+     */
+    timerLate: (lateUs: number) => {
+      if (!(lateUs > current.min_auto_priority_delay)) return;
+      log.info(`A thread timer expired ${timerExpiredText(lateUs)} seconds ago`);
+      const priority = sched.raiseAuto(current.max_auto_priority, current[`${who}_rlimit_rttime`]);
+      if (priority !== undefined) log.info(`Set realtime priority ${priority}`);
+    },
   };
+}
+
+/** Keepalived's "%ld.%6.6ld" of a lateness in µs. */
+export function timerExpiredText(lateUs: number): string {
+  const us = Math.floor(lateUs);
+  return `${Math.floor(us / 1_000_000)}.${String(us % 1_000_000).padStart(6, '0')}`;
 }

@@ -67,6 +67,8 @@ async function main(): Promise<void> {
   if (ctd && !existsSync(ctd.config)) log.warn(`conntrackd: ${ctd.config} does not exist (yet): its commands will fail until it does`);
   const driver = new VrrpDriver(config, {
     clock, log, ...os, ...(trace ? { trace } : {}), spinUs: SPIN_US,
+    // Keepalived's scheduler checks each wake-up for an overdue timer (max_auto_priority).
+    onTimerLate: (lateUs) => sched?.timerLate(lateUs),
     keepAddressesOnStop: opts.dontReleaseVrrp,
     uptimeSeconds,
     // -X (--release-vips) needs nothing here: Keepalived then removes a leaving master's VIPs even

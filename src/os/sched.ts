@@ -160,6 +160,9 @@ export function libcSchedCalls(): SchedCalls {
   };
 }
 
+/** sched_get_priority_min(SCHED_RR) on Linux. */
+const SCHED_RR_MIN_PRIORITY = 1;
+
 type Who = 'vrrp' | 'checker';
 const WHO_TITLE: Record<Who, string> = { vrrp: 'VRRP', checker: 'Checker' };
 
@@ -199,6 +202,22 @@ export class ProcessScheduler {
     if (plan.cpus.join() !== this.cpus.join()) this.setCpus(plan.cpus);
     this.sliceUs = plan.sliceUs ?? 0;
     if (!this.realtime && this.sliceInForce !== this.sliceUs) this.setSlice();
+  }
+
+  /**
+   * Keepalived's increment_process_priority(), after a timer fired too late: realtime at SCHED_RR's
+   * lowest priority, or one priority higher, up to `max` (max_auto_priority; 0 or -1: never), under
+   * the RLIMIT_RTTIME already set or else `rlimitUs`. Returns the priority asked for, undefined when
+   * there is none to ask for. The next plan applied (a reload) puts the configured one back, as
+   * Keepalived's reset_process_priorities() does.
+   */
+  raiseAuto(max: number, rlimitUs: number): number | undefined {
+    if (max <= 0) return undefined;
+    const cur = this.realtime?.priority ?? 0;
+    if (cur >= max) return undefined;
+    const priority = cur > 0 ? cur + 1 : SCHED_RR_MIN_PRIORITY;
+    this.raiseRealtime({ priority, rlimitUs: this.limitUs || rlimitUs });
+    return priority;
   }
 
   /**

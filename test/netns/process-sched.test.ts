@@ -212,3 +212,24 @@ test('without vrrp_rt_priority the VRRP child\'s main thread runs with a 100 us 
   assert.ok(!argv(parent).includes('--no-memory-reducer'), argv(parent).join(' '));
   await kts.kill('SIGTERM');
 });
+
+test('max_auto_priority: a timer late by more than min_auto_priority_delay raises the VRRP child to SCHED_RR a step at a time, up to the maximum, as Keepalived 2.2.7 does', { skip, timeout: 60_000 }, async () => {
+  // 1 µs: every timer is that late, so each advert is a step up.
+  const conf = (host: string, vrid: number) => `global_defs {\n  router_id auto_${host}\n  max_auto_priority 3\n  min_auto_priority_delay 1\n}\nvrrp_instance VI_1 {\n  state MASTER\n  interface eth0\n  virtual_router_id ${vrid}\n  priority 200\n  advert_int 1\n  virtual_ipaddress {\n    ${lab!.spareAddress(vrid)}/32\n  }\n}\n`;
+  const kad = new Daemon(lab!, 'kad', path.join(dir, 'kad-auto'), conf('kad', 91), repo, true);
+  daemons.push(kad);
+  const kts = new Daemon(lab!, 'kts', path.join(dir, 'kts-auto'), conf('kts', 95), repo, false);
+  daemons.push(kts);
+  const steps = (d: Daemon) => d.output.flatMap((l) => /Set realtime priority (\d+)/.exec(l)?.[1] ?? []);
+  for (const d of [kad, kts]) await waitFor(() => steps(d).length >= 3, 30_000, `${d === kad ? 'Keepalived' : 'keepalived-ts'} at max_auto_priority`).catch(() => undefined);
+  const theirs = readSched(`/proc/${pidOf(kad.vrrpPidFile)}`);
+  assert.deepEqual([steps(kad), theirs.policy, theirs.rtPriority], [['1', '2', '3'], 2, 3], kad.output.join('\n'));
+  assert.ok(kad.output.some((l) => /A thread timer expired 0\.\d{6} seconds ago/.test(l)), 'Keepalived says which timer was late');
+  // Ours the same, and nothing more after a few more adverts at the maximum.
+  await new Promise((r) => setTimeout(r, 2500));
+  const ours = readSched(`/proc/${pidOf(kts.vrrpPidFile)}`);
+  assert.deepEqual([steps(kts), ours.policy, ours.rtPriority], [steps(kad), theirs.policy, theirs.rtPriority], kts.output.join('\n'));
+  assert.ok(kts.output.some((l) => /A thread timer expired 0\.\d{6} seconds ago/.test(l)), kts.output.join('\n'));
+  // The same soft RLIMIT_RTTIME (Keepalived's default 10000 µs, half); our hard limit as above.
+  assert.equal(ours.rttime, `${theirs.rttime.split('/')[0]}/1000000`);
+});

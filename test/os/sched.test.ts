@@ -195,3 +195,17 @@ test('the real call: the main thread\'s slice read back from /proc (Linux 6.12 a
   assert.equal(out.during, 100_000, JSON.stringify(out));
   assert.equal(out.after, out.before, 'the kernel\'s slice back');
 });
+
+test('max_auto_priority: SCHED_RR at priority 1, then one higher each time, up to the maximum; the limit set once; a plan puts the configured scheduling back', () => {
+  const f = fakeCalls();
+  const s = new ProcessScheduler('vrrp', memoryLogger(), f.sys);
+  assert.equal(s.raiseAuto(0, 10000), undefined, 'max_auto_priority 0: never');
+  assert.equal(s.raiseAuto(-1, 10000), undefined, 'max_auto_priority -1: never');
+  assert.deepEqual(f.calls, []);
+  assert.deepEqual([s.raiseAuto(2, 10000), s.raiseAuto(2, 10000), s.raiseAuto(2, 10000)], [1, 2, undefined]);
+  assert.deepEqual(f.calls, ['rttime 5000/1000000', 'sched 40000002 1', 'sched 40000002 2']);
+  // A reload's plan without vrrp_rt_priority: SCHED_OTHER and the process's own limit again.
+  f.calls.length = 0;
+  s.apply({ nice: 0, cpus: [] });
+  assert.deepEqual(f.calls, ['sched 0 0', 'rttime 7/7']);
+});

@@ -53,6 +53,8 @@ export interface VrrpDeps {
    * never; only for a real clock: the wait spins on clock.now()). The VRRP child uses SPIN_US.
    */
   readonly spinUs?: number;
+  /** Each engine timer's lateness, µs (max_auto_priority and min_auto_priority_delay). */
+  readonly onTimerLate?: (lateUs: number) => void;
 }
 
 /** The VRRP child's spinUs: inside the rehearsals' quiet stretch before a deadline (rehearsal.ts), so that none delays the wake-up. */

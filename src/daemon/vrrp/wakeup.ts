@@ -21,6 +21,8 @@ export interface WakeupDeps {
   readonly trace?: (what: string) => void;
   /** How long before a backup's Master_Down deadline to wake and wait awake, µs (VrrpDeps.spinUs). */
   readonly spinUs?: number;
+  /** Each firing's lateness, µs (max_auto_priority: daemon/process-sched.ts). */
+  readonly onTimerLate?: (lateUs: number) => void;
 }
 
 /** What the timer reads of the driver when it is armed and when it fires. */
@@ -84,6 +86,8 @@ export class EngineWakeup {
       this.lag.maxLateUs = Math.max(this.lag.maxLateUs, late);
       this.deps.trace?.(`timer (${late} us late)`);
       this.fire(now);
+      // After the step: whatever it costs, the adverts of this one have gone.
+      this.deps.onTimerLate?.(late);
     });
   }
 

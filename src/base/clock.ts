@@ -63,6 +63,23 @@ export const coarseClock: Clock = {
   },
 };
 
+/**
+ * `clock`, telling `onLate` how late each of its timers fired, µs, once its callback has run (the
+ * timer's work first): the checker process's max_auto_priority (daemon/process-sched.ts).
+ */
+export function reportingLateness(clock: Clock, onLate: (lateUs: number) => void): Clock {
+  return {
+    now: () => clock.now(),
+    at: (atUs, fn) =>
+      clock.at(atUs, () => {
+        const late = clock.now() - atUs;
+        fn();
+        onLate(late);
+      }),
+    cancel: (h) => clock.cancel(h),
+  };
+}
+
 /** A clock that moves only when told: advance() runs the timers that come due, in order. */
 export class ManualClock implements Clock {
   private t = 0;

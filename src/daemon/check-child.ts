@@ -16,7 +16,7 @@ import { tcpDialer } from '../os/dial.js';
 import { openIcmpSocket } from '../os/icmp-socket.js';
 import { onSignalNumber, SIG_JSON, SIG_STATS_CLEAR } from '../os/rt-signals.js';
 import { daemonLogger } from './logger.js';
-import { coarseClock } from '../base/clock.js';
+import { coarseClock, reportingLateness } from '../base/clock.js';
 import type { Logger } from '../base/log.js';
 import { removePidFile, writePidFile } from './pidfile.js';
 import { openCheckNotifier, type CheckNotifier } from './check/notify.js';
@@ -106,13 +106,18 @@ function openAnnouncer(opts: Options, log: Logger): BgpAnnouncer | undefined {
   return new BgpAnnouncer(kernelBgpRoutes(table), table, log);
 }
 
+/** The checker process's scheduling, once set (main()): its timers' lateness goes to it. */
+let checkerSched: ReturnType<typeof startProcessSched> | undefined;
+/** Keepalived's scheduler checks each wake-up for an overdue timer (max_auto_priority). */
+const checkClock = reportingLateness(coarseClock, (lateUs) => checkerSched?.timerLate(lateUs));
+
 function startRuntime(config: KeepalivedConfig, log: Logger, publisher: PoolPublisher | undefined, results: CheckResults, previous?: CheckRuntime, changed: () => void = () => undefined): Pick<Running, 'runtime' | 'notifier'> {
   const notifier = openCheckNotifier(config, { log });
   const users = systemUserDb();
   const self = { uid: os.userInfo().uid, gid: os.userInfo().gid };
   const scripts = { spawner: realSpawner, identity: (s: { readonly user?: string; readonly group?: string }) => scriptIdentity(users, s, config.global_defs.script_user, self) };
   const runtime = new CheckRuntime(config, {
-    clock: coarseClock,
+    clock: checkClock,
     log,
     random: Math.random,
     initNotifies: config.global_defs.rs_init_notifies,
@@ -256,7 +261,7 @@ async function main(): Promise<void> {
   await settled(publisher);
   // checker_priority, checker_rt_priority, checker_rlimit_rttime, checker_cpu_affinity, once
   // start-up's work is done (Keepalived: at the end of start_check()).
-  sched = startProcessSched('checker', cur.config.global_defs, log);
+  sched = checkerSched = startProcessSched('checker', cur.config.global_defs, log);
   tellParent({ kind: 'ready' });
   dropStartupPagesSoon();
 }

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { systemClock } from '../../src/base/clock.js';
+import { reportingLateness, systemClock } from '../../src/base/clock.js';
 
 test('a timer never fires before its deadline, and cancel() stops it', async () => {
   const lateness: number[] = [];
@@ -21,4 +21,29 @@ test('a timer never fires before its deadline, and cancel() stops it', async () 
   systemClock.cancel(h);
   await new Promise((r) => setTimeout(r, 10));
   assert.equal(fired, false);
+});
+
+test('reportingLateness: each timer\'s lateness after its callback; cancel still cancels', () => {
+  // A clock whose timers fire when told, at whatever time it then says.
+  let now = 0;
+  const armed = new Map<number, { at: number; fn: () => void }>();
+  let seq = 0;
+  const base = { now: () => now, at: (at: number, fn: () => void) => (armed.set(++seq, { at, fn }), seq), cancel: (h: unknown) => void armed.delete(h as number) };
+  const fire = (h: number, at: number) => {
+    now = at;
+    const t = armed.get(h)!;
+    armed.delete(h);
+    t.fn();
+  };
+  const said: string[] = [];
+  const r = reportingLateness(base, (us) => said.push(`late ${us}`));
+  const a = r.at(100, () => said.push('a')) as number;
+  const c = r.at(150, () => said.push('cancelled')) as number;
+  const b = r.at(200, () => said.push('b')) as number;
+  r.cancel(c);
+  assert.equal(armed.has(c), false);
+  fire(a, 130);
+  fire(b, 250);
+  assert.deepEqual(said, ['a', 'late 30', 'b', 'late 50']);
+  assert.equal(r.now(), 250);
 });

@@ -1,8 +1,8 @@
 /**
  * A reload's configuration, read on a worker thread so that the VRRP process's own thread keeps
  * sending adverts meanwhile. Read on the main thread, a 31,000-line file held the adverts of a
- * 10 ms instance back 82 ms on reload (a peer's Master_Down is ~3 intervals), where Keepalived's
- * were not late (bench/vrrp-load.ts `--only reload`).
+ * 10 ms instance back 36-82 ms on reload (a peer's Master_Down is ~3 intervals), where
+ * Keepalived's were at most 2.2 ms late (bench/vrrp-reload.ts).
  *
  * The thread reads the whole file as loadConfig() does and hands back the VRRP process's part:
  * the virtual servers (the checker process's) stay behind, so that copying the result into this

@@ -15,14 +15,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadConfig } from '../src/config/load.js';
 import { generate } from './config-gen.js';
+import { numberArg } from './args.js';
 
 const KEEPALIVED = '/usr/sbin/keepalived';
 
-function arg(name: string, dflt: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : dflt;
-  return Number.isFinite(v) && v > 0 ? v : dflt;
-}
 
 /** An interface that exists here, so that keepalived -t does not stop at the first instance. */
 function hostInterface(): string {
@@ -41,8 +37,8 @@ function median(xs: number[]): number {
 const ms = (t: bigint) => Number(t) / 1e6;
 
 function main(): void {
-  const lines = arg('lines', 50_000);
-  const runs = arg('runs', 7);
+  const lines = numberArg('lines', 50_000);
+  const runs = numberArg('runs', 7);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ka-bench-'));
   const file = path.join(dir, 'keepalived.conf');
   const iface = hostInterface();

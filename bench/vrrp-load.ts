@@ -24,18 +24,14 @@ import { Daemon } from '../src/lab/daemon.js';
 import { Lab, labUnavailable } from '../src/lab/lab.js';
 import { generate } from './config-gen.js';
 import { AdvertCapture, cpuSeconds, gapStats, memory, processTree, wallNs, type GapStats, type Memory } from './load-measure.js';
+import { numberArg } from './args.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const KEEPALIVED = '/usr/sbin/keepalived';
 const BIN = path.join(repo, 'bin/keepalived-ts');
 
-function arg(name: string, dflt: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : dflt;
-  return Number.isFinite(v) && v > 0 ? v : dflt;
-}
-const SECONDS = arg('seconds', 20);
-const RUNS = arg('runs', 1);
+const SECONDS = numberArg('seconds', 20);
+const RUNS = numberArg('runs', 1);
 const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 /** --ours: keepalived-ts alone (while working on it); the ratios then need a full run. */
 const OURS = process.argv.includes('--ours');
@@ -43,7 +39,7 @@ const OURS = process.argv.includes('--ours');
  * --rt-priority N: `vrrp_rt_priority N` in global_defs, for both daemons: what an operator who
  * needs adverts on time on a busy host configures (SCHED_RR; Keepalived's keyword).
  */
-const RT_PRIORITY = arg('rt-priority', 0);
+const RT_PRIORITY = numberArg('rt-priority', 0);
 
 function config(lab: Lab, instances: number, intervalS: number): string {
   const out = ['global_defs {', '  router_id vrrp_load', '  vrrp_version 3', ...(RT_PRIORITY ? [`  vrrp_rt_priority ${RT_PRIORITY}`] : []), '}', ''];

@@ -14,18 +14,14 @@ import { fileURLToPath } from 'node:url';
 import { Daemon } from '../src/lab/daemon.js';
 import { Lab, labUnavailable } from '../src/lab/lab.js';
 import { AdvertCapture, gapStats, wallNs } from './load-measure.js';
+import { numberArg } from './args.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const KEEPALIVED = '/usr/sbin/keepalived';
 const INTERVAL_S = 0.01;
 
-function arg(name: string, dflt: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : dflt;
-  return Number.isFinite(v) && v > 0 ? v : dflt;
-}
-const LINES = arg('lines', 31_000);
-const RUNS = arg('runs', 3);
+const LINES = numberArg('lines', 31_000);
+const RUNS = numberArg('runs', 3);
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));

@@ -67,7 +67,6 @@ interface Entry<T> {
 
 const ENTRIES = Symbol('keyword entries');
 type Compiled<T> = { [ENTRIES]?: Map<string, Entry<T>> };
-const compiledFrozen = new WeakMap<object, Map<string, unknown>>();
 
 /**
  * The table as a map of entries, made on its first use and kept on the table itself (a hidden
@@ -77,15 +76,15 @@ const compiledFrozen = new WeakMap<object, Map<string, unknown>>();
  * ~3 ms longer (A/B, 15 runs each). A map held in a WeakMap would cost its own look-up.
  */
 function entriesOf<T>(table: KeywordTable<T>): Map<string, Entry<T>> {
-  const held = (table as Compiled<T>)[ENTRIES] ?? (compiledFrozen.get(table) as Map<string, Entry<T>> | undefined);
+  const held = (table as Compiled<T>)[ENTRIES];
   if (held) return held;
   const entries = new Map<string, Entry<T>>();
   for (const keyword of Object.keys(table)) {
     const e = table[keyword]!;
     entries.set(keyword, typeof e === 'function' ? { run: e, block: undefined, reported: isReported(keyword) } : { run: e.run, block: e.block, reported: isReported(keyword) });
   }
+  // A frozen table (none of the sections' is) is read through a map made for each call.
   if (Object.isExtensible(table)) Object.defineProperty(table, ENTRIES, { value: entries });
-  else compiledFrozen.set(table, entries);
   return entries;
 }
 

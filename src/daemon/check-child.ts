@@ -106,7 +106,7 @@ function openAnnouncer(opts: Options, log: Logger): BgpAnnouncer | undefined {
   return new BgpAnnouncer(kernelBgpRoutes(table), table, log);
 }
 
-/** The checker process's scheduling, once set (main()): its timers' lateness goes to it. */
+/** The checker process's scheduling, once set (main()): reloads and its timers' lateness go to it. */
 let checkerSched: ReturnType<typeof startProcessSched> | undefined;
 /** Keepalived's scheduler checks each wake-up for an overdue timer (max_auto_priority). */
 const checkClock = reportingLateness(coarseClock, (lateUs) => checkerSched?.timerLate(lateUs));
@@ -159,7 +159,6 @@ async function main(): Promise<void> {
   const planeKind = dataPlaneOf(process.env);
   // What is configured is what runs, or the log says so at the line.
   for (const d of substitutionNotes(first.config, planeKind)) log.warn(formatDiagnostic(d));
-  let sched: ReturnType<typeof startProcessSched> | undefined;
   // --bgp-table: pool and quorum changes (and VRRP states from the parent) recompute the
   // announcement once per tick, after `cur` holds the runtime that reported them.
   const announcer = openAnnouncer(opts, log);
@@ -197,11 +196,11 @@ async function main(): Promise<void> {
   // Scheduling as Keepalived's reload_check_thread(): standard scheduling while the file is read,
   // then the new settings (or the running ones again when the file is refused).
   const reload = async () => {
-    sched?.reloading();
+    checkerSched?.reloading();
     try {
       await reloadConfig();
     } finally {
-      sched?.reloaded(cur.config.global_defs);
+      checkerSched?.reloaded(cur.config.global_defs);
     }
   };
   const reloadConfig = async () => {
@@ -261,7 +260,7 @@ async function main(): Promise<void> {
   await settled(publisher);
   // checker_priority, checker_rt_priority, checker_rlimit_rttime, checker_cpu_affinity, once
   // start-up's work is done (Keepalived: at the end of start_check()).
-  sched = checkerSched = startProcessSched('checker', cur.config.global_defs, log);
+  checkerSched = startProcessSched('checker', cur.config.global_defs, log);
   tellParent({ kind: 'ready' });
   dropStartupPagesSoon();
 }

@@ -191,7 +191,7 @@ function sliceNs(task: string): number {
   return Number(/^se\.slice\s*:\s*(\d+)/m.exec(fs.readFileSync(`${task}/sched`, 'utf8'))?.[1]);
 }
 
-test('without vrrp_rt_priority the VRRP child\'s main thread runs with a 100 us slice, without V8\'s memory reducer or parallel scavenges, its other threads and the parent with the kernel\'s', { skip, timeout: 60_000 }, async () => {
+test('without vrrp_rt_priority the VRRP child\'s main thread runs with a 100 us slice, without V8\'s memory reducer, parallel scavenges or TurboFan, its other threads and the parent with the kernel\'s', { skip, timeout: 60_000 }, async () => {
   const conf = `global_defs {\n  router_id slice_kts\n}\nvrrp_instance VI_1 {\n  state BACKUP\n  interface eth0\n  virtual_router_id 81\n  priority 100\n  advert_int 1\n  virtual_ipaddress {\n    ${lab!.spareAddress(81)}/32\n  }\n}\n`;
   const kts = new Daemon(lab!, 'kts', path.join(dir, 'slice'), conf, repo, false);
   daemons.push(kts);
@@ -205,9 +205,11 @@ test('without vrrp_rt_priority the VRRP child\'s main thread runs with a 100 us 
   const others = fs.readdirSync(`/proc/${vrrp}/task`).filter((t) => t !== String(vrrp)).map((t) => sliceNs(`/proc/${vrrp}/task/${t}`));
   assert.ok(others.length > 0 && others.every((s) => s === kernels), `helper threads: ${others.join(' ')} (kernel's ${kernels})`);
   // No collection of V8's own choosing (its memory reducer's made adverts 20 ms late), and no
-  // helper threads woken by a scavenge in the middle of an advert (supervisor.ts).
+  // helper threads woken by a scavenge in the middle of an advert, nor TurboFan's compiles on
+  // a helper thread (supervisor.ts).
   const argv = (pid: number) => fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-  assert.ok(argv(vrrp).includes('--no-memory-reducer') && argv(vrrp).includes('--no-parallel-scavenge'), argv(vrrp).join(' '));
+  for (const flag of ['--no-memory-reducer', '--no-parallel-scavenge', '--no-opt']) assert.ok(argv(vrrp).includes(flag), `${flag}: ${argv(vrrp).join(' ')}`);
+  assert.ok(!argv(parent).includes('--no-opt'), argv(parent).join(' '));
   // The parent has bin's flags (no parallel scavenges either: bin/keepalived-ts), not the child's own.
   assert.ok(!argv(parent).includes('--no-memory-reducer'), argv(parent).join(' '));
   await kts.kill('SIGTERM');

@@ -67,11 +67,11 @@ const CHILD_V8_FLAGS = ['--max-semi-space-size=1'];
  * lateness median 5.5 -> 4.3 ms, gaps over 12 ms median 6 -> 4; at 100 instances the same CPU
  * and RSS.
  *
- * And no TurboFan (--no-opt): its compiles run on a helper thread, some 4-7 ms each, and under
- * the kernel's group scheduling that thread's CPU is the whole process's (its autogroup's), so
- * after one the main thread wakes for its next advert behind a busy process until the next
- * 4 ms tick (perf sched, saturated case: the latest of three late adverts). A VRRP child's work
- * is small enough for Sparkplug's code. bench/vrrp-load, 100 instances, A/B in turn, two runs
+ * And no TurboFan (--no-opt): its compiles run on a helper thread (one took 4.0 + 2.5 ms of CPU
+ * in a perf trace of the saturated case), and under the kernel's group scheduling that thread's
+ * CPU is charged to the whole process (its session's autogroup), so after one the main thread
+ * woke for its next advert behind a busy process and waited for the next 4 ms tick: one of the
+ * trace's three late adverts. A VRRP child's work is small enough for Sparkplug's code. bench/vrrp-load, 100 instances, A/B in turn, two runs
  * each: the same CPU (1.80-2.10 against 2.00-2.25 %), RSS 60.0-60.2 -> 52.5-52.7 MB, worst
  * lateness seen by the peer 4.1-5.0 -> 1.2-1.8 ms.
  */

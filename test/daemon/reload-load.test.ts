@@ -66,3 +66,23 @@ test("this thread's event loop turns while the thread reads a large file", async
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('quiet: awaited before the thread starts and again before the answer is frozen and given', async () => {
+  const f = files.find((x) => x.endsWith('keepalived.conf')) ?? files[0]!;
+  const gates: Array<() => void> = [];
+  const quiet = () => new Promise<void>((resolve) => gates.push(resolve));
+  let done = false;
+  const loading = loadVrrpPartOffThread(f, { configId: 'reload-load' }, quiet).then((r) => ((done = true), r));
+  const settle = () => new Promise((r) => setTimeout(r, 300));
+  await settle();
+  assert.deepEqual([gates.length, done], [1, false], 'waiting for the first gap');
+  gates[0]!();
+  for (let i = 0; i < 50 && gates.length < 2; i++) await settle();
+  assert.equal(gates.length, 2, 'the answer came and waits for a second gap');
+  await settle();
+  assert.equal(done, false, 'not given before the second gap');
+  gates[1]!();
+  const loaded = await loading;
+  assert.deepEqual(loaded.config, vrrpPartOf(loadConfig(f, { configId: 'reload-load' }).config));
+  assert.ok(Object.isFrozen(loaded.config.global_defs));
+});

@@ -79,3 +79,36 @@ test('waitForQuiet: true once the next timer is far enough off (or none is pendi
   assert.equal(await waitForQuiet(() => (asked++, 10_000), 80_000, 30), false);
   assert.ok(asked >= 2, 'it looked more than once before giving up');
 });
+
+test('dropStartupPagesSoon without a collection waits for a gap of DROP_QUIET_US before the next timer, then drops', () => {
+  const mod = path.resolve(import.meta.dirname, '../../src/os/startup-pages.js');
+  const script = `
+    import * as fs from 'node:fs';
+    import { dropStartupPagesSoon, DROP_QUIET_US } from ${JSON.stringify(mod)};
+    const binaryKb = () => {
+      let kb = 0, cur = false;
+      for (const l of fs.readFileSync('/proc/self/smaps', 'utf8').split('\\n')) {
+        if (/^[0-9a-f]+-/.test(l)) cur = l.endsWith(' ' + process.execPath);
+        else if (cur && l.startsWith('Rss:')) kb += Number(l.split(/\\s+/)[1]);
+      }
+      return kb;
+    };
+    // The next timer 1 ms off for the first looks, then DROP_QUIET_US off.
+    const looks = [];
+    const before = binaryKb();
+    let atFarGap;
+    dropStartupPagesSoon({ collect: false, quietUs: () => {
+      const gap = looks.length < 5 ? 1000 : DROP_QUIET_US;
+      looks.push(gap);
+      if (gap === DROP_QUIET_US) atFarGap = binaryKb();
+      return gap;
+    } }, 10);
+    setTimeout(() => console.log(JSON.stringify({ looks: looks.length, before, atFarGap, after: binaryKb() })), 1500);
+  `;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { looks: number; before: number; atFarGap: number; after: number };
+  assert.equal(out.looks, 6, 'it looked until the gap was long enough, then stopped');
+  assert.ok(out.atFarGap > out.before / 2, `nothing dropped while the gaps were short (${out.before} -> ${out.atFarGap} kB)`);
+  assert.ok(out.after < out.before / 2, `dropped once the gap came (${out.before} -> ${out.after} kB)`);
+});

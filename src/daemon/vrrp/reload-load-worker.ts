@@ -17,3 +17,5 @@ try {
   answer = { error: e instanceof ConfigError ? { code: e.code, message: e.message, diagnostics: e.diagnostics } : { message: (e as Error).message } };
 }
 parentPort!.postMessage(answer);
+// Alive until the VRRP thread ends it (reload-load.ts): when it ends is the VRRP thread's choice.
+parentPort!.once('message', () => undefined);

@@ -38,11 +38,9 @@ test('droppableMappings: only the file\'s read-only mappings that were never wri
   assert.deepEqual(droppableMappings(SMAPS, '/usr/bin/nodejs'), []);
 });
 
-test('dropStartupPages: a Node process gives back most of its binary\'s resident pages and runs on', () => {
-  const mod = path.resolve(import.meta.dirname, '../../src/os/startup-pages.js');
-  const script = `
+/** For the child scripts below: the resident kB of the mappings of the node binary itself. */
+const BINARY_KB = `
     import * as fs from 'node:fs';
-    import { dropStartupPages } from ${JSON.stringify(mod)};
     const binaryKb = () => {
       let kb = 0, cur = false;
       for (const l of fs.readFileSync('/proc/self/smaps', 'utf8').split('\\n')) {
@@ -50,7 +48,13 @@ test('dropStartupPages: a Node process gives back most of its binary\'s resident
         else if (cur && l.startsWith('Rss:')) kb += Number(l.split(/\\s+/)[1]);
       }
       return kb;
-    };
+    };`;
+
+test('dropStartupPages: a Node process gives back most of its binary\'s resident pages and runs on', () => {
+  const mod = path.resolve(import.meta.dirname, '../../src/os/startup-pages.js');
+  const script = `
+    import { dropStartupPages } from ${JSON.stringify(mod)};
+    ${BINARY_KB}
     const before = binaryKb();
     const dropped = dropStartupPages();
     const after = binaryKb();
@@ -83,16 +87,8 @@ test('waitForQuiet: true once the next timer is far enough off (or none is pendi
 test('dropStartupPagesSoon without a collection waits for a gap of DROP_QUIET_US before the next timer, then drops', () => {
   const mod = path.resolve(import.meta.dirname, '../../src/os/startup-pages.js');
   const script = `
-    import * as fs from 'node:fs';
     import { dropStartupPagesSoon, DROP_QUIET_US } from ${JSON.stringify(mod)};
-    const binaryKb = () => {
-      let kb = 0, cur = false;
-      for (const l of fs.readFileSync('/proc/self/smaps', 'utf8').split('\\n')) {
-        if (/^[0-9a-f]+-/.test(l)) cur = l.endsWith(' ' + process.execPath);
-        else if (cur && l.startsWith('Rss:')) kb += Number(l.split(/\\s+/)[1]);
-      }
-      return kb;
-    };
+    ${BINARY_KB}
     // The next timer 1 ms off for the first looks, then DROP_QUIET_US off.
     const looks = [];
     const before = binaryKb();

@@ -71,9 +71,10 @@ const CHILD_V8_FLAGS = ['--max-semi-space-size=1'];
  * in a perf trace of the saturated case), and under the kernel's group scheduling that thread's
  * CPU is charged to the whole process (its session's autogroup), so after one the main thread
  * woke for its next advert behind a busy process and waited for the next 4 ms tick: one of the
- * trace's three late adverts. A VRRP child's work is small enough for Sparkplug's code. bench/vrrp-load, 100 instances, A/B in turn, two runs
- * each: the same CPU (1.80-2.10 against 2.00-2.25 %), RSS 60.0-60.2 -> 52.5-52.7 MB, worst
- * lateness seen by the peer 4.1-5.0 -> 1.2-1.8 ms.
+ * trace's three late adverts. A VRRP child's work is small enough for Sparkplug's code.
+ * bench/vrrp-load, 100 instances, A/B in turn, two runs each: the same CPU (1.80-2.10 against
+ * 2.00-2.25 %), RSS 60.0-60.2 -> 52.5-52.7 MB, worst lateness seen by the peer 4.1-5.0 ->
+ * 1.2-1.8 ms.
  */
 const VRRP_V8_FLAGS = [...CHILD_V8_FLAGS, '--no-memory-reducer', '--no-parallel-scavenge', '--no-opt'];
 

@@ -19,7 +19,6 @@ import { numberArg } from './args.js';
 
 const KEEPALIVED = '/usr/sbin/keepalived';
 
-
 /** An interface that exists here, so that keepalived -t does not stop at the first instance. */
 function hostInterface(): string {
   for (const [name, addrs] of Object.entries(os.networkInterfaces())) {

@@ -144,8 +144,6 @@ async function main(): Promise<void> {
   // Scheduling as Keepalived's reload_vrrp_thread(): standard scheduling while the file is read,
   // then the new settings (or the running ones again when the file is refused).
   const reload = async () => {
-    // Its first work (the scheduling, the log line, starting the reading thread) in a gap too.
-    await quietGap(clock);
     sched?.reloading();
     try {
       await reloadConfig();
@@ -220,22 +218,29 @@ const COLLECT_MIN_ADVERT_S = 0.1;
  */
 function giveBackStartup(config: KeepalivedConfig, clock: Clock): void {
   const shortest = Math.min(...config.vrrp_instance.map((i) => i.advert_int));
-  const untilNext = (clock as Partial<TimerfdClock>).untilNextUs;
-  dropStartupPagesSoon({ collect: shortest >= COLLECT_MIN_ADVERT_S, ...(untilNext ? { quietUs: () => untilNext() } : {}) });
+  const quietUs = untilNextOf(clock);
+  dropStartupPagesSoon({ collect: shortest >= COLLECT_MIN_ADVERT_S, ...(quietUs ? { quietUs } : {}) });
+}
+
+/** µs until the clock's next timer, where the clock can tell (the timerfd one). */
+function untilNextOf(clock: Clock): (() => number | undefined) | undefined {
+  const c = clock as Partial<TimerfdClock>;
+  return c.untilNextUs ? () => c.untilNextUs!() : undefined;
 }
 
 /**
- * A reload's work on this thread (starting the reading thread, applying what it read: 3-5.5 ms
- * each for 31,000 lines, perf sched) waits for a gap this long before the next timer, as long as
- * RELOAD_QUIET_WITHIN_MS: at advert_int 0.01 the gap comes right after each advert; where timers
- * are always closer (many instances), the reload goes ahead when the wait is over.
+ * A reload's work on this thread (starting the reading thread, applying what it read: runs of
+ * 3-5.5 ms each for 31,000 lines in perf sched traces, which of the two by their timing) waits
+ * for a gap this long before the next timer, as long as RELOAD_QUIET_WITHIN_MS: at advert_int
+ * 0.01 the gap comes right after each advert; where timers are always closer (many instances),
+ * the reload goes ahead when the wait is over.
  */
 const RELOAD_QUIET_US = 7000;
 const RELOAD_QUIET_WITHIN_MS = 250;
 
 function quietGap(clock: Clock): Promise<boolean> {
-  const untilNext = (clock as Partial<TimerfdClock>).untilNextUs;
-  return untilNext ? waitForQuiet(() => untilNext(), RELOAD_QUIET_US, RELOAD_QUIET_WITHIN_MS) : Promise.resolve(true);
+  const quietUs = untilNextOf(clock);
+  return quietUs ? waitForQuiet(quietUs, RELOAD_QUIET_US, RELOAD_QUIET_WITHIN_MS) : Promise.resolve(true);
 }
 
 /** The actions notifyAction(), the dumps or the status log act on. */

@@ -82,9 +82,9 @@ export interface DropOptions {
 export const COMPACT_QUIET_US = 80_000;
 
 /**
- * The gap the drop without a collection waits for (within a second): it held the VRRP child's
- * thread 3.2-3.7 ms (perf sched, bench/vrrp-reload at advert_int 0.01), once ending 0.8 ms
- * before an advert was due.
+ * The gap the drop without a collection waits for (within a second): 2 s after a reload the VRRP
+ * child's thread ran 3.2-3.7 ms (perf sched, bench/vrrp-reload at advert_int 0.01: the drop, by
+ * its timing), once ending 0.8 ms before an advert was due.
  */
 export const DROP_QUIET_US = 5000;
 

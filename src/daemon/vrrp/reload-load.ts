@@ -30,15 +30,17 @@ export function vrrpPartOf(config: KeepalivedConfig): KeepalivedConfig {
  *
  * `quiet` resolves when this thread may work for a while without holding back a timer: awaited
  * before the thread is started and before the answer is frozen (and the caller applies it, in
- * the same turn). Starting a worker took this thread 5.5 ms and applying a reload 4.4 ms (perf
- * sched, bench/vrrp-reload's 31,000 lines), each an advert at 10 ms that late when it came due.
+ * the same turn). In perf sched traces of bench/vrrp-reload (31,000 lines) this thread ran 5.5 ms
+ * when the reload began and 4.4 ms when the answer came (the worker's start and the apply, by
+ * their timing): an advert at 10 ms up to that late when one came due meanwhile.
  */
 export async function loadVrrpPartOffThread(file: string, opts: Pick<LoadOptions, 'configId' | 'allConfig'>, quiet: () => Promise<unknown> = async () => undefined): Promise<LoadResult> {
   await quiet();
   const worker = new Worker(new URL('./reload-load-worker.js', import.meta.url), { workerData: { file, opts } });
   const m = await answerOf(worker);
   await quiet();
-  // The thread waits for this: its end (joined on this thread, 1.7 ms once) then comes in the gap too.
+  // The thread waits for this, so that its end comes in the gap too (this thread joins it; a
+  // 1.7 ms run of this thread just after the answer was that, by its timing).
   void worker.terminate();
   if ('error' in m) throw m.error.code ? new ConfigError(m.error.code, m.error.message, m.error.diagnostics) : new Error(m.error.message);
   return { config: deepFreeze(m.loaded.config), diagnostics: m.loaded.diagnostics };

@@ -10,7 +10,7 @@
  */
 import type { KeepalivedConfig } from '../../config/model.js';
 import type { Announcer, LinkInfo, Links, NetConfig, Vmacs, VrrpPacket, VrrpSocket, VrrpSocketOptions } from '../../os/types.js';
-import { initialRouterState, stepAll, stepRouter, type RouterAction, type RouterParams, type RouterState } from '../../vrrp/router.js';
+import { initialRouterState, routerWakeup, stepAll, stepRouter, type RouterAction, type RouterParams, type RouterState, type RouterStep } from '../../vrrp/router.js';
 import { startupDelayUs } from '../../vrrp/from-config.js';
 import { InstanceStates } from '../../vrrp/instance-states.js';
 import type { InstanceEvent } from '../../vrrp/types.js';
@@ -25,7 +25,7 @@ import { TakeoverRehearsal } from './rehearsal.js';
 import { matchReloaded, reloadedState } from './reload.js';
 import { buildRuntime, type Runtime } from './runtime.js';
 import { TrackingFeed, type TrackedState } from './tracking-feed.js';
-import { EngineWakeup, type TimerLag } from './wakeup.js';
+import { EngineWakeup, type PreparedStep, type TimerLag } from './wakeup.js';
 
 export type { TimerLag } from './wakeup.js';
 
@@ -77,7 +77,7 @@ export class VrrpDriver {
 
   /** Running the takeover path ahead of time (rehearsal.ts). */
   private readonly rehearsal: TakeoverRehearsal;
-  private readonly wakeup: EngineWakeup;
+  private readonly wakeup: EngineWakeup<PreparedStep & { readonly step: RouterStep }>;
   private readonly receiver: AdvertReceiver;
   private readonly addresses: AddressQueue;
   private readonly actions: ActionRunner;
@@ -91,11 +91,25 @@ export class VrrpDriver {
       { clock: deps.clock, log: deps.log, announcer: deps.announcer, socketFor: (rt) => this.socketFor(rt) },
       () => ({ params: this.params, state: this.state, runtimes: this.runtimes }),
     );
-    this.wakeup = new EngineWakeup(deps, this.rehearsal, () => ({ state: this.state, stopped: this.stopped, sockets: this.sockets.values() }), (now) => {
-      this.lastStepAt = now;
-      const r = stepAll(this.params, this.state, 'timer', now);
-      this.deps.trace?.('engine stepped');
-      this.apply(r);
+    this.wakeup = new EngineWakeup(deps, this.rehearsal, () => ({ state: this.state, stopped: this.stopped, sockets: this.sockets.values() }), {
+      step: (now) => {
+        this.lastStepAt = now;
+        const r = stepAll(this.params, this.state, 'timer', now);
+        this.deps.trace?.('engine stepped');
+        this.apply(r);
+      },
+      prepare: (at) => {
+        const from = this.state;
+        const r = stepAll(this.params, from, 'timer', at);
+        if (r.actions.length === 0 || r.actions.some((a) => a.kind !== 'send_advert')) return undefined;
+        return { from, at, validUntil: routerWakeup(r.state) ?? Infinity, step: r };
+      },
+      apply: (p) => {
+        // Stepped at its due time: the same actions as at any time before validUntil (wakeup.ts).
+        this.lastStepAt = p.at;
+        this.apply(p.step);
+        this.deps.trace?.('prepared step applied');
+      },
     });
     this.receiver = new AdvertReceiver({ ...deps, instanceState: (name) => this.state.instances.get(name) });
     this.addresses = new AddressQueue(deps);

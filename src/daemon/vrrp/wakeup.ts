@@ -3,6 +3,13 @@
  * send, a Master_Down deadline). Before a backup's deadline it warms the takeover path
  * (rehearsal.ts) and spends the last stretch awake, so that a takeover starts on time; every
  * firing's lateness is measured (TimerLag), the measure of whether the daemon keeps VRRP's clock.
+ *
+ * A master's advert is stepped when its timer is armed, not when it fires: the engine is pure, so
+ * the step it will give at the due time is known then. When the timer fires, the adverts go first
+ * and the engine runs after them. Under load, the step before the send was what a busy process
+ * preempted: the VRRP process asks for a 100 us slice (daemon/process-sched.ts), a turn that ran
+ * longer before its sendmsg lost the CPU at the next tick for up to 4 ms (perf, bench/vrrp-load's
+ * saturated case: most of its gaps over 12 ms), and a step was half of that turn.
  */
 import type { VrrpSocket } from '../../os/types.js';
 import { routerWakeup, type RouterState } from '../../vrrp/router.js';
@@ -25,6 +32,27 @@ export interface WakeupDeps {
   readonly onTimerLate?: (lateUs: number) => void;
 }
 
+/**
+ * A timer's step computed ahead: what the engine gives at `at` from the state `from`. It is the
+ * step for any time up to `validUntil` (the engine's next wake-up after it): no timer the step
+ * compares the time with lies between, so stepping later would give the same actions.
+ */
+export interface PreparedStep {
+  readonly from: RouterState;
+  readonly at: number;
+  readonly validUntil: number;
+}
+
+/** The engine's steps, as the driver runs them. */
+export interface EngineSteps<P extends PreparedStep> {
+  /** Steps the engine for its timers at `now`. */
+  step(now: number): void;
+  /** The timer step at `at` when all it does is send adverts (else undefined: stepped when due). */
+  prepare(at: number): P | undefined;
+  /** Carries out a prepared step: its adverts first. */
+  apply(p: P): void;
+}
+
 /** What the timer reads of the driver when it is armed and when it fires. */
 export interface WakeupView {
   readonly state: RouterState;
@@ -32,17 +60,17 @@ export interface WakeupView {
   readonly sockets: Iterable<VrrpSocket>;
 }
 
-export class EngineWakeup {
+export class EngineWakeup<P extends PreparedStep> {
   readonly lag: TimerLag = { fired: 0, maxLateUs: 0, totalLateUs: 0 };
   private timer: unknown;
   private timerAt: number | undefined;
+  private prepared: P | undefined;
 
-  /** `fire(now)`: steps the engine for its timers. */
   constructor(
     private readonly deps: WakeupDeps,
     private readonly rehearsal: TakeoverRehearsal,
     private readonly view: () => WakeupView,
-    private readonly fire: (now: number) => void,
+    private readonly steps: EngineSteps<P>,
   ) {}
 
   /** Arms the timer for the engine's next wake-up (after every step). */
@@ -50,11 +78,16 @@ export class EngineWakeup {
     const { state, stopped } = this.view();
     if (stopped) return;
     const next = routerWakeup(state);
-    if (next === this.timerAt) return;
+    if (next === this.timerAt) {
+      // The same wake-up from a new state (an event that did not move it): prepared again.
+      if (this.prepared && this.prepared.from !== state) this.prepared = this.steps.prepare(next!);
+      return;
+    }
     if (this.timer !== undefined) this.deps.clock.cancel(this.timer);
     this.rehearsal.cancel();
     this.timer = undefined;
     this.timerAt = next;
+    this.prepared = undefined;
     if (next === undefined) return;
     // A backup whose Master_Down timer is the next one: warm its takeover path first, and wake
     // up early to wait for the deadline awake (below).
@@ -66,6 +99,8 @@ export class EngineWakeup {
     if (due.length > 0) this.rehearsal.warmUntil(next, new Set(due));
     const spinUs = this.deps.spinUs ?? 0;
     const spin = due.length > 0 && spinUs > 0;
+    // A backup's deadline is a takeover: stepped when due (its rehearsal warms that path instead).
+    if (due.length === 0) this.prepared = this.steps.prepare(next);
     this.timer = this.deps.clock.at(spin ? next - spinUs : next, () => {
       this.timer = undefined;
       this.timerAt = undefined;
@@ -85,7 +120,10 @@ export class EngineWakeup {
       this.lag.totalLateUs += late;
       this.lag.maxLateUs = Math.max(this.lag.maxLateUs, late);
       this.deps.trace?.(`timer (${late} us late)`);
-      this.fire(now);
+      const p = this.prepared;
+      this.prepared = undefined;
+      if (p && p.from === this.view().state && now < p.validUntil) this.steps.apply(p);
+      else this.steps.step(now);
       // After the step: whatever it costs, the adverts of this one have gone.
       this.deps.onTimerLate?.(late);
     });
@@ -94,5 +132,6 @@ export class EngineWakeup {
   /** At stop: the timer is not armed again (the view says stopped). */
   cancel(): void {
     if (this.timer !== undefined) this.deps.clock.cancel(this.timer);
+    this.prepared = undefined;
   }
 }

@@ -82,6 +82,8 @@ export function reportingLateness(clock: Clock, onLate: (lateUs: number) => void
 
 /** A clock that moves only when told: advance() runs the timers that come due, in order. */
 export class ManualClock implements Clock {
+  /** How long after it is due each timer runs, as a busy host runs them (default: on time). */
+  lateUs = 0;
   private t = 0;
   private seq = 0;
   private timers: Array<{ at: number; seq: number; fn: () => void }> = [];
@@ -107,9 +109,9 @@ export class ManualClock implements Clock {
       const next = this.timers[0];
       if (!next || next.at > end) break;
       this.timers.shift();
-      this.t = Math.max(this.t, next.at);
+      this.t = Math.max(this.t, next.at + this.lateUs);
       next.fn();
     }
-    this.t = end;
+    this.t = Math.max(this.t, end);
   }
 }

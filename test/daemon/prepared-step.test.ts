@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Clock } from '../../src/base/clock.js';
+import { ManualClock } from '../../src/base/clock.js';
 import { memoryLogger } from '../../src/base/log.js';
 import { memoryConfigFs } from '../../src/config/fs.js';
 import { loadConfig } from '../../src/config/load.js';
@@ -14,41 +14,6 @@ import { FakeAnnouncer, FakeLan, FakeLinks, FakeNet } from '../../src/os/fake.js
 import type { RouterAction } from '../../src/vrrp/router.js';
 
 const S = 1_000_000;
-
-/** ManualClock's rules, but each timer runs `lateUs` after it is due, as a busy host runs them. */
-class LateClock implements Clock {
-  lateUs = 0;
-  private t = 0;
-  private seq = 0;
-  private timers: Array<{ at: number; seq: number; fn: () => void }> = [];
-
-  now(): number {
-    return this.t;
-  }
-
-  at(atUs: number, fn: () => void): unknown {
-    const timer = { at: atUs, seq: this.seq++, fn };
-    this.timers.push(timer);
-    return timer;
-  }
-
-  cancel(handle: unknown): void {
-    this.timers = this.timers.filter((t) => t !== handle);
-  }
-
-  advance(us: number): void {
-    const end = this.t + us;
-    for (;;) {
-      this.timers.sort((a, b) => a.at - b.at || a.seq - b.seq);
-      const next = this.timers[0];
-      if (!next || next.at > end) break;
-      this.timers.shift();
-      this.t = Math.max(this.t, next.at + this.lateUs);
-      next.fn();
-    }
-    this.t = Math.max(this.t, end);
-  }
-}
 
 const CONF = `
 track_file up { file /run/kts-test-up }
@@ -63,7 +28,7 @@ vrrp_instance VI_1 { state BACKUP
   virtual_ipaddress { 10.1.0.100/24 } }`;
 
 function master() {
-  const clock = new LateClock();
+  const clock = new ManualClock();
   const loaded = loadConfig('/k.conf', { fs: memoryConfigFs({ '/k.conf': CONF }), configId: 'x' });
   assert.deepEqual(loaded.diagnostics, []);
   const config = loaded.config;

@@ -105,7 +105,8 @@ export class VrrpDriver {
         return { from, at, validUntil: routerWakeup(r.state) ?? Infinity, step: r };
       },
       apply: (p) => {
-        // Stepped at its due time: the same actions as at any time before validUntil (wakeup.ts).
+        // Stepped at its due time: the same actions as at any time before validUntil (wakeup.ts);
+        // a time the engine derives from `now` (an owner's rogueUntil) counts from the due time.
         this.lastStepAt = p.at;
         this.apply(p.step);
         this.deps.trace?.('prepared step applied');

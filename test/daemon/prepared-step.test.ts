@@ -48,6 +48,16 @@ function master() {
   return { clock, driver, trace, adverts, transitions, state: () => driver.routerState().instances.get('VI_1')!.state };
 }
 
+/** The master, MASTER after 5 s (its tracked file read as 0 first). */
+async function started() {
+  const n = master();
+  await n.driver.start();
+  n.driver.setTracked('file', 'up', { value: 0 });
+  n.clock.advance(5 * S);
+  assert.equal(n.state(), 'MASTER');
+  return n;
+}
+
 /** What the trace says from each timer to the next, for the timers that fired after `from`. */
 function turns(trace: readonly string[], from: number): string[][] {
   const out: string[][] = [];
@@ -59,11 +69,7 @@ function turns(trace: readonly string[], from: number): string[][] {
 }
 
 test('a master\'s advert goes out before the engine runs: its step was made when the timer was armed', async () => {
-  const n = master();
-  await n.driver.start();
-  n.driver.setTracked('file', 'up', { value: 0 });
-  n.clock.advance(5 * S);
-  assert.equal(n.state(), 'MASTER');
+  const n = await started();
   const from = n.trace.length;
   const sent = n.adverts.length;
   n.clock.lateUs = 300; // late, but well within the interval: the prepared step still holds
@@ -74,10 +80,7 @@ test('a master\'s advert goes out before the engine runs: its step was made when
 });
 
 test('a priority change between the arming and the firing: the next advert carries the new priority, prepared again', async () => {
-  const n = master();
-  await n.driver.start();
-  n.driver.setTracked('file', 'up', { value: 0 });
-  n.clock.advance(5 * S);
+  const n = await started();
   assert.equal(n.adverts.at(-1), 150);
   n.clock.advance(S / 2);
   const from = n.trace.length;
@@ -89,11 +92,7 @@ test('a priority change between the arming and the firing: the next advert carri
 });
 
 test('a timer that fires past the next wake-up is stepped at the time it runs (timer_expired_backup), not as prepared', async () => {
-  const n = master();
-  await n.driver.start();
-  n.driver.setTracked('file', 'up', { value: 0 });
-  n.clock.advance(5 * S);
-  assert.equal(n.state(), 'MASTER');
+  const n = await started();
   const sent = n.adverts.length;
   // 3.5 intervals late: a backup of priority 100 has been master for a while (3 intervals + skew).
   n.clock.lateUs = 3.5 * S;

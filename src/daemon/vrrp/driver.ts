@@ -102,10 +102,10 @@ export class VrrpDriver {
         const from = this.state;
         const r = stepAll(this.params, from, 'timer', at);
         if (r.actions.length === 0 || r.actions.some((a) => a.kind !== 'send_advert')) return undefined;
-        return { from, at, validUntil: routerWakeup(r.state) ?? Infinity, step: r };
+        return { from, to: r.state, at, nextWake: routerWakeup(r.state), step: r };
       },
       apply: (p) => {
-        // Stepped at its due time: the same actions as at any time before validUntil (wakeup.ts);
+        // Stepped at its due time: the same actions as at any time before nextWake (wakeup.ts);
         // a time the engine derives from `now` (an owner's rogueUntil) counts from the due time.
         this.lastStepAt = p.at;
         this.apply(p.step);

@@ -33,14 +33,15 @@ export interface WakeupDeps {
 }
 
 /**
- * A timer's step computed ahead: what the engine gives at `at` from the state `from`. It is the
- * step for any time up to `validUntil` (the engine's next wake-up after it): no timer the step
- * compares the time with lies between, so stepping later would give the same actions.
+ * A timer's step computed ahead: what the engine gives at `at` from the state `from`, leaving the
+ * state `to`. It is the step for any time before `nextWake` (routerWakeup of `to`): no timer the
+ * step compares the time with lies between, so stepping later would give the same actions.
  */
 export interface PreparedStep {
   readonly from: RouterState;
+  readonly to: RouterState;
   readonly at: number;
-  readonly validUntil: number;
+  readonly nextWake: number | undefined;
 }
 
 /** The engine's steps, as the driver runs them. */
@@ -65,6 +66,8 @@ export class EngineWakeup<P extends PreparedStep> {
   private timer: unknown;
   private timerAt: number | undefined;
   private prepared: P | undefined;
+  /** The prepared step being carried out: schedule() takes its next wake-up, already known. */
+  private applying: P | undefined;
 
   constructor(
     private readonly deps: WakeupDeps,
@@ -77,7 +80,8 @@ export class EngineWakeup<P extends PreparedStep> {
   schedule(): void {
     const { state, stopped } = this.view();
     if (stopped) return;
-    const next = routerWakeup(state);
+    // After a prepared step, the scan over every instance it made is not made again.
+    const next = this.applying?.to === state ? this.applying.nextWake : routerWakeup(state);
     if (next === this.timerAt) {
       // The same wake-up from a new state (an event that did not move it): prepared again.
       if (this.prepared && this.prepared.from !== state) this.prepared = this.steps.prepare(next!);
@@ -122,8 +126,14 @@ export class EngineWakeup<P extends PreparedStep> {
       this.deps.trace?.(`timer (${late} us late)`);
       const p = this.prepared;
       this.prepared = undefined;
-      if (p && p.from === this.view().state && now < p.validUntil) this.steps.apply(p);
-      else this.steps.step(now);
+      if (p && p.from === this.view().state && now < (p.nextWake ?? Infinity)) {
+        this.applying = p;
+        try {
+          this.steps.apply(p);
+        } finally {
+          this.applying = undefined;
+        }
+      } else this.steps.step(now);
       // After the step: whatever it costs, the adverts of this one have gone.
       this.deps.onTimerLate?.(late);
     });

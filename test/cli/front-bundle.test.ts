@@ -106,3 +106,19 @@ test('bin -v prints the version lines of cli/help.ts (through its own small bund
   const r = await run(path.join(repo, 'bin/keepalived-ts'), ['-v']);
   assert.equal(r.stdout + r.stderr, versionText());
 });
+
+test('bin -v writes its lines without building process.stderr (node compiles ~20 stream modules for it)', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kts-v-'));
+  try {
+    const hook = path.join(dir, 'modules.cjs');
+    const list = path.join(dir, 'modules.txt');
+    fs.writeFileSync(hook, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(list)}, process.moduleLoadList.join('\\n')));\n`);
+    const r = await run(process.execPath, [...binNodeFlags(), '--require', hook, path.join(repo, 'bin/keepalived-ts'), '-v']);
+    assert.equal(r.stdout + r.stderr, versionText());
+    const loaded = fs.readFileSync(list, 'utf8').split('\n');
+    assert.ok(loaded.includes('NativeModule fs'), 'the list is node\'s module list');
+    assert.deepEqual(loaded.filter((m) => /^NativeModule (stream|net|tty|internal\/streams\/(writable|readable|duplex))$/.test(m)), []);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

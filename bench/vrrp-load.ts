@@ -11,8 +11,9 @@
  *    whole process (GNU time), best of 7 runs of each, Keepalived and keepalived-ts in turn.
  * 4. `-v`: wall time, beside bare `node -e 0`.
  *
- * Each daemon runs alone in the lab (one after the other, in the same namespaces), with its own
- * pid files. Run by hand as root: `npm run build && npm run bench:vrrp-load [-- --seconds 20 --runs 1]`
+ * At 100 instances the two daemons run at the same time, each in its own lab (namespaces, bridge
+ * and capturing peer), measured over the same seconds; saturated, one after the other (two daemons
+ * woken every 10 ms on two busy cores would delay each other). Each has its own pid files. Run by hand as root: `npm run build && npm run bench:vrrp-load [-- --seconds 20 --runs 1]`
  * (`--rt-priority N` adds `vrrp_rt_priority N` for both). Everything runs in the environment the
  * systemd unit gives, without variables that slow node alone (args.ts, `--keep-env`).
  */
@@ -54,37 +55,54 @@ function config(lab: Lab, instances: number, intervalS: number): string {
 interface LoadFigures { cpuPct: number; mem: Memory; gaps: GapStats }
 const NONE: LoadFigures = { cpuPct: 0, mem: { rssMb: 0, pssMb: 0, each: [] }, gaps: { adverts: 0, worstLateMs: 0, gapsOver: 0, gaps: 0, p99LateMs: 0 } };
 
-/** Starts the daemon, waits until every instance advertises, then measures for `seconds`. */
-async function measure(lab: Lab, dir: string, real: boolean, instances: number, intervalS: number, seconds: number, saturate: boolean): Promise<LoadFigures> {
+/** One daemon in its own lab, with the capture of its adverts on the peer. */
+interface Running { readonly real: boolean; readonly d: Daemon; readonly capture: AdvertCapture }
+
+async function start(lab: Lab, dir: string, real: boolean, instances: number, intervalS: number): Promise<Running> {
   fs.rmSync(dir, { recursive: true, force: true });
   const capture = await AdvertCapture.start(lab, 'peer');
-  const d = new Daemon(lab, 'node', dir, config(lab, instances, intervalS), repo, real);
+  return { real, d: new Daemon(lab, 'node', dir, config(lab, instances, intervalS), repo, real), capture };
+}
+
+/**
+ * Starts a daemon in each lab (Keepalived's and ours alike, at the same time when there are two),
+ * waits until every instance of each advertises, then measures all of them over the same
+ * `seconds`: a slower or faster spell of this virtual machine then falls on each alike.
+ */
+async function measure(labs: readonly { lab: Lab; dir: string; real: boolean }[], instances: number, intervalS: number, seconds: number, saturate: boolean): Promise<LoadFigures[]> {
+  const running: Running[] = [];
   const busy: ChildProcess[] = [];
   try {
+    for (const l of labs) running.push(await start(l.lab, l.dir, l.real, instances, intervalS));
     const t0 = Date.now();
-    while (capture.times.size < instances) {
-      if (Date.now() - t0 > 30_000) throw new Error(`${real ? 'keepalived' : 'keepalived-ts'}: ${capture.times.size} of ${instances} instances advertise after 30 s\n${d.output.slice(-20).join('\n')}`);
-      await sleep(200);
+    for (const r of running) {
+      while (r.capture.times.size < instances) {
+        if (Date.now() - t0 > 30_000) throw new Error(`${r.real ? 'keepalived' : 'keepalived-ts'}: ${r.capture.times.size} of ${instances} instances advertise after 30 s\n${r.d.output.slice(-20).join('\n')}`);
+        await sleep(200);
+      }
     }
     await sleep(3000); // every instance MASTER and settled; start-up work done
     if (saturate) {
       for (let i = 0; i < os.cpus().length; i++) busy.push(spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' }));
       await sleep(1000);
     }
-    const pids = processTree(d.proc.pid!);
-    const cpu0 = cpuSeconds(pids);
+    const trees = running.map((r) => processTree(r.d.proc.pid!));
+    const cpu0 = trees.map(cpuSeconds);
     const from = wallNs();
     const w0 = performance.now();
     await sleep(seconds * 1000);
     const to = wallNs();
-    const cpuPct = ((cpuSeconds(pids) - cpu0) / ((performance.now() - w0) / 1000)) * 100;
-    const mem = memory(processTree(d.proc.pid!));
-    await sleep(300); // the capture's last lines
-    return { cpuPct, mem, gaps: gapStats(capture.between(from, to), intervalS * 1000, 12) };
+    const cpu1 = trees.map(cpuSeconds);
+    const wallS = (performance.now() - w0) / 1000;
+    const mems = running.map((r) => memory(processTree(r.d.proc.pid!)));
+    await sleep(300); // the captures' last lines
+    return running.map((r, i) => ({ cpuPct: ((cpu1[i]! - cpu0[i]!) / wallS) * 100, mem: mems[i]!, gaps: gapStats(r.capture.between(from, to), intervalS * 1000, 12) }));
   } finally {
     for (const b of busy) b.kill('SIGKILL');
-    await d.kill('SIGTERM');
-    await capture.stop();
+    for (const r of running) {
+      await r.d.kill('SIGTERM');
+      await r.capture.stop();
+    }
   }
 }
 
@@ -141,40 +159,43 @@ function eachMem(m: Memory): string {
 }
 
 async function loadScenarios(): Promise<void> {
-  const lab = await Lab.create({ hosts: ['node', 'peer'], segments: 2 });
+  // Two labs: at 100 instances the two daemons run at the same time, one in each.
+  const labs = [await Lab.create({ hosts: ['node', 'peer'], segments: 2 }), await Lab.create({ hosts: ['node', 'peer'], segments: 2 })];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kts-vrrp-load-'));
+  const k = { lab: labs[0]!, dir: path.join(dir, 'k'), real: true };
+  const o = { lab: labs[1]!, dir: path.join(dir, 'o'), real: false };
   try {
     if (!ONLY || ONLY === '100') {
       for (let r = 0; r < RUNS; r++) {
-        const k = OURS ? NONE : await measure(lab, path.join(dir, 'k'), true, 100, 0.1, SECONDS, false);
-        const o = await measure(lab, path.join(dir, 'o'), false, 100, 0.1, SECONDS, false);
-        console.log(`\n100 MASTER instances, v3 advert_int 0.1, ${SECONDS} s (run ${r + 1}/${RUNS})\n`);
+        const [kf, of] = OURS ? [NONE, ...(await measure([o], 100, 0.1, SECONDS, false))] : await measure([k, o], 100, 0.1, SECONDS, false);
+        console.log(`\n100 MASTER instances, v3 advert_int 0.1, ${SECONDS} s, ${OURS ? 'keepalived-ts alone' : 'the two at the same time, each in its own namespaces'} (run ${r + 1}/${RUNS})\n`);
         row('figure', 'Keepalived', 'keepalived-ts', 'ratio');
         row('---', '---', '---', '---');
-        row('CPU, % of one core', f2(k.cpuPct), f2(o.cpuPct), ratio(o.cpuPct, k.cpuPct));
-        row('memory, sum of RSS, MB', f1(k.mem.rssMb), f1(o.mem.rssMb), ratio(o.mem.rssMb, k.mem.rssMb));
-        row('memory, sum of PSS, MB', f1(k.mem.pssMb), f1(o.mem.pssMb), ratio(o.mem.pssMb, k.mem.pssMb));
-        row('adverts received', String(k.gaps.adverts), String(o.gaps.adverts), ratio(o.gaps.adverts, k.gaps.adverts));
-        row('worst lateness, ms', f2(k.gaps.worstLateMs), f2(o.gaps.worstLateMs), '-');
-        row('99th percentile lateness, ms', f2(k.gaps.p99LateMs), f2(o.gaps.p99LateMs), '-');
-        console.log(`\nprocesses (RSS/PSS MB): Keepalived: ${eachMem(k.mem)}; keepalived-ts: ${eachMem(o.mem)}`);
+        row('CPU, % of one core', f2(kf!.cpuPct), f2(of!.cpuPct), ratio(of!.cpuPct, kf!.cpuPct));
+        row('memory, sum of RSS, MB', f1(kf!.mem.rssMb), f1(of!.mem.rssMb), ratio(of!.mem.rssMb, kf!.mem.rssMb));
+        row('memory, sum of PSS, MB', f1(kf!.mem.pssMb), f1(of!.mem.pssMb), ratio(of!.mem.pssMb, kf!.mem.pssMb));
+        row('adverts received', String(kf!.gaps.adverts), String(of!.gaps.adverts), ratio(of!.gaps.adverts, kf!.gaps.adverts));
+        row('worst lateness, ms', f2(kf!.gaps.worstLateMs), f2(of!.gaps.worstLateMs), '-');
+        row('99th percentile lateness, ms', f2(kf!.gaps.p99LateMs), f2(of!.gaps.p99LateMs), '-');
+        console.log(`\nprocesses (RSS/PSS MB): Keepalived: ${eachMem(kf!.mem)}; keepalived-ts: ${eachMem(of!.mem)}`);
       }
     }
     if (!ONLY || ONLY === 'sat') {
       for (let r = 0; r < RUNS; r++) {
-        const k = OURS ? NONE : await measure(lab, path.join(dir, 'k'), true, 1, 0.01, 6, true);
-        const o = await measure(lab, path.join(dir, 'o'), false, 1, 0.01, 6, true);
-        console.log(`\n1 instance, v3 advert_int 0.01, ${os.cpus().length} busy loops (both cores saturated), 6 s${RT_PRIORITY ? `, vrrp_rt_priority ${RT_PRIORITY}` : ''} (run ${r + 1}/${RUNS})\n`);
+        // One after the other: two daemons woken every 10 ms on two saturated cores would delay each other.
+        const [kf] = OURS ? [NONE] : await measure([k], 1, 0.01, 6, true);
+        const [of] = await measure([o], 1, 0.01, 6, true);
+        console.log(`\n1 instance, v3 advert_int 0.01, ${os.cpus().length} busy loops (both cores saturated), 6 s, one after the other${RT_PRIORITY ? `, vrrp_rt_priority ${RT_PRIORITY}` : ''} (run ${r + 1}/${RUNS})\n`);
         row('figure', 'Keepalived', 'keepalived-ts', 'difference');
         row('---', '---', '---', '---');
-        row('worst lateness, ms', f2(k.gaps.worstLateMs), f2(o.gaps.worstLateMs), `${f2(o.gaps.worstLateMs - k.gaps.worstLateMs)} ms`);
-        row('99th percentile lateness, ms', f2(k.gaps.p99LateMs), f2(o.gaps.p99LateMs), `${f2(o.gaps.p99LateMs - k.gaps.p99LateMs)} ms`);
-        row('gaps over 12 ms', `${k.gaps.gapsOver} of ${k.gaps.gaps}`, `${o.gaps.gapsOver} of ${o.gaps.gaps}`, '-');
-        row('adverts received (600 ideal)', String(k.gaps.adverts), String(o.gaps.adverts), `${f2(((o.gaps.adverts - k.gaps.adverts) / k.gaps.adverts) * 100)} %`);
+        row('worst lateness, ms', f2(kf!.gaps.worstLateMs), f2(of!.gaps.worstLateMs), `${f2(of!.gaps.worstLateMs - kf!.gaps.worstLateMs)} ms`);
+        row('99th percentile lateness, ms', f2(kf!.gaps.p99LateMs), f2(of!.gaps.p99LateMs), `${f2(of!.gaps.p99LateMs - kf!.gaps.p99LateMs)} ms`);
+        row('gaps over 12 ms', `${kf!.gaps.gapsOver} of ${kf!.gaps.gaps}`, `${of!.gaps.gapsOver} of ${of!.gaps.gaps}`, '-');
+        row('adverts received (600 ideal)', String(kf!.gaps.adverts), String(of!.gaps.adverts), `${f2(((of!.gaps.adverts - kf!.gaps.adverts) / kf!.gaps.adverts) * 100)} %`);
       }
     }
   } finally {
-    await lab.destroy();
+    for (const lab of labs) await lab.destroy();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }

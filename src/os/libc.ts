@@ -262,6 +262,8 @@ export class MsgArena {
   /** The name and control buffers' addresses as numbers (user-space addresses fit in 53 bits): no BigInt per send. */
   private readonly addr: { name: number; control: number };
   private freed = false;
+  /** The name and ancillary data the buffers hold from the last send (undefined after a receive). */
+  private readonly sent: { name: Uint8Array | undefined; cmsgs: readonly Cmsg[] | undefined; controlLen: number } = { name: undefined, cmsgs: undefined, controlLen: 0 };
 
   constructor(readonly capacity = 65536) {
     const hdr = cmsgAlign(koffi.sizeof(msghdr));
@@ -300,18 +302,27 @@ export class MsgArena {
   send(fd: number, data: Uint8Array, name: Uint8Array, cmsgs: readonly Cmsg[]): boolean {
     if (data.length > this.capacity) throw new RangeError(`${data.length} bytes exceed the ${this.capacity}-byte buffer`);
     this.mem.set(data, this.offs.data);
-    this.mem.set(name, this.offs.name);
-    let o = this.offs.control;
-    for (const m of cmsgs) {
-      const len = CMSG_HDR + m.data.length;
-      this.mem.fill(0, o, o + cmsgAlign(len));
-      u64(this.dv, o + F.cmsgLen, len);
-      this.dv.setInt32(o + F.cmsgLevel, m.level, true);
-      this.dv.setInt32(o + F.cmsgType, m.type, true);
-      this.mem.set(m.data, o + CMSG_HDR);
-      o += cmsgAlign(len);
+    // A master's adverts go to one name with the same ancillary data (vrrp-socket.ts caches both):
+    // written again only when they are other objects, or after a receive wrote over them.
+    if (name !== this.sent.name) {
+      this.mem.set(name, this.offs.name);
+      this.sent.name = name;
     }
-    this.header(name.length, data.length, o - this.offs.control);
+    if (cmsgs !== this.sent.cmsgs) {
+      let o = this.offs.control;
+      for (const m of cmsgs) {
+        const len = CMSG_HDR + m.data.length;
+        this.mem.fill(0, o, o + cmsgAlign(len));
+        u64(this.dv, o + F.cmsgLen, len);
+        this.dv.setInt32(o + F.cmsgLevel, m.level, true);
+        this.dv.setInt32(o + F.cmsgType, m.type, true);
+        this.mem.set(m.data, o + CMSG_HDR);
+        o += cmsgAlign(len);
+      }
+      this.sent.cmsgs = cmsgs;
+      this.sent.controlLen = o - this.offs.control;
+    }
+    this.header(name.length, data.length, this.sent.controlLen);
     const r = c.sendmsg(fd, this.base, MSG_DONTWAIT) as number;
     if (fd === -1) return false;
     if (r < 0 && koffi.errno() === EAGAIN) return false;
@@ -321,6 +332,7 @@ export class MsgArena {
 
   /** One non-blocking recvmsg; undefined when nothing is queued (EAGAIN). */
   receive(fd: number): Received | undefined {
+    this.sent.name = this.sent.cmsgs = undefined;
     this.header(MsgArena.NAME, this.capacity, MsgArena.CONTROL);
     let r: number;
     do r = c.recvmsg(fd, this.base, MSG_DONTWAIT | MSG_TRUNC) as number;

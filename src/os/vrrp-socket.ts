@@ -92,7 +92,8 @@ export function openVrrpSocket(opts: VrrpSocketOptions): VrrpSocket {
   const cmsgsOf = new Map<string, Cmsg[]>();
   const nameOf = new Map<string, Buffer>();
   const sendTo = (to: number, payload: Uint8Array, dst: string, src: string, ttl: number): boolean => {
-    const ck = `${src} ${ttl}`;
+    // The usual TTL keys by the address alone: a string from the configuration, its hash kept.
+    const ck = ttl === DEFAULT_TTL ? src : `${src} ${ttl}`;
     let cmsgs = cmsgsOf.get(ck);
     if (!cmsgs) {
       if (cmsgsOf.size >= CACHED_MAX) cmsgsOf.clear();

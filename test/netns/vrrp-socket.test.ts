@@ -114,6 +114,18 @@ describe('VRRP raw sockets between namespaces', { skip: labUnavailable() }, () =
     assert.deepEqual([...pa.errors(), ...pb.errors()], []);
   });
 
+  test('a send after a receive on the same socket goes where it is told (they share its buffers)', async () => {
+    const send = async (from: Peer, to: Peer, advert: Advertisement, dst: string, src: string) => {
+      await from.request({ op: 'send', hex: hex(encodeAdvertisement(advert, { src, dst })), dst, src }, 'sent');
+      return to.packet((q) => q.bytes[1] === advert.vrid, 3000, `vrid ${advert.vrid}`);
+    };
+    assert.equal((await send(pb, pa, v2(24), GROUP4, b.address)).dst, GROUP4);
+    // B's socket receives A's unicast: its buffers then hold A's address and that packet's ancillary data.
+    assert.equal((await send(pa, pb, v2(25), b.address, a.address)).dst, b.address);
+    const again = await send(pb, pa, v2(26), GROUP4, b.address);
+    assert.deepEqual([again.dst, again.src, again.ttl], [GROUP4, b.address, 255]);
+  });
+
   test('latency: 100 adverts one at a time, A->B', async (t) => {
     const us: number[] = [];
     for (let vrid = 100; vrid < 200; vrid++) us.push((await exchange(v2(vrid), GROUP4, a.address)).us);

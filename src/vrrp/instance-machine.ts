@@ -14,11 +14,11 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
  * A copy of `s` with every field named, in initialState()'s order: every state then has one
  * shape (V8 map), where a spread copy takes V8's slow path field by field once the states seen
  * at a site differ in shape, and the engine's loads of them go polymorphic (perf of the VRRP
- * child at 100 instances: the load IC was its largest single cost). The type names every field,
- * so one added to InstanceState must be added here.
+ * child at 100 instances: the load IC was its largest single cost). Required<> makes a field
+ * added to InstanceState, optional or not, a compile error here until it is copied.
  */
 function copyState(s: InstanceState): InstanceState {
-  return {
+  const copy: Required<InstanceState> = {
     state: s.state,
     wantState: s.wantState,
     effectivePriority: s.effectivePriority,
@@ -39,6 +39,7 @@ function copyState(s: InstanceState): InstanceState {
     rogueIntervalUs: s.rogueIntervalUs,
     stats: s.stats,
   };
+  return copy;
 }
 
 export class Machine {

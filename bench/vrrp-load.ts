@@ -13,7 +13,8 @@
  *
  * At 100 instances the two daemons run at the same time, each in its own lab (namespaces, bridge
  * and capturing peer), measured over the same seconds; saturated, one after the other (two daemons
- * woken every 10 ms on two busy cores would delay each other). Each has its own pid files. Run by hand as root: `npm run build && npm run bench:vrrp-load [-- --seconds 20 --runs 1]`
+ * woken every 10 ms on two busy cores would delay each other). Each has its own pid files.
+ * Run by hand as root: `npm run build && npm run bench:vrrp-load [-- --seconds 20 --runs 1]`
  * (`--rt-priority N` adds `vrrp_rt_priority N` for both). Everything runs in the environment the
  * systemd unit gives, without variables that slow node alone (args.ts, `--keep-env`).
  */

@@ -1,4 +1,4 @@
-/** The benches' command-line options. */
+/** The benches' command-line options, and the environment they run in. */
 
 /** `--NAME N`: a positive number, else `dflt`. */
 export function numberArg(name: string, dflt: number): number {
@@ -8,12 +8,13 @@ export function numberArg(name: string, dflt: number): number {
 }
 
 /**
- * Variables that make node, and only node, start slower than it would under the systemd unit
+ * Variables that change node, and only node, from what it is under the systemd unit
  * (packaging/keepalived-ts.service), which starts the daemon with systemd's own small environment.
  * NODE_EXTRA_CA_CERTS makes every node process read and parse that bundle of certificates before
  * any JavaScript runs: on this machine a bare `node -e 0` took 69 ms with it and 25 ms without,
  * and 1.7 MB more RSS (session 11). keepalived-ts verifies no certificate (SSL_GET, as
- * Keepalived's, does not), so the bundle does nothing for it.
+ * Keepalived's, does not), so the bundle does nothing for it. NODE_OPTIONS would add flags to
+ * keepalived-ts's processes and the bare node alone (not set here; nothing measured).
  */
 const NODE_ONLY_ENV = ['NODE_EXTRA_CA_CERTS', 'NODE_OPTIONS'];
 

@@ -15,8 +15,9 @@
  * and capturing peer), measured over the same seconds; saturated, one after the other (two daemons
  * woken every 10 ms on two busy cores would delay each other). Each has its own pid files.
  * Run by hand as root: `npm run build && npm run bench:vrrp-load [-- --seconds 20 --runs 1]`
- * (`--rt-priority N` adds `vrrp_rt_priority N` for both). Everything runs in the environment the
- * systemd unit gives, without variables that slow node alone (args.ts, `--keep-env`).
+ * (`--rt-priority N` adds `vrrp_rt_priority N` for both). Everything runs as the systemd unit
+ * runs it: in a session of its own (`--same-session`: not), without variables that slow node
+ * alone (args.ts, `--keep-env`).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -43,6 +44,12 @@ const OURS = process.argv.includes('--ours');
  * needs adverts on time on a busy host configures (SCHED_RR; Keepalived's keyword).
  */
 const RT_PRIORITY = numberArg('rt-priority', 0);
+/**
+ * Each daemon in a session of its own (setsid), as systemd starts a service, so that the
+ * scheduler's autogroups keep it apart from the bench's busy loops; --same-session: in the
+ * bench's session, beside them (before the twelfth session).
+ */
+const OWN_SESSION = !process.argv.includes('--same-session');
 
 function config(lab: Lab, instances: number, intervalS: number): string {
   const out = ['global_defs {', '  router_id vrrp_load', '  vrrp_version 3', ...(RT_PRIORITY ? [`  vrrp_rt_priority ${RT_PRIORITY}`] : []), '}', ''];
@@ -62,7 +69,7 @@ interface Running { readonly real: boolean; readonly d: Daemon; readonly capture
 async function start(lab: Lab, dir: string, real: boolean, instances: number, intervalS: number): Promise<Running> {
   fs.rmSync(dir, { recursive: true, force: true });
   const capture = await AdvertCapture.start(lab, 'peer');
-  return { real, d: new Daemon(lab, 'node', dir, config(lab, instances, intervalS), repo, real), capture };
+  return { real, d: new Daemon(lab, 'node', dir, config(lab, instances, intervalS), repo, real, {}, [], OWN_SESSION), capture };
 }
 
 /**
@@ -251,6 +258,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   console.log(serviceEnvironment());
+  console.log(OWN_SESSION ? 'daemons: each in a session of its own, as systemd starts them (--same-session: in the bench\'s)' : 'daemons: in the bench\'s session, beside its busy loops (--same-session)');
   if (!ONLY || ONLY === '100' || ONLY === 'sat') await loadScenarios();
   if (!ONLY || ONLY === 't') commandScenarios();
 }

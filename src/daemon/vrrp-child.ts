@@ -13,6 +13,7 @@ import { linuxOs } from '../os/linux.js';
 import { uptimeSeconds } from '../os/host.js';
 import { daemonLogger } from './logger.js';
 import { timerfdClock, type TimerfdClock } from '../os/timerfd-clock.js';
+import { openSendRing, type SendRing } from '../os/uring.js';
 import { systemClock, type Clock } from '../base/clock.js';
 import { removePidFile, writePidFile } from './pidfile.js';
 import { SPIN_US, VrrpDriver } from './vrrp/driver.js';
@@ -53,6 +54,7 @@ async function main(): Promise<void> {
   writePidFile(opts.childPidFile);
   const os = linuxOs();
   const clock = vrrpClock(log);
+  const ring = sendRing(log);
   let current = config;
   const history = new TransitionLog();
   let dumps: VrrpDumps | undefined;
@@ -66,7 +68,7 @@ async function main(): Promise<void> {
   // Not fatal: conntrackd's configuration may come later; each failed command will say so too.
   if (ctd && !existsSync(ctd.config)) log.warn(`conntrackd: ${ctd.config} does not exist (yet): its commands will fail until it does`);
   const driver = new VrrpDriver(config, {
-    clock, log, ...os, ...(trace ? { trace } : {}), spinUs: SPIN_US,
+    clock, log, ...os, ...(trace ? { trace } : {}), ...(ring ? { ring } : {}), spinUs: SPIN_US,
     // Keepalived's scheduler checks each wake-up for an overdue timer (max_auto_priority).
     onTimerLate: (lateUs) => sched?.timerLate(lateUs),
     keepAddressesOnStop: opts.dontReleaseVrrp,
@@ -108,6 +110,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     await driver.stop();
+    ring?.close();
     // STOP notify scripts run to completion (1 s at most) before the process goes.
     await Promise.all(pending);
     await tracking?.stop();
@@ -259,6 +262,25 @@ function vrrpClock(log: { warn(m: string): void; error(m: string): void }): Cloc
   } catch (e) {
     log.warn(`timerfd unavailable (${(e as Error).message}): timers on libuv`);
     return systemClock;
+  }
+}
+
+/**
+ * A master's adverts sent by the kernel at their time (os/uring.ts), unless
+ * KEEPALIVED_TS_URING=0 or the kernel refuses io_uring; then from the event loop.
+ */
+function sendRing(log: { info(m: string): void }): SendRing | undefined {
+  if (process.env['KEEPALIVED_TS_URING'] === '0') {
+    log.info('adverts: sent from the event loop (KEEPALIVED_TS_URING=0)');
+    return undefined;
+  }
+  try {
+    const ring = openSendRing();
+    log.info('adverts: queued to the kernel for their time (io_uring)');
+    return ring;
+  } catch (e) {
+    log.info(`adverts: io_uring unavailable (${(e as Error).message}), sent from the event loop`);
+    return undefined;
   }
 }
 

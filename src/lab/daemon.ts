@@ -18,7 +18,7 @@ export class Daemon {
   readonly checkersPidFile: string;
 
   /** `extraArgs` follow the lab's own (keepalived-ts options such as --bgp-table). */
-  constructor(lab: Lab, host: string, dir: string, configText: string, repo: string, real = false, env: NodeJS.ProcessEnv = {}, extraArgs: readonly string[] = []) {
+  constructor(lab: Lab, host: string, dir: string, configText: string, repo: string, real = false, env: NodeJS.ProcessEnv = {}, extraArgs: readonly string[] = [], ownSession = false) {
     fs.mkdirSync(dir, { recursive: true });
     const conf = path.join(dir, 'keepalived.conf');
     fs.writeFileSync(conf, configText);
@@ -27,9 +27,11 @@ export class Daemon {
     this.checkersPidFile = path.join(dir, 'checkers.pid');
     // -G: console only, so a lab's daemons (ours and Keepalived alike) stay out of the host's syslog.
     const args = ['-n', '-l', '-G', '-D', '-f', conf, '-p', this.pidFile, '-r', this.vrrpPidFile, '-c', this.checkersPidFile, ...extraArgs];
-    this.proc = real
-      ? lab.spawn(host, '/usr/sbin/keepalived', ['-P', ...args], { env: { ...process.env, TMPDIR: dir, ...env } })
-      : lab.spawn(host, process.execPath, [...BIN_NODE_FLAGS, path.join(repo, 'bin/keepalived-ts'), ...args], { env: { ...process.env, TMPDIR: dir, ...env } });
+    const cmd = real ? ['/usr/sbin/keepalived', '-P', ...args] : [process.execPath, ...BIN_NODE_FLAGS, path.join(repo, 'bin/keepalived-ts'), ...args];
+    // As systemd starts a service (setsid()): then it is not in the scheduler's autogroup of the
+    // session that started it, where bench/vrrp-load's busy loops are.
+    if (ownSession) cmd.unshift('setsid');
+    this.proc = lab.spawn(host, cmd[0]!, cmd.slice(1), { env: { ...process.env, TMPDIR: dir, ...env } });
     // Whole lines only: a chunk of a pipe can end mid-line (the rest comes with the next one).
     for (const s of [this.proc.stdout, this.proc.stderr]) {
       let partial = '';

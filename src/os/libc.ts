@@ -300,6 +300,15 @@ export class MsgArena {
    * after a failover does not pay for V8's first compilation of this path.
    */
   send(fd: number, data: Uint8Array, name: Uint8Array, cmsgs: readonly Cmsg[]): boolean {
+    const r = c.sendmsg(fd, this.write(data, name, cmsgs), MSG_DONTWAIT) as number;
+    if (fd === -1) return false;
+    if (r < 0 && koffi.errno() === EAGAIN) return false;
+    check('sendmsg', r);
+    return true;
+  }
+
+  /** Writes a message for a later sendmsg (os/uring.ts) and returns its msghdr's address, valid until the next write or receive. */
+  write(data: Uint8Array, name: Uint8Array, cmsgs: readonly Cmsg[]): bigint {
     if (data.length > this.capacity) throw new RangeError(`${data.length} bytes exceed the ${this.capacity}-byte buffer`);
     this.mem.set(data, this.offs.data);
     // A master's adverts go to one name with the same ancillary data (vrrp-socket.ts caches both):
@@ -323,11 +332,7 @@ export class MsgArena {
       this.sent.controlLen = o - this.offs.control;
     }
     this.header(name.length, data.length, this.sent.controlLen);
-    const r = c.sendmsg(fd, this.base, MSG_DONTWAIT) as number;
-    if (fd === -1) return false;
-    if (r < 0 && koffi.errno() === EAGAIN) return false;
-    check('sendmsg', r);
-    return true;
+    return this.base;
   }
 
   /** One non-blocking recvmsg; undefined when nothing is queued (EAGAIN). */

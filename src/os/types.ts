@@ -34,6 +34,12 @@ export interface VrrpSocket {
    * and V8 compiling the send path then cost about 0.3 ms of the takeover (measured).
    */
   prepare?(payload: Uint8Array, dst: string, src: string, ttl?: number): void;
+  /**
+   * Writes send()'s message into the socket's `slot`-th native buffer for a sendmsg the kernel
+   * makes later (os/uring.ts): the fd and the msghdr's address, valid until that slot is written
+   * again or the socket closes.
+   */
+  stage?(payload: Uint8Array, dst: string, src: string, ttl: number | undefined, slot: number): { readonly fd: number; readonly msg: bigint };
   /** Reads what is queued now, without waiting for the event loop (onPacket for each). */
   drain?(): void;
   close(): void;

@@ -42,6 +42,11 @@ const DEFAULT_TTL = 255;
 const AH_HEADER_LENGTH = 24;
 /** Packets handled per readiness callback before yielding to the event loop (poll fires again). */
 const DRAIN_LIMIT = 256;
+/**
+ * A staged advert's buffer: any IPv4 advert (VRRPv3 with 255 addresses: 1,028 bytes), IPv6 up
+ * to 68 addresses; a larger one throws (RangeError) and goes out through send() instead.
+ */
+const STAGED_CAPACITY = 1100;
 
 export function openVrrpSocket(opts: VrrpSocketOptions): VrrpSocket {
   const v4 = opts.family === 'inet';
@@ -91,7 +96,9 @@ export function openVrrpSocket(opts: VrrpSocketOptions): VrrpSocket {
   // and sockaddrs are built once (a handful per socket), not parsed from text each time.
   const cmsgsOf = new Map<string, Cmsg[]>();
   const nameOf = new Map<string, Buffer>();
-  const sendTo = (to: number, payload: Uint8Array, dst: string, src: string, ttl: number): boolean => {
+  /** Native messages for sends the kernel makes later (stage()), one per slot, made on first use. */
+  const staged: MsgArena[] = [];
+  const messageParts = (dst: string, src: string, ttl: number): [Uint8Array, readonly Cmsg[]] => {
     // The usual TTL keys by the address alone: a string from the configuration, its hash kept.
     const ck = ttl === DEFAULT_TTL ? src : `${src} ${ttl}`;
     let cmsgs = cmsgsOf.get(ck);
@@ -105,6 +112,10 @@ export function openVrrpSocket(opts: VrrpSocketOptions): VrrpSocket {
       // Link-local and ff02:: destinations need the scope; harmless for global ones.
       nameOf.set(dst, (name = sockaddr(addressOf(dst, v4 ? 4 : 16), v4 ? 0 : ifindex)));
     }
+    return [name, cmsgs];
+  };
+  const sendTo = (to: number, payload: Uint8Array, dst: string, src: string, ttl: number): boolean => {
+    const [name, cmsgs] = messageParts(dst, src, ttl);
     return mem.send(to, payload, name, cmsgs);
   };
 
@@ -124,6 +135,12 @@ export function openVrrpSocket(opts: VrrpSocketOptions): VrrpSocket {
         throw Object.assign(new Error(`VRRP advert to ${dst} dropped: socket buffer full`), { code: 'EAGAIN' });
       }
     },
+    stage(payload, dst, src, ttl = DEFAULT_TTL, slot) {
+      if (closed) throw new Error(`VRRP socket on ${opts.ifname} is closed`);
+      const [name, cmsgs] = messageParts(dst, src, ttl);
+      const arena = (staged[slot] ??= new MsgArena(STAGED_CAPACITY));
+      return { fd, msg: arena.write(payload, name, cmsgs) };
+    },
     prepare(payload, dst, src, ttl = DEFAULT_TTL) {
       if (!closed) sendTo(-1, payload, dst, src, ttl);
     },
@@ -135,6 +152,7 @@ export function openVrrpSocket(opts: VrrpSocketOptions): VrrpSocket {
       poller.stop();
       close(fd);
       mem.free();
+      for (const a of staged) a.free();
     },
   };
 }

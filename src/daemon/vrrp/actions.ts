@@ -35,7 +35,7 @@ export interface ActionDeps {
 const encoded = new WeakMap<Runtime, Map<number, Map<string, Uint8Array>>>();
 const ENCODED_MAX = 64;
 
-function advertBytes(rt: Runtime, priority: number, dst: string): Uint8Array {
+export function advertBytes(rt: Runtime, priority: number, dst: string): Uint8Array {
   let byPriority = encoded.get(rt);
   if (!byPriority) encoded.set(rt, (byPriority = new Map()));
   let byKey = byPriority.get(priority);

@@ -17,9 +17,11 @@ import type { InstanceEvent } from '../../vrrp/types.js';
 import type { Clock } from '../../base/clock.js';
 import type { Logger } from '../../base/log.js';
 import type { VipFirewall } from '../../os/vip-firewall.js';
+import type { SendRing } from '../../os/uring.js';
 import { ActionRunner, garpsLast } from './actions.js';
 import { AddressQueue } from './addresses.js';
 import { AdvertReceiver } from './advert-receiver.js';
+import { AdvertStager, type StagedAdverts } from './advert-stager.js';
 import { HostSetup } from './host-setup.js';
 import { TakeoverRehearsal } from './rehearsal.js';
 import { matchReloaded, reloadedState } from './reload.js';
@@ -55,6 +57,8 @@ export interface VrrpDeps {
   readonly spinUs?: number;
   /** Each engine timer's lateness, µs (max_auto_priority and min_auto_priority_delay). */
   readonly onTimerLate?: (lateUs: number) => void;
+  /** The kernel's timed sends (os/uring.ts): a master's adverts queued when its timer is armed. */
+  readonly ring?: SendRing;
 }
 
 /** The VRRP child's spinUs: inside the rehearsals' quiet stretch before a deadline (rehearsal.ts), so that none delays the wake-up. */
@@ -77,8 +81,9 @@ export class VrrpDriver {
 
   /** Running the takeover path ahead of time (rehearsal.ts). */
   private readonly rehearsal: TakeoverRehearsal;
-  private readonly wakeup: EngineWakeup<PreparedStep & { readonly step: RouterStep }>;
+  private readonly wakeup: EngineWakeup<PreparedStep & { readonly step: RouterStep; staged: StagedAdverts | undefined; sent: boolean }>;
   private readonly receiver: AdvertReceiver;
+  private readonly stager: AdvertStager | undefined;
   private readonly addresses: AddressQueue;
   private readonly actions: ActionRunner;
   private readonly host: HostSetup;
@@ -102,16 +107,26 @@ export class VrrpDriver {
         const from = this.state;
         const r = stepAll(this.params, from, 'timer', at);
         if (r.actions.length === 0 || r.actions.some((a) => a.kind !== 'send_advert')) return undefined;
-        return { from, to: r.state, at, nextWake: routerWakeup(r.state), step: r };
+        return { from, to: r.state, at, nextWake: routerWakeup(r.state), step: r, staged: undefined as StagedAdverts | undefined, sent: false as boolean };
+      },
+      stage: (p) => {
+        p.staged = this.stager?.stage(p.at, p.step.actions);
+      },
+      settle: (p) => {
+        // Once: the batch's buffers are free again after it, and `sent` says who sends.
+        if (p.staged) p.sent = this.stager!.settle(p.staged);
+        p.staged = undefined;
+        return p.sent;
       },
       apply: (p) => {
         // Stepped at its due time: the same actions as at any time before nextWake (wakeup.ts);
         // a time the engine derives from `now` (an owner's rogueUntil) counts from the due time.
         this.lastStepAt = p.at;
-        this.apply(p.step);
+        this.apply(p.sent ? { state: p.step.state, actions: [] } : p.step);
         this.deps.trace?.('prepared step applied');
       },
     });
+    this.stager = deps.ring && new AdvertStager({ ring: deps.ring, log: deps.log, trace: deps.trace, runtime: (name) => this.runtimes.get(name), socketFor: (rt) => this.socketFor(rt) });
     this.receiver = new AdvertReceiver({ ...deps, instanceState: (name) => this.state.instances.get(name) });
     this.addresses = new AddressQueue(deps);
     this.actions = new ActionRunner(deps, this.addresses, (rt) => this.socketFor(rt), () => ({ config: this.config, runtimes: this.runtimes, releasing: this.releasing }));
@@ -152,6 +167,7 @@ export class VrrpDriver {
   /** SIGTERM: masters send priority 0 and release their addresses; then the sockets close. */
   async stop(): Promise<void> {
     if (this.stopped) return;
+    this.wakeup.settleStaged();
     this.releasing = !this.deps.keepAddressesOnStop;
     this.apply(stepAll(this.params, this.state, 'shutdown', (this.lastStepAt = this.deps.clock.now())));
     this.stopped = true;
@@ -216,6 +232,7 @@ export class VrrpDriver {
     await this.host.syncFirewall(config, next);
     // New VMACs before the sockets bind to them; the old ones go once their instances are done.
     await this.host.syncVmacs(this.runtimes, next, { create: true, remove: false });
+    this.wakeup.settleStaged(); // sockets may close below
     const now = this.deps.clock.now();
     const match = matchReloaded(this.runtimes, next);
     for (const name of match.deleted) {
@@ -307,6 +324,7 @@ export class VrrpDriver {
   }
 
   private apply(r: { state: RouterState; actions: readonly RouterAction[] }): void {
+    if (r.actions.length > 0) this.wakeup.settleStaged();
     this.state = r.state;
     const actions = garpsLast(r.actions);
     for (let i = 0; i < actions.length; i++) this.actions.execute(actions[i]!);

@@ -50,8 +50,12 @@ export interface EngineSteps<P extends PreparedStep> {
   step(now: number): void;
   /** The timer step at `at` when all it does is send adverts (else undefined: stepped when due). */
   prepare(at: number): P | undefined;
-  /** Carries out a prepared step: its adverts first. */
+  /** Carries out a prepared step: its adverts first (or settles them, if staged). */
   apply(p: P): void;
+  /** Hands a prepared step's adverts to the kernel for its time (advert-stager.ts), when the timer is armed. */
+  stage?(p: P): void;
+  /** Ends what stage() queued, before apply() or when the step is dropped: true if the kernel sent the adverts. */
+  settle?(p: P): boolean;
 }
 
 /** What the timer reads of the driver when it is armed and when it fires. */
@@ -84,14 +88,14 @@ export class EngineWakeup<P extends PreparedStep> {
     const next = this.applying?.to === state ? this.applying.nextWake : routerWakeup(state);
     if (next === this.timerAt) {
       // The same wake-up from a new state (an event that did not move it): prepared again.
-      if (this.prepared && this.prepared.from !== state) this.prepared = this.steps.prepare(next!);
+      if (this.prepared && this.prepared.from !== state) this.prepare(next!);
       return;
     }
     if (this.timer !== undefined) this.deps.clock.cancel(this.timer);
     this.rehearsal.cancel();
     this.timer = undefined;
     this.timerAt = next;
-    this.prepared = undefined;
+    this.dropPrepared();
     if (next === undefined) return;
     // A backup whose Master_Down timer is the next one: warm its takeover path first, and wake
     // up early to wait for the deadline awake (below).
@@ -104,7 +108,7 @@ export class EngineWakeup<P extends PreparedStep> {
     const spinUs = this.deps.spinUs ?? 0;
     const spin = due.length > 0 && spinUs > 0;
     // A backup's deadline is a takeover: stepped when due (its rehearsal warms that path instead).
-    if (due.length === 0) this.prepared = this.steps.prepare(next);
+    if (due.length === 0) this.prepare(next);
     this.timer = this.deps.clock.at(spin ? next - spinUs : next, () => {
       this.timer = undefined;
       this.timerAt = undefined;
@@ -126,7 +130,10 @@ export class EngineWakeup<P extends PreparedStep> {
       this.deps.trace?.(`timer (${late} us late)`);
       const p = this.prepared;
       this.prepared = undefined;
-      if (p && p.from === this.view().state && now < (p.nextWake ?? Infinity)) {
+      // Applied when still valid; also when this wake-up came past the next one, if the kernel
+      // sent its adverts at their time (the next step then follows at once).
+      const sentAhead = p !== undefined && (this.steps.settle?.(p) ?? false);
+      if (p && p.from === this.view().state && (now < (p.nextWake ?? Infinity) || sentAhead)) {
         this.applying = p;
         try {
           this.steps.apply(p);
@@ -142,6 +149,27 @@ export class EngineWakeup<P extends PreparedStep> {
   /** At stop: the timer is not armed again (the view says stopped). */
   cancel(): void {
     if (this.timer !== undefined) this.deps.clock.cancel(this.timer);
+    this.dropPrepared();
+  }
+
+  /**
+   * Before other actions go out or a socket closes: the adverts the kernel holds for the prepared
+   * step go now (their time has come) or never, so none follows a later one (a priority-0
+   * advert at shutdown, a backup's silence) and none reads a closed socket's buffers.
+   */
+  settleStaged(): void {
+    if (this.prepared) this.steps.settle?.(this.prepared);
+  }
+
+  private prepare(at: number): void {
+    this.dropPrepared();
+    this.prepared = this.steps.prepare(at);
+    if (this.prepared) this.steps.stage?.(this.prepared);
+  }
+
+  /** A prepared step that will not be applied. If its time had come, the kernel sent its adverts (the event that dropped it came after them). */
+  private dropPrepared(): void {
+    if (this.prepared && this.steps.settle?.(this.prepared)) this.deps.trace?.('staged adverts sent before a new step');
     this.prepared = undefined;
   }
 }

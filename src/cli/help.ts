@@ -30,6 +30,7 @@ export const ENVIRONMENT: readonly (readonly [string, string])[] = [
   ['KEEPALIVED_TS_DR_DRAIN=SECONDS', 'how long a DR service keeps old connections on their real servers after a change'],
   ['KEEPALIVED_TS_NAT_SNAT=1', 'one-armed NAT: real servers see the director as the client'],
   ['KEEPALIVED_TS_VRRP_SLICE_US=N', 'the VRRP process\'s fair-scheduler slice in µs, so an advert preempts busy processes (default 100; 0: the kernel\'s)'],
+  ['KEEPALIVED_TS_URING=0', 'a master\'s adverts sent from the event loop, not queued to the kernel (io_uring) for their time'],
   ['KEEPALIVED_TS_TRACE=1', 'one log line per VRRP takeover with the time each step took'],
   ['KEEPALIVED_TS_HTTP=ADDR:PORT', 'as --http: serve /metrics, /api/status and the live page there (read-only)'],
   ['KEEPALIVED_TS_CONNTRACKD=CONF', 'as --conntrackd=CONF: run conntrackd\'s commands on each VRRP transition (1: /etc/conntrackd/conntrackd.conf)'],

@@ -232,7 +232,6 @@ export class VrrpDriver {
     await this.host.syncFirewall(config, next);
     // New VMACs before the sockets bind to them; the old ones go once their instances are done.
     await this.host.syncVmacs(this.runtimes, next, { create: true, remove: false });
-    this.wakeup.settleStaged(); // sockets may close below
     const now = this.deps.clock.now();
     const match = matchReloaded(this.runtimes, next);
     for (const name of match.deleted) {
@@ -247,6 +246,9 @@ export class VrrpDriver {
     const carried = reloadedState(match, oldState, oldRuntimes, next, this.params, now);
     for (const [before, after] of carried.masters) this.addresses.moveAddresses(before, after);
     this.state = carried.state;
+    // What the kernel holds (staged by the steps above too, on the old sockets) is settled before
+    // any socket closes: a queued sendmsg must not read a closed socket's buffers.
+    this.wakeup.settleStaged();
     for (const [key, sock] of this.sockets) {
       if (![...next.values()].some((r) => r.socketKey === key)) {
         sock.close();

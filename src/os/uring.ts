@@ -18,7 +18,7 @@
  * which the kernel wakes (TWA_SIGNAL) even from epoll_wait.
  */
 import koffi from 'koffi';
-import { errnoText } from './libc.js';
+import { close, EINTR, MSG_DONTWAIT, SyscallError } from './libc.js';
 
 const lib = koffi.load('libc.so.6');
 const c = {
@@ -29,7 +29,6 @@ const c = {
   enter: lib.func('long syscall(long number, unsigned int fd, unsigned int toSubmit, unsigned int minComplete, unsigned int flags, void *sig, size_t sigsz)'),
   mmap: lib.func('intptr_t mmap(intptr_t addr, size_t len, int prot, int flags, int fd, intptr_t off)'),
   munmap: lib.func('int munmap(intptr_t addr, size_t len)'),
-  close: lib.func('int close(int fd)'),
 };
 
 /** io_uring_setup and io_uring_enter: the same numbers on every architecture since 5.1. */
@@ -57,10 +56,9 @@ const IORING_TIMEOUT_ABS = 1 << 0;
 const IORING_TIMEOUT_ETIME_SUCCESS = 1 << 5;
 const PROT_RW = 3;
 const MAP_SHARED_POPULATE = 0x01 | 0x8000;
-const MSG_DONTWAIT = 0x40;
 const ETIME = koffi.os.errno.ETIME ?? 62;
 const ECANCELED = koffi.os.errno.ECANCELED ?? 125;
-const EINTR = koffi.os.errno.EINTR ?? 4;
+const EOPNOTSUPP = koffi.os.errno.EOPNOTSUPP ?? 95;
 
 /** One sendmsg: the socket and the address of a struct msghdr that stays valid until settled. */
 export interface RingSend {
@@ -93,25 +91,9 @@ export interface SendRing {
   close(): void;
 }
 
-class RingError extends Error {
-  constructor(
-    readonly call: string,
-    readonly errno: number,
-  ) {
-    super(`${call}: ${errnoText(errno)}`);
-  }
-}
-
-/** The syscall wrapper's result as a number, or a RingError with errno. */
-function sys(call: string, r: unknown): number {
-  const n = Number(r);
-  if (n < 0) throw new RingError(call, koffi.errno());
-  return n;
-}
-
 function map(fd: number, len: number, off: number): number {
   const p = Number(c.mmap(0, len, PROT_RW, MAP_SHARED_POPULATE, fd, off));
-  if (p === -1) throw new RingError('mmap', koffi.errno());
+  if (p === -1) throw new SyscallError('mmap', koffi.errno());
   return p;
 }
 
@@ -120,20 +102,21 @@ const TAG_SHIFT = 2 ** 20;
 
 /**
  * An io_uring of `entries` submission slots (a batch is its timer and up to entries - 1 sends).
- * Throws a RingError when the kernel refuses io_uring or lacks what this needs (Linux 5.17+).
+ * Throws a SyscallError when the kernel refuses io_uring or lacks what this needs (Linux 5.17+).
  */
 export function openSendRing(entries = 256): SendRing {
   const params = new Uint8Array(PARAMS_BYTES);
   const pv = new DataView(params.buffer);
   pv.setUint32(4, entries * 4, true); // cq_entries: a timer and every send can each post one
   pv.setUint32(8, IORING_SETUP_CQSIZE, true);
-  const fd = sys('io_uring_setup', c.syscall(SYS_IO_URING_SETUP, 'unsigned int', entries, 'uint8_t *', params));
+  const fd = Number(c.syscall(SYS_IO_URING_SETUP, 'unsigned int', entries, 'uint8_t *', params));
+  if (fd < 0) throw new SyscallError('io_uring_setup', koffi.errno());
   const u32 = (o: number) => pv.getUint32(o, true);
   const features = u32(20);
   const need = IORING_FEAT_SINGLE_MMAP | IORING_FEAT_NODROP | IORING_FEAT_CQE_SKIP;
   const maps: Array<[number, number]> = [];
   try {
-    if ((features & need) !== need) throw new RingError('io_uring_setup (features)', koffi.os.errno.EOPNOTSUPP ?? 95);
+    if ((features & need) !== need) throw new SyscallError('io_uring_setup', EOPNOTSUPP, `(features ${features.toString(16)})`);
     const sqEntries = u32(0);
     const cqEntries = u32(4);
     const sqSize = u32(40 + 24) + sqEntries * 4; // sq_off.array + the index array
@@ -146,11 +129,11 @@ export function openSendRing(entries = 256): SendRing {
     const rb = koffi.view(ring, ringSize) as ArrayBuffer;
     const words = new Uint32Array(rb);
     const rv = new DataView(rb);
-    const sv = new DataView(koffi.view(sqes, sqEntries * SQE_BYTES) as ArrayBuffer);
-    return new Ring(fd, sqEntries, cqEntries, { words, rv, sv, maps, sq: { tail: u32(44), mask: u32(48), array: u32(64) }, cq: { head: u32(80), tail: u32(84), mask: u32(88), cqes: u32(100) } });
+    const sb = koffi.view(sqes, sqEntries * SQE_BYTES) as ArrayBuffer;
+    return new Ring(fd, sqEntries, cqEntries, { words, rv, sv: new DataView(sb), sb: new Uint8Array(sb), maps, sq: { tail: u32(44), mask: u32(48), array: u32(64) }, cq: { head: u32(80), tail: u32(84), mask: u32(88), cqes: u32(100) } });
   } catch (e) {
     for (const [p, len] of maps) c.munmap(p, len);
-    c.close(fd);
+    close(fd);
     throw e;
   }
 }
@@ -159,6 +142,8 @@ interface Layout {
   readonly words: Uint32Array;
   readonly rv: DataView;
   readonly sv: DataView;
+  /** The same SQE memory as bytes, for clearing an entry. */
+  readonly sb: Uint8Array;
   readonly maps: ReadonlyArray<[number, number]>;
   readonly sq: { readonly tail: number; readonly mask: number; readonly array: number };
   readonly cq: { readonly head: number; readonly tail: number; readonly mask: number; readonly cqes: number };
@@ -186,7 +171,7 @@ class Ring implements SendRing {
 
   constructor(
     private readonly fd: number,
-    private readonly sqEntries: number,
+    sqEntries: number,
     cqEntries: number,
     private readonly l: Layout,
   ) {
@@ -204,7 +189,7 @@ class Ring implements SendRing {
     this.submit(2, 2);
     const got = new Map<number, number>();
     this.reap((ud, res) => got.set(ud - tag * TAG_SHIFT, res));
-    if (got.get(0) !== -ETIME || got.get(1) !== 0) throw new RingError(`io_uring linked timeout (timer ${got.get(0)}, nop ${got.get(1)})`, koffi.os.errno.EOPNOTSUPP ?? 95);
+    if (got.get(0) !== -ETIME || got.get(1) !== 0) throw new SyscallError('io_uring linked timeout', EOPNOTSUPP, `(timer ${got.get(0)}, nop ${got.get(1)})`);
   }
 
   private setTime(atUs: number): void {
@@ -215,18 +200,20 @@ class Ring implements SendRing {
 
   /** Writes the i-th submission after the current tail (not yet published). */
   private sqe(i: number, op: number, flags: number, fd: number, addr: bigint, len: number, opFlags: number, userData: number): void {
-    const { words, sv, sq } = this.l;
+    const { words, sv, sb, sq } = this.l;
     const tail = words[sq.tail / 4]!;
     const slot = (tail + i) & words[sq.mask / 4]!;
     const o = slot * SQE_BYTES;
-    for (let b = 0; b < SQE_BYTES; b += 8) sv.setBigUint64(o + b, 0n, true);
+    sb.fill(0, o, o + SQE_BYTES);
     sv.setUint8(o, op);
     sv.setUint8(o + 1, flags);
     sv.setInt32(o + 4, fd, true);
     sv.setBigUint64(o + 16, addr, true);
     sv.setUint32(o + 24, len, true);
     sv.setUint32(o + 28, opFlags, true);
-    sv.setBigUint64(o + 32, BigInt(userData), true);
+    // user_data as two words: no BigInt per entry (userData < 2^53).
+    sv.setUint32(o + 32, userData % 2 ** 32, true);
+    sv.setUint32(o + 36, Math.floor(userData / 2 ** 32), true);
     words[sq.array / 4 + slot] = slot;
   }
 
@@ -242,7 +229,7 @@ class Ring implements SendRing {
         if (left <= 0) return;
         continue;
       }
-      if (koffi.errno() !== EINTR) throw new RingError('io_uring_enter', koffi.errno());
+      if (koffi.errno() !== EINTR) throw new SyscallError('io_uring_enter', koffi.errno());
     }
   }
 
@@ -316,9 +303,7 @@ class Ring implements SendRing {
     if (this.pending) this.settle(this.pending);
     this.closed = true;
     for (const [p, len] of this.l.maps) c.munmap(p, len);
-    c.close(this.fd);
+    close(this.fd);
     koffi.free(this.ts);
   }
 }
-
-export { RingError };

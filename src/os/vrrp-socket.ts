@@ -91,14 +91,14 @@ export function openVrrpSocket(opts: VrrpSocketOptions): VrrpSocket {
   };
   const poller = pollReadable(fd, readable, (e) => opts.onError(e));
 
-  /** sendmsg's arguments; `to` -1 rehearses (see MsgArena.send). */
   // A master sends the same source, TTL and destinations at every advert: their ancillary data
   // and sockaddrs are built once (a handful per socket), not parsed from text each time.
   const cmsgsOf = new Map<string, Cmsg[]>();
   const nameOf = new Map<string, Buffer>();
   /** Native messages for sends the kernel makes later (stage()), one per slot, made on first use. */
   const staged: MsgArena[] = [];
-  const messageParts = (dst: string, src: string, ttl: number): [Uint8Array, readonly Cmsg[]] => {
+  // Two lookups, not a tuple: an advert's send allocates nothing.
+  const cmsgsFor = (src: string, ttl: number): readonly Cmsg[] => {
     // The usual TTL keys by the address alone: a string from the configuration, its hash kept.
     const ck = ttl === DEFAULT_TTL ? src : `${src} ${ttl}`;
     let cmsgs = cmsgsOf.get(ck);
@@ -106,18 +106,19 @@ export function openVrrpSocket(opts: VrrpSocketOptions): VrrpSocket {
       if (cmsgsOf.size >= CACHED_MAX) cmsgsOf.clear();
       cmsgsOf.set(ck, (cmsgs = v4 ? inetCmsgs(ifindex, src, ttl) : inet6Cmsgs(ifindex, src, ttl)));
     }
+    return cmsgs;
+  };
+  const nameFor = (dst: string): Uint8Array => {
     let name = nameOf.get(dst);
     if (!name) {
       if (nameOf.size >= CACHED_MAX) nameOf.clear();
       // Link-local and ff02:: destinations need the scope; harmless for global ones.
       nameOf.set(dst, (name = sockaddr(addressOf(dst, v4 ? 4 : 16), v4 ? 0 : ifindex)));
     }
-    return [name, cmsgs];
+    return name;
   };
-  const sendTo = (to: number, payload: Uint8Array, dst: string, src: string, ttl: number): boolean => {
-    const [name, cmsgs] = messageParts(dst, src, ttl);
-    return mem.send(to, payload, name, cmsgs);
-  };
+  /** sendmsg's arguments; `to` -1 rehearses (see MsgArena.send). */
+  const sendTo = (to: number, payload: Uint8Array, dst: string, src: string, ttl: number): boolean => mem.send(to, payload, nameFor(dst), cmsgsFor(src, ttl));
 
   return {
     send(payload, dst, src, ttl = DEFAULT_TTL) {
@@ -137,9 +138,8 @@ export function openVrrpSocket(opts: VrrpSocketOptions): VrrpSocket {
     },
     stage(payload, dst, src, ttl = DEFAULT_TTL, slot) {
       if (closed) throw new Error(`VRRP socket on ${opts.ifname} is closed`);
-      const [name, cmsgs] = messageParts(dst, src, ttl);
       const arena = (staged[slot] ??= new MsgArena(STAGED_CAPACITY));
-      return { fd, msg: arena.write(payload, name, cmsgs) };
+      return { fd, msg: arena.write(payload, nameFor(dst), cmsgsFor(src, ttl)) };
     },
     prepare(payload, dst, src, ttl = DEFAULT_TTL) {
       if (!closed) sendTo(-1, payload, dst, src, ttl);

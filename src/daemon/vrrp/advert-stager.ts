@@ -14,10 +14,10 @@ import type { RouterAction } from '../../vrrp/router.js';
 import { advertBytes } from './actions.js';
 import type { Runtime } from './runtime.js';
 
-/** A batch the kernel holds, and whose advert each send is (for the log). */
+/** A batch the kernel holds, and each advert's runtime as staged (a failed send's instance and destination, for the log). */
 export interface StagedAdverts {
   readonly batch: RingBatch;
-  readonly sends: ReadonlyArray<readonly [instance: string, dst: string]>;
+  readonly runtimes: readonly Runtime[];
 }
 
 export interface StagerDeps {
@@ -37,7 +37,7 @@ export class AdvertStager {
   stage(at: number, actions: readonly RouterAction[]): StagedAdverts | undefined {
     if (this.broken) return undefined;
     const sends: RingSend[] = [];
-    const names: Array<readonly [string, string]> = [];
+    const runtimes: Runtime[] = [];
     const slots = new Map<VrrpSocket, number>();
     try {
       for (const a of actions) {
@@ -46,11 +46,11 @@ export class AdvertStager {
         if (!rt || rt.ah) return undefined; // AH: a sequence number per send, made when sent
         const s = this.deps.socketFor(rt);
         if (!s.stage) return undefined;
+        runtimes.push(rt);
         for (const dst of rt.destinations) {
           const slot = slots.get(s) ?? 0;
           slots.set(s, slot + 1);
           sends.push(s.stage(advertBytes(rt, a.priority, dst), dst, rt.src, rt.ttl, slot));
-          names.push([a.instance, dst]);
         }
       }
       if (sends.length === 0 || sends.length > this.deps.ring.maxBatch) return undefined;
@@ -58,7 +58,7 @@ export class AdvertStager {
       return undefined; // a closed socket, a message over the staged buffer: the event loop sends
     }
     try {
-      return { batch: this.deps.ring.stage(at, sends), sends: names };
+      return { batch: this.deps.ring.stage(at, sends), runtimes };
     } catch (e) {
       // The ring failed where it worked at start: every advert from the event loop from now on.
       this.broken = true;
@@ -74,14 +74,21 @@ export class AdvertStager {
   settle(s: StagedAdverts): boolean {
     const out = this.deps.ring.settle(s.batch);
     if (!out.fired) return false;
-    const failed = new Set<number>();
     for (const [i, errno] of out.errors) {
-      failed.add(i);
-      const [name, dst] = s.sends[i]!;
+      const [name, dst] = sendAt(s.runtimes, i);
       const why = errno === EAGAIN ? `VRRP advert to ${dst} dropped: socket buffer full` : `sendmsg: ${errnoText(errno)}`;
       this.deps.log.error(`(${name}) cannot send advert to ${dst}: ${why}`);
     }
-    if (this.deps.trace) for (let i = 0; i < s.sends.length; i++) if (!failed.has(i)) this.deps.trace('advert sent');
+    if (this.deps.trace) for (let i = out.errors.length; i < s.batch.count; i++) this.deps.trace('advert sent');
     return true;
   }
+}
+
+/** The i-th send of a batch, in stage()'s order (each runtime's destinations in turn): its instance and destination. */
+function sendAt(runtimes: readonly Runtime[], i: number): [string, string] {
+  for (const rt of runtimes) {
+    if (i < rt.destinations.length) return [rt.inst.name, rt.destinations[i]!];
+    i -= rt.destinations.length;
+  }
+  throw new RangeError(`send ${i} is past the batch`);
 }
